@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # The authentication options of every OpenStack-facing module.  Names and
+    # meaning match openstack.cloud, so existing module_defaults carry over.
+    DOCUMENTATION = r'''
+options:
+  cloud:
+    description:
+      - Name of a cloud in C(clouds.yaml), or a dict with the whole cloud
+        configuration (then O(auth), O(auth_type), O(region_name),
+        O(validate_certs), O(ca_cert), O(client_cert), O(client_key) and
+        O(api_timeout) must not be set).
+      - When omitted, openstacksdk picks the cloud as usual - E(OS_CLOUD),
+        the only cloud of the file named by E(OS_CLIENT_CONFIG_FILE) (AWX
+        injects its OpenStack credential this way, as a cloud named
+        C(devstack)), or the E(OS_*) environment variables.
+    type: raw
+  auth:
+    description:
+      - Authentication parameters (C(auth_url), C(username), C(password),
+        C(project_name), ...) as in C(clouds.yaml).
+    type: dict
+  auth_type:
+    description:
+      - The keystoneauth plugin, for example C(password) or C(token).
+    type: str
+  region_name:
+    description:
+      - Region of the cloud to use.
+    type: str
+  interface:
+    description:
+      - Endpoint interface to use from the catalog.
+    type: str
+    default: public
+    choices: [public, internal, admin]
+    aliases: [endpoint_type]
+  validate_certs:
+    description:
+      - Whether to verify TLS certificates. Defaults to the cloud's setting.
+    type: bool
+    aliases: [verify]
+  ca_cert:
+    description:
+      - Path of a CA bundle that verifies the cloud's certificates.
+    type: path
+    aliases: [cacert]
+  client_cert:
+    description:
+      - Path of a client certificate for mutual TLS.
+    type: path
+    aliases: [cert]
+  client_key:
+    description:
+      - Path of the key of O(client_cert).
+    type: path
+    aliases: [key]
+  api_timeout:
+    description:
+      - Timeout in seconds for each API call.
+    type: int
+requirements:
+  - python >= 3.9
+  - openstacksdk >= 4.0.0
+notes:
+  - Runs where the task runs; call it with C(delegate_to: localhost) or on the
+    host that holds the credentials (the utility container in openstack-ansible).
+'''

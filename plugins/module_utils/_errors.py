@@ -1,0 +1,35 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Typed errors raised by module_utils.
+
+module_utils never call ``fail_json``: they raise one of these, and the base
+module turns it into a single clear failure.  Messages say what was wrong,
+what was expected and how to fix it; they never carry secrets.
+"""
+
+from __future__ import annotations
+
+
+class OsopsError(Exception):
+    """Base class of every error this collection raises on purpose."""
+
+    def __init__(self, msg, **result):
+        super().__init__(msg)
+        self.msg = msg
+        # Extra, secret-free fields the module returns next to ``msg``.
+        self.result = result
+
+
+class OptionError(OsopsError):
+    """An option value that cannot be used."""
+
+    def __init__(self, option, value, expected, hint=None):
+        msg = 'Option %s: got %r, expected %s.' % (option, value, expected)
+        if hint:
+            msg += ' ' + hint
+        super().__init__(msg, option=option)
+
+
+class CloudError(OsopsError):
+    """The cloud could not be reached, authenticated against or understood."""

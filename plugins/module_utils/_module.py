@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Base classes every module of the collection subclasses.
+
+``OsopsModule`` owns the edges: it builds the AnsibleModule from the class's
+``argument_spec`` and ``module_kwargs``, calls ``run()``, and turns the typed
+errors module_utils raise into one ``fail_json``.  ``CheckModule`` runs the
+readiness checks a module declares and returns them in the check model.
+
+Standard library only (plus ansible-core): host-side modules use these.
+The OpenStack-facing base lives in ``_openstack``.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks import run_checks
+from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
+
+
+class OsopsModule:
+    """Base of every module: a declaration and a short ``run()``."""
+
+    argument_spec = {}
+    module_kwargs = {}
+
+    def __init__(self):
+        self.ansible = AnsibleModule(argument_spec=self._full_argument_spec(),
+                                     **self.module_kwargs)
+        self.params = self.ansible.params
+        self.check_mode = self.ansible.check_mode
+
+    def _full_argument_spec(self):
+        return dict(self.argument_spec)
+
+    def run(self):
+        raise NotImplementedError
+
+    def exit_json(self, **result):
+        result.setdefault('changed', False)
+        self.ansible.exit_json(**result)
+
+    def fail_json(self, msg, **result):
+        self.ansible.fail_json(msg=msg, **result)
+
+    def __call__(self):
+        try:
+            self.run()
+        except OsopsError as exc:
+            self.fail_json(exc.msg, **exc.result)
+
+
+class CheckModule(OsopsModule):
+    """A module that runs readiness checks and reports them as data.
+
+    Subclasses set ``project`` (or override it from a parameter) and return
+    ``(name, callable)`` pairs from ``checks()``.  Findings never fail the
+    module: roles decide what a Failure means.
+    """
+
+    module_kwargs = dict(supports_check_mode=True)
+
+    @property
+    def project(self):
+        raise NotImplementedError
+
+    def checks(self):
+        raise NotImplementedError
+
+    def run(self):
+        result = run_checks(self.project, self.checks())
+        self.exit_json(upgrade_checks=result.as_dicts(), code=result.code,
+                       **self.extra_results())
+
+    def extra_results(self):
+        """Module-specific return values beside the check results."""
+        return {}

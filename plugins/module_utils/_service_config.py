@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Read an OpenStack service's oslo.config files on its host.
+
+Reproduces what the service itself would see: the ``--config-file`` files in
+order, then the ``--config-dir`` files in sorted order, later values winning;
+and ``find_file`` searching the same directories as
+``oslo_config.cfg.ConfigOpts.find_file``.  Standard library only, so the
+check modules that use it run with any interpreter on a service host.
+"""
+
+from __future__ import annotations
+
+import configparser
+import glob
+import json
+import os
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
+
+# A section name no oslo.config file uses, so that configparser does not
+# copy [DEFAULT] values into every other section.
+_NO_DEFAULT_SECTION = '\x00osops-no-default'
+
+
+class ServiceConfig:
+    """The merged configuration of one service, as oslo.config reads it."""
+
+    def __init__(self, project, config_files=None, config_dir=None):
+        self.project = project
+        if config_files is None:
+            config_files = [os.path.join('/etc', project, project + '.conf')]
+        self.config_files = list(config_files)
+        self.config_dir = config_dir
+        self._parser = configparser.RawConfigParser(
+            strict=False, default_section=_NO_DEFAULT_SECTION,
+            interpolation=None)
+        self._parser.optionxform = str
+        for path in self.config_files:
+            if not os.path.isfile(path):
+                raise OsopsError(
+                    'Config file %s of %s does not exist on this host; pass the '
+                    'files the service runs with in config_files.'
+                    % (path, project))
+            self._read(path)
+        if config_dir is not None:
+            if not os.path.isdir(config_dir):
+                raise OsopsError('Config dir %s of %s is not a directory.'
+                                 % (config_dir, project))
+            for path in sorted(glob.glob(os.path.join(config_dir, '*.conf'))):
+                self._read(path)
+
+    def _read(self, path):
+        try:
+            with open(path, encoding='utf-8') as handle:
+                self._parser.read_file(handle, source=path)
+        except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+            raise OsopsError('Cannot read %s config %s: %s'
+                             % (self.project, path, exc))
+
+    def get(self, section, option, default=None):
+        """The value of ``[section] option``, or ``default`` when unset."""
+        if self._parser.has_option(section, option):
+            return self._parser.get(section, option)
+        return default
+
+    def search_dirs(self):
+        """Directories ``find_file`` searches, in oslo.config's order."""
+        dirs = []
+        if self.config_dir:
+            dirs.append(_fixpath(self.config_dir))
+        for path in reversed(self.config_files):
+            dirs.append(os.path.dirname(_fixpath(path)))
+        dirs.extend([
+            _fixpath(os.path.join('~', '.' + self.project)),
+            _fixpath('~'),
+            os.path.join('/etc', self.project),
+            '/etc',
+        ])
+        return dirs
+
+    def find_file(self, name):
+        """Locate ``name`` beside the config files, or return None."""
+        for directory in self.search_dirs():
+            path = os.path.join(directory, name)
+            if os.path.exists(path):
+                return path
+        return None
+
+
+def _fixpath(path):
+    return os.path.abspath(os.path.expanduser(path))
+
+
+def is_json(path):
+    """Whether the file at ``path`` parses as JSON (oslo.utils' test)."""
+    with open(path, encoding='utf-8') as handle:
+        data = handle.read()
+    try:
+        json.loads(data)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,162 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: check_policy_json
+short_description: Readiness check - a service's policy file is not JSON
+version_added: 0.1.0
+author: osops.lifecycle contributors
+description:
+  - Reads a service's configuration on its host the way the service does,
+    finds the file named by C([oslo_policy] policy_file) in the same
+    directories oslo.config searches, and reports C(Failure) when that file is
+    JSON-formatted. JSON policy files are deprecated; newer releases ignore
+    them.
+  - The same check as C(Policy File JSON to YAML Migration) in
+    C(nova-status upgrade check) (oslo.upgradecheck's common check), for any
+    service.
+  - A config file that is missing or cannot be parsed is recorded as an
+    C(Error) result of this check, not as a module failure, so the other
+    checks of a run are still reported.
+options:
+  project:
+    description:
+      - The service whose configuration is read, for example C(nova),
+        C(cinder) or C(keystone). Names the default config file and the
+        C(/etc/<project>) and C(~/.<project>) search directories.
+    type: str
+    required: true
+  config_files:
+    description:
+      - The service's C(--config-file) arguments, in order.
+      - Defaults to C(/etc/<project>/<project>.conf).
+    type: list
+    elements: path
+  config_dir:
+    description:
+      - The service's C(--config-dir), if it runs with one.
+    type: path
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+seealso:
+  - name: oslopolicy-convert-json-to-yaml
+    description: The tool that converts a JSON policy file to YAML.
+    link: https://docs.openstack.org/oslo.policy/latest/cli/oslopolicy-convert-json-to-yaml.html
+notes:
+  - Runs on the service's host and needs only the Python standard library.
+'''
+
+EXAMPLES = r'''
+- name: Check nova's policy file on every nova API host
+  osops.lifecycle.check_policy_json:
+    project: nova
+
+- name: Check a service that runs with a config dir
+  osops.lifecycle.check_policy_json:
+    project: cinder
+    config_files:
+      - /etc/cinder/cinder.conf
+    config_dir: /etc/cinder/cinder.conf.d
+'''
+
+RETURN = r'''
+upgrade_checks:
+  description: The check's result in the check model; the check_table callback renders it.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    project:
+      description: The O(project).
+      type: str
+      sample: nova
+    name:
+      description: The check's name.
+      type: str
+      sample: Policy File JSON to YAML Migration
+    result:
+      description: C(Success), C(Warning), C(Failure), or C(Error) when the check could not run.
+      type: str
+      sample: Failure
+    code:
+      description: 0, 1, 2, or 255 for C(Error).
+      type: int
+      sample: 2
+    details:
+      description: What was found and how to fix it, or null.
+      type: str
+      sample: null
+    duration:
+      description: Seconds the check took.
+      type: float
+      sample: 0.002
+code:
+  description: The worst code of RV(upgrade_checks).
+  returned: always
+  type: int
+  sample: 0
+policy_file:
+  description: The policy file found, or null when there is none.
+  returned: always
+  type: str
+  sample: /etc/nova/policy.yaml
+'''
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success
+from ansible_collections.osops.lifecycle.plugins.module_utils._module import CheckModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._service_config import (
+    ServiceConfig,
+    is_json,
+)
+
+CHECK_NAME = 'Policy File JSON to YAML Migration'
+JSON_POLICY_DETAILS = (
+    'Your policy file {path} is JSON-formatted, which is deprecated. Convert '
+    'it to YAML with oslopolicy-convert-json-to-yaml (backwards-compatible), '
+    'point [oslo_policy] policy_file at the YAML file, and remove the JSON '
+    'one: https://docs.openstack.org/oslo.policy/latest/cli/'
+    'oslopolicy-convert-json-to-yaml.html')
+
+
+class CheckPolicyJsonModule(CheckModule):
+    argument_spec = dict(
+        project=dict(type='str', required=True),
+        config_files=dict(type='list', elements='path'),
+        config_dir=dict(type='path'),
+    )
+
+    policy_file = None
+
+    @property
+    def project(self):
+        return self.params['project']
+
+    def checks(self):
+        return [(CHECK_NAME, self.check_policy_json)]
+
+    def check_policy_json(self):
+        config = ServiceConfig(self.project, self.params['config_files'],
+                               self.params['config_dir'])
+        name = config.get('oslo_policy', 'policy_file', 'policy.yaml')
+        self.policy_file = config.find_file(name)
+        if self.policy_file and is_json(self.policy_file):
+            return failure(JSON_POLICY_DETAILS.format(path=self.policy_file))
+        return success()
+
+    def extra_results(self):
+        return dict(policy_file=self.policy_file)
+
+
+def main():
+    CheckPolicyJsonModule()()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Pure functions that turn collected check results into the table and report.
+
+The table is the one ``oslo_upgradecheck.upgradecheck.UpgradeCommands.check``
+prints: one column titled "Upgrade Check Results", a rule between every row,
+each cell ``Check: / Result: / Details:`` with the details wrapped at 60
+characters and continued with a two-space indent.  It is rendered with
+prettytable, as oslo does, so the bytes are the same.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks import (
+    result_name,
+    worst,
+)
+
+try:
+    import prettytable
+except ImportError:
+    prettytable = None
+
+TITLE = 'Upgrade Check Results'
+REPORT_SCHEMA_VERSION = 1
+CHECK_FIELDS = ('name', 'result', 'code', 'details', 'duration')
+
+
+def wrap_details(details):
+    """Details as oslo prints them: wrapped at 60, two-space continuation."""
+    if details is None:
+        return None
+    return '\n'.join(textwrap.wrap(details, 60, subsequent_indent='  '))
+
+
+def render_table(checks):
+    """Render a list of check dicts (``name``, ``code``, ``details``) as oslo does."""
+    if prettytable is None:
+        raise ImportError('the prettytable Python library is required to render '
+                          'the upgrade check table; pip install prettytable')
+    table = prettytable.PrettyTable([TITLE], hrules=prettytable.HRuleStyle.ALL)
+    table.align = 'l'
+    for check in checks:
+        table.add_row(['Check: %s\nResult: %s\nDetails: %s' % (
+            check['name'], result_name(check['code']),
+            wrap_details(check['details']))])
+    return table.get_string()
+
+
+def add_check(report, host, check):
+    """Add one module-returned check dict to ``report`` (see :func:`new_report`).
+
+    Hosts and projects keep the order in which they were first seen.
+    """
+    hosts = report['hosts']
+    entry = next((h for h in hosts if h['host'] == host), None)
+    if entry is None:
+        entry = {'host': host, 'projects': []}
+        hosts.append(entry)
+    project = check.get('project') or 'unknown'
+    section = next((p for p in entry['projects'] if p['project'] == project), None)
+    if section is None:
+        section = {'project': project, 'checks': []}
+        entry['projects'].append(section)
+    section['checks'].append(dict((k, check.get(k)) for k in CHECK_FIELDS))
+
+
+def new_report():
+    return {'schema_version': REPORT_SCHEMA_VERSION, 'hosts': []}
+
+
+def _summarised(name_key, name, codes, children_key, children):
+    """A dict whose code and result (the worst of ``codes``) come before its children."""
+    code = worst(codes)
+    return {name_key: name, 'code': code, 'result': result_name(code), children_key: children}
+
+
+def finish_report(report):
+    """The report with the code and result of every project, host and the run."""
+    hosts = []
+    for host in report['hosts']:
+        projects = [_summarised('project', p['project'], (c['code'] for c in p['checks']),
+                                'checks', p['checks'])
+                    for p in host['projects']]
+        hosts.append(_summarised('host', host['host'], (p['code'] for p in projects),
+                                 'projects', projects))
+    checks = [c for h in hosts for p in h['projects'] for c in p['checks']]
+    code = worst(h['code'] for h in hosts)
+    return {
+        'schema_version': REPORT_SCHEMA_VERSION,
+        'code': code,
+        'result': result_name(code),
+        'counts': dict((name, sum(1 for c in checks if c['result'] == name))
+                       for name in ('Success', 'Warning', 'Failure', 'Error')),
+        'hosts': hosts,
+    }
+
+
+def render_report(report):
+    """The text the callback prints: a table per host and project, then the overall line."""
+    blocks = []
+    for host in report['hosts']:
+        for project in host['projects']:
+            blocks.append('%s on %s: %s\n%s' % (
+                project['project'], host['host'], project['result'],
+                render_table(project['checks'])))
+    blocks.append(overall_line(report))
+    return '\n\n'.join(blocks)
+
+
+def overall_line(report):
+    counts = ', '.join('%d %s' % (n, name) for name, n in report['counts'].items() if n)
+    return 'Overall upgrade check result: %s (code %d)%s' % (
+        report['result'], report['code'], ': ' + counts if counts else '')
