@@ -18,11 +18,12 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._errors import (
     CloudError,
     OptionError,
 )
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import OsopsModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._module import CheckModule, OsopsModule
 
 try:
     import openstack
     from keystoneauth1 import exceptions as ksa_exceptions
+    from packaging.version import InvalidVersion, Version
 except ImportError as exc:
     openstack = None
     OPENSTACK_IMPORT_ERROR = str(exc)
@@ -91,6 +92,61 @@ def connection_kwargs(params):
     return dict((k, v) for k, v in kwargs.items() if v is not None)
 
 
+def microversion(text):
+    """Parse an API microversion such as ``1.36``; None when it is not one."""
+    try:
+        version = Version(str(text))
+    except InvalidVersion:
+        return None
+    return version if len(version.release) == 2 and str(version) == str(text) else None
+
+
+def describe_api_error(exc, endpoint):
+    """An operator-readable reason why a call to ``endpoint`` (a URL or a name) failed."""
+    if isinstance(exc, ksa_exceptions.Unauthorized):
+        return ('the cloud rejected the credentials (HTTP 401); check auth in '
+                'clouds.yaml or the auth option')
+    if isinstance(exc, ksa_exceptions.ConnectFailure):
+        return 'cannot connect to %s: is the service running?' % endpoint
+    if isinstance(exc, ksa_exceptions.ConnectTimeout):
+        return 'connection to %s timed out' % endpoint
+    return 'request to %s failed: %s' % (endpoint, exc)
+
+
+def catalog_endpoint(conn, service_type):
+    """The endpoint of ``service_type`` in the catalog, or None when there is none.
+
+    Raises CloudError when the catalog itself cannot be read (keystone down,
+    credentials refused).
+    """
+    try:
+        return conn.endpoint_for(service_type)
+    except ksa_exceptions.ClientException as exc:
+        # Not the auth_url itself: Ansible masks every value of the no_log auth option.
+        raise CloudError('Cannot read the service catalog: %s'
+                         % describe_api_error(exc, 'the identity service (auth_url)'))
+
+
+def api_max_microversion(proxy, endpoint):
+    """Read the maximum microversion from a service's root version document.
+
+    Returns ``(Version, None)``, or ``(None, reason)`` when the document could
+    not be read.
+    """
+    try:
+        response = proxy.get('/', raise_exc=False)
+    except (ksa_exceptions.ClientException, openstack.exceptions.SDKException) as exc:
+        return None, describe_api_error(exc, endpoint)
+    if response.status_code != 200:
+        return None, 'GET %s answered HTTP %s' % (endpoint, response.status_code)
+    try:
+        versions = response.json()['versions']
+        maximum = max(microversion(v['max_version']) for v in versions if v.get('max_version'))
+    except (ValueError, KeyError, TypeError):
+        return None, 'the version document at %s is not one of an OpenStack API' % endpoint
+    return maximum, None
+
+
 class OpenStackModule(OsopsModule):
     """Base of every module that talks to an OpenStack API."""
 
@@ -110,14 +166,18 @@ class OpenStackModule(OsopsModule):
     def conn(self):
         """The openstacksdk connection, opened on first use."""
         if self._conn is None:
-            try:
-                self._conn = openstack.connect(**connection_kwargs(self.params))
-            except openstack.exceptions.ConfigException as exc:
-                raise CloudError(
-                    'Cannot load the cloud configuration: %s. Name a cloud '
-                    'defined in clouds.yaml (or OS_CLIENT_CONFIG_FILE) with '
-                    'the cloud option, or pass auth.' % exc)
+            self.open_connection()
         return self._conn
+
+    def open_connection(self):
+        """Load the cloud configuration (no API call is made yet)."""
+        try:
+            self._conn = openstack.connect(**connection_kwargs(self.params))
+        except openstack.exceptions.ConfigException as exc:
+            raise CloudError(
+                'Cannot load the cloud configuration: %s. Name a cloud '
+                'defined in clouds.yaml (or OS_CLIENT_CONFIG_FILE) with '
+                'the cloud option, or pass auth.' % exc)
 
     def __call__(self):
         try:
@@ -126,3 +186,17 @@ class OpenStackModule(OsopsModule):
             self.fail_json('OpenStack API error: %s' % exc)
         except ksa_exceptions.ClientException as exc:
             self.fail_json('Cannot reach or authenticate to the cloud: %s' % exc)
+
+
+class OpenStackCheckModule(OpenStackModule, CheckModule):
+    """A readiness-check module that reads OpenStack APIs.
+
+    The cloud configuration is loaded before any check runs, so a wrong
+    ``cloud`` or ``auth`` option fails the module with a clear message; what
+    the cloud answers afterwards (refused credentials, a service down) is a
+    finding of the check that met it.
+    """
+
+    def run(self):
+        self.open_connection()
+        super().run()

@@ -1,0 +1,162 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: check_placement_api
+short_description: Readiness check - the Placement API is in the catalog, reachable and new enough
+version_added: 0.1.0
+author: osops.lifecycle contributors
+description:
+  - Looks up the C(placement) endpoint in the service catalog, reads the API's
+    version document, and reports C(Failure) when the endpoint is missing,
+    does not answer, or its maximum microversion is below O(required_microversion).
+  - The same question as C(Placement API) in C(nova-status upgrade check), but
+    a Placement service that is down is reported as a C(Failure) with the
+    reason instead of ending the whole run with a traceback.
+  - Only reads; never changes the cloud.
+extends_documentation_fragment:
+  - osops.lifecycle.openstack
+options:
+  required_microversion:
+    description:
+      - The lowest Placement API maximum microversion the target nova needs.
+      - C(1.36) for every nova from 2021.2 (Xena) through 2026.2.
+    type: str
+    default: '1.36'
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  action_group:
+    support: full
+    membership:
+      - osops.lifecycle.openstack
+'''
+
+EXAMPLES = r'''
+- name: Check Placement before upgrading nova
+  osops.lifecycle.check_placement_api:
+    cloud: mycloud
+  delegate_to: localhost
+  run_once: true
+
+- name: Same, with credentials from module_defaults
+  module_defaults:
+    group/osops.lifecycle.openstack:
+      cloud: mycloud
+      interface: internal
+  block:
+    - name: Placement API check
+      osops.lifecycle.check_placement_api:
+'''
+
+RETURN = r'''
+upgrade_checks:
+  description: The check's result in the check model; the check_table callback renders it.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    project:
+      description: Always C(nova), whose upgrade needs Placement.
+      type: str
+      sample: nova
+    name:
+      description: The check's name.
+      type: str
+      sample: Placement API
+    result:
+      description: C(Success), C(Failure), or C(Error) when the check could not run.
+      type: str
+      sample: Success
+    code:
+      description: 0, 2, or 255 for C(Error).
+      type: int
+      sample: 0
+    details:
+      description: What was found and how to fix it, or null.
+      type: str
+      sample: null
+    duration:
+      description: Seconds the check took.
+      type: float
+      sample: 0.051
+code:
+  description: The worst code of RV(upgrade_checks).
+  returned: always
+  type: int
+  sample: 0
+placement:
+  description: What was found of the Placement API.
+  returned: always
+  type: dict
+  contains:
+    endpoint:
+      description: The catalog endpoint, or null when there is none.
+      type: str
+      sample: http://127.0.0.2:8778
+    max_microversion:
+      description: The API's maximum microversion, or null when it was not read.
+      type: str
+      sample: '1.39'
+'''
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success
+from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError
+from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import (
+    OpenStackCheckModule,
+    api_max_microversion,
+    catalog_endpoint,
+    microversion,
+)
+
+CHECK_NAME = 'Placement API'
+
+
+class CheckPlacementApiModule(OpenStackCheckModule):
+    argument_spec = dict(
+        required_microversion=dict(type='str', default='1.36'),
+    )
+
+    project = 'nova'
+
+    def checks(self):
+        self.found = dict(endpoint=None, max_microversion=None)
+        self.required = microversion(self.params['required_microversion'])
+        if self.required is None:
+            raise OptionError('required_microversion', self.params['required_microversion'],
+                              'a microversion such as 1.36')
+        return [(CHECK_NAME, self.check_placement)]
+
+    def check_placement(self):
+        self.found['endpoint'] = catalog_endpoint(self.conn, 'placement')
+        if not self.found['endpoint']:
+            return failure(
+                'Placement API endpoint not found in the service catalog '
+                '(interface %s). Register the placement service and its endpoints '
+                'in keystone.' % self.params['interface'])
+        maximum, problem = api_max_microversion(self.conn.placement, self.found['endpoint'])
+        if problem:
+            return failure('Placement API: %s' % problem)
+        self.found['max_microversion'] = str(maximum)
+        if maximum < self.required:
+            return failure(
+                'Placement API version %s needed, you have %s. Upgrade placement '
+                'before nova.' % (self.required, maximum))
+        return success()
+
+    def extra_results(self):
+        return dict(placement=self.found)
+
+
+def main():
+    CheckPlacementApiModule()()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,93 @@
+"""check_placement_api edge cases; the real proof runs against the lab's Placement."""
+
+import pytest
+
+from ansible_collections.osops.lifecycle.plugins.module_utils import _openstack
+from ansible_collections.osops.lifecycle.plugins.modules import check_placement_api
+
+
+@pytest.mark.parametrize('text,expected', [
+    ('1.36', (1, 36)), ('1.4', (1, 4)), ('2.104', (2, 104)),
+    ('1', None), ('1.2.3', None), ('latest', None), ('', None), ('1.036', None),
+])
+def test_microversion(text, expected):
+    parsed = _openstack.microversion(text)
+    assert (parsed.release if parsed else None) == expected
+
+
+def test_microversions_compare_numerically():
+    assert _openstack.microversion('1.36') > _openstack.microversion('1.4')
+
+
+class FakeResponse:
+    def __init__(self, status, body):
+        self.status_code, self._body = status, body
+
+    def json(self):
+        if isinstance(self._body, Exception):
+            raise self._body
+        return self._body
+
+
+class FakeProxy:
+    def __init__(self, outcome):
+        self.outcome = outcome
+
+    def get(self, path, raise_exc=True):
+        assert (path, raise_exc) == ('/', False)
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome
+
+
+URL = 'http://127.0.0.2:8778'
+
+
+@pytest.mark.parametrize('outcome,expected', [
+    (FakeResponse(200, {'versions': [{'id': 'v1.0', 'max_version': '1.39', 'min_version': '1.0'}]}),
+     ((1, 39), None)),
+    (FakeResponse(503, {}), (None, 'GET %s answered HTTP 503' % URL)),
+    (FakeResponse(200, ValueError('not json')), (None, 'the version document at %s is not one of an OpenStack API' % URL)),
+    (FakeResponse(200, {'versions': []}), (None, 'the version document at %s is not one of an OpenStack API' % URL)),
+    (_openstack.ksa_exceptions.ConnectFailure('refused'),
+     (None, 'cannot connect to %s: is the service running?' % URL)),
+    (_openstack.ksa_exceptions.Unauthorized('no'),
+     (None, 'the cloud rejected the credentials (HTTP 401); check auth in clouds.yaml or the auth option')),
+])
+def test_api_max_microversion(outcome, expected):
+    maximum, problem = _openstack.api_max_microversion(FakeProxy(outcome), URL)
+    assert ((maximum.release if maximum else None), problem) == expected
+
+
+def test_bad_required_microversion_fails_naming_the_option(run_module, tmp_path, monkeypatch):
+    clouds = tmp_path / 'clouds.yaml'
+    clouds.write_text('clouds: {lab: {auth: {auth_url: "http://127.0.0.2:5000/v3"}}}\n')
+    monkeypatch.setenv('OS_CLIENT_CONFIG_FILE', str(clouds))
+    result = run_module(check_placement_api.main, {'cloud': 'lab', 'required_microversion': 'new'})
+    assert result['failed'] is True
+    assert result['msg'] == "Option required_microversion: got 'new', expected a microversion such as 1.36."
+
+
+def test_unknown_cloud_fails_with_a_clear_message(run_module, tmp_path, monkeypatch):
+    clouds = tmp_path / 'clouds.yaml'
+    clouds.write_text('clouds: {lab: {auth: {auth_url: "http://127.0.0.2:5000/v3"}}}\n')
+    monkeypatch.setenv('OS_CLIENT_CONFIG_FILE', str(clouds))
+    result = run_module(check_placement_api.main, {'cloud': 'nope'})
+    assert result['failed'] is True
+    assert result['msg'].startswith('Cannot load the cloud configuration: Cloud nope was not found.')
+    assert 'Traceback' not in str(result)
+
+
+def test_credentials_never_appear_in_the_result(run_module, tmp_path, monkeypatch):
+    monkeypatch.delenv('OS_CLIENT_CONFIG_FILE', raising=False)
+    monkeypatch.setenv('HOME', str(tmp_path))
+    result = run_module(check_placement_api.main, {
+        'auth': {'auth_url': 'http://127.0.0.1:9/v3', 'username': 'admin',
+                 'password': 'sup3r-s3cret', 'project_name': 'admin',
+                 'user_domain_name': 'Default', 'project_domain_name': 'Default'},
+        'api_timeout': 2})
+    assert 'sup3r-s3cret' not in str(result)
+    (check,) = result['upgrade_checks']
+    assert (check['result'], check['details']) == (
+        'Error', 'Cannot read the service catalog: cannot connect to '
+                 'the identity service (auth_url): is the service running?')
