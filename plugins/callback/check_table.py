@@ -42,7 +42,7 @@ import os
 from ansible.plugins.callback import CallbackBase
 
 from ansible_collections.osops.lifecycle.plugins.plugin_utils._check_report import (
-    add_check,
+    add_results,
     finish_report,
     new_report,
     render_report,
@@ -56,10 +56,12 @@ def _task_result_data(result):
 
 
 def _executing_host(result, data):
-    """Where the check ran: the delegated host, else the task's host."""
-    delegated = data.get('_ansible_delegated_vars') or {}
+    """Where the check ran: the delegated host's inventory name, else the task's host."""
+    task = getattr(result, 'task', None) or result._task
+    if data.get('_ansible_delegated_vars') and task.delegate_to:
+        return task.delegate_to
     host = getattr(result, 'host', None) or result._host
-    return delegated.get('ansible_delegated_host') or host.get_name()
+    return host.get_name()
 
 
 class CallbackModule(CallbackBase):
@@ -80,14 +82,8 @@ class CallbackModule(CallbackBase):
 
     def _collect(self, result):
         data = _task_result_data(result)
-        host = _executing_host(result, data)
-        for item in [data] + list(data.get('results') or []):
-            if not isinstance(item, dict):
-                continue
-            for check in item.get('upgrade_checks') or []:
-                if isinstance(check, dict) and 'code' in check:
-                    add_check(self._report, host, check)
-                    self._seen = True
+        if add_results(self._report, _executing_host(result, data), data):
+            self._seen = True
 
     def v2_runner_on_ok(self, result):
         self._collect(result)

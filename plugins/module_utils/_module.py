@@ -35,6 +35,9 @@ class OsopsModule:
     def _full_argument_spec(self):
         return dict(self.argument_spec)
 
+    def validate(self):
+        """Check option values the argument spec cannot express; raise OptionError."""
+
     def run(self):
         raise NotImplementedError
 
@@ -47,6 +50,7 @@ class OsopsModule:
 
     def __call__(self):
         try:
+            self.validate()
             self.run()
         except OsopsError as exc:
             self.fail_json(exc.msg, **exc.result)

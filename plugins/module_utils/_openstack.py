@@ -169,15 +169,18 @@ class OpenStackModule(OsopsModule):
             self.open_connection()
         return self._conn
 
+    def validate(self):
+        self._connection_kwargs = connection_kwargs(self.params)
+
     def open_connection(self):
         """Load the cloud configuration (no API call is made yet)."""
         try:
-            self._conn = openstack.connect(**connection_kwargs(self.params))
-        except openstack.exceptions.ConfigException as exc:
+            self._conn = openstack.connect(**self._connection_kwargs)
+        except (openstack.exceptions.ConfigException, ksa_exceptions.OptionError) as exc:
             raise CloudError(
                 'Cannot load the cloud configuration: %s. Name a cloud '
                 'defined in clouds.yaml (or OS_CLIENT_CONFIG_FILE) with '
-                'the cloud option, or pass auth.' % exc)
+                'the cloud option, set OS_CLOUD, or pass auth.' % str(exc).rstrip('.'))
 
     def __call__(self):
         try:
@@ -191,12 +194,7 @@ class OpenStackModule(OsopsModule):
 class OpenStackCheckModule(OpenStackModule, CheckModule):
     """A readiness-check module that reads OpenStack APIs.
 
-    The cloud configuration is loaded before any check runs, so a wrong
-    ``cloud`` or ``auth`` option fails the module with a clear message; what
-    the cloud answers afterwards (refused credentials, a service down) is a
-    finding of the check that met it.
+    Malformed options fail the module.  A cloud that cannot be loaded,
+    reached or authenticated against is recorded as an Error of each check
+    that needed it, so a run still reports every other check.
     """
-
-    def run(self):
-        self.open_connection()
-        super().run()

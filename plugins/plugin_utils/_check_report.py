@@ -68,6 +68,29 @@ def add_check(report, host, check):
     section['checks'].append(dict((k, check.get(k)) for k in CHECK_FIELDS))
 
 
+def module_results(value):
+    """Every module result inside a task result or registered value (loops included)."""
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        yield item
+        for sub in item.get('results') or []:
+            if isinstance(sub, dict):
+                yield sub
+
+
+def add_results(report, host, value):
+    """Add the checks of every module result in ``value`` to ``report``; return how many."""
+    count = 0
+    for result in module_results(value):
+        for check in result.get('upgrade_checks') or []:
+            if isinstance(check, dict) and 'code' in check:
+                add_check(report, host, check)
+                count += 1
+    return count
+
+
 def new_report():
     return {'schema_version': REPORT_SCHEMA_VERSION, 'hosts': []}
 

@@ -68,14 +68,34 @@ def test_bad_required_microversion_fails_naming_the_option(run_module, tmp_path,
     assert result['msg'] == "Option required_microversion: got 'new', expected a microversion such as 1.36."
 
 
-def test_unknown_cloud_fails_with_a_clear_message(run_module, tmp_path, monkeypatch):
+def test_unknown_cloud_is_an_error_of_the_check(run_module, tmp_path, monkeypatch):
     clouds = tmp_path / 'clouds.yaml'
     clouds.write_text('clouds: {lab: {auth: {auth_url: "http://127.0.0.2:5000/v3"}}}\n')
     monkeypatch.setenv('OS_CLIENT_CONFIG_FILE', str(clouds))
     result = run_module(check_placement_api.main, {'cloud': 'nope'})
+    assert 'failed' not in result
+    (check,) = result['upgrade_checks']
+    assert (check['result'], result['code']) == ('Error', 255)
+    assert check['details'].startswith('Cannot load the cloud configuration: Cloud nope was not found. '
+                                       'Name a cloud defined in clouds.yaml')
+    assert result['placement'] == {'endpoint': None, 'max_microversion': None}
+
+
+def test_no_cloud_at_all_is_an_error_of_the_check(run_module, tmp_path, monkeypatch):
+    for name in [n for n in __import__('os').environ if n.startswith('OS_')]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv('HOME', str(tmp_path))
+    monkeypatch.setenv('OS_CLIENT_CONFIG_FILE', str(tmp_path / 'absent.yaml'))
+    result = run_module(check_placement_api.main, {})
+    (check,) = result['upgrade_checks']
+    assert check['result'] == 'Error'
+    assert 'auth_url' in check['details'] and 'OS_CLOUD' in check['details']
+
+
+def test_cloud_dict_conflict_fails_the_module(run_module):
+    result = run_module(check_placement_api.main, {'cloud': {'auth': {}}, 'region_name': 'R'})
     assert result['failed'] is True
-    assert result['msg'].startswith('Cannot load the cloud configuration: Cloud nope was not found.')
-    assert 'Traceback' not in str(result)
+    assert result['msg'].startswith('Option region_name: ')
 
 
 def test_credentials_never_appear_in_the_result(run_module, tmp_path, monkeypatch):

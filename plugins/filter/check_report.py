@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+name: check_report
+short_description: Aggregate registered readiness-check results into one report
+version_added: 0.1.0
+author: osops.lifecycle contributors
+description:
+  - Takes dicts of host name to the results registered from the collection's
+    check modules (single results or loop results; the input and any further
+    positional arguments, in order) and returns the same
+    report the C(osops.lifecycle.check_table) callback writes - overall
+    C(code) and C(result), C(counts), and per host and project every check.
+  - The C(check) role publishes it with C(set_stats) and decides from its
+    C(code) whether the play fails.
+positional: _input, more
+options:
+  _input:
+    description: Host name to a registered result or a list of them.
+    type: dict
+    required: true
+  more:
+    description: More dicts like O(_input), added after it.
+    type: dict
+'''
+
+EXAMPLES = r'''
+- name: Summarise an API check run once from localhost and a check every host registered
+  ansible.builtin.set_fact:
+    summary: >-
+      {{ {'localhost': api_check}
+         | osops.lifecycle.check_report(dict(ansible_play_hosts_all | zip(ansible_play_hosts_all
+             | map('extract', hostvars, 'config_check')))) }}
+'''
+
+RETURN = r'''
+_value:
+  description: The report (see the collection's docs/schemas/check-report.schema.json).
+  type: dict
+'''
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.osops.lifecycle.plugins.plugin_utils._check_report import (
+    add_results,
+    finish_report,
+    new_report,
+)
+
+
+def check_report(per_host, *more):
+    report = new_report()
+    for mapping in (per_host,) + more:
+        if not isinstance(mapping, dict):
+            raise AnsibleFilterError(
+                'check_report expects dicts of host name to registered check results, got %s'
+                % type(mapping).__name__)
+        for host, registered in mapping.items():
+            add_results(report, host, registered)
+    return finish_report(report)
+
+
+class FilterModule:
+    def filters(self):
+        return {'check_report': check_report}
