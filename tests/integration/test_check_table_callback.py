@@ -36,8 +36,8 @@ def make_fixture():
     os.makedirs(os.path.join(etc, 'placement', 'policy.d'))
 
 
-def run_playbook(tmp_path, stdout_callback):
-    report = tmp_path / ('report-%s.json' % stdout_callback.rsplit('.', 1)[-1])
+def run_playbook(tmp_path, stdout_callback, report=None):
+    report = report or tmp_path / ('report-%s.json' % stdout_callback.rsplit('.', 1)[-1])
     env = dict(os.environ)
     env.update({
         'ANSIBLE_COLLECTIONS_PATH': os.path.join(ROOT, '.cache', 'collections'),
@@ -55,6 +55,8 @@ def run_playbook(tmp_path, stdout_callback):
          '-e', 'fixture_root=%s' % FIXTURE_ROOT,
          os.path.join(TARGET, 'playbook.yml')],
         env=env, capture_output=True, text=True, check=False, timeout=300)
+    if not os.path.exists(report):
+        return proc, None
     with open(report, encoding='utf-8') as handle:
         return proc, json.load(handle)
 
@@ -111,3 +113,15 @@ def test_works_next_to_another_stdout_callback(fixture_root, tmp_path):
                 for check in project['checks']:
                     check['duration'] = None
     assert report == default_report
+
+
+def test_unwritable_report_path_is_a_warning_not_a_crash(fixture_root, tmp_path):
+    blocker = tmp_path / 'not-a-dir'
+    blocker.write_text('')
+    proc, report = run_playbook(tmp_path, 'ansible.builtin.default', report=blocker / 'report.json')
+    assert report is None
+    assert proc.returncode == 0, proc.stderr
+    assert 'Overall upgrade check result: Error (code 255)' in proc.stdout
+    assert ('[WARNING]: osops.lifecycle.check_table: cannot write the JSON report to %s'
+            % (blocker / 'report.json')) in proc.stderr
+    assert 'Traceback' not in proc.stdout + proc.stderr
