@@ -18,6 +18,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks import run_checks
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
+from ansible_collections.osops.lifecycle.plugins.module_utils._service_config import ServiceConfig
 
 
 class OsopsModule:
@@ -81,3 +82,29 @@ class CheckModule(OsopsModule):
     def extra_results(self):
         """Module-specific return values beside the check results."""
         return {}
+
+
+class ServiceConfigCheckModule(CheckModule):
+    """A check that reads one service's configuration on its host.
+
+    The options are documented in the ``osops.lifecycle.service_config`` doc
+    fragment.  ``config`` is read on first use, inside the check, so a
+    missing or broken file is an Error of that check.
+    """
+
+    config_argument_spec = dict(
+        config_files=dict(type='list', elements='path'),
+        config_dir=dict(type='path'),
+    )
+
+    def _full_argument_spec(self):
+        spec = dict(self.config_argument_spec)
+        spec.update(self.argument_spec)
+        return spec
+
+    @property
+    def config(self):
+        if getattr(self, '_config', None) is None:
+            self._config = ServiceConfig(self.project, self.params['config_files'],
+                                         self.params['config_dir'])
+        return self._config

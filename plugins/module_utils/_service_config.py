@@ -22,6 +22,9 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._errors import Oso
 # A section name no oslo.config file uses, so that configparser does not
 # copy [DEFAULT] values into every other section.
 _NO_DEFAULT_SECTION = '\x00osops-no-default'
+# oslo.config's strings for booleans (oslo_config.types.Boolean).
+_TRUE = ('true', '1', 'on', 'yes')
+_FALSE = ('false', '0', 'off', 'no')
 
 
 class ServiceConfig:
@@ -64,6 +67,19 @@ class ServiceConfig:
         if self._parser.has_option(section, option):
             return self._parser.get(section, option)
         return default
+
+    def get_bool(self, section, option, default=False):
+        """A boolean option parsed as oslo.config does (true/yes/on/1 ...)."""
+        value = self.get(section, option)
+        if value is None:
+            return default
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise OsopsError('[%s] %s = %s in the %s config is not a boolean; use true or false.'
+                         % (section, option, value, self.project))
 
     def search_dirs(self):
         """Directories ``find_file`` searches, in oslo.config's order."""

@@ -19,9 +19,8 @@ description:
   - The same check as C(Policy File JSON to YAML Migration) in
     C(nova-status upgrade check) (oslo.upgradecheck's common check), for any
     service.
-  - A config file that is missing or cannot be parsed is recorded as an
-    C(Error) result of this check, not as a module failure, so the other
-    checks of a run are still reported.
+extends_documentation_fragment:
+  - osops.lifecycle.service_config
 options:
   project:
     description:
@@ -30,16 +29,6 @@ options:
         C(/etc/<project>) and C(~/.<project>) search directories.
     type: str
     required: true
-  config_files:
-    description:
-      - The service's C(--config-file) arguments, in order.
-      - Defaults to C(/etc/<project>/<project>.conf).
-    type: list
-    elements: path
-  config_dir:
-    description:
-      - The service's C(--config-dir), if it runs with one.
-    type: path
 attributes:
   check_mode:
     support: full
@@ -49,8 +38,6 @@ seealso:
   - name: oslopolicy-convert-json-to-yaml
     description: The tool that converts a JSON policy file to YAML.
     link: https://docs.openstack.org/oslo.policy/latest/cli/oslopolicy-convert-json-to-yaml.html
-notes:
-  - Runs on the service's host and needs only the Python standard library.
 '''
 
 EXAMPLES = r'''
@@ -110,11 +97,8 @@ policy_file:
 '''
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import CheckModule
-from ansible_collections.osops.lifecycle.plugins.module_utils._service_config import (
-    ServiceConfig,
-    is_json,
-)
+from ansible_collections.osops.lifecycle.plugins.module_utils._module import ServiceConfigCheckModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._service_config import is_json
 
 CHECK_NAME = 'Policy File JSON to YAML Migration'
 JSON_POLICY_DETAILS = (
@@ -125,11 +109,9 @@ JSON_POLICY_DETAILS = (
     'oslopolicy-convert-json-to-yaml.html')
 
 
-class CheckPolicyJsonModule(CheckModule):
+class CheckPolicyJsonModule(ServiceConfigCheckModule):
     argument_spec = dict(
         project=dict(type='str', required=True),
-        config_files=dict(type='list', elements='path'),
-        config_dir=dict(type='path'),
     )
 
     policy_file = None
@@ -142,10 +124,8 @@ class CheckPolicyJsonModule(CheckModule):
         return [(CHECK_NAME, self.check_policy_json)]
 
     def check_policy_json(self):
-        config = ServiceConfig(self.project, self.params['config_files'],
-                               self.params['config_dir'])
-        name = config.get('oslo_policy', 'policy_file', 'policy.yaml')
-        self.policy_file = config.find_file(name)
+        name = self.config.get('oslo_policy', 'policy_file', 'policy.yaml')
+        self.policy_file = self.config.find_file(name)
         if self.policy_file and is_json(self.policy_file):
             return failure(JSON_POLICY_DETAILS.format(path=self.policy_file))
         return success()
