@@ -108,3 +108,4 @@ class ServiceConfigCheckModule(CheckModule):
             self._config = ServiceConfig(self.project, self.params['config_files'],
                                          self.params['config_dir'])
         return self._config
+

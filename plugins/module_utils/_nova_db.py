@@ -1,0 +1,164 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Read-only queries on nova's API and cell databases.
+
+The checks that use this run on a nova host with the interpreter of nova's
+own environment (for openstack-ansible ``/openstack/venvs/nova-<version>/bin/python``),
+so SQLAlchemy and the database driver are the ones nova uses, and the
+database URLs come from nova's configuration - as ``nova-status`` does.
+Tables are reflected, never modelled, so the queries work on the schema of
+any release.  Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import sys
+from urllib.parse import urlsplit
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
+from ansible_collections.osops.lifecycle.plugins.module_utils._module import ServiceConfigCheckModule
+
+try:
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+except ImportError:
+    sa = None
+
+CELL0_UUID = '00000000-0000-0000-0000-000000000000'
+COMPUTE_BINARY = 'nova-compute'
+CONTROL_BINARIES = ('nova-conductor', 'nova-scheduler', 'nova-osapi_compute')
+
+
+def safe_url(url):
+    """``url`` with its password replaced, for messages."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # pylint: disable=broad-except
+        # An unparsable URL may still hold a password: show only its scheme.
+        return '%s://...' % url.split(':', 1)[0]
+
+
+def format_cell_url(template, default):
+    """Fill a cell mapping's URL template from ``[database] connection``.
+
+    Nova stores cell database URLs either literally or as templates such as
+    ``{scheme}://{username}:{password}@{hostname}/{path}``; it fills them
+    from the parts of its own ``[database] connection`` (nova.objects.cell_mapping).
+    """
+    if '{' not in template or not default:
+        return template
+    parts = urlsplit(default)
+    return template.format(
+        scheme=parts.scheme, username=parts.username, password=parts.password,
+        hostname=parts.hostname, port=parts.port, path=parts.path.lstrip('/'),
+        query=parts.query, fragment=parts.fragment)
+
+
+class NovaDatabase:
+    """nova's API database and its cells, as nova's configuration names them."""
+
+    def __init__(self, config):
+        if sa is None:
+            raise OsopsError(
+                'SQLAlchemy cannot be imported by %s. Run this check with the '
+                'interpreter of nova\'s environment (for openstack-ansible: '
+                'ansible_python_interpreter=/openstack/venvs/nova-<version>/bin/python).'
+                % sys.executable)
+        self.api_url = config.get('api_database', 'connection')
+        if not self.api_url:
+            raise OsopsError('[api_database] connection is not set in the nova config '
+                             '(%s): this host is not a nova control host.'
+                             % ', '.join(config.config_files))
+        self.default_url = config.get('database', 'connection')
+        self._engines = {}
+
+    def _engine(self, url):
+        if url not in self._engines:
+            try:
+                self._engines[url] = sa.create_engine(url, poolclass=NullPool)
+            except (sa.exc.ArgumentError, ImportError) as exc:
+                raise OsopsError('Cannot use database URL %s: %s' % (safe_url(url), exc))
+        return self._engines[url]
+
+    def _rows(self, url, table_name, build_query):
+        """Run ``build_query(table)`` on ``table_name`` of the database at ``url``."""
+        engine = self._engine(url)
+        try:
+            with engine.connect() as conn:
+                table = sa.Table(table_name, sa.MetaData(), autoload_with=conn)
+                return conn.execute(build_query(table)).all()
+        except sa.exc.NoSuchTableError:
+            raise OsopsError('Database %s has no %s table: is it a nova database, '
+                             'migrated with nova-manage db sync?' % (safe_url(url), table_name))
+        except sa.exc.SQLAlchemyError as exc:
+            reason = str(getattr(exc, 'orig', None) or exc).splitlines()[0]
+            password = engine.url.password
+            if password:
+                reason = reason.replace(str(password), '***')
+            raise OsopsError('Cannot read %s from %s: %s' % (table_name, safe_url(url), reason))
+
+    def cell_mappings(self):
+        """Every cell mapping: dicts of uuid, name, url (templates filled)."""
+        rows = self._rows(self.api_url, 'cell_mappings', lambda t: sa.select(
+            t.c.uuid, t.c.name, t.c.database_connection).order_by(t.c.id))
+        return [dict(uuid=r.uuid, name=r.name,
+                     url=format_cell_url(r.database_connection or '', self.default_url))
+                for r in rows]
+
+    def cells(self, include_cell0=False):
+        return [c for c in self.cell_mappings() if include_cell0 or c['uuid'] != CELL0_UUID]
+
+    def host_mapping_count(self):
+        return self._rows(self.api_url, 'host_mappings',
+                          lambda t: sa.select(sa.func.count()).select_from(t))[0][0]
+
+    def compute_node_count(self):
+        """Non-deleted compute nodes in the database of ``[database] connection``."""
+        if not self.default_url:
+            return 0
+        return self._rows(self.default_url, 'compute_nodes', lambda t: sa.select(
+            sa.func.count()).select_from(t).where(t.c.deleted == 0))[0][0]
+
+    def services(self, binaries):
+        """Live services of ``binaries`` in every cell: dicts of cell, host, binary, version.
+
+        Deleted and forced-down services are left out, as nova leaves them
+        out of its minimum-version queries.
+        """
+        found = []
+        for cell in self.cells():
+            rows = self._rows(cell['url'], 'services', lambda t: sa.select(
+                t.c.host, t.c.binary, t.c.version).where(
+                    t.c.binary.in_(binaries), t.c.deleted == 0,
+                    sa.or_(t.c.forced_down.is_(None), t.c.forced_down == sa.false())))
+            found.extend(dict(cell=cell['name'], host=r.host, binary=r.binary,
+                              version=r.version or 0) for r in rows)
+        return found
+
+    def instances_without_machine_type(self):
+        """UUIDs of live instances, in every cell and cell0, without hw_machine_type."""
+        found = []
+        for cell in self.cells(include_cell0=True):
+            def query(instances, url=cell['url']):
+                meta = sa.Table('instance_system_metadata', sa.MetaData(),
+                                autoload_with=self._engine(url))
+                has_type = sa.select(meta.c.id).where(
+                    meta.c.instance_uuid == instances.c.uuid,
+                    meta.c.key == 'image_hw_machine_type',
+                    meta.c.deleted == 0).exists()
+                return sa.select(instances.c.uuid).where(instances.c.deleted == 0, ~has_type)
+            found.extend(r.uuid for r in self._rows(cell['url'], 'instances', query))
+        return found
+
+
+class NovaDatabaseCheckModule(ServiceConfigCheckModule):
+    """A check that reads nova's API and cell databases."""
+
+    project = 'nova'
+
+    @property
+    def database(self):
+        if getattr(self, '_database', None) is None:
+            self._database = NovaDatabase(self.config)
+        return self._database

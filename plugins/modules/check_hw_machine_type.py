@@ -1,0 +1,118 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: check_hw_machine_type
+short_description: Readiness check - instances record their hw_machine_type
+version_added: 0.1.0
+author: osops.lifecycle contributors
+description:
+  - Reads every cell's database (cell0 included) and reports C(Warning) when
+    live instances have no C(hw_machine_type) recorded in their image
+    metadata. On libvirt computes a change of the default machine type
+    would then change those guests' virtual hardware on their next hard
+    reboot or migration.
+  - The same check as C(hw_machine_type unset) in C(nova-status upgrade check).
+  - Run it on a nova control host with the interpreter of nova's environment.
+extends_documentation_fragment:
+  - osops.lifecycle.service_config
+  - osops.lifecycle.nova_database
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+seealso:
+  - name: hw_machine_type
+    description: Nova's guide to machine types and C(nova-manage machine_type update).
+    link: https://docs.openstack.org/nova/latest/admin/hw-machine-type.html
+'''
+
+EXAMPLES = r'''
+- name: Instances without a recorded machine type
+  osops.lifecycle.check_hw_machine_type:
+  run_once: true
+  vars:
+    ansible_python_interpreter: /openstack/venvs/nova-31.3.1/bin/python
+'''
+
+RETURN = r'''
+upgrade_checks:
+  description: The check's result in the check model; the check_table callback renders it.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    project:
+      description: C(nova).
+      type: str
+      sample: nova
+    name:
+      description: The check's name.
+      type: str
+      sample: hw_machine_type unset
+    result:
+      description: C(Success), C(Warning), or C(Error) when the check could not run.
+      type: str
+      sample: Warning
+    code:
+      description: 0, 1, or 255 for C(Error).
+      type: int
+      sample: 1
+    details:
+      description: What was found and how to fix it, or null.
+      type: str
+    duration:
+      description: Seconds the check took.
+      type: float
+      sample: 0.05
+code:
+  description: The worst code of RV(upgrade_checks).
+  returned: always
+  type: int
+  sample: 1
+instances:
+  description: UUIDs of the live instances without hw_machine_type.
+  returned: always
+  type: list
+  elements: str
+'''
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks import success, warning
+from ansible_collections.osops.lifecycle.plugins.module_utils._nova_db import NovaDatabaseCheckModule
+
+CHECK_NAME = 'hw_machine_type unset'
+
+
+class CheckHwMachineTypeModule(NovaDatabaseCheckModule):
+    instances = ()
+
+    def checks(self):
+        return [(CHECK_NAME, self.check_machine_type)]
+
+    def check_machine_type(self):
+        self.instances = self.database.instances_without_machine_type()
+        if not self.instances:
+            return success()
+        return warning(
+            '%d instances found without hw_machine_type set. This warning can be ignored if '
+            'your environment does not contain libvirt based compute hosts. Use the '
+            '`nova-manage machine_type list_unset` command to list these instances and '
+            '`nova-manage machine_type update` to record their type. See '
+            'https://docs.openstack.org/nova/latest/admin/hw-machine-type.html'
+            % len(self.instances))
+
+    def extra_results(self):
+        return dict(instances=list(self.instances))
+
+
+def main():
+    CheckHwMachineTypeModule()()
+
+
+if __name__ == '__main__':
+    main()

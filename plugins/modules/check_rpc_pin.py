@@ -1,0 +1,131 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: check_rpc_pin
+short_description: Readiness check - nova control services pin the compute RPC version
+version_added: 0.1.0
+author: osops.lifecycle contributors
+description:
+  - Reads C([upgrade_levels] compute) on a nova control host (API,
+    conductor, scheduler) and the service versions in nova's databases.
+  - During a rolling upgrade the control plane runs a newer release than
+    some computes. Without C([upgrade_levels] compute = auto) (or an explicit
+    pin) a newer conductor sends compute RPC messages the older computes do
+    not consume - for 2026.1 over 2025.2 computes they go to a topic nobody
+    listens on - and operations such as live migration hang until the long
+    RPC timeout (30 minutes). No C(*-status) checker detects this.
+  - C(Failure) when the pin is unset and computes older than the control
+    services are running now; C(Warning) when it is unset and the cloud is
+    not mixed yet (set it before the rolling upgrade starts); C(Success)
+    when it is set.
+  - Run it on every nova control host with the interpreter of nova's environment.
+extends_documentation_fragment:
+  - osops.lifecycle.service_config
+  - osops.lifecycle.nova_database
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+'''
+
+EXAMPLES = r'''
+- name: RPC pin on every nova control host
+  osops.lifecycle.check_rpc_pin:
+  vars:
+    ansible_python_interpreter: /openstack/venvs/nova-31.3.1/bin/python
+'''
+
+RETURN = r'''
+upgrade_checks:
+  description: The check's result in the check model; the check_table callback renders it.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    project:
+      description: C(nova).
+      type: str
+      sample: nova
+    name:
+      description: The check's name.
+      type: str
+      sample: Compute RPC version pin
+    result:
+      description: C(Success), C(Warning), C(Failure), or C(Error) when the check could not run.
+      type: str
+      sample: Failure
+    code:
+      description: 0, 1, 2, or 255 for C(Error).
+      type: int
+      sample: 2
+    details:
+      description: What was found and how to fix it, or null.
+      type: str
+    duration:
+      description: Seconds the check took.
+      type: float
+      sample: 0.05
+code:
+  description: The worst code of RV(upgrade_checks).
+  returned: always
+  type: int
+  sample: 0
+pin:
+  description: The value of C([upgrade_levels] compute) on this host, or null when unset.
+  returned: always
+  type: str
+  sample: auto
+'''
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success, warning
+from ansible_collections.osops.lifecycle.plugins.module_utils._nova_db import (
+    COMPUTE_BINARY,
+    CONTROL_BINARIES,
+    NovaDatabaseCheckModule,
+)
+
+CHECK_NAME = 'Compute RPC version pin'
+HOW = ('Set [upgrade_levels] compute = auto in nova.conf on every nova API, conductor and '
+       'scheduler host and restart those services.')
+
+
+class CheckRpcPinModule(NovaDatabaseCheckModule):
+    pin = None
+
+    def checks(self):
+        return [(CHECK_NAME, self.check_rpc_pin)]
+
+    def check_rpc_pin(self):
+        self.pin = (self.config.get('upgrade_levels', 'compute') or '').strip() or None
+        if self.pin:
+            return success('Compute RPC is pinned to %s.' % self.pin)
+        services = self.database.services((COMPUTE_BINARY,) + CONTROL_BINARIES)
+        control = [s['version'] for s in services if s['binary'] != COMPUTE_BINARY]
+        behind = sorted(set(s['host'] for s in services if s['binary'] == COMPUTE_BINARY
+                            and control and s['version'] < max(control)))
+        if behind:
+            return failure(
+                'Computes %s run an older service version than the control services (%d) '
+                'and [upgrade_levels] compute is not set: the control services send compute '
+                'RPC those computes cannot read, and live migrations hang. %s'
+                % (', '.join(behind), max(control), HOW))
+        return warning('[upgrade_levels] compute is not set. A rolling upgrade runs newer '
+                       'control services over older computes; without the pin they send '
+                       'compute RPC the older computes cannot read. %s' % HOW)
+
+    def extra_results(self):
+        return dict(pin=self.pin)
+
+
+def main():
+    CheckRpcPinModule()()
+
+
+if __name__ == '__main__':
+    main()
