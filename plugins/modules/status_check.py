@@ -1,0 +1,213 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: status_check
+short_description: Run a project's C(<project>-status upgrade check) and report its checks
+version_added: 0.1.0
+author: osops.lifecycle contributors
+description:
+  - Runs C(<project>-status upgrade check) on the host with the executable
+    you name - an openstack-ansible venv, a command inside a kolla
+    container, a distribution path - so the TARGET release's checker can be
+    run from its venv before the upgrade.
+  - Asks for C(--json) only where the project's tool honours it (not
+    nova, which rejects it, nor placement, which ignores it) and otherwise
+    parses the "Upgrade Check Results" table. Each check becomes one result
+    in the check model, so the C(osops.lifecycle.check_table) callback
+    shows them beside the native checks.
+  - A run that ends without results - a usage error, a traceback, a missing
+    executable - is recorded as one C(Error) named after the command, with
+    the reason; it is never turned into a check result of its own. The
+    module itself does not fail, so a play's other checks keep running.
+options:
+  project:
+    description:
+      - The project, for example C(nova), C(placement), C(keystone),
+        C(cloudkitty). Names the tool C(<project>-status) unless
+        O(executable) is given.
+    type: str
+    required: true
+  venv:
+    description:
+      - A virtualenv holding the project, for example
+        C(/openstack/venvs/nova-31.3.1); the tool is C(<venv>/bin/<project>-status).
+    type: path
+  executable:
+    description:
+      - The tool to run, a path or a name looked up on E(PATH). Overrides O(venv).
+    type: str
+  command_prefix:
+    description:
+      - Words run before the tool, for example C([docker, exec, nova_api])
+        for a kolla container. The tool is then not looked up on this host.
+    type: list
+    elements: str
+    default: []
+  config_files:
+    description: C(--config-file) arguments, in order.
+    type: list
+    elements: path
+    default: []
+  config_dir:
+    description: A C(--config-dir) argument.
+    type: path
+  json:
+    description:
+      - Whether to ask for JSON output. C(auto) asks only projects whose tool
+        honours C(--json).
+    type: str
+    choices: [auto, always, never]
+    default: auto
+  environment:
+    description:
+      - Extra environment variables for the run. C(PYTHONWARNINGS=ignore) is
+        always set, so deprecation noise stays out of the output.
+    type: dict
+    default: {}
+attributes:
+  check_mode:
+    support: full
+    details: The tool only reads, so it also runs in check mode.
+  diff_mode:
+    support: none
+'''
+
+EXAMPLES = r'''
+- name: The TARGET release's nova-status, from its venv, before the upgrade
+  osops.lifecycle.status_check:
+    project: nova
+    venv: /openstack/venvs/nova-33.0.2
+    config_files: [/etc/nova/nova.conf]
+
+- name: cloudkitty-status in a kolla container
+  osops.lifecycle.status_check:
+    project: cloudkitty
+    command_prefix: [docker, exec, cloudkitty_api]
+'''
+
+RETURN = r'''
+upgrade_checks:
+  description: Each check the tool reported, in the check model; or one C(Error) when the run gave no results.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    project:
+      description: The O(project).
+      type: str
+      sample: nova
+    name:
+      description: The check's name as the tool printed it.
+      type: str
+      sample: Cells v2
+    result:
+      description: C(Success), C(Warning), C(Failure), or C(Error).
+      type: str
+      sample: Success
+    code:
+      description: 0, 1, 2, or 255.
+      type: int
+      sample: 0
+    details:
+      description: The tool's details, unwrapped, or null.
+      type: str
+    duration:
+      description: The run's seconds, shared among its checks.
+      type: float
+      sample: 0.6
+code:
+  description: The worst code of RV(upgrade_checks).
+  returned: always
+  type: int
+  sample: 0
+rc:
+  description: The tool's exit code, or null when it could not be started.
+  returned: always
+  type: int
+  sample: 0
+cmd:
+  description: The command that was run.
+  returned: always
+  type: list
+  elements: str
+run_error:
+  description: Why the run did not give trustworthy results, or null.
+  returned: always
+  type: str
+  sample: nova-status upgrade check exited 255 without results - it raised ...
+'''
+
+import os
+import time
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks import Code, CheckResult, worst
+from ansible_collections.osops.lifecycle.plugins.module_utils._module import OsopsModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._status_cli import (
+    JSON_CAPABLE,
+    classify,
+    status_command,
+)
+
+
+class StatusCheckModule(OsopsModule):
+    argument_spec = dict(
+        project=dict(type='str', required=True),
+        venv=dict(type='path'),
+        executable=dict(type='str'),
+        command_prefix=dict(type='list', elements='str', default=[]),
+        config_files=dict(type='list', elements='path', default=[]),
+        config_dir=dict(type='path'),
+        json=dict(type='str', choices=['auto', 'always', 'never'], default='auto'),
+        environment=dict(type='dict', default={}),
+    )
+    module_kwargs = dict(supports_check_mode=True)
+
+    def executable(self):
+        """``(tool, None)``, or ``(None, reason)`` when what runs first is not on this host."""
+        project = self.params['project']
+        name = self.params['executable'] or '%s-status' % project
+        if self.params['venv'] and not self.params['executable']:
+            name = os.path.join(self.params['venv'], 'bin', name)
+        prefix = self.params['command_prefix']
+        first = prefix[0] if prefix else name
+        if os.sep in first:
+            found = first if os.access(first, os.X_OK) else None
+        else:
+            found = self.ansible.get_bin_path(first)
+        if not found:
+            return None, ('%s does not exist or is not executable on this host; name the tool '
+                          'with executable or venv' % first)
+        return (name if prefix else found), None
+
+    def run(self):
+        project = self.params['project']
+        command_name = '%s-status upgrade check' % project
+        tool, missing = self.executable()
+        use_json = (self.params['json'] == 'always'
+                    or (self.params['json'] == 'auto' and project in JSON_CAPABLE))
+        cmd = status_command(project, tool or '', self.params['config_files'],
+                             self.params['config_dir'], use_json, self.params['command_prefix'])
+        if missing:
+            error = '%s could not run: %s.' % (command_name, missing)
+            results, rc = [CheckResult(command_name, Code.ERROR, error, project=project)], None
+        else:
+            environ = dict(self.params['environment'], PYTHONWARNINGS='ignore')
+            start = time.monotonic()
+            rc, stdout, stderr = self.ansible.run_command(cmd, environ_update=environ)
+            results, error = classify(project, command_name, rc, stdout, stderr,
+                                      time.monotonic() - start)
+        self.exit_json(upgrade_checks=[r.as_dict() for r in results],
+                       code=worst(r.code for r in results), rc=rc, cmd=cmd, run_error=error)
+
+
+def main():
+    StatusCheckModule()()
+
+
+if __name__ == '__main__':
+    main()
