@@ -159,8 +159,13 @@ def run_check(name, func, project=None, clock=time.monotonic):
 
 
 def run_checks(project, checks, clock=time.monotonic):
-    """Run ``checks`` (an iterable of ``(name, callable)``) for ``project``."""
+    """Run ``checks`` for ``project``.
+
+    ``checks`` is an iterable of ``(name, callable)``, or of
+    ``(name, callable, project)`` for a check about another project.
+    """
     run = CheckRun(project=project)
-    for name, func in checks:
-        run.results.append(run_check(name, func, project=project, clock=clock))
+    for name, func, *other in checks:
+        run.results.append(run_check(name, func, project=other[0] if other else project,
+                                     clock=clock))
     return run

@@ -101,6 +101,15 @@ def microversion(text):
     return version if len(version.release) == 2 and str(version) == str(text) else None
 
 
+def required_microversion(params):
+    """The ``required_microversion`` option, parsed; OptionError when malformed."""
+    value = microversion(params['required_microversion'])
+    if value is None:
+        raise OptionError('required_microversion', params['required_microversion'],
+                          'a microversion such as 1.36')
+    return value
+
+
 def describe_api_error(exc, endpoint):
     """An operator-readable reason why a call to ``endpoint`` (a URL or a name) failed."""
     if isinstance(exc, ksa_exceptions.Unauthorized):
@@ -141,7 +150,9 @@ def api_max_microversion(proxy, endpoint):
         return None, 'GET %s answered HTTP %s' % (endpoint, response.status_code)
     try:
         versions = response.json()['versions']
-        maximum = max(microversion(v['max_version']) for v in versions if v.get('max_version'))
+        # Most services name the maximum max_version; cinder names it version.
+        maximum = max(microversion(v.get('max_version') or v['version'])
+                      for v in versions if v.get('max_version') or v.get('version'))
     except (ValueError, KeyError, TypeError):
         return None, 'the version document at %s is not one of an OpenStack API' % endpoint
     return maximum, None

@@ -107,12 +107,11 @@ placement:
 '''
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success
-from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError
 from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import (
     OpenStackCheckModule,
     api_max_microversion,
     catalog_endpoint,
-    microversion,
+    required_microversion,
 )
 
 CHECK_NAME = 'Placement API'
@@ -125,12 +124,12 @@ class CheckPlacementApiModule(OpenStackCheckModule):
 
     project = 'nova'
 
+    def validate(self):
+        super().validate()
+        self.required = required_microversion(self.params)
+
     def checks(self):
         self.found = dict(endpoint=None, max_microversion=None)
-        self.required = microversion(self.params['required_microversion'])
-        if self.required is None:
-            raise OptionError('required_microversion', self.params['required_microversion'],
-                              'a microversion such as 1.36')
         return [(CHECK_NAME, self.check_placement)]
 
     def check_placement(self):

@@ -74,3 +74,8 @@ def test_worst_of_results_without_error():
     run = _checks.run_checks('p', [('a', lambda: _checks.warning('w')), ('b', _checks.success)])
     assert run.code == 1
     assert [d['result'] for d in run.as_dicts()] == ['Warning', 'Success']
+
+
+def test_a_check_may_name_its_own_project():
+    run = _checks.run_checks('nova', [('a', _checks.success), ('b', _checks.success, 'neutron')])
+    assert [d['project'] for d in run.as_dicts()] == ['nova', 'neutron']

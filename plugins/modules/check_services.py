@@ -1,0 +1,165 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: check_services
+short_description: Readiness check - every service is up and enabled
+version_added: 0.1.0
+author: osops.lifecycle contributors
+description:
+  - Lists nova's compute services, neutron's agents and cinder's volume
+    services and reports, per project (a C(Success) that says so when the
+    project is not in the catalog), C(Failure) when an enabled service is down (a rolling upgrade
+    would wait on it, or drain onto it) and C(Warning) when a service is
+    disabled (say why, or enable it, before the upgrade).
+  - No C(*-status) tool checks this.
+extends_documentation_fragment:
+  - osops.lifecycle.openstack
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  action_group:
+    support: full
+    membership:
+      - osops.lifecycle.openstack
+'''
+
+EXAMPLES = r'''
+- name: Services up and enabled
+  osops.lifecycle.check_services:
+    cloud: mycloud
+  delegate_to: localhost
+  run_once: true
+'''
+
+RETURN = r'''
+upgrade_checks:
+  description: One result per project found in the catalog (nova, neutron, cinder), in the check model.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    project:
+      description: C(nova), C(neutron) or C(cinder).
+      type: str
+      sample: nova
+    name:
+      description: The check's name.
+      type: str
+      sample: Services up and enabled
+    result:
+      description: C(Success), C(Warning), C(Failure), or C(Error) when the check could not run.
+      type: str
+      sample: Success
+    code:
+      description: 0, 1, 2, or 255.
+      type: int
+      sample: 0
+    details:
+      description: The services that are down or disabled, or null.
+      type: str
+    duration:
+      description: Seconds the check took.
+      type: float
+      sample: 0.08
+code:
+  description: The worst code of RV(upgrade_checks).
+  returned: always
+  type: int
+  sample: 0
+services:
+  description: Every service found.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{project: nova, binary: nova-compute, host: compute1, up: true, enabled: true, reason: null}]
+'''
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success, warning
+from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import (
+    OpenStackCheckModule,
+    catalog_endpoint,
+)
+
+CHECK_NAME = 'Services up and enabled'
+
+
+def _compute(conn):
+    return [dict(binary=s.binary, host=s.host, up=s.state == 'up',
+                 enabled=s.status == 'enabled', reason=s.disabled_reason)
+            for s in conn.compute.services()]
+
+
+def _network(conn):
+    return [dict(binary=a.binary, host=a.host, up=bool(a.is_alive),
+                 enabled=bool(a.is_admin_state_up), reason=None)
+            for a in conn.network.agents()]
+
+
+def _volume(conn):
+    return [dict(binary=s.binary, host=s.host, up=s.state == 'up',
+                 enabled=s.status == 'enabled', reason=s.disabled_reason)
+            for s in conn.block_storage.services()]
+
+
+# project -> (catalog service type, lister)
+SOURCES = (
+    ('nova', 'compute', _compute),
+    ('neutron', 'network', _network),
+    ('cinder', 'block-storage', _volume),
+)
+
+
+def _label(service):
+    return '%s on %s' % (service['binary'], service['host'])
+
+
+def judge(services):
+    """The outcome for one project's services (pure, so it is tested alone)."""
+    down = [s for s in services if s['enabled'] and not s['up']]
+    disabled = [s for s in services if not s['enabled']]
+    if down:
+        return failure('Enabled but down: %s. Start them or disable them with a reason '
+                       'before the upgrade.' % ', '.join(_label(s) for s in down))
+    if disabled:
+        return warning('Disabled: %s. Enable them, or keep them out of the upgrade '
+                       'on purpose.' % ', '.join(
+                           _label(s) + (' (%s)' % s['reason'] if s['reason'] else '')
+                           for s in disabled))
+    return success()
+
+
+class CheckServicesModule(OpenStackCheckModule):
+    project = 'nova'
+
+    def checks(self):
+        self.found = []
+        return [(CHECK_NAME, self._checker(project, service_type, lister), project)
+                for project, service_type, lister in SOURCES]
+
+    def _checker(self, project, service_type, lister):
+        def check():
+            if not catalog_endpoint(self.conn, service_type):
+                return success('%s (%s) is not in the service catalog; nothing to check.'
+                               % (project, service_type))
+            services = lister(self.conn)
+            self.found.extend(dict(s, project=project) for s in services)
+            return judge(services)
+        return check
+
+    def extra_results(self):
+        return dict(services=self.found)
+
+
+def main():
+    CheckServicesModule()()
+
+
+if __name__ == '__main__':
+    main()
