@@ -81,6 +81,17 @@ class ServiceConfig:
         raise OsopsError('[%s] %s = %s in the %s config is not a boolean; use true or false.'
                          % (section, option, value, self.project))
 
+    def get_int(self, section, option, default):
+        """An integer option; OsopsError naming it when it is not one."""
+        value = self.get(section, option)
+        if value is None:
+            return default
+        try:
+            return int(value.strip())
+        except ValueError:
+            raise OsopsError('[%s] %s = %s in the %s config is not an integer.'
+                             % (section, option, value, self.project))
+
     def search_dirs(self):
         """Directories ``find_file`` searches, in oslo.config's order."""
         dirs = []

@@ -1,0 +1,123 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: check_cloudkitty_storage
+short_description: Readiness check - cloudkitty uses storage version 2
+version_added: 0.1.0
+author: osops.lifecycle contributors
+description:
+  - Reads cloudkitty's configuration on a cloudkitty host and reports
+    C(Warning) when C([storage] version) is below 2: support for the v1
+    storage is being dropped, so migrate before upgrading further.
+  - The same check as C(Storage version) in C(cloudkitty-status upgrade check).
+    An unset option counts as 2, the default of current cloudkitty releases.
+extends_documentation_fragment:
+  - osops.lifecycle.service_config
+options:
+  project:
+    description: The project whose configuration is read. Only cloudkitty has this check.
+    type: str
+    default: cloudkitty
+    choices: [cloudkitty]
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+'''
+
+EXAMPLES = r'''
+- name: Cloudkitty storage version
+  osops.lifecycle.check_cloudkitty_storage:
+    config_files: [/etc/cloudkitty/cloudkitty.conf]
+'''
+
+RETURN = r'''
+upgrade_checks:
+  description: The check's result in the check model; the check_table callback renders it.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    project:
+      description: C(cloudkitty).
+      type: str
+      sample: cloudkitty
+    name:
+      description: The check's name.
+      type: str
+      sample: Storage version
+    result:
+      description: C(Success), C(Warning), or C(Error) when the check could not run.
+      type: str
+      sample: Success
+    code:
+      description: 0, 1, or 255.
+      type: int
+      sample: 0
+    details:
+      description: What was found and how to fix it, or null.
+      type: str
+    duration:
+      description: Seconds the check took.
+      type: float
+      sample: 0.001
+code:
+  description: The worst code of RV(upgrade_checks).
+  returned: always
+  type: int
+  sample: 0
+storage_version:
+  description: The storage version in use, or null when the config could not be read.
+  returned: always
+  type: int
+  sample: 2
+'''
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks import success, warning
+from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
+from ansible_collections.osops.lifecycle.plugins.module_utils._module import ServiceConfigCheckModule
+
+CHECK_NAME = 'Storage version'
+
+
+class CheckCloudkittyStorageModule(ServiceConfigCheckModule):
+    argument_spec = dict(
+        project=dict(type='str', default='cloudkitty', choices=['cloudkitty']),
+    )
+
+    storage_version = None
+
+    @property
+    def project(self):
+        return self.params['project']
+
+    def checks(self):
+        return [(CHECK_NAME, self.check_storage_version)]
+
+    def check_storage_version(self):
+        version = self.config.get_int('storage', 'version', 2)
+        if version not in (1, 2):
+            raise OsopsError('[storage] version = %d in the cloudkitty config is not 1 or 2.' % version)
+        self.storage_version = version
+        if version < 2:
+            return warning('Storage version is inferior to 2. Support for v1 storage will be '
+                           'dropped in a future release: migrate with cloudkitty-storage-init '
+                           'and set [storage] version = 2.')
+        return success()
+
+    def extra_results(self):
+        return dict(storage_version=self.storage_version)
+
+
+def main():
+    CheckCloudkittyStorageModule()()
+
+
+if __name__ == '__main__':
+    main()
