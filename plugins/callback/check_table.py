@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) osops.lifecycle contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ name: check_table
 type: aggregate
 short_description: Print the "Upgrade Check Results" table and write a JSON report
 version_added: 0.1.0
-author: osops.lifecycle contributors
+author: osops.lifecycle contributors (@osops)
 description:
   - Collects the C(upgrade_checks) that the collection's check modules and
     C(*-status) runner return, and at the end of the play run prints, per host

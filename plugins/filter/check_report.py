@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) osops.lifecycle contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ DOCUMENTATION = r'''
 name: check_report
 short_description: Aggregate registered readiness-check results into one report
 version_added: 0.1.0
-author: osops.lifecycle contributors
+author: osops.lifecycle contributors (@osops)
 description:
   - Takes dicts of host name to the results registered from the collection's
     check modules (single results or loop results; the input and any further

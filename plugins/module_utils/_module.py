@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) osops.lifecycle contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Base classes every module of the collection subclasses.
 
 ``OsopsModule`` owns the edges: it builds the AnsibleModule from the class's
@@ -108,4 +109,3 @@ class ServiceConfigCheckModule(CheckModule):
             self._config = ServiceConfig(self.project, self.params['config_files'],
                                          self.params['config_dir'])
         return self._config
-

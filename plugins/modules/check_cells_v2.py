@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) osops.lifecycle contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ DOCUMENTATION = r'''
 module: check_cells_v2
 short_description: Readiness check - nova's cells v2 are set up
 version_added: 0.1.0
-author: osops.lifecycle contributors
+author: osops.lifecycle contributors (@osops)
 description:
   - Reads nova's API database and reports C(Failure) when there are fewer
     than two cell mappings, when no cell0 mapping exists, or when compute
@@ -19,6 +20,7 @@ description:
   - Run it on a nova control host with the interpreter of nova's
     environment, so the database driver and URLs are nova's own.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - osops.lifecycle.service_config
   - osops.lifecycle.nova_database
 attributes:
@@ -26,6 +28,9 @@ attributes:
     support: full
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
 '''
 
 EXAMPLES = r'''

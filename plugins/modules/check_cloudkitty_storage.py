@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) osops.lifecycle contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ DOCUMENTATION = r'''
 module: check_cloudkitty_storage
 short_description: Readiness check - cloudkitty uses storage version 2
 version_added: 0.1.0
-author: osops.lifecycle contributors
+author: osops.lifecycle contributors (@osops)
 description:
   - Reads cloudkitty's configuration on a cloudkitty host and reports
-    C(Warning) when C([storage] version) is below 2: support for the v1
+    C(Warning) when C([storage] version) is below 2. Support for the v1
     storage is being dropped, so migrate before upgrading further.
   - The same check as C(Storage version) in C(cloudkitty-status upgrade check).
     An unset option counts as 2, the default of current cloudkitty releases.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - osops.lifecycle.service_config
 options:
   project:
@@ -29,6 +31,9 @@ attributes:
     support: full
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
 '''
 
 EXAMPLES = r'''

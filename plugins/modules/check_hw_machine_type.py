@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) osops.lifecycle contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ DOCUMENTATION = r'''
 module: check_hw_machine_type
 short_description: Readiness check - instances record their hw_machine_type
 version_added: 0.1.0
-author: osops.lifecycle contributors
+author: osops.lifecycle contributors (@osops)
 description:
   - Reads every cell's database (cell0 included) and reports C(Warning) when
     live instances have no C(hw_machine_type) recorded in their image
@@ -19,6 +20,7 @@ description:
   - The same check as C(hw_machine_type unset) in C(nova-status upgrade check).
   - Run it on a nova control host with the interpreter of nova's environment.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - osops.lifecycle.service_config
   - osops.lifecycle.nova_database
 attributes:
@@ -26,6 +28,9 @@ attributes:
     support: full
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
 seealso:
   - name: hw_machine_type
     description: Nova's guide to machine types and C(nova-manage machine_type update).

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) osops.lifecycle contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ DOCUMENTATION = r'''
 module: check_instance_states
 short_description: Readiness check - no instance is in the middle of an operation
 version_added: 0.1.0
-author: osops.lifecycle contributors
+author: osops.lifecycle contributors (@osops)
 description:
   - Lists the servers of every project and reports C(Failure) when any is
     in the middle of an operation (building, migrating, resizing,
-    rebuilding, rebooting, or any task state): restarting nova under it
+    rebuilding, rebooting, or any task state); restarting nova under it
     can leave it stuck. C(Warning) for servers waiting for a resize
     confirmation or in C(ERROR), which need an operator's decision.
   - No C(*-status) tool checks this.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
   - osops.lifecycle.openstack
 options:
   list_limit:
@@ -29,6 +32,9 @@ attributes:
     support: full
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
   action_group:
     support: full
     membership:

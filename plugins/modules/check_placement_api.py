@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) osops.lifecycle contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ DOCUMENTATION = r'''
 module: check_placement_api
 short_description: Readiness check - the Placement API is in the catalog, reachable and new enough
 version_added: 0.1.0
-author: osops.lifecycle contributors
+author: osops.lifecycle contributors (@osops)
 description:
   - Looks up the C(placement) endpoint in the service catalog, reads the API's
     version document, and reports C(Failure) when the endpoint is missing,
@@ -19,6 +20,8 @@ description:
     reason instead of ending the whole run with a traceback.
   - Only reads; never changes the cloud.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
   - osops.lifecycle.openstack
 options:
   required_microversion:
@@ -32,6 +35,9 @@ attributes:
     support: full
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
   action_group:
     support: full
     membership:

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) osops.lifecycle contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ DOCUMENTATION = r'''
 module: check_policy_json
 short_description: Readiness check - a service's policy file is not JSON
 version_added: 0.1.0
-author: osops.lifecycle contributors
+author: osops.lifecycle contributors (@osops)
 description:
   - Reads a service's configuration on its host the way the service does,
     finds the file named by C([oslo_policy] policy_file) in the same
@@ -20,6 +21,7 @@ description:
     C(nova-status upgrade check) (oslo.upgradecheck's common check), for any
     service.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - osops.lifecycle.service_config
 options:
   project:
@@ -34,6 +36,9 @@ attributes:
     support: full
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
 seealso:
   - name: oslopolicy-convert-json-to-yaml
     description: The tool that converts a JSON policy file to YAML.

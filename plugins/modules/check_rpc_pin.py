@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) osops.lifecycle contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ DOCUMENTATION = r'''
 module: check_rpc_pin
 short_description: Readiness check - nova control services pin the compute RPC version
 version_added: 0.1.0
-author: osops.lifecycle contributors
+author: osops.lifecycle contributors (@osops)
 description:
   - Reads C([upgrade_levels] compute) on a nova control host (API,
     conductor, scheduler) and the service versions in nova's databases.
@@ -25,6 +26,7 @@ description:
     when it is set.
   - Run it on every nova control host with the interpreter of nova's environment.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - osops.lifecycle.service_config
   - osops.lifecycle.nova_database
 attributes:
@@ -32,6 +34,9 @@ attributes:
     support: full
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
 '''
 
 EXAMPLES = r'''

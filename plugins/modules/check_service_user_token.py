@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) osops.lifecycle contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ DOCUMENTATION = r'''
 module: check_service_user_token
 short_description: Readiness check - nova sends service user tokens
 version_added: 0.1.0
-author: osops.lifecycle contributors
+author: osops.lifecycle contributors (@osops)
 description:
   - Reads nova's configuration on a nova host and reports C(Failure) when
     C([service_user] send_service_user_token) is not true. Since 2023.2 nova
@@ -18,6 +19,7 @@ description:
   - The same check as C(Service User Token Configuration) in
     C(nova-status upgrade check).
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - osops.lifecycle.service_config
 options:
   project:
@@ -31,6 +33,9 @@ attributes:
     support: full
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
 seealso:
   - name: Service user token configuration
     description: Nova's guide to configuring the service user.

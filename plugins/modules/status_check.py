@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) osops.lifecycle contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ DOCUMENTATION = r'''
 module: status_check
 short_description: Run a project's C(<project>-status upgrade check) and report its checks
 version_added: 0.1.0
-author: osops.lifecycle contributors
+author: osops.lifecycle contributors (@osops)
 description:
   - Runs C(<project>-status upgrade check) on the host with the executable
     you name - an openstack-ansible venv, a command inside a kolla
@@ -24,6 +25,8 @@ description:
     executable - is recorded as one C(Error) named after the command, with
     the reason; it is never turned into a check result of its own. The
     module itself does not fail, so a play's other checks keep running.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 options:
   project:
     description:
@@ -75,6 +78,9 @@ attributes:
     details: The tool only reads, so it also runs in check mode.
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
 '''
 
 EXAMPLES = r'''

@@ -77,7 +77,7 @@ def test_full_output_with_the_default_stdout_callback(fixture_root, tmp_path):
 
 
 def test_json_report(fixture_root, tmp_path):
-    _, report = run_playbook(tmp_path, 'ansible.builtin.default')
+    report = run_playbook(tmp_path, 'ansible.builtin.default')[1]
     with open(os.path.join(ROOT, 'docs', 'schemas', 'check-report.schema.json'), encoding='utf-8') as handle:
         jsonschema.validate(report, json.load(handle))
     assert (report['code'], report['result']) == (255, 'Error')

@@ -109,7 +109,7 @@ def test_classify_results_and_agreeing_rc():
 
 
 def test_classify_rc_disagreeing_with_results():
-    _, error = cli.classify('nova', 'nova-status upgrade check', 0, NOVA_TOO_OLD, '')
+    error = cli.classify('nova', 'nova-status upgrade check', 0, NOVA_TOO_OLD, '')[1]
     assert error == 'nova-status upgrade check exited 0 but its results say Failure (2)'
 
 

@@ -1,7 +1,6 @@
 """status_check runs real executables that behave like the *-status tools."""
 
 import json
-import os
 import stat
 import sys
 import textwrap

@@ -23,12 +23,12 @@ UNBREAKABLE = 'x' * 150  # one "word" longer than the wrap width
 CASES = {
     'all-success-none-details': [('Cells v2', 0, None), ('Placement API', 0, None)],
     'long-wrapped-details': [('Older than N-1 computes', 2, LONG)],
-    'mixed': [('Cells v2', 0, 'No host mappings or compute nodes were found. Remember '
+    'mixed': [('Cells v2', 0, ('No host mappings or compute nodes were found. Remember '
                                "to run command 'nova-manage cell_v2 discover_hosts' when "
-                               'new compute hosts are deployed.'),
+                               'new compute hosts are deployed.')),
               ('hw_machine_type unset', 1, 'Instances found without hw_machine_type set.'),
-              ('Service User Token Configuration', 2, 'Service user token configuration is '
-                                                      'required for all Nova services.')],
+              ('Service User Token Configuration', 2,
+               'Service user token configuration is required for all Nova services.')],
     'unbreakable-word-and-newlines': [('Weird', 1, UNBREAKABLE), ('Lines', 2, 'one\ntwo  three')],
     'empty-details': [('Empty', 0, '')],
     'many-checks': [('Check %d' % i, i % 3, ('detail %d ' % i) * (i % 20) or None)

@@ -1,0 +1,141 @@
+# osops.lifecycle - test harness.
+#
+#   make setup          system packages + .venv (idempotent, fast when done)
+#   make test           setup, then every tier below in order; runs them all,
+#                       prints a summary, exits non-zero if any tier failed
+#   make unit           pytest tests/unit
+#   make sanity         ansible-test sanity (python 3.11, --venv, offline pip bootstrap)
+#   make lint           ansible-lint --profile production (offline)
+#   make changelog-lint antsibull-changelog lint + changelog.yaml check
+#   make build-check    ansible-galaxy build + tarball hygiene + install + ansible-doc
+#   make integration    pytest tests/integration
+#   make demo           setup, then tests/tools/demo.sh when it exists
+#
+# See docs/testing.md for what each tier proves and how long it takes.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Interpreter the virtualenv is created from (python 3.11 is the target).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+# Debian packages the tiers need: git (ansible-test file listing, ansible-lint),
+# rsync (ansible-test copy), shellcheck (sanity test "shellcheck", otherwise
+# skipped with only a warning), python3-venv (venv + ensurepip for .venv and
+# for ansible-test's sanity venvs).
+APT_PACKAGES ?= git rsync shellcheck python3-venv
+
+REQUIREMENTS := requirements.txt test-requirements.txt
+# The venv is rebuilt/updated only when the requirement files change.
+REQ_HASH = $(shell cat $(REQUIREMENTS) | sha256sum | cut -d' ' -f1)
+STAMP := $(VENV)/.osops-setup.stamp
+
+# Extra pytest arguments for the unit and integration tiers,
+# e.g. make unit PYTEST_ARGS='-n auto -k store'
+PYTEST_ARGS ?=
+
+# Tiers run by `make test`, in this order (cheapest first).
+TIERS := unit sanity lint changelog-lint build-check integration
+
+# Make the venv's tools (ansible-*, pytest) the ones every recipe finds.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help setup setup-apt setup-venv test unit sanity lint changelog-lint \
+	build-check integration demo clean
+
+help:
+	@sed -n '3,13p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+
+## ---------------------------------------------------------------- setup
+
+setup: setup-apt setup-venv
+	@tests/tools/install-get-pip.sh $(BIN)/python
+
+# Install only what is missing (no apt-get update when nothing is missing).
+setup-apt:
+	@if ! command -v dpkg-query >/dev/null; then \
+	    echo "setup: not a Debian system; make sure these are installed: $(APT_PACKAGES)"; \
+	    exit 0; \
+	fi; \
+	missing=""; \
+	for pkg in $(APT_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' "$$pkg" 2>/dev/null | grep -q 'install ok installed' \
+	        || missing="$$missing $$pkg"; \
+	done; \
+	if [ -z "$$missing" ]; then \
+	    echo "setup: system packages present ($(APT_PACKAGES))"; \
+	else \
+	    echo "setup: apt-get install$$missing"; \
+	    sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	    $$sudo apt-get update -qq; \
+	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# Create .venv if needed; (re)install the requirements when their hash differs
+# from the stamp. The stamp is written only after a successful install.
+setup-venv:
+	@if [ -x $(BIN)/python ] && [ "$$(cat $(STAMP) 2>/dev/null)" = "$(REQ_HASH)" ]; then \
+	    echo "setup: $(VENV) up to date"; \
+	else \
+	    [ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV); \
+	    echo "setup: pip install -r requirements.txt -r test-requirements.txt"; \
+	    $(BIN)/python -m pip install --disable-pip-version-check -q \
+	        $(addprefix -r ,$(REQUIREMENTS)); \
+	    echo "$(REQ_HASH)" > $(STAMP); \
+	fi
+
+## ---------------------------------------------------------------- tiers
+
+# Run every tier even when one fails, then summarise with durations.
+test: setup
+	@failed=""; summary=""; \
+	for tier in $(TIERS); do \
+	    echo "=============== $$tier"; \
+	    start=$$(date +%s); \
+	    if $(MAKE) --no-print-directory $$tier; then result=PASS; else result=FAIL; failed="$$failed $$tier"; fi; \
+	    summary="$$summary$$(printf '  %-15s %s %5ss' "$$tier" "$$result" "$$(( $$(date +%s) - start ))")\n"; \
+	done; \
+	printf '=============== summary\n%b' "$$summary"; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; \
+	echo "make test: all tiers passed"
+
+unit:
+	tests/tools/pytest-tier.sh tests/unit $(PYTEST_ARGS)
+
+sanity:
+	tests/tools/ansible-test.sh sanity --venv --python 3.11 --color no
+
+# offline: true in .ansible-lint keeps ansible-lint from installing the
+# collection into .ansible/, so expose the checkout as osops.lifecycle through
+# the same link tree tests/conftest.py uses.
+lint:
+	@mkdir -p .cache/collections/ansible_collections/osops
+	@ln -sfn "$(CURDIR)" .cache/collections/ansible_collections/osops/lifecycle
+	ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/.cache/collections" \
+	    $(BIN)/ansible-lint --profile production --nocolor
+
+changelog-lint:
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+build-check:
+	tests/tools/build-check.sh
+
+integration:
+	tests/tools/pytest-tier.sh tests/integration $(PYTEST_ARGS)
+
+demo:
+	$(MAKE) --no-print-directory setup
+	@if [ -f tests/tools/demo.sh ]; then \
+	    bash tests/tools/demo.sh; \
+	else \
+	    echo "demo: tests/tools/demo.sh does not exist yet"; \
+	fi
+
+# Local state of the harness only (not ~/.ansible, not .venv).
+clean:
+	rm -rf .cache/ansible-test .cache/collections tests/output .pytest_cache
+	rm -f ./*.tar.gz

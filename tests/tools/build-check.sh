@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Build the collection the way it is published and prove the artifact is
+# clean and usable:
+#   1. `ansible-galaxy collection build` into a temporary directory;
+#   2. the tarball holds no caches or local state (__pycache__, *.pyc, .venv,
+#      .cache, .ansible, .pytest_cache, .git, tests/output, collections/,
+#      nested tarballs) - any hit fails the check;
+#   3. `ansible-galaxy collection install --offline` into a temporary
+#      collections path;
+#   4. with ANSIBLE_COLLECTIONS_PATH pointing only there, `ansible-doc -l`
+#      lists our modules (at least osops.lifecycle.check_policy_json) and
+#      `ansible-doc` renders the documentation of every module and callback
+#      in the tarball (at least osops.lifecycle.check_table).
+# Usage: tests/tools/build-check.sh       (nothing is left behind)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+VENV="$ROOT/.venv"
+export PATH="$VENV/bin:$PATH"
+NS=osops
+NAME=lifecycle
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/osops-build-check.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+fail() { echo "build-check: FAIL: $*" >&2; exit 1; }
+
+# 1. Build.
+(cd "$ROOT" && ansible-galaxy collection build --force --output-path "$WORK/dist" >/dev/null)
+built=("$WORK"/dist/"$NS"-"$NAME"-*.tar.gz)
+tarball="${built[0]}"
+[ -f "$tarball" ] || fail "no tarball built"
+echo "build-check: built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)"
+
+# 2. No caches or local state inside.
+tar -tzf "$tarball" | sed 's|^\./||' > "$WORK/contents.txt"
+forbidden='(^|/)__pycache__(/|$)|\.py[co]$|(^|/)\.venv(/|$)|(^|/)\.cache(/|$)|(^|/)\.ansible(/|$)|(^|/)\.pytest_cache(/|$)|(^|/)\.git(/|$)|^tests/output(/|$)|^collections(/|$)|\.tar\.gz$|^changelogs/\.plugin-cache\.yaml$'
+if grep -E "$forbidden" "$WORK/contents.txt" > "$WORK/bad.txt"; then
+    echo "build-check: the tarball contains files that must not ship:" >&2
+    sed 's/^/  /' "$WORK/bad.txt" >&2
+    fail "unclean tarball (fix build_ignore in galaxy.yml)"
+fi
+for required in MANIFEST.json FILES.json meta/runtime.yml; do
+    grep -qx "$required" "$WORK/contents.txt" || fail "tarball lacks $required"
+done
+echo "build-check: $(wc -l < "$WORK/contents.txt") entries, no caches"
+
+# 3. Install offline into an empty collections path, which from here on is
+#    the only collections path.
+export ANSIBLE_COLLECTIONS_PATH="$WORK/collections"
+ansible-galaxy collection install --offline --no-deps \
+    -p "$WORK/collections" "$tarball" >/dev/null
+[ -d "$WORK/collections/ansible_collections/$NS/$NAME" ] || fail "install failed"
+
+# 4. ansible-doc sees the installed collection only (run outside the
+#    checkout so no ansible.cfg or adjacent collection leaks in).
+cd "$WORK"
+ansible-doc -l "$NS.$NAME" > "$WORK/modules.txt"
+grep -q "^$NS\.$NAME\.check_policy_json " "$WORK/modules.txt" \
+    || fail "ansible-doc -l $NS.$NAME does not list $NS.$NAME.check_policy_json"
+ansible-doc -t callback -l "$NS.$NAME" > "$WORK/callbacks.txt"
+grep -q "^$NS\.$NAME\.check_table " "$WORK/callbacks.txt" \
+    || fail "ansible-doc -t callback -l $NS.$NAME does not list $NS.$NAME.check_table"
+
+# Every plugin whose file name is its name: render its documentation.
+checked=0
+failed=0
+while IFS= read -r path; do
+    dir="${path#plugins/}"; dir="${dir%%/*}"
+    base="$(basename "$path" .py)"
+    case "$base" in _*) continue ;; esac     # private helpers, __init__
+    case "$dir" in
+        modules) type=module ;;
+        action|doc_fragments|module_utils|plugin_utils|filter|test) continue ;;
+        *) type="$dir" ;;                    # callback, lookup, inventory, ...
+    esac
+    checked=$((checked + 1))
+    if ansible-doc -t "$type" "$NS.$NAME.$base" > /dev/null; then
+        echo "build-check: ansible-doc -t $type $NS.$NAME.$base: ok"
+    else
+        echo "build-check: ansible-doc -t $type $NS.$NAME.$base: FAILED" >&2
+        failed=$((failed + 1))
+    fi
+done < <(grep -E '^plugins/[a-z_]+/[^/]+\.py$' "$WORK/contents.txt" | sort)
+[ "$checked" -gt 0 ] || fail "no plugin documentation checked"
+[ "$failed" -eq 0 ] || fail "$failed of $checked plugins have broken documentation"
+echo "build-check: OK ($checked plugins documented)"
