@@ -26,7 +26,9 @@ BIN := $(VENV)/bin
 # rsync (ansible-test copy), shellcheck (sanity test "shellcheck", otherwise
 # skipped with only a warning), python3-venv (venv + ensurepip for .venv and
 # for ansible-test's sanity venvs).
-APT_PACKAGES ?= git rsync shellcheck python3-venv
+# postgresql: the state store's tests start a real server (OSOPS_REQUIRE_POSTGRES
+# below makes them fail, not skip, when it is missing).
+APT_PACKAGES ?= git rsync shellcheck python3-venv postgresql
 
 REQUIREMENTS := requirements.txt test-requirements.txt
 # The venv is rebuilt/updated only when the requirement files change.
@@ -39,6 +41,9 @@ PYTEST_ARGS ?=
 
 # Tiers run by `make test`, in this order (cheapest first).
 TIERS := unit sanity lint changelog-lint build-check integration
+
+# The store's tests must run on PostgreSQL, not skip it.
+export OSOPS_REQUIRE_POSTGRES ?= 1
 
 # Make the venv's tools (ansible-*, pytest) the ones every recipe finds.
 export PATH := $(CURDIR)/$(BIN):$(PATH)

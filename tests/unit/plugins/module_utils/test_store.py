@@ -1,0 +1,827 @@
+"""The state store, on SQLite and on a real PostgreSQL server.
+
+Every test taking ``store_url`` runs twice: on a SQLite file and on a fresh
+database of a PostgreSQL server this module starts (from Debian's
+``postgresql`` package) on 127.0.0.1 for the session.  Without PostgreSQL the
+PostgreSQL variants are skipped, or fail when ``OSOPS_REQUIRE_POSTGRES=1``
+(CI sets it).
+"""
+
+import glob
+import multiprocessing
+import os
+import pwd
+import shutil
+import signal
+import socket
+import sys
+import subprocess
+import tempfile
+import time
+import uuid
+import zipfile
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from ansible_collections.osops.lifecycle.plugins.module_utils import _store
+from ansible_collections.osops.lifecycle.plugins.module_utils import _store_migrations as migrations
+from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import StoreError
+
+PG_PASSWORD = 'pg-Secret-4711'
+TABLES = {'alembic_version', 'clusters', 'hosts', 'components', 'discovery_runs', 'upgrades',
+          'upgrade_steps', 'maintenance_sessions', 'maintenance_hosts', 'maintenance_actions'}
+
+
+# --------------------------------------------------------------------------
+# A PostgreSQL server for the session
+# --------------------------------------------------------------------------
+
+def _pg_bindir():
+    """The directory holding initdb and pg_ctl, or None."""
+    found = shutil.which('initdb')
+    if found and shutil.which('pg_ctl'):
+        return os.path.dirname(os.path.realpath(found))
+    # Debian keeps them off PATH, one directory per major version.
+    candidates = sorted(glob.glob('/usr/lib/postgresql/*/bin/initdb'),
+                        key=lambda path: int(path.split('/')[-3]))
+    return os.path.dirname(candidates[-1]) if candidates else None
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+class PostgresServer:
+    """initdb + pg_ctl start in a temporary directory, listening on 127.0.0.1 only."""
+
+    def __init__(self, bindir):
+        self.bindir = bindir
+        self.port = _free_port()
+        self.dir = tempfile.mkdtemp(prefix='osops-pg-')
+        self.data = os.path.join(self.dir, 'data')
+        self.pid = None
+        # initdb refuses to run as root: run the server as the postgres system user.
+        self.user = 'postgres' if os.geteuid() == 0 else None
+        if self.user:
+            try:
+                entry = pwd.getpwnam(self.user)
+            except KeyError:
+                raise RuntimeError('running as root needs the postgres system user '
+                                   '(created by the Debian postgresql package)')
+            os.chown(self.dir, entry.pw_uid, entry.pw_gid)
+
+    def _run(self, *args):
+        command = [os.path.join(self.bindir, args[0])] + list(args[1:])
+        if self.user:
+            command = ['runuser', '-u', self.user, '--'] + command
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        if result.returncode:
+            raise RuntimeError('%s failed (rc %s): %s%s' % (args[0], result.returncode,
+                                                            result.stdout, result.stderr))
+
+    def start(self):
+        pwfile = os.path.join(self.dir, 'pwfile')
+        with open(pwfile, 'w') as handle:
+            handle.write(PG_PASSWORD + '\n')
+        if self.user:
+            os.chown(pwfile, pwd.getpwnam(self.user).pw_uid, -1)
+        self._run('initdb', '-D', self.data, '-U', 'osops', '--pwfile', pwfile,
+                  '--auth', 'scram-sha-256', '-E', 'UTF8', '--no-sync')
+        self._run('pg_ctl', '-D', self.data, '-l', os.path.join(self.dir, 'server.log'), '-w',
+                  '-o', '-k %s -c listen_addresses=127.0.0.1 -p %d -c fsync=off '
+                        '-c synchronous_commit=off -c full_page_writes=off' % (self.dir, self.port),
+                  'start')
+        with open(os.path.join(self.data, 'postmaster.pid')) as handle:
+            self.pid = int(handle.readline())
+        self._admin('postgres', 'CREATE DATABASE osops')
+
+    def url(self, database='osops'):
+        return 'postgresql+psycopg://osops:%s@127.0.0.1:%d/%s' % (PG_PASSWORD, self.port, database)
+
+    def _admin(self, database, sql):
+        engine = sa.create_engine(self.url(database), isolation_level='AUTOCOMMIT')
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql(sql)
+        finally:
+            engine.dispose()
+
+    def empty_database(self):
+        """The URL of the ``osops`` database, emptied (faster than a new database per test)."""
+        self._admin('osops', 'DROP SCHEMA public CASCADE; CREATE SCHEMA public')
+        return self.url()
+
+    def stop(self):
+        if self.pid:
+            os.kill(self.pid, signal.SIGINT)  # PostgreSQL's fast shutdown
+            # The server removes its pid file when it has shut down (the process
+            # itself may linger as a zombie where nothing reaps it).
+            pidfile = os.path.join(self.data, 'postmaster.pid')
+            deadline = time.monotonic() + 30
+            while os.path.exists(pidfile) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if os.path.exists(pidfile):
+                os.kill(self.pid, signal.SIGKILL)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope='session')
+def postgres():
+    """A running PostgreSQL server, or a skip (a failure with OSOPS_REQUIRE_POSTGRES=1)."""
+    required = os.environ.get('OSOPS_REQUIRE_POSTGRES') == '1'
+    bindir = _pg_bindir()
+    if bindir is None:
+        message = ('PostgreSQL binaries (initdb, pg_ctl) not found on PATH nor in '
+                   '/usr/lib/postgresql/*/bin: apt-get install -y postgresql')
+        if required:
+            pytest.fail('OSOPS_REQUIRE_POSTGRES=1 but ' + message, pytrace=False)
+        pytest.skip(message)
+    server = PostgresServer(bindir)
+    try:
+        server.start()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        server.stop()
+        pytest.fail('Cannot start PostgreSQL from %s: %s' % (bindir, exc), pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=['sqlite', 'postgresql'])
+def store_url(request, tmp_path):
+    """The URL of an empty store on each backend."""
+    if request.param == 'sqlite':
+        return 'sqlite:///%s' % (tmp_path / 'store.db')
+    return request.getfixturevalue('postgres').empty_database()
+
+
+@pytest.fixture
+def store(store_url):
+    opened = _store.open_store(store_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def writes():
+    """The data- and schema-changing SQL statements any engine sends (clear() to start afresh)."""
+    seen = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _many):
+        if statement.split(None, 1)[0].upper() in ('INSERT', 'UPDATE', 'DELETE', 'CREATE', 'ALTER', 'DROP'):
+            seen.append(statement)
+    sa.event.listen(sa.engine.Engine, 'before_cursor_execute', record)
+    yield seen
+    sa.event.remove(sa.engine.Engine, 'before_cursor_execute', record)
+
+
+def _raw(url, sql, **params):
+    """Run SQL on the store's database directly, bypassing the store API."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(sa.text(sql), params)
+            return result.fetchall() if result.returns_rows else None
+    finally:
+        engine.dispose()
+
+
+# --------------------------------------------------------------------------
+# Migrations
+# --------------------------------------------------------------------------
+
+def test_opening_an_empty_database_creates_the_schema_at_head(store):
+    assert set(sa.inspect(store.engine).get_table_names()) == TABLES
+    with store.engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == migrations.HEAD
+
+
+def test_migrated_schema_matches_the_models(store):
+    with store.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), _store.Base.metadata)
+    assert differences == []
+
+
+def test_opening_again_changes_nothing(store_url, store, writes):
+    _store.upsert_cluster(store, 'c1', 'api')
+    assert writes  # the recorder works
+    writes.clear()
+    _store.open_store(store_url).close()
+    assert writes == []
+    assert [c['name'] for c in _store.list_clusters(store)] == ['c1']
+    assert _raw(store_url, 'SELECT version_num FROM alembic_version') == [(migrations.HEAD,)]
+
+
+def _snapshot(url):
+    engine = sa.create_engine(url)
+    try:
+        tables = sorted(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    return tables, _raw(url, 'SELECT version_num FROM alembic_version'), _raw(url, 'SELECT name FROM clusters')
+
+
+def test_a_store_from_a_newer_collection_is_refused_untouched(store_url, store):
+    _store.upsert_cluster(store, 'c1', 'api')
+    store.close()
+    _raw(store_url, "UPDATE alembic_version SET version_num = '0042_from_the_future'")
+    before = _snapshot(store_url)
+    with pytest.raises(StoreError) as info:
+        _store.open_store(store_url)
+    assert info.value.msg.startswith('Store %s was written by a newer osops.lifecycle '
+                                     '(revision 0042_from_the_future); upgrade the collection'
+                                     % sa.engine.make_url(store_url).render_as_string(hide_password=True))
+    assert _snapshot(store_url) == before
+
+
+def _open_and_report(url, barrier, results):
+    barrier.wait()
+    try:
+        _store.open_store(url).close()
+        results.put('ok')
+    except StoreError as exc:
+        results.put(exc.msg)
+
+
+def test_two_processes_opening_an_empty_store_at_once_both_succeed(store_url):
+    context = multiprocessing.get_context('fork')
+    barrier, results = context.Barrier(2), context.Queue()
+    workers = [context.Process(target=_open_and_report, args=(store_url, barrier, results))
+               for _worker in range(2)]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=60) for _worker in workers]
+    for worker in workers:
+        worker.join(60)
+    assert outcomes == ['ok', 'ok']
+    assert _raw(store_url, 'SELECT version_num FROM alembic_version') == [(migrations.HEAD,)]
+
+
+# --------------------------------------------------------------------------
+# Opening errors never show a password
+# --------------------------------------------------------------------------
+
+SECRET = 'Sup3r-Secret'
+
+
+def _closed_port():
+    return _free_port()  # nothing listens there once the probe socket is closed
+
+
+@pytest.mark.parametrize('url,expected', [
+    ('postgresql+psycopg://osops:%s@127.0.0.1:{port}/osops' % SECRET,
+     'Cannot open store postgresql+psycopg://osops:***@127.0.0.1:{port}/osops: '),
+    ('mysql+pymysql://osops:%s@127.0.0.1:{port}/osops' % SECRET,
+     'Cannot open store mysql+pymysql://osops:***@127.0.0.1:{port}/osops: '),
+    ('postgresql+psycopg://osops:%s@127.0.0.1:notaport/osops' % SECRET,
+     'Cannot parse the store URL postgresql+psycopg://osops:***@127.0.0.1:notaport/osops; '),
+    ('oracle+oracledb://osops:%s@127.0.0.1/osops' % SECRET,
+     'Cannot open store oracle+oracledb://osops:***@127.0.0.1/osops: oracle databases are not supported'),
+    ('postgresql+nosuchdriver://osops:%s@127.0.0.1/osops' % SECRET,
+     'Cannot open store postgresql+nosuchdriver://osops:***@127.0.0.1/osops: '),
+    ('not a url at all', 'Cannot parse the store URL not a url at all; expected sqlite:///PATH'),
+])
+def test_open_errors_are_clear_and_hide_the_password(url, expected):
+    port = _closed_port()
+    with pytest.raises(StoreError) as info:
+        _store.open_store(url.format(port=port))
+    error = info.value
+    assert isinstance(error, OsopsError)
+    assert error.msg.startswith(expected.format(port=port))
+    for text in (error.msg, str(error), repr(error.result), repr(error)):
+        assert SECRET not in text
+    # No chained database exception (whose text could hold the URL) in a traceback.
+    assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
+
+
+def test_a_sqlite_file_that_cannot_be_created_is_named(tmp_path):
+    (tmp_path / 'file').write_text('not a directory')
+    url = 'sqlite:///%s' % (tmp_path / 'file' / 'sub' / 'store.db')
+    with pytest.raises(StoreError) as info:
+        _store.open_store(url)
+    assert info.value.msg.startswith('Cannot open store %s: ' % url)
+    assert str(tmp_path / 'file') in info.value.msg
+
+
+def test_connection_refused_is_named():
+    port = _closed_port()
+    with pytest.raises(StoreError) as info:
+        _store.open_store('postgresql+psycopg://osops:%s@127.0.0.1:%d/osops' % (SECRET, port))
+    assert 'Connection refused' in info.value.msg
+
+
+def test_a_wrong_password_on_a_real_server_is_not_echoed(postgres):
+    url = postgres.url().replace(PG_PASSWORD, SECRET)
+    with pytest.raises(StoreError) as info:
+        _store.open_store(url)
+    assert 'password authentication failed for user "osops"' in info.value.msg
+    assert SECRET not in info.value.msg and PG_PASSWORD not in info.value.msg
+
+
+def test_default_store_is_a_sqlite_file_under_the_home_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv('HOME', str(tmp_path))
+    monkeypatch.delenv(_store.STORE_URL_ENV, raising=False)
+    opened = _store.open_store()
+    opened.close()
+    assert opened.url == 'sqlite:///%s' % (tmp_path / '.ansible' / 'osops' / 'store.db')
+    assert (tmp_path / '.ansible' / 'osops' / 'store.db').is_file()
+
+
+def test_the_environment_names_the_store_unless_the_option_does(tmp_path, monkeypatch):
+    from_env = 'sqlite:///%s' % (tmp_path / 'env' / 'store.db')
+    monkeypatch.setenv(_store.STORE_URL_ENV, from_env)
+    assert _store.store_url() == from_env
+    assert _store.store_url('sqlite:///x.db') == 'sqlite:///x.db'
+    _store.open_store().close()
+    assert (tmp_path / 'env' / 'store.db').is_file()
+
+
+# --------------------------------------------------------------------------
+# Clusters: upsert, diff, idempotence
+# --------------------------------------------------------------------------
+
+HOSTS = [
+    {'name': 'ctl1', 'address': '127.0.0.2', 'roles': ['control']},
+    {'name': 'cmp1', 'address': '127.0.0.3', 'roles': ['compute']},
+]
+COMPONENTS = [
+    {'service': 'nova', 'binary': 'nova-conductor', 'host': 'ctl1', 'version': '29.4.0',
+     'release': '2024.1', 'state': 'up', 'extra': {'zone': 'internal'}},
+    {'service': 'nova', 'binary': 'nova-compute', 'host': 'cmp1', 'version': '29.4.0',
+     'release': '2024.1', 'state': 'up', 'extra': {}},
+    {'service': 'neutron', 'binary': 'neutron-dhcp-agent', 'host': 'ctl1', 'version': '24.2.2',
+     'release': '2024.1', 'state': 'up'},
+]
+PARAMS = {'cloud': 'lab', 'auth': {'auth_url': 'http://127.0.0.2:5000/v3', 'password': SECRET,
+                                   'application_credential_secret': SECRET}, 'api_token': SECRET}
+
+
+def test_first_upsert_creates_everything(store):
+    diff = _store.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS, COMPONENTS)
+    assert diff['changed'] and diff['created'] and diff['cluster'] == {}
+    assert [h['name'] for h in diff['hosts']['added']] == ['cmp1', 'ctl1']
+    assert [(c['service'], c['binary']) for c in diff['components']['added']] == [
+        ('neutron', 'neutron-dhcp-agent'), ('nova', 'nova-compute'), ('nova', 'nova-conductor')]
+    stored = _store.get_cluster(store, 'lab')
+    assert stored['region'] == 'RegionOne' and stored['state'] == 'active'
+    assert stored['params'] == {'cloud': 'lab', 'auth': {'auth_url': 'http://127.0.0.2:5000/v3'}}
+    assert SECRET not in repr(stored)
+    assert {(c['binary'], c['host'], c['version']) for c in stored['components']} == {
+        ('nova-conductor', 'ctl1', '29.4.0'), ('nova-compute', 'cmp1', '29.4.0'),
+        ('neutron-dhcp-agent', 'ctl1', '24.2.2')}
+
+
+def test_the_same_input_twice_is_an_empty_diff_without_writes(store, writes):
+    _store.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS, COMPONENTS)
+    before = _store.get_cluster(store, 'lab')
+    writes.clear()
+    # The same facts in another order, with tuples instead of lists.
+    diff = _store.upsert_cluster(store, 'lab', 'api', dict(PARAMS), 'RegionOne',
+                                 [dict(h, roles=tuple(h['roles'])) for h in reversed(HOSTS)],
+                                 list(reversed(COMPONENTS)))
+    assert diff == {'changed': False, 'created': False, 'cluster': {},
+                    'hosts': {'added': [], 'removed': [], 'changed': []},
+                    'components': {'added': [], 'removed': [], 'changed': []}}
+    assert writes == []
+    assert _store.get_cluster(store, 'lab') == before
+
+
+def test_diff_names_added_removed_and_changed(store):
+    _store.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS, COMPONENTS)
+    components = [dict(COMPONENTS[0], version='31.3.1', release='2025.1'),  # upgraded
+                  {'service': 'nova', 'binary': 'nova-compute', 'host': 'cmp2', 'version': '29.4.0'}]
+    hosts = [dict(HOSTS[0], roles=['control', 'network']), {'name': 'cmp2'}]
+    diff = _store.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionTwo', hosts, components)
+    assert diff['changed'] and not diff['created']
+    assert diff['cluster'] == {'region': {'before': 'RegionOne', 'after': 'RegionTwo'}}
+    assert diff['hosts'] == {
+        'added': [{'name': 'cmp2', 'address': None, 'roles': []}],
+        'removed': [{'name': 'cmp1', 'address': '127.0.0.3', 'roles': ['compute']}],
+        'changed': [{'name': 'ctl1', 'before': {'roles': ['control']},
+                     'after': {'roles': ['control', 'network']}}],
+    }
+    assert [(c['binary'], c['host']) for c in diff['components']['added']] == [('nova-compute', 'cmp2')]
+    assert [(c['binary'], c['host']) for c in diff['components']['removed']] == [
+        ('neutron-dhcp-agent', 'ctl1'), ('nova-compute', 'cmp1')]
+    assert diff['components']['changed'] == [{
+        'service': 'nova', 'binary': 'nova-conductor', 'host': 'ctl1',
+        'before': {'version': '29.4.0', 'release': '2024.1'},
+        'after': {'version': '31.3.1', 'release': '2025.1'}}]
+    stored = _store.get_cluster(store, 'lab')
+    assert [h['name'] for h in stored['hosts']] == ['cmp2', 'ctl1']
+    assert {(c['binary'], c['host'], c['version']) for c in stored['components']} == {
+        ('nova-conductor', 'ctl1', '31.3.1'), ('nova-compute', 'cmp2', '29.4.0')}
+    assert _store.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionTwo', hosts, components)['changed'] is False
+
+
+def test_check_mode_predicts_without_writing(store, writes):
+    writes.clear()
+    diff = _store.upsert_cluster(store, 'lab', 'api', PARAMS, None, HOSTS, COMPONENTS, check_mode=True)
+    assert diff['changed'] and diff['created'] and len(diff['components']['added']) == 3
+    assert writes == [] and _store.get_cluster(store, 'lab') is None
+
+
+@pytest.mark.parametrize('hosts,components,message', [
+    ([{'name': 'a'}, {'name': 'a'}], [], 'Host a is listed twice.'),
+    ([{'address': '127.0.0.2'}], [], 'A host needs a name'),
+    ([], [{'service': 'nova', 'binary': 'nova-api', 'host': 'a'}] * 2,
+     "Component nova nova-api on host 'a' is listed twice."),
+    ([], [{'service': 'nova', 'host': 'a'}], 'A component needs a service and a binary'),
+    ([], [{'service': 'nova', 'binary': 'nova-api', 'extra': {'when': object()}}], 'extra of nova nova-api'),
+])
+def test_bad_inventory_is_refused_before_any_write(store, hosts, components, message):
+    with pytest.raises(StoreError) as info:
+        _store.upsert_cluster(store, 'lab', 'api', {}, None, hosts, components)
+    assert info.value.msg.startswith(message)
+    assert _store.list_clusters(store) == []
+
+
+@pytest.mark.parametrize('params,kept', [
+    ({'password': 'x', 'username': 'admin'}, {'username': 'admin'}),
+    ({'auth': {'token': 'x', 'auth_url': 'u'}}, {'auth': {'auth_url': 'u'}}),
+    ({'keystone_url': 'u', 'api_key': 'x', 'client_key': '/k.pem'}, {'keystone_url': 'u'}),
+    ({'hosts': [{'name': 'a', 'ssh_passwd': 'x'}]}, {'hosts': [{'name': 'a'}]}),
+    ({'db_password': 'x', 'secret': 'x', 'credentials': {}}, {}),
+])
+def test_secrets_are_removed_from_discovery_params(params, kept):
+    assert _store.without_secrets(params) == kept
+
+
+def test_deleting_a_cluster_cascades(store_url, store):
+    _store.upsert_cluster(store, 'lab', 'api', {}, None, HOSTS, COMPONENTS)
+    upgrade = _store.create_upgrade(store, 'lab', '2024.1', '2025.1', [{'phase': 'p', 'action': 'a'}])
+    _store.create_session(store, 'lab', ['cmp1'], actions=[{'plugin': 'noop', 'type': 'host'}])
+    with store.transaction() as session:
+        session.execute(sa.delete(_store.Cluster))
+    for table in TABLES - {'alembic_version'}:
+        assert _raw(store_url, 'SELECT COUNT(*) FROM %s' % table) == [(0,)], table
+    with pytest.raises(StoreError):
+        _store.get_upgrade(store, upgrade['id'])
+
+
+# --------------------------------------------------------------------------
+# Upgrades: one active per cluster, the transition table, steps
+# --------------------------------------------------------------------------
+
+STEPS = [
+    {'phase': 'control', 'service': 'keystone', 'host': 'ctl1', 'action': 'upgrade',
+     'from_version': '25.0.0', 'to_version': '27.0.2'},
+    {'phase': 'control', 'service': 'nova', 'host': None, 'action': 'db_sync', 'detail': {'once': True}},
+    {'phase': 'computes', 'service': 'nova', 'host': 'cmp1', 'action': 'upgrade'},
+]
+
+# A path from pending to every status, along allowed transitions.
+PATH_TO = {
+    'pending': [],
+    'running': ['running'],
+    'paused': ['running', 'paused'],
+    'cancelling': ['running', 'cancelling'],
+    'cancelled': ['running', 'cancelling', 'cancelled'],
+    'failed': ['running', 'failed'],
+    'rolling_back': ['running', 'rolling_back'],
+    'rolled_back': ['running', 'rolling_back', 'rolled_back'],
+    'completed': ['running', 'completed'],
+}
+EDGES = [(a, b) for a, targets in sorted(_store.UPGRADE_TRANSITIONS.items()) for b in targets]
+
+
+def _cluster(store, name='lab'):
+    _store.upsert_cluster(store, name, 'api', {}, None, HOSTS, COMPONENTS)
+    return name
+
+
+def _upgrade_at(store, status, cluster='lab'):
+    upgrade = _store.create_upgrade(store, cluster, '2024.1', '2025.1', STEPS)
+    for step in PATH_TO[status]:
+        upgrade = _store.transition_upgrade(store, upgrade['id'], step)
+    assert upgrade['status'] == status
+    return upgrade
+
+
+def test_transition_table_is_the_one_of_the_design():
+    assert _store.UPGRADE_TRANSITIONS == {
+        'pending': ('running', 'cancelled'),
+        'running': ('paused', 'cancelling', 'failed', 'rolling_back', 'completed'),
+        'paused': ('running', 'rolling_back'),
+        'cancelling': ('cancelled',),
+        'cancelled': ('rolling_back',),
+        'failed': ('running', 'rolling_back'),
+        'rolling_back': ('rolled_back',),
+        'rolled_back': (),
+        'completed': (),
+    }
+    assert set(migrations.ACTIVE_UPGRADE_STATUSES) | set(migrations.FINISHED_UPGRADE_STATUSES) == \
+        set(_store.UPGRADE_TRANSITIONS)
+
+
+def test_a_new_upgrade_is_pending_with_its_steps_in_order(store):
+    upgrade = _store.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS)
+    assert upgrade['status'] == 'pending' and upgrade['cluster'] == 'lab'
+    assert uuid.UUID(upgrade['id'])
+    assert [(s['position'], s['service'], s['action'], s['status']) for s in upgrade['steps']] == [
+        (1, 'keystone', 'upgrade', 'pending'), (2, 'nova', 'db_sync', 'pending'),
+        (3, 'nova', 'upgrade', 'pending')]
+    assert upgrade['steps'][0]['to_version'] == '27.0.2' and upgrade['steps'][1]['detail'] == {'once': True}
+    assert _store.active_upgrade(store, 'lab')['id'] == upgrade['id']
+
+
+def test_a_step_without_phase_or_action_is_refused(store):
+    with pytest.raises(StoreError) as info:
+        _store.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS + [{'phase': 'x'}])
+    assert info.value.msg.startswith("Step 4 needs a phase and an action: {'phase': 'x'}")
+    assert _store.active_upgrade(store, 'lab') is None
+
+
+def test_an_unknown_cluster_is_named(store):
+    with pytest.raises(StoreError) as info:
+        _store.create_upgrade(store, 'nowhere', '2024.1', '2025.1', [])
+    assert info.value.msg.startswith("No cluster named 'nowhere' in the store")
+
+
+@pytest.mark.parametrize('source,target', EDGES)
+def test_every_allowed_transition(store, source, target):
+    _cluster(store)
+    upgrade = _upgrade_at(store, source)
+    moved = _store.transition_upgrade(store, upgrade['id'], target, error='why' if target == 'failed' else None)
+    assert moved['status'] == target == _store.get_upgrade(store, upgrade['id'])['status']
+    active = _store.active_upgrade(store, 'lab')
+    assert (active is not None) == (target in migrations.ACTIVE_UPGRADE_STATUSES)
+    if target == 'failed':
+        assert moved['error'] == 'why'
+        assert _store.transition_upgrade(store, upgrade['id'], 'rolling_back')['error'] == 'why'
+
+
+@pytest.mark.parametrize('source', sorted(_store.UPGRADE_TRANSITIONS))
+def test_invalid_transitions_name_the_current_status_and_change_nothing(store, source):
+    _cluster(store)
+    upgrade = _upgrade_at(store, source)
+    allowed = _store.UPGRADE_TRANSITIONS[source]
+    for target in sorted(set(_store.UPGRADE_TRANSITIONS) - set(allowed)):
+        with pytest.raises(StoreError) as info:
+            _store.transition_upgrade(store, upgrade['id'], target)
+        assert info.value.msg.startswith('Upgrade %s is %s: it cannot become %s (from %s it can only become '
+                                         % (upgrade['id'], source, target, source))
+        assert (', '.join(allowed) if allowed else 'nothing: it is final') in info.value.msg
+        assert info.value.result == {'status': source}
+    assert _store.get_upgrade(store, upgrade['id']) == upgrade
+
+
+def test_unknown_status_is_refused(store):
+    upgrade = _store.create_upgrade(store, _cluster(store), '2024.1', '2025.1', [])
+    with pytest.raises(StoreError) as info:
+        _store.transition_upgrade(store, upgrade['id'], 'done')
+    assert info.value.msg.startswith("Unknown upgrade status 'done'; expected one of pending, running")
+
+
+def test_a_second_active_upgrade_names_the_first(store):
+    first = _upgrade_at(store, 'paused', _cluster(store))
+    with pytest.raises(StoreError) as info:
+        _store.create_upgrade(store, 'lab', '2025.1', '2026.1', STEPS)
+    assert info.value.msg == ('Cluster lab already has an active upgrade: %s (2024.1 → 2025.1, status '
+                              'paused). Finish, cancel or roll it back first.' % first['id'])
+    assert info.value.result == {'upgrade_id': first['id'], 'status': 'paused'}
+    # Once it is finished, the cluster takes a new upgrade; another cluster always can.
+    _store.create_upgrade(store, _cluster(store, 'other'), '2024.1', '2025.1', [])
+    _store.transition_upgrade(store, first['id'], 'rolling_back')
+    _store.transition_upgrade(store, first['id'], 'rolled_back')
+    second = _store.create_upgrade(store, 'lab', '2024.1', '2025.1', STEPS)
+    assert _store.active_upgrade(store, 'lab')['id'] == second['id']
+
+
+def test_a_cancelled_upgrade_cannot_roll_back_over_an_active_one(store):
+    cancelled = _upgrade_at(store, 'cancelled', _cluster(store))
+    active = _store.create_upgrade(store, 'lab', '2024.1', '2025.1', [])
+    with pytest.raises(StoreError) as info:
+        _store.transition_upgrade(store, cancelled['id'], 'rolling_back')
+    assert info.value.msg.startswith('Cluster lab already has an active upgrade: %s' % active['id'])
+    assert _store.get_upgrade(store, cancelled['id'])['status'] == 'cancelled'
+
+
+def test_the_database_itself_enforces_one_active_upgrade(store_url, store):
+    """Writes that bypass the Python API are refused by the constraints."""
+    upgrade = _store.create_upgrade(store, _cluster(store), '2024.1', '2025.1', [])
+    cluster_id = _raw(store_url, "SELECT id FROM clusters WHERE name = 'lab'")[0][0]
+    insert = ("INSERT INTO upgrades (id, cluster_id, active_cluster_id, from_release, to_release, status, "
+              "created_at, updated_at) VALUES (:id, :cid, :active, '2024.1', '2025.1', :status, "
+              "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+    for active, status in [(cluster_id, 'running'),      # a second holder of the slot
+                           (None, 'running'),            # active without the slot
+                           (cluster_id + 1, 'completed'),  # finished but holding a slot
+                           (None, 'exploded')]:          # not a status
+        # (MariaDB reports a failed CHECK as an OperationalError, 4025.)
+        with pytest.raises((sa.exc.IntegrityError, sa.exc.OperationalError)):
+            _raw(store_url, insert, id=str(uuid.uuid4()), cid=cluster_id, active=active, status=status)
+    _raw(store_url, insert, id=str(uuid.uuid4()), cid=cluster_id, active=None, status='completed')
+    assert _store.active_upgrade(store, 'lab')['id'] == upgrade['id']
+
+
+def _start_upgrade(url, barrier, results):
+    opened = _store.open_store(url)
+    barrier.wait()
+    try:
+        results.put(('won', _store.create_upgrade(opened, 'lab', '2024.1', '2025.1', STEPS)['id']))
+    except StoreError as exc:
+        results.put(('lost', exc.msg))
+    finally:
+        opened.close()
+
+
+def _move_upgrade(url, upgrade_id, status, barrier, results):
+    opened = _store.open_store(url)
+    barrier.wait()
+    try:
+        results.put(('won', _store.transition_upgrade(opened, upgrade_id, status)['status']))
+    except StoreError as exc:
+        results.put(('lost', exc.msg))
+    finally:
+        opened.close()
+
+
+def _race(target, args_per_process):
+    context = multiprocessing.get_context('fork')
+    barrier, results = context.Barrier(len(args_per_process)), context.Queue()
+    workers = [context.Process(target=target, args=args + (barrier, results)) for args in args_per_process]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=60) for _worker in workers]
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    return sorted(outcomes)
+
+
+@pytest.mark.parametrize('round_', range(3))
+def test_two_processes_starting_an_upgrade_at_once_exactly_one_wins(store_url, store, round_):
+    _cluster(store)
+    outcomes = _race(_start_upgrade, [(store_url,), (store_url,)])
+    assert [kind for kind, _text in outcomes] == ['lost', 'won']
+    winner = outcomes[1][1]
+    assert outcomes[0][1].startswith('Cluster lab already has an active upgrade: %s (2024.1 → 2025.1, '
+                                     'status pending)' % winner)
+    assert _raw(store_url, 'SELECT id FROM upgrades') == [(winner,)]
+
+
+def test_two_processes_moving_one_upgrade_at_once_exactly_one_wins(store_url, store):
+    upgrade = _upgrade_at(store, 'running', _cluster(store))
+    outcomes = _race(_move_upgrade, [(store_url, upgrade['id'], 'paused'),
+                                     (store_url, upgrade['id'], 'cancelling')])
+    kinds = [kind for kind, _text in outcomes]
+    assert sorted(kinds) == ['lost', 'won']
+    final = _store.get_upgrade(store, upgrade['id'])['status']
+    assert ('won', final) in outcomes
+    loser = [text for kind, text in outcomes if kind == 'lost'][0]
+    # Either it read the new status (serialised) or its compare-and-set found it moved.
+    assert ('is %s: it cannot become' % final in loser
+            or 'was moved from running to %s by another controller' % final in loser)
+
+
+def test_compare_and_set_loses_to_a_controller_that_moved_first(store_url, store):
+    """Another controller commits between this one's read and its write."""
+    if store_url.startswith('sqlite'):
+        pytest.skip('BEGIN IMMEDIATE serialises SQLite writers: the interleaving cannot happen')
+    upgrade = _upgrade_at(store, 'running', _cluster(store))
+    other = _store.open_store(store_url)
+
+    def move_first(_conn, _cursor, statement, *_args):
+        if statement.startswith('UPDATE upgrades') and not fired:
+            fired.append(True)
+            _store.transition_upgrade(other, upgrade['id'], 'paused')
+    fired = []
+    sa.event.listen(store.engine, 'before_cursor_execute', move_first)
+    try:
+        with pytest.raises(StoreError) as info:
+            _store.transition_upgrade(store, upgrade['id'], 'cancelling')
+    finally:
+        other.close()
+    assert info.value.msg == ('Upgrade %s was moved from running to paused by another controller '
+                              'meanwhile; nothing changed.' % upgrade['id'])
+    assert _store.get_upgrade(store, upgrade['id'])['status'] == 'paused'
+
+
+def test_steps_move_through_their_statuses_with_times(store):
+    upgrade = _store.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS)
+    running = _store.mark_step(store, upgrade['id'], 1, 'running')
+    assert running['status'] == 'running' and running['started_at'] and running['finished_at'] is None
+    again = _store.mark_step(store, upgrade['id'], 1, 'running')  # redone after a controller crash
+    assert again['started_at'] >= running['started_at']
+    done = _store.mark_step(store, upgrade['id'], 1, 'done', detail={'venv': '/openstack/venvs/keystone-27'})
+    assert done['finished_at'] >= done['started_at'] and done['detail'] == {'venv': '/openstack/venvs/keystone-27'}
+    assert _store.mark_step(store, upgrade['id'], 1, 'reverted')['status'] == 'reverted'
+    assert [s['status'] for s in _store.get_upgrade(store, upgrade['id'])['steps']] == \
+        ['reverted', 'pending', 'pending']
+
+
+@pytest.mark.parametrize('status,message', [
+    ('done', 'Step 2 of upgrade {id} is pending: it cannot become done (from pending it can only become running).'),
+    ('reverted', 'Step 2 of upgrade {id} is pending: it cannot become reverted'),
+    ('skipped', "Unknown step status 'skipped'"),
+])
+def test_invalid_step_changes_are_refused(store, status, message):
+    upgrade = _store.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS)
+    with pytest.raises(StoreError) as info:
+        _store.mark_step(store, upgrade['id'], 2, status)
+    assert info.value.msg.startswith(message.format(id=upgrade['id']))
+    assert _store.get_upgrade(store, upgrade['id']) == upgrade
+
+
+def test_an_unknown_step_is_named(store):
+    upgrade = _store.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS)
+    with pytest.raises(StoreError) as info:
+        _store.mark_step(store, upgrade['id'], 9, 'running')
+    assert info.value.msg == 'No step 9 of upgrade %s in the store.' % upgrade['id']
+
+
+# --------------------------------------------------------------------------
+# Maintenance sessions
+# --------------------------------------------------------------------------
+
+ACTIONS = [
+    {'plugin': 'dummy', 'type': 'pre', 'metadata': {'wait': 1}},
+    {'plugin': 'os_update', 'type': 'host', 'host': 'cmp1'},
+    {'plugin': 'notify', 'type': 'post'},
+]
+
+
+def test_session_create_get_list_update_delete(store_url, store, writes):
+    _cluster(store)
+    _cluster(store, 'other')
+    created = _store.create_session(store, 'lab', ['cmp1', 'ctl1'], workflow='default',
+                                    metadata={'ticket': 'CHG-1'}, download=['http://127.0.0.1/x'],
+                                    actions=ACTIONS)
+    assert created == _store.get_session(store, created['id'])
+    assert created['state'] == 'MAINTENANCE' and created['cluster'] == 'lab'
+    assert created['metadata'] == {'ticket': 'CHG-1'} and created['download'] == ['http://127.0.0.1/x']
+    assert [(h['host'], h['position'], h['state']) for h in created['hosts']] == [
+        ('cmp1', 1, 'pending'), ('ctl1', 2, 'pending')]
+    assert [(a['plugin'], a['type'], a['host'], a['metadata']) for a in created['actions']] == [
+        ('dummy', 'pre', None, {'wait': 1}), ('os_update', 'host', 'cmp1', {}), ('notify', 'post', None, {})]
+    other = _store.create_session(store, 'other', [])
+    assert [s['id'] for s in _store.list_sessions(store, 'lab')] == [created['id']]
+    assert {s['id'] for s in _store.list_sessions(store)} == {created['id'], other['id']}
+    assert 'hosts' not in _store.list_sessions(store, 'lab')[0]
+
+    writes.clear()
+    assert _store.update_session(store, created['id'], state='MAINTENANCE') == created
+    assert writes == []  # nothing to change, nothing written
+    updated = _store.update_session(store, created['id'], state='MAINTENANCE_FAILED',
+                                    metadata={'ticket': 'CHG-2'})
+    assert (updated['state'], updated['metadata']) == ('MAINTENANCE_FAILED', {'ticket': 'CHG-2'})
+    assert updated['updated_at'] > created['updated_at'] and updated['hosts'] == created['hosts']
+
+    assert _store.delete_session(store, created['id']) is True
+    assert _store.delete_session(store, created['id']) is False
+    with pytest.raises(StoreError) as info:
+        _store.get_session(store, created['id'])
+    assert info.value.msg == 'No maintenance session %s in the store.' % created['id']
+    assert _raw(store_url, 'SELECT COUNT(*) FROM maintenance_hosts') == [(0,)]
+    assert _raw(store_url, 'SELECT COUNT(*) FROM maintenance_actions') == [(0,)]
+
+
+@pytest.mark.parametrize('hosts,actions,message', [
+    (['cmp1'], [{'plugin': 'x', 'type': 'during'}], "Action 'x': type must be one of pre, host, post."),
+    (['cmp1', 'cmp1'], [], 'A host is listed twice in cmp1, cmp1.'),
+])
+def test_bad_sessions_are_refused(store, hosts, actions, message):
+    _cluster(store)
+    with pytest.raises(StoreError) as info:
+        _store.create_session(store, 'lab', hosts, actions=actions)
+    assert info.value.msg == message
+    assert _store.list_sessions(store) == []
+
+
+# --------------------------------------------------------------------------
+# Inside an AnsiballZ payload
+# --------------------------------------------------------------------------
+
+ZIP_PROBE = '''
+import sys
+sys.path.insert(0, sys.argv[1])
+from ansible_collections.osops.lifecycle.plugins.module_utils import _store
+assert '.zip' in _store.__file__, _store.__file__
+store = _store.open_store(sys.argv[2])
+print(_store.upsert_cluster(store, 'lab', 'api')['created'])
+'''
+
+
+def test_the_store_migrates_when_imported_from_a_zip(tmp_path):
+    """Modules import module_utils through zipimport: no migration may need files."""
+    root = os.path.dirname(os.path.abspath(_store.__file__))
+    payload = tmp_path / 'payload.zip'
+    package = 'ansible_collections/osops/lifecycle/plugins/module_utils'
+    with zipfile.ZipFile(payload, 'w') as archive:
+        parts = package.split('/')
+        for depth in range(1, len(parts) + 1):  # AnsiballZ adds these too
+            archive.writestr('/'.join(parts[:depth]) + '/__init__.py', '')
+        for name in ('_errors.py', '_store.py', '_store_migrations.py'):
+            archive.write(os.path.join(root, name), '%s/%s' % (package, name))
+    url = 'sqlite:///%s' % (tmp_path / 'store.db')
+    env = dict(os.environ, PYTHONPATH='')  # only the zip provides the collection
+    result = subprocess.run([sys.executable, '-c', ZIP_PROBE, str(payload), url], capture_output=True,
+                            text=True, timeout=120, check=False, env=env, cwd=str(tmp_path))
+    assert (result.returncode, result.stdout.strip()) == (0, 'True'), result.stderr
+    assert _raw(url, 'SELECT version_num FROM alembic_version') == [(migrations.HEAD,)]
