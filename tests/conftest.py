@@ -1,4 +1,4 @@
-"""Make ``ansible_collections.osops.lifecycle`` importable from this checkout.
+"""Make ``ansible_collections.osops.lifecycle`` importable; shared fixtures.
 
 The collection is exposed through a link tree under ``.cache/collections``
 (git-ignored), so unit tests import it by its real name without installing it.
@@ -6,6 +6,9 @@ The collection is exposed through a link tree under ``.cache/collections``
 
 import os
 import sys
+
+import pytest
+import sqlalchemy as sa
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLLECTIONS = os.path.join(ROOT, '.cache', 'collections')
@@ -28,3 +31,68 @@ def _link_tree():
 
 
 sys.path.insert(0, _link_tree())
+
+CELL0 = '00000000-0000-0000-0000-000000000000'
+
+
+def _tables(meta):
+    sa.Table('services', meta, sa.Column('id', sa.Integer, primary_key=True),
+             sa.Column('host', sa.String(255)), sa.Column('binary', sa.String(255)),
+             sa.Column('version', sa.Integer), sa.Column('deleted', sa.Integer, default=0),
+             sa.Column('forced_down', sa.Boolean, default=False))
+    sa.Table('compute_nodes', meta, sa.Column('id', sa.Integer, primary_key=True),
+             sa.Column('deleted', sa.Integer, default=0))
+    sa.Table('instances', meta, sa.Column('id', sa.Integer, primary_key=True),
+             sa.Column('uuid', sa.String(36)), sa.Column('deleted', sa.Integer, default=0))
+    sa.Table('instance_system_metadata', meta, sa.Column('id', sa.Integer, primary_key=True),
+             sa.Column('instance_uuid', sa.String(36)), sa.Column('key', sa.String(255)),
+             sa.Column('value', sa.Text), sa.Column('deleted', sa.Integer, default=0))
+
+
+class NovaDatabases:
+    """An API database, cell0 and cell1, and a nova.conf naming them."""
+
+    def __init__(self, path):
+        self.path = path
+        self.api = 'sqlite:///%s' % (path / 'nova_api.sqlite')
+        self.cell0 = 'sqlite:///%s' % (path / 'nova_cell0.sqlite')
+        self.cell1 = 'sqlite:///%s' % (path / 'nova.sqlite')
+        api_meta = sa.MetaData()
+        sa.Table('cell_mappings', api_meta, sa.Column('id', sa.Integer, primary_key=True),
+                 sa.Column('uuid', sa.String(36)), sa.Column('name', sa.String(255)),
+                 sa.Column('database_connection', sa.Text))
+        sa.Table('host_mappings', api_meta, sa.Column('id', sa.Integer, primary_key=True),
+                 sa.Column('host', sa.String(255)))
+        api_meta.create_all(sa.create_engine(self.api))
+        for url in (self.cell0, self.cell1):
+            meta = sa.MetaData()
+            _tables(meta)
+            meta.create_all(sa.create_engine(url))
+        self.conf = path / 'nova.conf'
+        self.conf.write_text('[api_database]\nconnection = %s\n[database]\nconnection = %s\n'
+                             '[upgrade_levels]\n' % (self.api, self.cell1))
+        self.cell1_mapping = self.cell1
+
+    def insert(self, url, table, **values):
+        engine = sa.create_engine(url)
+        meta = sa.MetaData()
+        tbl = sa.Table(table, meta, autoload_with=engine)
+        with engine.begin() as conn:
+            conn.execute(tbl.insert().values(**values))
+
+    def map_cells(self, cell0=True, cell1=True):
+        if cell0:
+            self.insert(self.api, 'cell_mappings', uuid=CELL0, name='cell0', database_connection=self.cell0)
+        if cell1:
+            self.insert(self.api, 'cell_mappings', uuid='c1c1c1c1-0000-0000-0000-000000000001',
+                        name='cell1', database_connection=self.cell1_mapping)
+
+    def args(self, **extra):
+        args = {'config_files': [str(self.conf)]}
+        args.update(extra)
+        return args
+
+
+@pytest.fixture
+def nova(tmp_path):
+    return NovaDatabases(tmp_path)

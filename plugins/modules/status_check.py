@@ -104,9 +104,9 @@ upgrade_checks:
   elements: dict
   contains:
     project:
-      description: The O(project).
+      description: The tool, C(<project>-status), so its checks stand apart from native ones.
       type: str
-      sample: nova
+      sample: nova-status
     name:
       description: The check's name as the tool printed it.
       type: str
@@ -192,7 +192,10 @@ class StatusCheckModule(OsopsModule):
 
     def run(self):
         project = self.params['project']
-        command_name = '%s-status upgrade check' % project
+        # Reported under the tool's name, so its checks stand apart from the
+        # native checks of the same names.
+        label = '%s-status' % project
+        command_name = '%s upgrade check' % label
         tool, missing = self.executable()
         use_json = (self.params['json'] == 'always'
                     or (self.params['json'] == 'auto' and project in JSON_CAPABLE))
@@ -200,12 +203,12 @@ class StatusCheckModule(OsopsModule):
                              self.params['config_dir'], use_json, self.params['command_prefix'])
         if missing:
             error = '%s could not run: %s.' % (command_name, missing)
-            results, rc = [CheckResult(command_name, Code.ERROR, error, project=project)], None
+            results, rc = [CheckResult(command_name, Code.ERROR, error, project=label)], None
         else:
             environ = dict(self.params['environment'], PYTHONWARNINGS='ignore')
             start = time.monotonic()
             rc, stdout, stderr = self.ansible.run_command(cmd, environ_update=environ)
-            results, error = classify(project, command_name, rc, stdout, stderr,
+            results, error = classify(label, command_name, rc, stdout, stderr,
                                       time.monotonic() - start)
         self.exit_json(upgrade_checks=[r.as_dict() for r in results],
                        code=worst(r.code for r in results), rc=rc, cmd=cmd, run_error=error)

@@ -47,7 +47,7 @@ def test_nova_table_without_json(tmp_path, run_module):
                                             'config_files': ['/etc/nova/nova.conf']})
     assert argv(tmp_path) == ['--config-file', '/etc/nova/nova.conf', 'upgrade', 'check']
     assert [(c['name'], c['result'], c['project']) for c in result['upgrade_checks']] == [
-        ('Cells v2', 'Success', 'nova'), ('hw_machine_type unset', 'Warning', 'nova')]
+        ('Cells v2', 'Success', 'nova-status'), ('hw_machine_type unset', 'Warning', 'nova-status')]
     assert (result['code'], result['rc'], result['run_error'], result['changed']) == (1, 1, None, False)
 
 

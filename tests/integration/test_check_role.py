@@ -1,0 +1,136 @@
+"""The check role in a real ansible-playbook run, on local hosts.
+
+Nova's databases are SQLite files shaped like nova's; the nova venvs are
+directories whose bin/python is this interpreter; the target release's
+nova-status is a script printing the tool's table. The API checks meet no
+cloud, which they must report as Errors while everything else still runs.
+The lab tests run the same role against a real cloud.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+TARGET = os.path.join(HERE, 'check_role')
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+NOVA_STATUS = """#!/bin/sh
+cat <<EOT
++------------------------------+
+| Upgrade Check Results        |
++------------------------------+
+| Check: Cells v2              |
+| Result: Success              |
+| Details: None                |
++------------------------------+
+EOT
+"""
+
+
+@pytest.fixture
+def cloud(nova, tmp_path):
+    nova.map_cells()
+    nova.insert(nova.api, 'host_mappings', host='compute1')
+    nova.insert(nova.cell1, 'compute_nodes', deleted=0)
+    nova.insert(nova.cell1, 'services', host='compute1', binary='nova-compute', version=68,
+                deleted=0, forced_down=False)
+    nova.insert(nova.cell1, 'services', host='controller', binary='nova-conductor', version=68,
+                deleted=0, forced_down=False)
+    with open(nova.conf, 'a', encoding='utf-8') as handle:
+        handle.write('compute = auto\n[service_user]\nsend_service_user_token = true\n')
+    for version in ('31.3.1', '33.0.2'):
+        bindir = tmp_path / 'venvs' / ('nova-' + version) / 'bin'
+        bindir.mkdir(parents=True)
+        (bindir / 'python').symlink_to(sys.executable)
+    tool = tmp_path / 'venvs' / 'nova-33.0.2' / 'bin' / 'nova-status'
+    tool.write_text(NOVA_STATUS)
+    tool.chmod(0o755)
+    return nova
+
+
+def run(tmp_path, nova, **extra):
+    variables = {
+        'osops_check_venvs_dir': str(tmp_path / 'venvs'),
+        'osops_check_config_files': {'nova': [str(nova.conf)]},
+        'osops_check_service_groups': {'nova': ['nova_conductor', 'nova_compute']},
+        'ansible_python_interpreter': sys.executable,
+    }
+    variables.update(extra)
+    report = tmp_path / 'report.json'
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.cache', 'collections'),
+               ANSIBLE_CALLBACKS_ENABLED='osops.lifecycle.check_table', ANSIBLE_SHOW_CUSTOM_STATS='1',
+               ANSIBLE_NOCOLOR='1', OSOPS_CHECK_REPORT_PATH=str(report), HOME=str(tmp_path),
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'))
+    for name in [n for n in env if n.startswith('OS_')]:
+        del env[name]
+    proc = subprocess.run(
+        [ANSIBLE_PLAYBOOK, '-i', os.path.join(TARGET, 'inventory.ini'), '-e', json.dumps(variables),
+         os.path.join(ROOT, 'playbooks', 'check.yml')],
+        env=env, capture_output=True, text=True, check=False, timeout=600)
+    data = json.loads(report.read_text()) if report.exists() else None
+    return proc, data
+
+
+def results(report):
+    return {(h['host'], p['project'], c['name']): c['result']
+            for h in report['hosts'] for p in h['projects'] for c in p['checks']}
+
+
+def test_every_check_runs_on_its_host_and_api_errors_do_not_stop_the_rest(cloud, tmp_path):
+    proc, report = run(tmp_path, cloud, osops_check_target_release='2026.1')
+    assert proc.returncode == 2, proc.stdout[-3000:]
+    found = results(report)
+    expected_success = [
+        ('controller', 'nova', 'Policy File JSON to YAML Migration'),
+        ('controller', 'nova', 'Service User Token Configuration'),
+        ('controller', 'nova', 'Compute RPC version pin'),
+        ('controller', 'nova', 'Cells v2'),
+        ('controller', 'nova', 'Older than N-1 computes'),
+        ('controller', 'nova', 'hw_machine_type unset'),
+        ('controller', 'openstack', 'Upgrade path (SLURP)'),
+        ('controller', 'nova-status', 'Cells v2'),  # the target release's tool, from nova-33.0.2
+        ('compute1', 'nova', 'Policy File JSON to YAML Migration'),
+        ('compute1', 'nova', 'Service User Token Configuration'),
+    ]
+    assert {key: found.get(key) for key in expected_success} == dict.fromkeys(expected_success, 'Success'), \
+        proc.stdout[proc.stdout.find('environment of each project'):][:3000]
+    api = {key: value for key, value in found.items() if key[0] == 'localhost'}
+    assert set(api.values()) == {'Error'} and len(api) == 6
+    assert (report['code'], report['counts']['Success']) == (255, 10)
+    assert 'Not ready to upgrade: Error (code 255)' in proc.stdout
+    assert '"osops_check": {' in proc.stdout  # set_stats for AWX
+    assert 'Overall upgrade check result: Error (code 255)' in proc.stdout
+
+
+def test_target_rules_old_computes_and_upgrade_path(cloud, tmp_path):
+    # A 2025.1 cloud (only its venv installed): its computes (68) cannot run
+    # under 2026.2, and 2025.1 -> 2026.2 skips a SLURP release.
+    shutil.rmtree(tmp_path / 'venvs' / 'nova-33.0.2')
+    proc, report = run(tmp_path, cloud, osops_check_target_release='2026.2')
+    found = results(report)
+    assert found[('controller', 'nova', 'Older than N-1 computes')] == 'Failure'
+    assert found[('controller', 'openstack', 'Upgrade path (SLURP)')] == 'Failure'
+    assert ('controller', 'nova-status', 'Cells v2') not in found  # no 2026.2 venv installed
+    assert proc.returncode == 2
+
+
+def test_unknown_target_release_stops_before_any_check(cloud, tmp_path):
+    proc, report = run(tmp_path, cloud, osops_check_target_release='2031.7')
+    assert proc.returncode == 2
+    assert "Unknown OpenStack release '2031.7'; known releases: " in proc.stdout
+    assert report is None or report['hosts'] == []
+
+
+def test_current_release_given_overrides_the_venv_guess(cloud, tmp_path):
+    proc, report = run(tmp_path, cloud, osops_check_target_release='2026.2',
+                       osops_check_current_release='2025.1')
+    assert results(report)[('controller', 'openstack', 'Upgrade path (SLURP)')] == 'Failure'
+    (path,) = [c for h in report['hosts'] for p in h['projects'] for c in p['checks']
+               if c['name'] == 'Upgrade path (SLURP)']
+    assert path['details'].startswith('2025.1 → 2026.2 skips 2026.1 (SLURP)')
+    assert proc.returncode == 2
