@@ -99,46 +99,25 @@ cinder:
 '''
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success
-from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import (
-    OpenStackCheckModule,
-    api_max_microversion,
-    catalog_endpoint,
-    required_microversion,
-)
-
-CHECK_NAME = 'Cinder API'
+from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import ApiMicroversionCheckModule
 
 
-class CheckCinderApiModule(OpenStackCheckModule):
+class CheckCinderApiModule(ApiMicroversionCheckModule):
     argument_spec = dict(
         required_microversion=dict(type='str', default='3.44'),
     )
 
-    project = 'nova'
+    service_type = 'block-storage'
+    proxy = 'block_storage'
+    check_name = 'Cinder API'
+    result_key = 'cinder'
 
-    def validate(self):
-        super().validate()
-        self.required = required_microversion(self.params)
+    def missing(self):
+        return success('Cinder is not in the service catalog; nothing to check.')
 
-    def checks(self):
-        self.found = dict(endpoint=None, max_microversion=None)
-        return [(CHECK_NAME, self.check_cinder)]
-
-    def check_cinder(self):
-        self.found['endpoint'] = catalog_endpoint(self.conn, 'block-storage')
-        if not self.found['endpoint']:
-            return success('Cinder is not in the service catalog; nothing to check.')
-        maximum, problem = api_max_microversion(self.conn.block_storage, self.found['endpoint'])
-        if problem:
-            return failure('Cinder API: %s' % problem)
-        self.found['max_microversion'] = str(maximum)
-        if maximum < self.required:
-            return failure('Cinder API %s or greater is required, it offers %s. Upgrade cinder '
-                           'before nova.' % (self.required, maximum))
-        return success()
-
-    def extra_results(self):
-        return dict(cinder=self.found)
+    def too_old(self, maximum):
+        return failure('Cinder API %s or greater is required, it offers %s. Upgrade cinder '
+                       'before nova.' % (self.required, maximum))
 
 
 def main():

@@ -112,51 +112,28 @@ placement:
       sample: '1.39'
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success
-from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import (
-    OpenStackCheckModule,
-    api_max_microversion,
-    catalog_endpoint,
-    required_microversion,
-)
-
-CHECK_NAME = 'Placement API'
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure
+from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import ApiMicroversionCheckModule
 
 
-class CheckPlacementApiModule(OpenStackCheckModule):
+class CheckPlacementApiModule(ApiMicroversionCheckModule):
     argument_spec = dict(
         required_microversion=dict(type='str', default='1.36'),
     )
 
-    project = 'nova'
+    service_type = 'placement'
+    proxy = 'placement'
+    check_name = 'Placement API'
+    result_key = 'placement'
 
-    def validate(self):
-        super().validate()
-        self.required = required_microversion(self.params)
+    def missing(self):
+        return failure('Placement API endpoint not found in the service catalog '
+                       '(interface %s). Register the placement service and its endpoints '
+                       'in keystone.' % self.params['interface'])
 
-    def checks(self):
-        self.found = dict(endpoint=None, max_microversion=None)
-        return [(CHECK_NAME, self.check_placement)]
-
-    def check_placement(self):
-        self.found['endpoint'] = catalog_endpoint(self.conn, 'placement')
-        if not self.found['endpoint']:
-            return failure(
-                'Placement API endpoint not found in the service catalog '
-                '(interface %s). Register the placement service and its endpoints '
-                'in keystone.' % self.params['interface'])
-        maximum, problem = api_max_microversion(self.conn.placement, self.found['endpoint'])
-        if problem:
-            return failure('Placement API: %s' % problem)
-        self.found['max_microversion'] = str(maximum)
-        if maximum < self.required:
-            return failure(
-                'Placement API version %s needed, you have %s. Upgrade placement '
-                'before nova.' % (self.required, maximum))
-        return success()
-
-    def extra_results(self):
-        return dict(placement=self.found)
+    def too_old(self, maximum):
+        return failure('Placement API version %s needed, you have %s. Upgrade placement '
+                       'before nova.' % (self.required, maximum))
 
 
 def main():
