@@ -21,6 +21,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._errors import (
     OptionError,
 )
 from ansible_collections.osops.lifecycle.plugins.module_utils._module import CheckModule, OsopsModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._secrets import secret_values
 
 try:
     import openstack
@@ -165,6 +166,9 @@ class OpenStackModule(OsopsModule):
 
     def __init__(self):
         super().__init__()
+        # A cloud given as a dict carries its credentials: mask them in every
+        # output, as the no_log auth option is masked.
+        self.ansible.no_log_values.update(secret_values(self.params.get('cloud')))
         if openstack is None:
             self.fail_json(missing_required_lib('openstacksdk'),
                            import_error=OPENSTACK_IMPORT_ERROR)

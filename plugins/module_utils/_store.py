@@ -34,6 +34,7 @@ import uuid
 
 from ansible_collections.osops.lifecycle.plugins.module_utils import _store_migrations as migrations
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
+from ansible_collections.osops.lifecycle.plugins.module_utils._secrets import SECRET_KEY
 
 try:
     import sqlalchemy as sa
@@ -81,7 +82,6 @@ STEP_TRANSITIONS = {
 }
 
 # Keys of discovery parameters that hold secrets; they are never stored.
-_SECRET_KEY = re.compile(r'(passw(or)?d|secret|token|credentials?|(^|_)key)$', re.IGNORECASE)
 # The password part of something that looks like a URL, for text that is not one.
 _URL_PASSWORD = re.compile(r'(//[^/:@]*:)[^@/]*@')
 
@@ -318,6 +318,27 @@ def store_url(url=None):
     return url or os.environ.get(STORE_URL_ENV) or 'sqlite:///' + os.path.expanduser(DEFAULT_STORE_PATH)
 
 
+def url_password(url):
+    """The password in a store URL, or None (so callers can mask it in every output)."""
+    try:
+        return make_url(url).password
+    except (NameError, sa.exc.ArgumentError, ValueError):  # NameError: no SQLAlchemy
+        match = re.search(r'//[^/:@]*:([^@/]*)@', url)
+        return match.group(1) if match else None
+
+
+def sqlite_path(url):
+    """The file of a SQLite store URL, or None for other databases and in-memory ones."""
+    try:
+        parsed = make_url(url)
+    except (NameError, sa.exc.ArgumentError, ValueError):
+        return None
+    if parsed.get_backend_name() != 'sqlite' or not parsed.database or parsed.database == ':memory:' \
+            or parsed.database.startswith('file:'):
+        return None
+    return os.path.expanduser(parsed.database)
+
+
 def _wal(cursor, locked_error):
     """Switch to WAL (readers never wait for the writer; persistent once set).
 
@@ -489,7 +510,7 @@ def without_secrets(params):
     """``params`` with every key that names a secret (password, token, ...) removed."""
     if isinstance(params, dict):
         return dict((key, without_secrets(value)) for key, value in params.items()
-                    if not _SECRET_KEY.search(str(key)))
+                    if not SECRET_KEY.search(str(key)))
     if isinstance(params, list):
         return [without_secrets(value) for value in params]
     return params
@@ -648,6 +669,34 @@ def list_clusters(store):
     with store.transaction() as session:
         return [_cluster_dict(c, inventory=False)
                 for c in session.scalars(sa.select(Cluster).order_by(Cluster.name))]
+
+
+def record_discovery_run(store, cluster, method, started_at, status, diff=None, api_calls=None,
+                         error=None):
+    """Record one discovery of cluster ``cluster`` (``status`` ok or failed); False when it is unknown.
+
+    A run of a cluster that is not in the store (its first discovery failed)
+    is not recorded: nothing about it is written.
+    """
+    with store.transaction() as session:
+        cluster_id = session.scalar(sa.select(Cluster.id).where(Cluster.name == cluster))
+        if cluster_id is None:
+            return False
+        session.add(DiscoveryRun(cluster_id=cluster_id, method=method, started_at=started_at,
+                                 finished_at=_now(), status=status,
+                                 diff=None if diff is None else _json(diff, 'diff'),
+                                 api_calls=api_calls, error=error))
+    return True
+
+
+def last_discovery_run(store, cluster):
+    """The latest discovery run of cluster ``cluster``, or None."""
+    with store.transaction() as session:
+        run = session.scalars(
+            sa.select(DiscoveryRun).join(Cluster, DiscoveryRun.cluster_id == Cluster.id)
+            .where(Cluster.name == cluster)
+            .order_by(DiscoveryRun.started_at.desc(), DiscoveryRun.id.desc()).limit(1)).one_or_none()
+        return None if run is None else _plain(run)
 
 
 # --------------------------------------------------------------------------

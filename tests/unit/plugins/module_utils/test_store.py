@@ -817,7 +817,7 @@ def test_the_store_migrates_when_imported_from_a_zip(tmp_path):
         parts = package.split('/')
         for depth in range(1, len(parts) + 1):  # AnsiballZ adds these too
             archive.writestr('/'.join(parts[:depth]) + '/__init__.py', '')
-        for name in ('_errors.py', '_store.py', '_store_migrations.py'):
+        for name in ('_errors.py', '_secrets.py', '_store.py', '_store_migrations.py'):
             archive.write(os.path.join(root, name), '%s/%s' % (package, name))
     url = 'sqlite:///%s' % (tmp_path / 'store.db')
     env = dict(os.environ, PYTHONPATH='')  # only the zip provides the collection

@@ -19,4 +19,3 @@ def run_module(capsys):
         result['_rc'] = exit_info.value.code
         return result
     return run
-

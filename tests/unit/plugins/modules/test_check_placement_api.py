@@ -111,3 +111,13 @@ def test_credentials_never_appear_in_the_result(run_module, tmp_path, monkeypatc
     assert (check['result'], check['details']) == (
         'Error', 'Cannot read the service catalog: cannot connect to '
                  'the identity service (auth_url): is the service running?')
+
+
+def test_credentials_in_a_cloud_dict_never_appear_in_the_result(run_module, tmp_path, monkeypatch):
+    monkeypatch.setenv('HOME', str(tmp_path))
+    result = run_module(check_placement_api.main, {'cloud': {
+        'auth': {'auth_url': 'http://127.0.0.1:9/v3', 'username': 'admin', 'password': 'dict-s3cret',
+                 'project_name': 'admin', 'user_domain_name': 'Default', 'project_domain_name': 'Default'},
+        'api_timeout': 2}})
+    assert 'dict-s3cret' not in str(result)
+    assert result['upgrade_checks'][0]['result'] == 'Error'

@@ -1,0 +1,27 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Which values are credentials, so they are masked in output and never stored."""
+
+from __future__ import annotations
+
+import re
+
+# Keys whose values are credentials wherever they appear.
+SECRET_KEY = re.compile(r'(passw(or)?d|secret|token|credentials?|(^|_)key)$', re.IGNORECASE)
+
+
+def secret_values(data):
+    """Every value under a key that names a secret (password, token, ...) in nested data."""
+    found = set()
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if SECRET_KEY.search(str(key)) and isinstance(value, str) and value:
+                found.add(value)
+            else:
+                found |= secret_values(value)
+    elif isinstance(data, list):
+        for value in data:
+            found |= secret_values(value)
+    return found

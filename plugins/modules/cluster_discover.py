@@ -1,0 +1,282 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: cluster_discover
+short_description: Discover an OpenStack cluster and record it in the state store
+version_added: 0.1.0
+author: osops.lifecycle contributors (@osops)
+description:
+  - Kostyor's C(discover-cluster METHOD NAME ARGS) - reads what the cluster is
+    made of (hosts, their roles, each service binary on each host, its version
+    and release) with one discovery O(method), and records it as cluster
+    O(name) in the state store.
+  - Discovering the same O(name) again updates the record (hosts and
+    components no longer found are removed) and returns what changed in
+    RV(diff). Discovering an unchanged cluster changes nothing.
+  - A release is inferred only from facts - a project version, the series the
+    deployment names, or an API maximum microversion measured for exactly one
+    release; otherwise it is null and C(extra.release_reason) says why. Give
+    versions from host facts with C(params.versions) / C(params.host_versions).
+  - Nothing is written when discovery fails - an unreadable source, an
+    unreachable API or a store that cannot be opened end the task with a clear
+    message. A failed rediscovery of a known cluster is recorded as a failed
+    discovery run.
+  - See M(osops.lifecycle.discovery_method_info) for every method's parameters.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - osops.lifecycle.openstack
+  - osops.lifecycle.store
+options:
+  method:
+    description:
+      - How to discover the cluster.
+      - V(openstack_api) - the OpenStack APIs through openstacksdk (catalog, compute
+        services, hypervisors, placement resource providers, network agents and
+        volume services when present, API version documents), with the
+        authentication options (O(cloud), O(auth), ...). Every listing is one
+        paginated request, never one per host.
+      - V(openstack_ansible) - openstack-ansible's C(openstack_inventory.json).
+      - V(kolla_ansible) - kolla-ansible's multinode inventory.
+      - V(ansible_inventory) - any Ansible inventory with a group to service map.
+    type: str
+    required: true
+    choices: [openstack_api, openstack_ansible, kolla_ansible, ansible_inventory]
+  name:
+    description:
+      - Name of the cluster in the store.
+    type: str
+    required: true
+  params:
+    description:
+      - Parameters of O(method); each method accepts only its own and names a
+        missing or malformed one. Secrets (keys named like password or token)
+        are never stored.
+      - C(inventory) (V(openstack_ansible), V(kolla_ansible), V(ansible_inventory))
+        - path of the inventory; for V(ansible_inventory) also the inventory
+        as a dict in the JSON format of C(ansible-inventory --list).
+      - "C(groups) (V(ansible_inventory), required) - group name to the service
+        binaries its hosts run, a string or a list (V({computes: nova-compute}))."
+      - C(fact_cache) (V(openstack_ansible)) - directory of Ansible's jsonfile
+        fact cache (openstack-ansible keeps it in C(/etc/openstack_deploy/ansible_facts));
+        the hosts' C(ansible_local.openstack_ansible.<project>.venv_tag) facts there
+        (from C(/etc/ansible/facts.d/openstack_ansible.fact)) give the release.
+      - C(openstack_release) (V(kolla_ansible)) - kolla-ansible's
+        C(openstack_release), a series such as V(2025.1); also read from the
+        inventory's variables.
+      - "C(versions) (every method) - project to the version it runs, such as
+        V({nova: 31.3.1})."
+      - "C(host_versions) (every method) - host to C({project: version}), from
+        host facts; wins over C(versions) on that host."
+    type: dict
+    default: {}
+attributes:
+  check_mode:
+    support: full
+    details: Reads the source and predicts the record and RV(diff) without writing.
+  diff_mode:
+    support: none
+    details: RV(diff) is always returned, in the structure described below.
+  platform:
+    support: full
+    platforms: posix
+  action_group:
+    support: full
+    membership:
+      - osops.lifecycle.openstack
+'''
+
+EXAMPLES = r'''
+- name: Discover an openstack-ansible cloud from its inventory
+  osops.lifecycle.cluster_discover:
+    method: openstack_ansible
+    name: prod
+    params:
+      inventory: /etc/openstack_deploy/openstack_inventory.json
+  delegate_to: localhost
+  run_once: true
+
+- name: Discover through the APIs, nova's version from the packages on the hosts
+  osops.lifecycle.cluster_discover:
+    method: openstack_api
+    name: prod
+    cloud: prod-admin
+    params:
+      versions:
+        nova: 31.3.1
+  delegate_to: localhost
+  run_once: true
+
+- name: Any inventory, with a map of groups to services, into a shared store
+  osops.lifecycle.cluster_discover:
+    method: ansible_inventory
+    name: lab
+    store: postgresql+psycopg://osops:{{ osops_db_password }}@db.example.org/osops
+    params:
+      inventory: inventories/lab.ini
+      groups:
+        controllers: [keystone, nova-api, nova-conductor, nova-scheduler, placement-api]
+        computes: nova-compute
+  delegate_to: localhost
+  run_once: true
+'''
+
+RETURN = r'''
+cluster:
+  description: The cluster as recorded (in check mode, as it would be recorded).
+  returned: success
+  type: dict
+  contains:
+    name:
+      description: Name of the cluster.
+      type: str
+      sample: prod
+    region:
+      description: Region(s) of the catalog, comma-separated; null when the method does not tell.
+      type: str
+      sample: RegionOne
+    method:
+      description: The discovery method.
+      type: str
+      sample: openstack_ansible
+    params:
+      description: The method's parameters, without secrets.
+      type: dict
+      sample: {inventory: /etc/openstack_deploy/openstack_inventory.json}
+    state:
+      description: C(active), C(maintenance) or C(error).
+      type: str
+      sample: active
+    hosts:
+      description: Hosts, by name.
+      type: list
+      elements: dict
+      sample: [{name: compute1, address: 172.29.236.21, roles: [compute]}]
+    components:
+      description:
+        - One per service binary and host (host empty for a cluster-wide API).
+          C(extra.release_reason) says how the release was found or why it is unknown.
+      type: list
+      elements: dict
+      sample: [{service: nova, binary: nova-compute, host: compute1, version: 31.3.1,
+                release: '2025.1', state: null,
+                extra: {release_reason: nova 31.3.1 shipped in 2025.1}}]
+diff:
+  description: What the discovery changed (or would change) in the store.
+  returned: success
+  type: dict
+  contains:
+    created:
+      description: Whether the cluster is new.
+      type: bool
+      sample: false
+    cluster:
+      description: Changed cluster fields, each with C(before) and C(after).
+      type: dict
+      sample: {region: {before: null, after: RegionOne}}
+    hosts:
+      description: C(added), C(removed) and C(changed) hosts.
+      type: dict
+      sample: {added: [], removed: [], changed: []}
+    components:
+      description: C(added), C(removed) and C(changed) components (a change has C(before) and C(after)).
+      type: dict
+      sample: {added: [], removed: [], changed: [{service: nova, binary: nova-compute, host: compute1,
+               before: {version: 31.3.1}, after: {version: 32.2.1}}]}
+api_calls:
+  description: HTTP requests made to the cloud (authentication included); null for the inventory methods.
+  returned: success
+  type: int
+  sample: 12
+'''
+
+import datetime
+import os
+import sys
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import (
+    METHODS,
+    STORE_ARGUMENT_SPEC,
+    counting_requests,
+    discover_ansible_inventory,
+    discover_kolla_ansible,
+    discover_openstack_ansible,
+    discover_openstack_api,
+    module_store,
+    validate_params,
+)
+from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
+from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import OpenStackModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import (
+    get_cluster,
+    record_discovery_run,
+    upsert_cluster,
+    without_secrets,
+)
+
+
+class ClusterDiscoverModule(OpenStackModule):
+    argument_spec = dict(
+        method=dict(type='str', required=True, choices=sorted(METHODS)),
+        name=dict(type='str', required=True),
+        params=dict(type='dict', default={}),
+        **STORE_ARGUMENT_SPEC
+    )
+    module_kwargs = dict(supports_check_mode=True)
+
+    def validate(self):
+        super().validate()
+        self.method_params = validate_params(self.params['method'], self.params['params'])
+
+    def discover(self):
+        method, params = self.params['method'], self.method_params
+        if method == 'openstack_api':
+            with counting_requests(self.conn.session) as counter:
+                # As the connection resolved them (from the options, clouds.yaml or OS_*).
+                found = discover_openstack_api(self.conn, params, self.conn.config.get_interface(),
+                                               self.conn.config.region_name or None)
+            return dict(found, api_calls=counter['calls'])
+        if method == 'openstack_ansible':
+            return dict(discover_openstack_ansible(params), api_calls=None)
+        tool = self.ansible.get_bin_path('ansible-inventory', required=True,
+                                         opt_dirs=[os.path.dirname(sys.executable)])
+        discover = discover_kolla_ansible if method == 'kolla_ansible' else discover_ansible_inventory
+        return dict(discover(params, self.ansible.run_command, tool), api_calls=None)
+
+    def run(self):
+        name, method = self.params['name'], self.params['method']
+        with module_store(self, predict=self.check_mode) as store:
+            started = datetime.datetime.now(datetime.timezone.utc)
+            try:
+                found = self.discover()
+            except OsopsError as exc:
+                if not self.check_mode:
+                    record_discovery_run(store, name, method, started, 'failed', error=exc.msg)
+                raise
+            diff = upsert_cluster(store, name, method, params=self.method_params, region=found['region'],
+                                  hosts=found['hosts'], components=found['components'],
+                                  check_mode=self.check_mode)
+            if diff['changed'] and not self.check_mode:
+                record_discovery_run(store, name, method, started, 'ok', diff=diff,
+                                     api_calls=found['api_calls'])
+            cluster = get_cluster(store, name)
+        if self.check_mode:
+            cluster = dict(cluster or {'name': name, 'state': 'active', 'state_reason': None},
+                           region=found['region'], method=method, params=without_secrets(self.method_params),
+                           hosts=found['hosts'], components=found['components'])
+        changed = diff.pop('changed')
+        self.exit_json(changed=changed, cluster=cluster, diff=diff, api_calls=found['api_calls'])
+
+
+def main():
+    ClusterDiscoverModule()()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,369 @@
+"""cluster_discover: every method into a real store; check -> apply -> check -> apply; errors.
+
+The openstack_api method meets a small OpenStack served over real HTTP on
+127.0.0.1 (FakeCloud below), so openstacksdk and keystoneauth run unchanged:
+authentication, the token's catalog, version discovery, pagination.  The
+real cloud is proven by tests/integration/lab/test_discover_lab.py.
+"""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+
+class FakeCloud:
+    def __init__(self, computes=2, page=2, with_network=True):
+        self.computes = ['compute%d' % i for i in range(1, computes + 1)]
+        self.page = page
+        self.with_network = with_network
+        self.requests = []
+        self.down = set()
+        cloud = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                cloud.handle(self, 'GET')
+
+            def do_POST(self):
+                cloud.handle(self, 'POST')
+
+        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def cloud(self, password='fake-Secret-1'):
+        return {'auth': {'auth_url': self.url + '/identity/v3', 'username': 'admin', 'password': password,
+                         'project_name': 'admin', 'user_domain_name': 'Default',
+                         'project_domain_name': 'Default'},
+                'auth_type': 'password', 'region_name': 'RegionOne', 'interface': 'public'}
+
+    # ------------------------------------------------------------------
+    def _catalog(self):
+        services = [('identity', 'keystone', '/identity/v3'), ('compute', 'nova', '/compute/v2.1'),
+                    ('placement', 'placement', '/placement')]
+        if self.with_network:
+            services.append(('network', 'neutron', '/network'))
+        return [{'type': kind, 'name': name, 'id': name,
+                 'endpoints': [{'interface': interface, 'region': 'RegionOne', 'region_id': 'RegionOne',
+                                'url': self.url + path, 'id': '%s-%s' % (name, interface)}
+                               for interface in ('public', 'internal')]}
+                for kind, name, path in services]
+
+    def _routes(self, path, query):
+        url = self.url
+        if path.rstrip('/') == '/identity/v3':
+            return 200, {'version': {'id': 'v3.14', 'status': 'stable', 'updated': '2020-04-07T00:00:00Z',
+                                     'links': [{'rel': 'self', 'href': url + '/identity/v3/'}],
+                                     'media-types': [{'base': 'application/json',
+                                                      'type': 'application/vnd.openstack.identity-v3+json'}]}}
+        if path.rstrip('/') == '/compute/v2.1':
+            return 200, {'version': {'id': 'v2.1', 'status': 'CURRENT', 'version': '2.104', 'min_version': '2.1',
+                                     'updated': '2013-07-23T11:33:21Z',
+                                     'links': [{'rel': 'self', 'href': url + '/compute/v2.1/'}]}}
+        if path.rstrip('/') == '/compute':
+            return 200, {'versions': [{'id': 'v2.1', 'status': 'CURRENT', 'version': '2.104', 'min_version': '2.1',
+                                       'links': [{'rel': 'self', 'href': url + '/compute/v2.1/'}]}]}
+        if path == '/compute/v2.1/os-services':
+            services = [{'id': i, 'binary': binary, 'host': host, 'zone': zone,
+                         'status': 'enabled', 'state': 'down' if host in self.down else 'up',
+                         'updated_at': '2026-11-22T05:00:00.000000', 'disabled_reason': None,
+                         'forced_down': False}
+                        for i, (binary, host, zone) in enumerate(
+                            [('nova-conductor', 'controller', 'internal'), ('nova-scheduler', 'controller', 'internal')]
+                            + [('nova-compute', c, 'nova') for c in self.computes], 1)]
+            return 200, {'services': services}
+        if path == '/compute/v2.1/os-hypervisors/detail':
+            start = self.computes.index(query['marker'][0]) + 1 if 'marker' in query else 0
+            chunk = self.computes[start:start + self.page]
+            body = {'hypervisors': [{'id': c, 'hypervisor_hostname': c, 'hypervisor_type': 'fake',
+                                     'hypervisor_version': 1000, 'host_ip': '127.0.1.%d' % (i + start + 1),
+                                     'state': 'up', 'status': 'enabled',
+                                     'service': {'host': c, 'id': c, 'disabled_reason': None}}
+                                    for i, c in enumerate(chunk)]}
+            if start + self.page < len(self.computes):
+                body['hypervisors_links'] = [{'rel': 'next', 'href': '%s/compute/v2.1/os-hypervisors/detail?marker=%s'
+                                              % (url, chunk[-1])}]
+            return 200, body
+        if path.rstrip('/') == '/placement':
+            return 200, {'versions': [{'id': 'v1.0', 'max_version': '1.39', 'min_version': '1.0',
+                                       'status': 'CURRENT',
+                                       'links': [{'rel': 'self', 'href': ''}]}]}
+        if path == '/placement/resource_providers':
+            return 200, {'resource_providers': [{'uuid': 'rp-%s' % c, 'name': c, 'generation': 1,
+                                                 'links': []} for c in self.computes]}
+        if path.rstrip('/') == '/network':
+            return 300, {'versions': [{'id': 'v2.0', 'status': 'CURRENT',
+                                       'links': [{'rel': 'self', 'href': url + '/network/v2.0/'}]}]}
+        if path == '/network/v2.0/agents':
+            return 200, {'agents': [{'id': 'a-%s' % c, 'binary': 'neutron-ovn-metadata-agent', 'host': c,
+                                     'agent_type': 'OVN Metadata agent', 'alive': True,
+                                     'admin_state_up': True} for c in self.computes]}
+        return 404, {'error': {'message': 'not found: %s' % path}}
+
+    def handle(self, request, method):
+        parsed = urlparse(request.path)
+        self.requests.append((method, parsed.path))
+        length = int(request.headers.get('Content-Length') or 0)
+        if length:
+            request.rfile.read(length)
+        if method == 'POST' and parsed.path == '/identity/v3/auth/tokens':
+            status, body = 201, {'token': {
+                'methods': ['password'], 'expires_at': '2099-01-01T00:00:00.000000Z',
+                'issued_at': '2026-11-22T05:00:00.000000Z',
+                'user': {'id': 'u1', 'name': 'admin', 'domain': {'id': 'default', 'name': 'Default'}},
+                'project': {'id': 'p1', 'name': 'admin', 'domain': {'id': 'default', 'name': 'Default'}},
+                'roles': [{'id': 'r1', 'name': 'admin'}], 'catalog': self._catalog()}}
+            headers = {'X-Subject-Token': 'fake-token'}
+        else:
+            status, body = self._routes(parsed.path, parse_qs(parsed.query))
+            headers = {}
+        data = json.dumps(body).encode()
+        request.send_response(status)
+        request.send_header('Content-Type', 'application/json')
+        request.send_header('Content-Length', str(len(data)))
+        for key, value in headers.items():
+            request.send_header(key, value)
+        request.end_headers()
+        request.wfile.write(data)
+
+
+# --------------------------------------------------------------------------
+# The tests
+# --------------------------------------------------------------------------
+
+import importlib.util  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+
+import pytest  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from ansible_collections.osops.lifecycle.plugins.module_utils import _store  # noqa: E402
+from ansible_collections.osops.lifecycle.plugins.modules import cluster_discover  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+FIXTURES = os.path.join(ROOT, 'tests', 'fixtures', 'discovery')
+OSA = os.path.join(FIXTURES, 'openstack_inventory.json')
+
+
+def _load_store_tests():
+    # The PostgreSQL server fixture of the store's own tests (same rules: OSOPS_REQUIRE_POSTGRES=1 fails
+    # instead of skipping when PostgreSQL is missing).
+    path = os.path.join(ROOT, 'tests', 'unit', 'plugins', 'module_utils', 'test_store.py')
+    spec = importlib.util.spec_from_file_location('osops_test_store_for_discover', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+STORE_TESTS = _load_store_tests()
+postgres = STORE_TESTS.postgres
+
+
+@pytest.fixture
+def store_url(tmp_path):
+    return 'sqlite:///%s' % (tmp_path / 'store.db')
+
+
+@pytest.fixture(params=['sqlite', 'postgresql'])
+def any_store_url(request, tmp_path):
+    if request.param == 'sqlite':
+        return 'sqlite:///%s' % (tmp_path / 'store.db')
+    return request.getfixturevalue('postgres').empty_database()
+
+
+def stored(url, name):
+    store = _store.open_store(url)
+    try:
+        return _store.get_cluster(store, name), _store.last_discovery_run(store, name)
+    finally:
+        store.close()
+
+
+def discover(run_module, store_url, check_mode=False, **args):
+    args.setdefault('name', 'prod')
+    args.setdefault('method', 'openstack_ansible')
+    args.setdefault('params', {'inventory': OSA})
+    return run_module(cluster_discover.main, dict(args, store=store_url), check_mode=check_mode)
+
+
+def test_check_apply_check_apply(run_module, any_store_url):
+    store_url = any_store_url
+    first = discover(run_module, store_url, check_mode=True)
+    assert (first['changed'], first['diff']['created']) == (True, True)
+    assert len(first['diff']['hosts']['added']) == 14 and len(first['diff']['components']['added']) == 22
+    if store_url.startswith('sqlite'):
+        assert not os.path.exists(store_url[len('sqlite:///'):])  # check mode did not even create the store
+    else:
+        assert stored(store_url, 'prod') == (None, None)
+        assert STORE_TESTS.PG_PASSWORD not in json.dumps(first)
+    applied = discover(run_module, store_url)
+    assert applied['changed'] is True and applied['diff'] == first['diff']
+    cluster, run = stored(store_url, 'prod')
+    assert applied['cluster'] == cluster  # returned as read back
+    assert first['cluster']['hosts'] == cluster['hosts'] and first['cluster']['components'] == cluster['components']
+    assert (run['status'], run['method'], run['api_calls']) == ('ok', 'openstack_ansible', None)
+    assert applied['api_calls'] is None
+    for check_mode in (True, False):
+        again = discover(run_module, store_url, check_mode=check_mode)
+        assert again['changed'] is False
+        assert again['diff'] == {'created': False, 'cluster': {},
+                                 'hosts': {'added': [], 'removed': [], 'changed': []},
+                                 'components': {'added': [], 'removed': [], 'changed': []}}
+        assert stored(store_url, 'prod') == (cluster, run)  # nothing written, not even a run
+
+
+def test_rediscovery_reports_what_changed(run_module, store_url, tmp_path):
+    discover(run_module, store_url)
+    data = json.load(open(OSA))
+    data['compute_hosts']['hosts'].remove('compute2')
+    data['nova_compute']['hosts'].remove('compute2')
+    data['neutron_ovn_controller']['hosts'].remove('compute2')
+    data['_meta']['hostvars']['compute1']['ansible_local']['openstack_ansible']['nova']['venv_tag'] = '32.0.0'
+    path = tmp_path / 'openstack_inventory.json'
+    path.write_text(json.dumps(data))
+    predicted = discover(run_module, store_url, check_mode=True, params={'inventory': str(path)})
+    result = discover(run_module, store_url, params={'inventory': str(path)})
+    assert predicted['diff'] == result['diff'] and result['changed'] is True
+    diff = result['diff']
+    assert diff['cluster'] == {'params': {'before': {'inventory': OSA}, 'after': {'inventory': str(path)}}}
+    assert [h['name'] for h in diff['hosts']['removed']] == ['compute2']
+    assert [(c['binary'], c['host']) for c in diff['components']['removed']] == [
+        ('nova-compute', 'compute2'), ('ovn-controller', 'compute2')]
+    assert diff['components']['changed'] == [{
+        'service': 'nova', 'binary': 'nova-compute', 'host': 'compute1',
+        'before': {'release': '2025.1', 'extra': {'venv_tag': '31.1.0', 'release_reason': (
+            "openstack-ansible venv_tag 31.1.0 is 2025.1 (openstack-ansible majors follow nova's)")}},
+        'after': {'release': '2025.2', 'extra': {'venv_tag': '32.0.0', 'release_reason': (
+            "openstack-ansible venv_tag 32.0.0 is 2025.2 (openstack-ansible majors follow nova's)")}}}]
+    assert discover(run_module, store_url, params={'inventory': str(path)})['changed'] is False
+
+
+def test_kolla_and_any_inventory_methods(run_module, store_url):
+    kolla = discover(run_module, store_url, name='kolla', method='kolla_ansible',
+                     params={'inventory': os.path.join(FIXTURES, 'multinode'), 'openstack_release': '2025.2'})
+    assert kolla['changed'] and {c['release'] for c in kolla['cluster']['components']} == {'2025.2'}
+    plain = discover(run_module, store_url, name='plain', method='ansible_inventory',
+                     params={'inventory': os.path.join(FIXTURES, 'inventory.ini'),
+                             'groups': {'computes': 'nova-compute'}})
+    assert [h['name'] for h in plain['cluster']['hosts']] == ['cmp1', 'cmp2']
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def test_openstack_api_calls_grow_with_pages_not_hosts(run_module, store_url):
+    calls = {}
+    for computes in (2, 9):
+        with FakeCloud(computes=computes, page=5) as cloud:
+            result = discover(run_module, store_url, name='api%d' % computes, method='openstack_api',
+                              params={'host_versions': {'compute1': {'nova': '34.0.0'}}}, cloud=cloud.cloud())
+            assert result['api_calls'] == len(cloud.requests)
+            calls[computes] = [path for _method, path in cloud.requests]
+            # the same cloud discovered again: nothing changes
+            again = discover(run_module, store_url, name='api%d' % computes, method='openstack_api',
+                             params={'host_versions': {'compute1': {'nova': '34.0.0'}}}, cloud=cloud.cloud())
+            assert again['changed'] is False and again['cluster'] == result['cluster']
+        cluster = result['cluster']
+        assert cluster['region'] == 'RegionOne'
+        computes_found = [c for c in cluster['components'] if c['binary'] == 'nova-compute']
+        assert len(computes_found) == computes
+        first = computes_found[0]
+        assert (first['host'], first['release'], first['state']) == ('compute1', '2026.2', 'up')
+        assert first['extra']['hypervisor_type'] == 'fake' and first['extra']['resource_provider'] == 'rp-compute1'
+        assert computes_found[1]['release'] is None
+        assert 'does not tell which version nova-compute runs' in computes_found[1]['extra']['release_reason']
+        hosts = dict((h['name'], h) for h in cluster['hosts'])
+        assert hosts['compute2'] == {'name': 'compute2', 'address': '127.0.1.2', 'roles': ['compute', 'network']}
+        assert hosts['controller']['roles'] == ['control']
+        api = dict((c['binary'], c) for c in cluster['components'] if c['host'] == '')
+        assert (api['nova-api']['release'], api['placement-api']['release']) == ('2026.2', '2026.2')
+        assert api['keystone']['release'] is None and api['keystone']['extra']['api_version'] == 'v3.14'
+    # 9 computes: one more page of hypervisors (5 a page), nothing per host
+    assert len(calls[9]) == len(calls[2]) + 1
+    assert calls[9].count('/compute/v2.1/os-hypervisors/detail') == 2
+    assert not any('compute3' in path for path in calls[9])
+
+
+def test_a_service_going_down_is_a_change(run_module, store_url):
+    with FakeCloud(computes=2, with_network=False) as cloud:
+        discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
+        cloud.down.add('compute2')
+        result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
+    assert result['diff']['components']['changed'] == [{
+        'service': 'nova', 'binary': 'nova-compute', 'host': 'compute2',
+        'before': {'state': 'up'}, 'after': {'state': 'down'}}]
+
+
+def test_unreachable_api_fails_clearly_and_writes_nothing(run_module, store_url):
+    cloud = FakeCloud().cloud(password='api-Secret-77')
+    cloud['auth']['auth_url'] = 'http://127.0.0.1:%d/identity/v3' % free_port()
+    result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud)
+    assert result['failed'] and 'cannot connect to the identity service (auth_url): is the service running?' in result['msg']
+    assert 'Traceback' not in json.dumps(result) and 'api-Secret-77' not in json.dumps(result)
+    assert stored(store_url, 'prod') == (None, None)
+
+
+def test_a_failed_rediscovery_keeps_the_record_and_is_recorded(run_module, store_url, tmp_path):
+    discover(run_module, store_url)
+    before, _run = stored(store_url, 'prod')
+    broken = tmp_path / 'broken.json'
+    broken.write_text('{"_meta": ')
+    result = discover(run_module, store_url, params={'inventory': str(broken)})
+    assert result['failed'] and result['msg'].startswith('openstack-ansible inventory %s is not valid JSON' % broken)
+    after, run = stored(store_url, 'prod')
+    assert after == before
+    assert (run['status'], run['error']) == ('failed', result['msg'])
+
+
+@pytest.mark.parametrize('args, message', [
+    ({'method': 'ssh'}, 'value of method must be one of: ansible_inventory, kolla_ansible, openstack_ansible, '
+                        'openstack_api, got: ssh'),
+    ({'params': {'inventory': OSA, 'groups': {}}}, 'Option params.groups: got {}, expected one of the parameters '
+                                                   'of method openstack_ansible: fact_cache, host_versions, inventory, versions.'),
+    ({'params': {}}, 'Option params.inventory: got None, expected a path (required by method openstack_ansible).'),
+    ({'params': {'inventory': '/nonexistent/openstack_inventory.json'}},
+     'openstack-ansible inventory /nonexistent/openstack_inventory.json does not exist.'),
+])
+def test_bad_input_is_named(run_module, store_url, args, message):
+    result = discover(run_module, store_url, **args)
+    assert result['failed'] and result['msg'] == message
+    assert stored(store_url, 'prod') == (None, None)
+
+
+def test_a_store_that_cannot_be_opened_hides_its_password(run_module):
+    url = 'postgresql+psycopg://osops:db-Secret-42@127.0.0.1:%d/osops' % free_port()
+    result = run_module(cluster_discover.main, {'name': 'prod', 'method': 'openstack_ansible',
+                                                'params': {'inventory': OSA}, 'store': url})
+    assert result['failed'] and result['msg'].startswith(
+        'Cannot open store postgresql+psycopg://osops:***@127.0.0.1:')
+    assert 'db-Secret-42' not in json.dumps(result)
+
+
+def test_a_store_from_a_newer_collection_is_refused_untouched(run_module, store_url):
+    discover(run_module, store_url)
+    engine = sa.create_engine(store_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999_future'"))
+    result = discover(run_module, store_url, name='other')
+    engine.dispose()
+    assert result['failed'] and 'was written by a newer osops.lifecycle (revision 9999_future)' in result['msg']
+    engine = sa.create_engine(store_url)
+    with engine.connect() as connection:
+        assert connection.scalar(sa.text('SELECT count(*) FROM clusters')) == 1
+    engine.dispose()
