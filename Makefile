@@ -9,6 +9,9 @@
 #   make changelog-lint antsibull-changelog lint + changelog.yaml check
 #   make build-check    ansible-galaxy build + tarball hygiene + install + ansible-doc
 #   make integration    pytest tests/integration
+#   make lab            pytest -m lab tests/integration/lab (the real OpenStack lab)
+#   make lab-up RELEASE=2025.1, lab-down, lab-status, lab-reset, lab-install,
+#   lab-deps, lab-bench  the lab by hand (docs/lab.md)
 #   make demo           setup, then tests/tools/demo.sh when it exists
 #
 # See docs/testing.md for what each tier proves and how long it takes.
@@ -28,7 +31,10 @@ BIN := $(VENV)/bin
 # for ansible-test's sanity venvs).
 # postgresql: the state store's tests start a real server (OSOPS_REQUIRE_POSTGRES
 # below makes them fail, not skip, when it is missing).
-APT_PACKAGES ?= git rsync shellcheck python3-venv postgresql
+# The rest: the lab (tests/lab; the same list as `labctl deps`).
+APT_PACKAGES ?= git rsync shellcheck python3-venv postgresql \
+	rabbitmq-server mariadb-server mariadb-client openssh-server openssh-client \
+	sqlite3 util-linux iproute2 procps
 
 REQUIREMENTS := requirements.txt test-requirements.txt
 # The venv is rebuilt/updated only when the requirement files change.
@@ -40,7 +46,7 @@ STAMP := $(VENV)/.osops-setup.stamp
 PYTEST_ARGS ?=
 
 # Tiers run by `make test`, in this order (cheapest first).
-TIERS := unit sanity lint changelog-lint build-check integration
+TIERS := unit sanity lint changelog-lint build-check integration lab
 
 # The store's tests must run on PostgreSQL, not skip it.
 export OSOPS_REQUIRE_POSTGRES ?= 1
@@ -49,10 +55,11 @@ export OSOPS_REQUIRE_POSTGRES ?= 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help setup setup-apt setup-venv test unit sanity lint changelog-lint \
-	build-check integration demo clean
+	build-check integration lab demo clean lab-deps lab-up lab-down lab-status \
+	lab-reset lab-install lab-bench
 
 help:
-	@sed -n '3,13p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 ## ---------------------------------------------------------------- setup
 
@@ -130,7 +137,33 @@ build-check:
 	tests/tools/build-check.sh
 
 integration:
-	tests/tools/pytest-tier.sh tests/integration $(PYTEST_ARGS)
+	tests/tools/pytest-tier.sh tests/integration -m "not lab" $(PYTEST_ARGS)
+
+# The real OpenStack lab: bring-up at two releases, instances, live
+# migration, a rolling upgrade of nova, and the collection against it. Its
+# tests share one lab, so never under xdist.
+lab:
+	tests/tools/pytest-tier.sh tests/integration/lab -m lab -p no:xdist $(PYTEST_ARGS)
+
+## ---------------------------------------------------------------- the lab by hand (docs/lab.md)
+
+LABCTL := python3 tests/lab/labctl
+RELEASE ?= 2025.1
+
+lab-deps:
+	$(LABCTL) deps
+lab-up:
+	$(LABCTL) up --release $(RELEASE) $(if $(COMPUTES),--computes $(COMPUTES))
+lab-down:
+	$(LABCTL) down
+lab-status:
+	$(LABCTL) status
+lab-reset:
+	$(LABCTL) reset
+lab-install:
+	$(LABCTL) install --release $(RELEASE)
+lab-bench:
+	python3 tests/lab/bench_lab.py --cold --release $(RELEASE)
 
 demo:
 	$(MAKE) --no-print-directory setup

@@ -1,0 +1,154 @@
+"""cluster_discover's openstack_api method against the real lab, through playbooks/discover.yml.
+
+Real keystone, placement, glance, neutron and nova (two fake computes) read
+by openstacksdk; the releases the discovery records are compared with what
+the lab says it installed; the cluster is read back through the inventory
+plugin.  Uses a running lab as it is (and leaves it so); brings one up, and
+down again, only when none is running.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases import release_of
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import get_cluster, last_discovery_run, open_store
+
+pytestmark = [pytest.mark.lab]
+
+ROOT = Path(__file__).resolve().parents[3]
+LABCTL = ROOT / "tests" / "lab" / "labctl"
+BIN = Path(sys.executable).parent
+SOURCE = os.environ.get("OSOPS_LAB_SOURCE", "2025.1")
+
+
+def labctl(*args: str, timeout: float = 1500) -> subprocess.CompletedProcess[str]:
+    res = subprocess.run([sys.executable, str(LABCTL), *args], capture_output=True, text=True, timeout=timeout,
+                         check=False)
+    if res.returncode != 0:
+        pytest.fail(f"labctl {' '.join(args)} failed (rc={res.returncode}):\n{res.stdout}\n{res.stderr}")
+    return res
+
+
+@pytest.fixture(scope="module")
+def lab_status():
+    """``labctl status --json`` of a lab that is up.
+
+    A lab that is up (even with some programs stopped) is used as it is and
+    left so.  Only when no lab exists at all does this module bring one up,
+    and down again at the end; a lab in any other state (another run is
+    starting or stopping it) is not touched: the test fails saying so.
+    """
+    status = json.loads(labctl("status", "--json").stdout)
+    started = False
+    if not status.get("up"):
+        if "health" in status or status.get("leftover_pids"):
+            pytest.fail(f"the lab is busy ({status.get('health') or 'leftover processes'}); not touching it")
+        labctl("up", "--release", SOURCE)
+        started = True
+        status = json.loads(labctl("status", "--json").stdout)
+    assert status.get("up"), status
+    yield status
+    if started:
+        labctl("down", timeout=300)
+
+
+def discover(tmp_path: Path, status: dict, params: dict, name: str = "lab") -> subprocess.CompletedProcess[str]:
+    inventory = tmp_path / "controller.ini"
+    inventory.write_text(f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
+    variables = {"osops_discover_cluster": name, "osops_discover_method": "openstack_api",
+                 "osops_discover_params": params, "osops_discover_cloud": "lab",
+                 "osops_discover_store": f"sqlite:///{tmp_path / 'store.db'}"}
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"), ANSIBLE_NOCOLOR="1",
+               OS_CLIENT_CONFIG_FILE=status["clouds_yaml"], ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
+               HOME=str(tmp_path), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), PYTHONWARNINGS="ignore")
+    for key in [k for k in env if k.startswith("OS_") and k != "OS_CLIENT_CONFIG_FILE"]:
+        del env[key]
+    return subprocess.run([str(BIN / "ansible-playbook"), "-i", str(inventory), "-e", json.dumps(variables), "-v",
+                           str(ROOT / "playbooks" / "discover.yml")],
+                          env=env, capture_output=True, text=True, check=False, timeout=600)
+
+
+def result_of(proc: subprocess.CompletedProcess[str]) -> dict:
+    """The result of the cluster_discover task as -v prints it (``diff`` shows only from -vvv)."""
+    marker = "TASK [osops.lifecycle.discover : Run cluster_discover for "
+    block = proc.stdout[proc.stdout.index(marker):]
+    start = block.index("=> {")
+    return json.JSONDecoder().raw_decode(block[start + 3:])[0]
+
+
+def test_openstack_api_discovery_of_the_lab(tmp_path, lab_status):
+    installed = dict(lab_status["versions"])  # keystone, placement, glance, neutron
+    nova = {host: venv.split("-", 1)[1] for host, venv in lab_status["nova_venvs"].items()}
+    params = {"versions": installed, "host_versions": {host: {"nova": v} for host, v in nova.items()}}
+
+    first = discover(tmp_path, lab_status, params)
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
+    found = result_of(first)
+    assert found["changed"] is True
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        assert get_cluster(store, "lab") == found["cluster"]  # read back independently
+        assert last_discovery_run(store, "lab")["api_calls"] == found["api_calls"]
+    finally:
+        store.close()
+    components = {(c["binary"], c["host"]): c for c in found["cluster"]["components"]}
+    for host in ("compute1", "compute2"):
+        compute = components[("nova-compute", host)]
+        # up; "up (disabled)" while another test drains it
+        assert compute["state"].startswith("up") and compute["version"] == nova[host]
+        assert compute["release"] == release_of("nova", nova[host]).id
+        assert compute["extra"]["hypervisor_type"] == "fake" and compute["extra"]["resource_provider"]
+    assert components[("nova-conductor", "controller")]["release"] == release_of("nova", nova["controller"]).id
+    # The lab runs 2026.2 keystone/placement/glance/neutron beside the nova under test, and the
+    # computes run two releases during a rolling upgrade: the role's report names the mix.
+    releases = {c["release"] for c in found["cluster"]["components"] if c["release"]}
+    assert ("mixed releases" in first.stdout) == (len(releases) > 1)
+    placement = components[("placement-api", "")]
+    assert placement["release"] == release_of("placement", installed["placement"]).id
+    assert placement["extra"]["max_microversion"]
+    hosts = {h["name"]: h for h in found["cluster"]["hosts"]}
+    assert hosts["compute1"]["roles"] == ["compute"] and hosts["controller"]["roles"] == ["control"]
+    assert all(h["address"] is None or h["address"].startswith("127.") for h in hosts.values())
+    calls = found["api_calls"]
+    assert 5 <= calls <= 25, calls  # a fixed number of listings, never one per host
+
+    again = discover(tmp_path, lab_status, params)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert result_of(again)["api_calls"] == calls
+    if result_of(again)["changed"]:
+        # Only another test moving the lab meanwhile (a compute disabled for its upgrade) may
+        # change something between two discoveries: service states, never the inventory.
+        store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+        try:
+            diff = last_discovery_run(store, "lab")["diff"]
+        finally:
+            store.close()
+        assert not any(diff["hosts"].values()) and not diff["components"]["added"], diff
+        assert not diff["components"]["removed"], diff
+        assert all(set(c["after"]) == {"state"} for c in diff["components"]["changed"]), diff
+
+    # Without versions only the API documents speak: placement's measured
+    # maximum microversion names its release; the nova services stay unknown.
+    bare = result_of(discover(tmp_path, lab_status, {}, name="lab-bare"))
+    bare_components = {(c["binary"], c["host"]): c for c in bare["cluster"]["components"]}
+    api_placement = bare_components[("placement-api", "")]
+    expected = release_of("placement", installed["placement"])
+    assert api_placement["release"] == (expected.id if expected.placement_max_microversion else None), api_placement
+    assert bare_components[("nova-compute", "compute1")]["release"] is None
+    assert "params.versions" in bare_components[("nova-compute", "compute1")]["extra"]["release_reason"]
+
+    config = tmp_path / "lab.osops_cluster.yml"
+    config.write_text(f"plugin: osops.lifecycle.cluster\ncluster: lab\nstore: sqlite:///{tmp_path / 'store.db'}\n")
+    listed = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(config), "--list"],
+                            env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections")),
+                            capture_output=True, text=True, check=False, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    inventory = json.loads(listed.stdout)
+    assert inventory["nova_compute"]["hosts"] == ["compute1", "compute2"]
+    assert "controller" in inventory["nova_conductor"]["hosts"]

@@ -1,0 +1,351 @@
+"""Service configuration of the lab: what runs on which host, with which config.
+
+Config files are written into each host's ``/etc/<service>/`` (seen under that path inside the
+host); logs and state stay under the host's directory in the lab home. Every server listens on
+the host's own 127.0.0.x address; one worker per service (the machine has 2 cores).
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from .hosts import Host, Program
+from .releases import SHARED_SERVICES, VenvSpec
+
+PASSWORD = "secret"
+DB_USER = "osops"
+REGION = "RegionOne"
+CONTROLLER_ADDRESS = "127.0.0.2"
+
+#: TCP ports of the controller's servers (all on the controller address).
+CONTROLLER_PORTS: dict[str, int] = {
+    "keystone": 5000,
+    "placement": 8778,
+    "nova-api": 8774,
+    "glance": 9292,
+    "neutron": 9696,
+    "rabbitmq": 5672,
+    "rabbitmq-dist": 25672,
+    "epmd": 4369,
+    "mariadb": 3306,
+}
+
+#: Service catalog: (name, type, url path after host:port).
+CATALOG: tuple[tuple[str, str, str, str], ...] = (
+    ("placement", "placement", "placement", ""),
+    ("nova", "compute", "nova-api", "/v2.1"),
+    ("glance", "image", "glance", ""),
+    ("neutron", "network", "neutron", ""),
+)
+
+#: Databases of the lab (all on the controller's MariaDB).
+DATABASES = ("keystone", "placement", "glance", "neutron", "nova_api", "nova", "nova_cell0")
+
+#: supervisord program names of the nova control plane, in start order.
+NOVA_CONTROL = ("nova-conductor", "nova-scheduler", "nova-api")
+#: Programs of the OpenStack API services other than nova.
+SHARED_PROGRAMS = ("keystone", "placement", "glance", "neutron")
+#: Infrastructure programs of the controller, in start order.
+INFRA_PROGRAMS = ("mariadb", "epmd", "rabbitmq")
+
+#: ``/etc/<dir>`` of each role.
+CONTROLLER_ETC = ("keystone", "placement", "glance", "neutron", "nova", "rabbitmq", "mysql")
+COMPUTE_ETC = ("nova",)
+
+
+def url(service: str) -> str:
+    """Base URL of a controller server."""
+    return f"http://{CONTROLLER_ADDRESS}:{CONTROLLER_PORTS[service]}"
+
+
+def keystone_url() -> str:
+    """Keystone v3 endpoint."""
+    return url("keystone") + "/v3"
+
+
+def db_url(name: str) -> str:
+    """SQLAlchemy URL of one lab database."""
+    return f"mysql+pymysql://{DB_USER}:{PASSWORD}@{CONTROLLER_ADDRESS}:{CONTROLLER_PORTS['mariadb']}/{name}?charset=utf8"
+
+
+def transport_url() -> str:
+    """oslo.messaging URL of the lab's RabbitMQ."""
+    return f"rabbit://guest:guest@{CONTROLLER_ADDRESS}:{CONTROLLER_PORTS['rabbitmq']}/"
+
+
+def view_venv(spec: VenvSpec) -> str:
+    """Path of a venv inside a host, openstack-ansible style."""
+    return f"/openstack/venvs/{spec.name}"
+
+
+def _ini(sections: dict[str, dict[str, object]]) -> str:
+    out = []
+    for section, values in sections.items():
+        out.append(f"[{section}]")
+        out += [f"{k} = {v}" for k, v in values.items()]
+        out.append("")
+    return "\n".join(out)
+
+
+def _auth(username: str) -> dict[str, object]:
+    return {
+        "auth_url": keystone_url(),
+        "auth_type": "password",
+        "project_domain_name": "Default",
+        "user_domain_name": "Default",
+        "project_name": "service",
+        "username": username,
+        "password": PASSWORD,
+    }
+
+
+def _authtoken(username: str) -> dict[str, object]:
+    return {"www_authenticate_uri": keystone_url(), **_auth(username), "region_name": REGION}
+
+
+_POLICY = {"enforce_new_defaults": "true", "enforce_scope": "true"}
+
+
+def _uwsgi(host: Host, name: str, port_key: str, venv: str, app: tuple[str, str], env: dict[str, str]) -> str:
+    """uWSGI ini for one API server (http-socket, one worker, no keep-alive)."""
+    lines = [
+        "[uwsgi]",
+        f"http-socket = {CONTROLLER_ADDRESS}:{CONTROLLER_PORTS[port_key]}",
+        f"virtualenv = {venv}",
+        f"{app[0]} = {app[1]}",
+        *[f"env = {k}={v}" for k, v in env.items()],
+        "master = true",
+        "processes = 1",
+        "threads = 1",
+        "enable-threads = true",
+        "lazy-apps = true",
+        "die-on-term = true",
+        "need-app = true",
+        "buffer-size = 65535",
+        # uWSGI's http-socket does no keep-alive: clients reusing connections get resets without it
+        "add-header = Connection: close",
+        "http-chunked-input = true",
+        "http-auto-chunked = true",
+        "hook-master-start = unix_signal:15 gracefully_kill_them_all",
+        f"logto = {host.log_dir / ('uwsgi-' + name + '.log')}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_text(text)
+
+
+def _uwsgi_program(name: str, venv: str, ini: str) -> Program:
+    return Program(name, f"{venv}/bin/uwsgi --ini {ini}", {"PYTHONWARNINGS": "ignore"})
+
+
+@dataclasses.dataclass(frozen=True)
+class NovaLayout:
+    """Where a nova release's API application lives inside its venv."""
+
+    venv_real: Path
+    venv_view: str
+
+    def api_app(self) -> tuple[str, str]:
+        """uWSGI app option: the ``nova.wsgi`` module when present (nova >= 30), else the script."""
+        site = next(self.venv_real.glob("lib/python3*/site-packages"))
+        if (site / "nova" / "wsgi" / "osapi_compute.py").exists():
+            return ("module", "nova.wsgi.osapi_compute:application")
+        return ("wsgi-file", f"{self.venv_view}/bin/nova-api-wsgi")
+
+
+def nova_conf(host: Host, extra_default: dict[str, object]) -> str:
+    """nova.conf for ``host``; computes get no database credentials (they go through the conductor)."""
+    databases: dict[str, dict[str, object]] = {}
+    if "controller" in host.roles:
+        databases = {"api_database": {"connection": db_url("nova_api")}, "database": {"connection": db_url("nova")}}
+    return _ini(
+        {
+            "DEFAULT": {
+                "host": host.name,
+                "my_ip": host.address,
+                "log_dir": host.log_dir,
+                "state_path": host.lib / "nova",
+                "instances_path": host.lib / "nova" / "instances",
+                "transport_url": transport_url(),
+                "debug": "false",
+                # fast, deterministic stops (default 60 s)
+                "graceful_shutdown_timeout": 5,
+                # writes state_path/compute_id, so a fake compute can be restarted (rolling upgrade)
+                "compute_driver": "fake.FakeDriverWithoutFakeNodes",
+                # periodic tasks (the scheduler's host discovery) start at once, not up to 60 s later
+                "periodic_fuzzy_delay": 0,
+                **extra_default,
+            },
+            "api": {"auth_strategy": "keystone"},
+            **databases,
+            "keystone_authtoken": _authtoken("nova"),
+            "service_user": {"send_service_user_token": "true", **_auth("nova")},
+            "placement": {**_auth("placement"), "region_name": REGION, "valid_interfaces": "public"},
+            "glance": {"region_name": REGION},
+            "neutron": {**_auth("nova"), "region_name": REGION},
+            "cinder": {"os_region_name": REGION},
+            # mandatory with mixed versions: caps compute RPC at the oldest running nova-compute
+            "upgrade_levels": {"compute": "auto"},
+            "oslo_concurrency": {"lock_path": host.lib / "nova" / "locks"},
+            "conductor": {"workers": 1},
+            "scheduler": {"workers": 1, "discover_hosts_in_cells_interval": 10},
+            "oslo_policy": _POLICY,
+            "vnc": {"enabled": "false"},
+            "spice": {"enabled": "false"},
+        }
+    )
+
+
+def nova_programs(host: Host, nova: VenvSpec, nova_real: Path) -> list[Program]:
+    """nova programs of ``host`` running from the ``nova`` venv; (re)writes their config files."""
+    venv = view_venv(nova)
+    etc = host.etc / "nova"
+    (host.lib / "nova" / "instances").mkdir(parents=True, exist_ok=True)
+    env = {"PYTHONWARNINGS": "ignore"}
+    if "compute" in host.roles:
+        _write(etc / "nova.conf", nova_conf(host, {"log_file": "nova-compute.log"}))
+        return [Program("nova-compute", f"{venv}/bin/nova-compute --config-file /etc/nova/nova.conf", env)]
+    _write(etc / "nova.conf", nova_conf(host, {}))
+    _write(etc / "nova-api.conf", _ini({"DEFAULT": {"log_file": "nova-api.log"}}))
+    layout = NovaLayout(nova_real, venv)
+    _write(
+        etc / "nova-api-uwsgi.ini",
+        _uwsgi(host, "nova-api", "nova-api", venv, layout.api_app(), {
+            "OS_NOVA_CONFIG_DIR": "/etc/nova",
+            # the api-paste.ini must come first
+            "OS_NOVA_CONFIG_FILES": f"{venv}/etc/nova/api-paste.ini;nova.conf;nova-api.conf",
+        }),
+    )
+    return [
+        Program("nova-conductor", f"{venv}/bin/nova-conductor --config-file /etc/nova/nova.conf "
+                                  "--log-file nova-conductor.log", env),
+        Program("nova-scheduler", f"{venv}/bin/nova-scheduler --config-file /etc/nova/nova.conf "
+                                  "--log-file nova-scheduler.log", env),
+        _uwsgi_program("nova-api", venv, "/etc/nova/nova-api-uwsgi.ini"),
+    ]
+
+
+def controller_programs(host: Host) -> list[Program]:
+    """Infrastructure and non-nova OpenStack programs of the controller; writes their configs."""
+    shared = {s.service: s for s in SHARED_SERVICES}
+    etc = host.etc
+    for d in ("keystone", "placement", "glance", "neutron", "rabbitmq", "mysql"):
+        (host.lib / d).mkdir(parents=True, exist_ok=True)
+    programs: list[Program] = []
+
+    # MariaDB (Debian's), run as root with its data under the lab home
+    _write(etc / "mysql" / "my.cnf", _ini({
+        "mysqld": {
+            "user": "root", "datadir": host.paths.mysql_data, "socket": host.dir / "mysqld.sock",
+            "pid-file": host.dir / "mysqld.pid", "bind-address": CONTROLLER_ADDRESS,
+            "port": CONTROLLER_PORTS["mariadb"], "log-error": host.log_dir / "mariadb.err",
+            "skip-name-resolve": "1", "innodb_buffer_pool_size": "128M", "innodb_log_file_size": "48M",
+            "innodb_flush_log_at_trx_commit": 0, "sync_binlog": 0, "innodb_doublewrite": 0,
+            "performance_schema": "off", "max_connections": 500, "character-set-server": "utf8mb4",
+            "collation-server": "utf8mb4_general_ci",
+        },
+        "client": {"socket": host.dir / "mysqld.sock"},
+    }))
+    programs.append(Program("mariadb", "/usr/sbin/mariadbd --defaults-file=/etc/mysql/my.cnf", stopwaitsecs=30))
+
+    # RabbitMQ (Debian's), without systemd: the real server script, stdin from /dev/null
+    rabbit_lib = host.lib / "rabbitmq"
+    _write(etc / "rabbitmq" / "rabbitmq.conf", "\n".join([
+        f"listeners.tcp.default = {CONTROLLER_ADDRESS}:{CONTROLLER_PORTS['rabbitmq']}",
+        "loopback_users = none", "default_user = guest", "default_pass = guest",
+        "vm_memory_high_watermark.absolute = 512MiB", "disk_free_limit.absolute = 50MB",
+        "log.console = false", "log.file.level = warning", "",
+    ]))
+    _write(etc / "rabbitmq" / "rabbitmq-env.conf", "\n".join([
+        f"NODENAME=rabbit@{host.name}", f"NODE_IP_ADDRESS={CONTROLLER_ADDRESS}",
+        f"NODE_PORT={CONTROLLER_PORTS['rabbitmq']}", f"MNESIA_BASE={rabbit_lib / 'mnesia'}",
+        f"LOG_BASE={host.log_dir / 'rabbitmq'}", "CONFIG_FILE=/etc/rabbitmq/rabbitmq.conf",
+        f"ENABLED_PLUGINS_FILE={rabbit_lib / 'enabled_plugins'}",
+        f"PID_FILE={rabbit_lib / 'rabbitmq.pid'}",
+        'SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,2}"', "",
+    ]))
+    (rabbit_lib / "enabled_plugins").write_text("[].\n")
+    rabbit_env = {"HOME": str(rabbit_lib), "RABBITMQ_CONF_ENV_FILE": "/etc/rabbitmq/rabbitmq-env.conf",
+                  "ERL_EPMD_ADDRESS": CONTROLLER_ADDRESS}
+    programs.append(Program("epmd", f"/usr/bin/epmd -address {CONTROLLER_ADDRESS}", rabbit_env, stopwaitsecs=5))
+    programs.append(Program(
+        "rabbitmq", "/bin/sh -c 'exec /usr/lib/rabbitmq/bin/rabbitmq-server < /dev/null'", rabbit_env,
+        stopwaitsecs=30))
+
+    # Keystone
+    ks = view_venv(shared["keystone"])
+    _write(etc / "keystone" / "keystone.conf", _ini({
+        "DEFAULT": {"log_dir": host.log_dir, "log_file": "keystone.log", "debug": "false"},
+        "database": {"connection": db_url("keystone")},
+        "token": {"provider": "fernet", "expiration": 86400},
+        "fernet_tokens": {"key_repository": "/etc/keystone/fernet-keys"},
+        "fernet_receipts": {"key_repository": "/etc/keystone/fernet-keys"},
+        "credential": {"key_repository": "/etc/keystone/credential-keys"},
+        # in-process cache (one uWSGI worker): token validations and policy lookups stay cheap
+        "cache": {"enabled": "true", "backend": "dogpile.cache.memory"},
+        # bcrypt's cheapest cost: every service authenticates often, the lab has 2 cores
+        "identity": {"password_hash_rounds": 4},
+        "oslo_policy": _POLICY,
+    }))
+    _write(etc / "keystone" / "keystone-uwsgi.ini", _uwsgi(
+        host, "keystone", "keystone", ks, ("module", "keystone.wsgi.api:application"),
+        {"OS_KEYSTONE_CONFIG_FILES": "/etc/keystone/keystone.conf"}))
+    programs.append(_uwsgi_program("keystone", ks, "/etc/keystone/keystone-uwsgi.ini"))
+
+    # Placement
+    pl = view_venv(shared["placement"])
+    _write(etc / "placement" / "placement.conf", _ini({
+        "DEFAULT": {"log_dir": host.log_dir, "log_file": "placement.log", "debug": "false"},
+        "placement_database": {"connection": db_url("placement")},
+        "api": {"auth_strategy": "keystone"},
+        "keystone_authtoken": {**_authtoken("placement"), "service_token_roles_required": "true"},
+        "oslo_policy": _POLICY,
+    }))
+    _write(etc / "placement" / "placement-uwsgi.ini", _uwsgi(
+        host, "placement", "placement", pl, ("module", "placement.wsgi.api:application"),
+        {"OS_PLACEMENT_CONFIG_DIR": "/etc/placement"}))
+    programs.append(_uwsgi_program("placement", pl, "/etc/placement/placement-uwsgi.ini"))
+
+    # Glance (file store)
+    gl = view_venv(shared["glance"])
+    glib = host.lib / "glance"
+    _write(etc / "glance" / "glance-api.conf", _ini({
+        "DEFAULT": {"log_dir": host.log_dir, "log_file": "glance-api.log", "debug": "false",
+                    "enabled_backends": "fs:file", "worker_self_reference_url": url("glance")},
+        "database": {"connection": db_url("glance")},
+        "glance_store": {"default_backend": "fs"},
+        "fs": {"filesystem_store_datadir": glib / "images"},
+        "os_glance_staging_store": {"filesystem_store_datadir": glib / "staging"},
+        "os_glance_tasks_store": {"filesystem_store_datadir": glib / "tasks"},
+        "keystone_authtoken": _authtoken("glance"),
+        "paste_deploy": {"flavor": "keystone", "config_file": f"{gl}/etc/glance/glance-api-paste.ini"},
+        "oslo_policy": _POLICY,
+    }))
+    _write(etc / "glance" / "glance-uwsgi.ini", _uwsgi(
+        host, "glance", "glance", gl, ("module", "glance.wsgi.api:application"),
+        {"OS_GLANCE_CONFIG_DIR": "/etc/glance"}))
+    programs.append(_uwsgi_program("glance", gl, "/etc/glance/glance-uwsgi.ini"))
+
+    # Neutron: API only (ML2 without agents), enough for servers/detail and instance ports
+    ne = view_venv(shared["neutron"])
+    _write(etc / "neutron" / "neutron.conf", _ini({
+        "DEFAULT": {"log_dir": host.log_dir, "log_file": "neutron-server.log", "debug": "false",
+                    "core_plugin": "ml2", "service_plugins": "", "auth_strategy": "keystone",
+                    "transport_url": transport_url(), "api_paste_config": f"{ne}/etc/neutron/api-paste.ini",
+                    "state_path": host.lib / "neutron", "notify_nova_on_port_status_changes": "false",
+                    "notify_nova_on_port_data_changes": "false"},
+        "database": {"connection": db_url("neutron")},
+        "keystone_authtoken": _authtoken("neutron"),
+        "oslo_concurrency": {"lock_path": host.lib / "neutron" / "locks"},
+        "ml2": {"type_drivers": "flat,vxlan", "tenant_network_types": "vxlan", "mechanism_drivers": "",
+                "extension_drivers": "port_security"},
+        "ml2_type_vxlan": {"vni_ranges": "1:1000"},
+        "oslo_policy": _POLICY,
+    }))
+    _write(etc / "neutron" / "neutron-uwsgi.ini", _uwsgi(
+        host, "neutron", "neutron", ne, ("module", "neutron.wsgi.api:application"),
+        {"OS_NEUTRON_CONFIG_DIR": "/etc/neutron", "OS_NEUTRON_CONFIG_FILES": "neutron.conf"}))
+    programs.append(_uwsgi_program("neutron", ne, "/etc/neutron/neutron-uwsgi.ini"))
+    return programs
