@@ -139,14 +139,16 @@ def catalog_endpoint(conn, service_type):
                          % describe_api_error(exc, 'the identity service (auth_url)'))
 
 
-def api_max_microversion(proxy, endpoint):
+def api_max_microversion(conn, proxy, endpoint):
     """Read the maximum microversion from a service's root version document.
 
-    Returns ``(Version, None)``, or ``(None, reason)`` when the document could
-    not be read.
+    ``proxy`` names the openstacksdk proxy (``placement``); building it runs
+    version discovery, which fails like the request when the service is
+    down.  Returns ``(Version, None)``, or ``(None, reason)`` when the
+    document could not be read.
     """
     try:
-        response = proxy.get('/', raise_exc=False)
+        response = getattr(conn, proxy).get('/', raise_exc=False)
     except (ksa_exceptions.ClientException, openstack.exceptions.SDKException) as exc:
         return None, describe_api_error(exc, endpoint)
     if response.status_code != 200:
@@ -249,7 +251,7 @@ class ApiMicroversionCheckModule(OpenStackCheckModule):
         self.found['endpoint'] = catalog_endpoint(self.conn, self.service_type)
         if not self.found['endpoint']:
             return self.missing()
-        maximum, problem = api_max_microversion(getattr(self.conn, self.proxy), self.found['endpoint'])
+        maximum, problem = api_max_microversion(self.conn, self.proxy, self.found['endpoint'])
         if problem:
             return failure('%s: %s' % (self.check_name, problem))
         self.found['max_microversion'] = str(maximum)

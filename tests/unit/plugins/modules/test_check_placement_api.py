@@ -29,6 +29,19 @@ class FakeResponse:
         return self._body
 
 
+class BrokenDiscovery:
+    """A connection whose proxy fails while it is built, as openstacksdk's does for a down service."""
+
+    @property
+    def placement(self):
+        raise _openstack.openstack.exceptions.ServiceDiscoveryException('Failed to discover placement')
+
+
+def test_a_proxy_that_fails_to_build_is_a_reason_not_a_crash():
+    maximum, problem = _openstack.api_max_microversion(BrokenDiscovery(), 'placement', URL)
+    assert maximum is None and problem.startswith('request to %s failed: Failed to discover' % URL)
+
+
 class FakeProxy:
     def __init__(self, outcome):
         self.outcome = outcome
@@ -55,7 +68,8 @@ URL = 'http://127.0.0.2:8778'
      (None, 'the cloud rejected the credentials (HTTP 401); check auth in clouds.yaml or the auth option')),
 ])
 def test_api_max_microversion(outcome, expected):
-    maximum, problem = _openstack.api_max_microversion(FakeProxy(outcome), URL)
+    conn = type('Conn', (), {'placement': FakeProxy(outcome)})()
+    maximum, problem = _openstack.api_max_microversion(conn, 'placement', URL)
     assert ((maximum.release if maximum else None), problem) == expected
 
 
