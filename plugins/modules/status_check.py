@@ -131,11 +131,13 @@ code:
   returned: always
   type: int
   sample: 0
-rc:
-  description: The tool's exit code, or null when it could not be started.
+exit_code:
+  description:
+    - The tool's exit code, or null when it could not be started. (Not C(rc), which
+      Ansible reads as the task's own success.)
   returned: always
   type: int
-  sample: 0
+  sample: 1
 cmd:
   description: The command that was run.
   returned: always
@@ -203,15 +205,16 @@ class StatusCheckModule(OsopsModule):
                              self.params['config_dir'], use_json, self.params['command_prefix'])
         if missing:
             error = '%s could not run: %s.' % (command_name, missing)
-            results, rc = [CheckResult(command_name, Code.ERROR, error, project=label)], None
+            results, exit_code = [CheckResult(command_name, Code.ERROR, error, project=label)], None
         else:
             environ = dict(self.params['environment'], PYTHONWARNINGS='ignore')
             start = time.monotonic()
-            rc, stdout, stderr = self.ansible.run_command(cmd, environ_update=environ)
-            results, error = classify(label, command_name, rc, stdout, stderr,
+            exit_code, stdout, stderr = self.ansible.run_command(cmd, environ_update=environ)
+            results, error = classify(label, command_name, exit_code, stdout, stderr,
                                       time.monotonic() - start)
         self.exit_json(upgrade_checks=[r.as_dict() for r in results],
-                       code=worst(r.code for r in results), rc=rc, cmd=cmd, run_error=error)
+                       code=worst(r.code for r in results), exit_code=exit_code, cmd=cmd,
+                       run_error=error)
 
 
 def main():
