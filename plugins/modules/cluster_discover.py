@@ -157,7 +157,7 @@ cluster:
       description: Hosts, by name.
       type: list
       elements: dict
-      sample: [{name: compute1, address: 172.29.236.21, roles: [compute]}]
+      sample: [{name: compute1, address: 127.29.236.21, roles: [compute]}]
     components:
       description:
         - One per service binary and host (host empty for a cluster-wide API).

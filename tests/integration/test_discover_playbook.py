@@ -84,7 +84,7 @@ def test_discover_playbook_then_the_inventory_plugin(tmp_path, env):
                                                               'role_compute', 'role_control', 'keystone'}
     assert len(inventory['service_nova']['hosts']) == 4  # two api containers, two computes
     compute2 = plain(inventory['_meta']['hostvars']['compute2'])
-    assert compute2['ansible_host'] == '172.29.236.22' and compute2['osops_cluster'] == 'osa-prod'
+    assert compute2['ansible_host'] == '127.29.236.22' and compute2['osops_cluster'] == 'osa-prod'
     assert {'service': 'nova', 'binary': 'nova-compute', 'version': None, 'release': '2025.2',
             'state': None} in compute2['osops_components']
 
