@@ -35,7 +35,7 @@ _RULE = re.compile(r'^\+-+\+$')
 _ROW = re.compile(r'^\| (.*?) *\|$')
 
 
-def status_command(project, executable, config_files, config_dir, use_json, prefix=()):
+def status_command(executable, config_files, config_dir, use_json, prefix=()):
     """The argument list for one run."""
     args = list(prefix) + [executable]
     for path in config_files or ():

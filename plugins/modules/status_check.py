@@ -201,7 +201,7 @@ class StatusCheckModule(OsopsModule):
         tool, missing = self.executable()
         use_json = (self.params['json'] == 'always'
                     or (self.params['json'] == 'auto' and project in JSON_CAPABLE))
-        cmd = status_command(project, tool or '', self.params['config_files'],
+        cmd = status_command(tool or '', self.params['config_files'],
                              self.params['config_dir'], use_json, self.params['command_prefix'])
         if missing:
             error = '%s could not run: %s.' % (command_name, missing)

@@ -90,11 +90,11 @@ def test_no_results(text):
 
 
 def test_command_line():
-    assert cli.status_command('nova', '/openstack/venvs/nova-31.3.1/bin/nova-status',
+    assert cli.status_command('/openstack/venvs/nova-31.3.1/bin/nova-status',
                               ['/etc/nova/nova.conf'], None, False) == [
         '/openstack/venvs/nova-31.3.1/bin/nova-status', '--config-file', '/etc/nova/nova.conf',
         'upgrade', 'check']
-    assert cli.status_command('keystone', 'keystone-status', [], '/etc/keystone/conf.d', True,
+    assert cli.status_command('keystone-status', [], '/etc/keystone/conf.d', True,
                               prefix=['docker', 'exec', 'keystone']) == [
         'docker', 'exec', 'keystone', 'keystone-status', '--config-dir', '/etc/keystone/conf.d',
         'upgrade', 'check', '--json']
