@@ -25,7 +25,8 @@ pytestmark = [
 SOURCE = os.environ.get("OSOPS_LAB_SOURCE", "2025.1")
 TARGET = os.environ.get("OSOPS_LAB_TARGET", "2026.1")
 COMPUTES = ("compute1", "compute2")
-LAB_ADDRESSES = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
+NET = os.environ.get("OSOPS_LAB_NET", "127.0.0")
+LAB_ADDRESSES = (f"{NET}.2", f"{NET}.3", f"{NET}.4")
 
 
 def compute_service_version(lab, release: str) -> int:
@@ -46,7 +47,7 @@ def check_discovery(lab, conn) -> None:
     types = {s.type for s in conn.identity.services()}
     assert {"identity", "compute", "placement", "image", "network"} <= types
     endpoints = list(conn.identity.endpoints())
-    assert all(e.url.startswith("http://127.0.0.2:") for e in endpoints)
+    assert all(e.url.startswith(f"http://{NET}.2:") for e in endpoints)
     services = {(s.binary, s.host): s for s in conn.compute.services()}
     expected = {("nova-conductor", "controller"), ("nova-scheduler", "controller")}
     expected |= {("nova-compute", c) for c in COMPUTES}

@@ -64,9 +64,13 @@ class Lab:
         self.paths.state_file.write_text(json.dumps(state, indent=2) + "\n")
 
     def make_hosts(self, computes: int) -> list[Host]:
-        """The controller (127.0.0.2) and ``computes`` compute hosts (127.0.0.3 onwards)."""
-        hosts = [Host("controller", services.CONTROLLER_ADDRESS, ("controller",), self.paths)]
-        hosts += [Host(f"compute{i}", f"127.0.0.{2 + i}", ("compute",), self.paths) for i in range(1, computes + 1)]
+        """The controller (127.0.0.2) and ``computes`` compute hosts (127.0.0.3 onwards).
+
+        The first three octets come from ``OSOPS_LAB_NET`` (see services.host_address).
+        """
+        hosts = [Host("controller", services.host_address(0), ("controller",), self.paths)]
+        hosts += [Host(f"compute{i}", services.host_address(i), ("compute",), self.paths)
+                  for i in range(1, computes + 1)]
         return hosts
 
     def hosts(self, state: dict[str, Any] | None = None) -> list[Host]:
@@ -220,7 +224,7 @@ class Lab:
         for h in hosts:
             cloud.wait_for(f"supervisord of {h.name}", lambda h=h: self.program_states(h), 20, 0.1)
             (h.dir / "mntns").write_text(os.readlink(f"/proc/{h.pid()}/ns/mnt") + "\n")
-        self.step(f"{len(hosts)} hosts up (sshd on 127.0.0.2-{hosts[-1].address.split('.')[-1]}:{SSH_PORT})")
+        self.step(f"{len(hosts)} hosts up (sshd on {hosts[0].address}-{hosts[-1].address.split('.')[-1]}:{SSH_PORT})")
         self._bootstrap(hosts, release)
         state["ready"] = True
         self.save_state(state)

@@ -7,6 +7,7 @@ the host's own 127.0.0.x address; one worker per service (the machine has 2 core
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 from .hosts import Host, Program
@@ -15,7 +16,29 @@ from .releases import SHARED_SERVICES, VenvSpec
 PASSWORD = "secret"
 DB_USER = "osops"
 REGION = "RegionOne"
-CONTROLLER_ADDRESS = "127.0.0.2"
+
+
+def _lab_net() -> str:
+    """First three octets of the lab's addresses: ``OSOPS_LAB_NET`` (default ``127.0.0``).
+
+    A second lab (another checkout, a benchmark) runs beside the first with, for example,
+    ``OSOPS_LAB_NET=127.0.1`` and its own ``OSOPS_LAB_HOME``. Only 127.0.0.0/8 is accepted.
+    """
+    net = os.environ.get("OSOPS_LAB_NET", "127.0.0")
+    parts = net.split(".")
+    if len(parts) != 3 or parts[0] != "127" or not all(p.isdigit() and 0 <= int(p) <= 255 for p in parts[1:]):
+        raise SystemExit(f"OSOPS_LAB_NET={net!r} is not three octets inside 127.0.0.0/8 (e.g. 127.0.1)")
+    return net
+
+
+LAB_NET = _lab_net()
+CONTROLLER_ADDRESS = f"{LAB_NET}.2"
+
+
+def host_address(index: int) -> str:
+    """Address of the lab's host number ``index`` (0 = controller, 1.. = computes)."""
+    return f"{LAB_NET}.{2 + index}"
+
 
 #: TCP ports of the controller's servers (all on the controller address).
 CONTROLLER_PORTS: dict[str, int] = {
@@ -26,7 +49,8 @@ CONTROLLER_PORTS: dict[str, int] = {
     "neutron": 9696,
     "rabbitmq": 5672,
     "rabbitmq-dist": 25672,
-    "epmd": 4369,
+    # one epmd per lab (it also listens on 127.0.0.1): a second lab's epmd gets its own port
+    "epmd": 4369 + int(LAB_NET.split(".")[2]) + 256 * int(LAB_NET.split(".")[1]),
     "mariadb": 3306,
 }
 
@@ -264,12 +288,14 @@ def controller_programs(host: Host) -> list[Program]:
         f"LOG_BASE={host.log_dir / 'rabbitmq'}", "CONFIG_FILE=/etc/rabbitmq/rabbitmq.conf",
         f"ENABLED_PLUGINS_FILE={rabbit_lib / 'enabled_plugins'}",
         f"PID_FILE={rabbit_lib / 'rabbitmq.pid'}",
-        'SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,2}"', "",
+        'SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {%s}"' % CONTROLLER_ADDRESS.replace(".", ","),
+        "",
     ]))
     (rabbit_lib / "enabled_plugins").write_text("[].\n")
     rabbit_env = {"HOME": str(rabbit_lib), "RABBITMQ_CONF_ENV_FILE": "/etc/rabbitmq/rabbitmq-env.conf",
-                  "ERL_EPMD_ADDRESS": CONTROLLER_ADDRESS}
-    programs.append(Program("epmd", f"/usr/bin/epmd -address {CONTROLLER_ADDRESS}", rabbit_env, stopwaitsecs=5))
+                  "ERL_EPMD_ADDRESS": CONTROLLER_ADDRESS, "ERL_EPMD_PORT": str(CONTROLLER_PORTS["epmd"])}
+    programs.append(Program("epmd", f"/usr/bin/epmd -address {CONTROLLER_ADDRESS} -port {CONTROLLER_PORTS['epmd']}",
+                            rabbit_env, stopwaitsecs=5))
     programs.append(Program(
         "rabbitmq", "/bin/sh -c 'exec /usr/lib/rabbitmq/bin/rabbitmq-server < /dev/null'", rabbit_env,
         stopwaitsecs=30))
