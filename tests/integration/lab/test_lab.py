@@ -10,6 +10,7 @@ SLURP jump). Every API call goes through openstacksdk.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -33,7 +34,27 @@ def compute_service_version(lab, release: str) -> int:
     """The compute service version nova of ``release`` reports (from ``labctl releases``)."""
     out = lab.labctl("releases").stdout
     line = next(line for line in out.splitlines() if line.startswith(release + " "))
-    return int(line.rsplit("version ", 1)[1].rstrip(")"))
+    return int(re.search(r"compute service version (\d+)", line).group(1))
+
+
+def release_versions(lab, release: str) -> dict[str, str]:
+    """service -> package version of every service of ``release`` (from ``labctl releases``)."""
+    out = lab.labctl("releases").stdout
+    line = next(line for line in out.splitlines() if line.startswith(release + " "))
+    return dict(re.findall(r"(nova|keystone|placement|glance|neutron) (\d+\.\d+\.\d+)", line))
+
+
+def check_service_venvs(lab, release: str) -> None:
+    """Every API service of the controller really runs from its own venv of ``release``."""
+    status = lab.status()
+    wanted = release_versions(lab, release)
+    assert status["versions"] == {k: v for k, v in wanted.items() if k != "nova"}
+    programs = status["hosts"][0]["programs"]
+    for service, version in status["versions"].items():
+        pid = programs[service]["pid"]
+        cmdline = lab.ssh("controller", f"tr '\\0' ' ' < /proc/{pid}/cmdline").stdout
+        assert f"/openstack/venvs/{service}-{version}/bin/" in cmdline, (service, cmdline)
+    assert status["nova_venvs"]["controller"] == f"nova-{wanted['nova']}"
 
 
 def nova_status(lab, venv: str) -> subprocess.CompletedProcess[str]:
@@ -112,6 +133,7 @@ def smoke(lab, release: str) -> None:
     assert "nothing changed" in again.stdout
     status = lab.status()
     assert status["up"] and status["release"] == release
+    check_service_venvs(lab, release)
     nova_venv = status["hosts"][0]["nova_venv"]
     conn = lab.connect()
     check_discovery(lab, conn)

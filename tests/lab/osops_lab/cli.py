@@ -36,8 +36,13 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--host", help="only on this host (default: wherever it runs)")
     ins = sub.add_parser("install", help="build the venvs of a release (e.g. an upgrade target)")
     ins.add_argument("--release", required=True)
-    upg = sub.add_parser("upgrade-nova", help="rolling upgrade of nova to another installed release")
+    ins.add_argument("--service", action="append", choices=("nova", "keystone", "placement", "glance", "neutron"),
+                     help="only this service's venv (repeatable; default: all five)")
+    upg = sub.add_parser("upgrade-nova", help="rolling upgrade of nova to another release (SLURP rules apply)")
     upg.add_argument("--to", required=True)
+    sw = sub.add_parser("switch-nova", help="restart one compute's nova-compute from another release's venv")
+    sw.add_argument("--host", required=True, help="a compute host, e.g. compute2")
+    sw.add_argument("--release", required=True)
     sub.add_parser("deps", help="apt-get install the Debian packages the lab needs")
     sub.add_parser("releases", help="list the releases the lab can build")
     return p
@@ -110,7 +115,9 @@ def _run(args: argparse.Namespace, paths: LabPaths) -> int:
             return deps()
         if args.command == "releases":
             for rel in RELEASES.values():
-                print(f"{rel.name}  nova {rel.nova.version}  (compute service version {rel.compute_service_version})")
+                others = ", ".join(f"{s.service} {s.version}" for s in rel.shared)
+                print(f"{rel.name}  nova {rel.nova.version} (compute service version "
+                      f"{rel.compute_service_version}), {others}")
         elif args.command == "up":
             lab.up(args.release, args.computes)
         elif args.command == "down":
@@ -130,10 +137,12 @@ def _run(args: argparse.Namespace, paths: LabPaths) -> int:
         elif args.command == "start":
             lab.start(args.service, args.host)
         elif args.command == "install":
-            took = lab.install(get_release(args.release))
+            took = lab.install(get_release(args.release), only=tuple(args.service or ()))
             print(f"venvs of {args.release} ready ({took:.1f} s)")
         elif args.command == "upgrade-nova":
             print(json.dumps(lab.upgrade_nova(args.to)))
+        elif args.command == "switch-nova":
+            print(json.dumps(lab.switch_nova(args.host, args.release)))
     except (LabError, UnknownRelease, InstallError, HostError, Timeout, Failed) as exc:
         print(f"labctl: {exc}", file=sys.stderr)
         return 2

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from . import cloud, install, services
 from .hosts import SSH_PORT, Host, Program, kill_all, lab_member_pids, wait_gone
 from .paths import LabPaths
-from .releases import SHARED_SERVICES, TOOLS, Release, VenvSpec, get_release, venvs_for
+from .releases import TOOLS, Release, VenvSpec, get_release, upgrade_refusal, venvs_for
 
 #: Debian packages the lab needs (``labctl deps``).
 APT_PACKAGES = ("rabbitmq-server", "mariadb-server", "mariadb-client", "openssh-server", "openssh-client",
@@ -96,11 +96,17 @@ class Lab:
         """Real path of a service venv."""
         return install.venv_path(self.paths, spec)
 
-    def programs(self, host: Host, nova: VenvSpec) -> list[Program]:
+    @staticmethod
+    def shared_specs(state: dict[str, Any]) -> dict[str, VenvSpec]:
+        """Keystone, placement, glance and neutron of the lab: those of the release it was built at
+        (an upgrade rehearsal with upgrade-nova moves nova only)."""
+        return {s.service: s for s in get_release(state["built_at"]).shared}
+
+    def programs(self, host: Host, nova: VenvSpec, state: dict[str, Any]) -> list[Program]:
         """Every supervisord program of ``host`` (configs are rendered on the way)."""
         programs = [host.sshd_program()]
         if "controller" in host.roles:
-            programs += services.controller_programs(host)
+            programs += services.controller_programs(host, self.shared_specs(state), self.venv_real)
         programs += services.nova_programs(host, nova, self.venv_real(nova))
         return programs
 
@@ -178,10 +184,11 @@ class Lab:
         return taken
 
     # ------------------------------------------------------------------ install
-    def install(self, release: Release) -> float:
-        """Build every venv of ``release`` (missing ones only); return seconds spent."""
+    def install(self, release: Release, only: tuple[str, ...] = ()) -> float:
+        """Build every venv of ``release`` (or of the ``only`` services; missing ones only); return seconds."""
+        specs = tuple(s for s in venvs_for(release) if not only or s.service in only)
         try:
-            return install.ensure_venvs(self.paths, venvs_for(release), log=self.step)
+            return install.ensure_venvs(self.paths, specs, log=self.step)
         except install.InstallError as exc:
             raise LabError(str(exc)) from None
 
@@ -213,11 +220,11 @@ class Lab:
 
         hosts = self.make_hosts(computes)
         self._fresh_home(hosts)
-        state = {"release": release.name, "computes": computes, "ready": False,
+        state = {"release": release.name, "built_at": release.name, "computes": computes, "ready": False,
                  "nova": {h.name: release.nova.name for h in hosts}, "started_at": time.time()}
         self.save_state(state)
         for h in hosts:
-            h.write_supervisord_conf(self.programs(h, release.nova))
+            h.write_supervisord_conf(self.programs(h, release.nova, state))
         self._init_mariadb(hosts[0])
         for h in hosts:
             h.start(self.tools_bin / "supervisord", self.paths.home / "hosts.txt", self.etc_dirs(h))
@@ -343,10 +350,11 @@ class Lab:
     def snapshot_path(self, release: Release) -> Path:
         """Cached dump of the freshly bootstrapped databases of ``release``.
 
-        Keyed on the venvs and on the lab's own code (configs, bootstrap), so that any change makes
+        Keyed on the lab's addresses, the venvs and on the lab's own code (configs, bootstrap), so that any change makes
         the next bring-up run the real schema tools again.
         """
         h = hashlib.sha256()
+        h.update(services.CONTROLLER_ADDRESS.encode())  # the catalog holds the lab's addresses
         for spec in venvs_for(release):
             h.update(spec.name.encode())
         for source in sorted(Path(__file__).parent.glob("*.py")):
@@ -363,7 +371,7 @@ class Lab:
         minute less of CPU.
         """
         controller, computes = hosts[0], hosts[1:]
-        shared = {s.service: services.view_venv(s) for s in SHARED_SERVICES}
+        shared = {s.service: services.view_venv(s) for s in release.shared}
         nova = services.view_venv(release.nova)
         snapshot = self.snapshot_path(release)
 
@@ -563,7 +571,7 @@ class Lab:
                 "supervisord_pid": host.pid(), "nova_venv": f"/openstack/venvs/{state['nova'][host.name]}",
                 "programs": self.program_states(host),
             })
-        versions = {s.service: s.version for s in SHARED_SERVICES}
+        versions = {s.service: s.version for s in self.shared_specs(state).values()}
         health = self.health(state)
         stopped = self.stopped_programs(state) if health == "up" else []
         if stopped:
@@ -605,8 +613,9 @@ class Lab:
         for keys in ("fernet-keys", "credential-keys"):
             shutil.rmtree(controller.etc / "keystone" / keys, ignore_errors=True)
         release = get_release(state["release"])
-        if set(state["nova"].values()) != {release.nova.name}:
-            raise LabError("nova runs mixed versions (upgrade in progress); run down and up instead of reset")
+        if set(state["nova"].values()) != {release.nova.name} or state.get("built_at") != release.name:
+            raise LabError(f"nova was upgraded or runs mixed versions ({', '.join(sorted(set(state['nova'].values())))} "
+                           f"on {state.get('built_at')} services); run `labctl down` and `labctl up` instead of reset")
         self.step("services stopped; databases reset")
         self._bootstrap(hosts, release)
         self.step("lab reset")
@@ -642,11 +651,41 @@ class Lab:
     # ------------------------------------------------------------------ upgrade
     def _switch_nova(self, host: Host, state: dict[str, Any], target: VenvSpec) -> None:
         """Point the host's nova programs at another venv (supervisord reread/update, not started)."""
-        host.write_supervisord_conf(self.programs(host, target))
+        host.write_supervisord_conf(self.programs(host, target, state))
         self.ctl(host, "reread")
         self.ctl(host, "update")
         state["nova"][host.name] = target.name
         self.save_state(state)
+
+    def switch_nova(self, host_name: str, to: str) -> dict[str, Any]:
+        """Restart one compute host's nova-compute from another release's venv (no database change).
+
+        What a half-done rolling upgrade, or a compute left behind, looks like: the control plane
+        stays where it is. Returns the nova service versions after the compute reported in.
+        """
+        target = get_release(to)
+        state = self.load_state()
+        if not state or self.health(state) != "up":
+            raise LabError("the lab is not up")
+        host = self.host(host_name, state)
+        if "compute" not in host.roles:
+            raise LabError(f"{host_name} is not a compute host; the control plane moves with upgrade-nova only "
+                           "(it needs the database migrations)")
+        if state["nova"][host.name] == target.nova.name:
+            self._log(f"{host.name} already runs {target.nova.name}: nothing changed")
+            return {"changed": False, "versions": self.nova_service_versions()}
+        self.install(target, only=("nova",))
+        conn = cloud.connect(self.paths.clouds_yaml)
+        host.ctl(self.supervisorctl, "stop", "nova-compute")
+        self._switch_nova(host, state, target.nova)
+        self.start_programs(host, "nova-compute")
+        cloud.wait_for(
+            f"{host.name} reporting service version {target.compute_service_version}",
+            lambda: self.nova_service_versions().get(f"nova-compute@{host.name}") == target.compute_service_version
+            and cloud.compute_services_up(conn, {("nova-compute", host.name)}), 120, 1)
+        versions = self.nova_service_versions()
+        self.step(f"{host.name} runs {target.nova.name}: service versions {versions}")
+        return {"changed": True, "versions": versions}
 
     def upgrade_nova(self, to: str) -> dict[str, Any]:
         """Rolling upgrade of nova to release ``to``: control plane first, then computes one by one.
@@ -662,7 +701,10 @@ class Lab:
             raise LabError("the lab is not up")
         if set(state["nova"].values()) == {target.nova.name}:
             raise LabError(f"nova already runs {target.nova.name} everywhere: nothing to upgrade")
-        self.install(target)
+        refusal = upgrade_refusal(state["release"], target.name)
+        if refusal:
+            raise LabError(f"refusing to upgrade nova from {state['release']} to {target.name}: {refusal}")
+        self.install(target, only=("nova",))
         hosts = self.hosts(state)
         controller, computes = hosts[0], hosts[1:]
         before = self.nova_service_versions()

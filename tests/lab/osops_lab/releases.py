@@ -1,8 +1,8 @@
 """Which package versions make up each OpenStack release the lab can build.
 
-Only nova follows the chosen release. Keystone, Placement, Glance and Neutron stay at the newest
-release (2026.2) for every lab: that is the combination the lab notes proved (nova 29..34 against
-those services), and an upgrade rehearsal only moves nova.
+Every service follows the chosen release: a 2024.1 lab runs Keystone 25, Placement 11, Glance 28,
+Neutron 24 and Nova 29, each from its own venv pinned by that release's upper-constraints. The
+newest point release of each series on the package index is used.
 """
 from __future__ import annotations
 
@@ -44,35 +44,56 @@ class Release:
     nova: VenvSpec
     #: nova's compute service version (nova/objects/service.py), as seen in services.version.
     compute_service_version: int
+    #: Keystone, Placement, Glance and Neutron of the same release (controller only).
+    shared: tuple[VenvSpec, ...] = ()
+
+    def spec(self, service: str) -> VenvSpec:
+        """The venv spec of ``service`` (nova, keystone, placement, glance or neutron)."""
+        if service == "nova":
+            return self.nova
+        for spec in self.shared:
+            if spec.service == service:
+                return spec
+        raise KeyError(f"release {self.name} has no venv for {service!r}")
 
 
 #: uWSGI is an sdist (a ~20 s C build): every venv uses this one version, built once into a wheel.
 UWSGI = "uWSGI==2.0.31"
 
 
-def _nova(version: str, constraints: str, *extra: str) -> VenvSpec:
-    return VenvSpec("nova", version, ("nova==" + version, UWSGI, "PyMySQL", *extra), constraints)
+#: PyPI distribution of each service (the venv is named after the service).
+DISTRIBUTIONS = {"nova": "nova", "keystone": "keystone", "placement": "openstack-placement",
+                 "glance": "glance", "neutron": "neutron"}
+
+
+def _spec(service: str, version: str, constraints: str, *extra: str) -> VenvSpec:
+    return VenvSpec(service, version, (f"{DISTRIBUTIONS[service]}=={version}", UWSGI, "PyMySQL", *extra),
+                    constraints)
+
+
+def _release(name: str, versions: dict[str, str], constraints: str, service_version: int,
+             *extra: str) -> Release:
+    """A release whose five services are pinned by one upper-constraints file."""
+    shared = tuple(_spec(s, versions[s], constraints, *extra) for s in ("keystone", "placement", "glance", "neutron"))
+    return Release(name, _spec("nova", versions["nova"], constraints, *extra), service_version, shared)
 
 
 RELEASES: dict[str, Release] = {
     r.name: r
     for r in (
-        # nova 29 still imports pkg_resources, removed from setuptools 81.
-        Release("2024.1", _nova("29.4.0", "uc-unmaintained_2024.1.txt", "setuptools<81"), 67),
-        Release("2025.1", _nova("31.3.1", "uc-stable_2025.1.txt"), 68),
-        Release("2025.2", _nova("32.2.1", "uc-stable_2025.2.txt"), 70),
-        Release("2026.1", _nova("33.0.2", "uc-stable_2026.1.txt"), 72),
-        Release("2026.2", _nova("34.0.0", FREEZE_2026_2), 74),
+        # 2024.1 projects still import pkg_resources, removed from setuptools 81.
+        _release("2024.1", {"nova": "29.4.0", "keystone": "25.0.0", "placement": "11.0.1", "glance": "28.2.0",
+                            "neutron": "24.2.2"}, "uc-unmaintained_2024.1.txt", 67, "setuptools<81"),
+        _release("2025.1", {"nova": "31.3.1", "keystone": "27.1.0", "placement": "13.0.1", "glance": "30.2.0",
+                            "neutron": "26.0.6"}, "uc-stable_2025.1.txt", 68),
+        _release("2025.2", {"nova": "32.2.1", "keystone": "28.1.0", "placement": "14.0.0", "glance": "31.1.0",
+                            "neutron": "27.0.4"}, "uc-stable_2025.2.txt", 70),
+        _release("2026.1", {"nova": "33.0.2", "keystone": "29.1.0", "placement": "15.0.0", "glance": "32.0.0",
+                            "neutron": "28.0.2"}, "uc-stable_2026.1.txt", 72),
+        _release("2026.2", {"nova": "34.0.0", "keystone": "30.0.0", "placement": "16.0.0", "glance": "33.0.0",
+                            "neutron": "29.0.0"}, FREEZE_2026_2, 74),
     )
 }
-
-#: Services shared by every release.
-SHARED_SERVICES: tuple[VenvSpec, ...] = (
-    VenvSpec("keystone", "30.0.0", ("keystone==30.0.0", UWSGI, "PyMySQL"), FREEZE_2026_2),
-    VenvSpec("placement", "16.0.0", ("openstack-placement==16.0.0", UWSGI, "PyMySQL"), FREEZE_2026_2),
-    VenvSpec("glance", "33.0.0", ("glance==33.0.0", UWSGI, "PyMySQL"), FREEZE_2026_2),
-    VenvSpec("neutron", "29.0.0", ("neutron==29.0.0", UWSGI, "PyMySQL"), FREEZE_2026_2),
-)
 
 #: The lab's own tooling: supervisord for every simulated host, openstacksdk and pytest for tests.
 TOOLS = VenvSpec(
@@ -95,4 +116,29 @@ def get_release(name: str) -> Release:
 
 def venvs_for(release: Release) -> tuple[VenvSpec, ...]:
     """All service venvs a lab at ``release`` runs from."""
-    return (*SHARED_SERVICES, release.nova)
+    return (*release.shared, release.nova)
+
+
+def _series(name: str) -> tuple[int, int]:
+    year, half = name.split(".")
+    return int(year), int(half)
+
+
+def upgrade_refusal(source: str, target: str) -> str | None:
+    """Why nova may not go from ``source`` to ``target`` in one upgrade, or None when it may.
+
+    OpenStack's rule: the next release (N -> N+1), or from a SLURP release (every YYYY.1 since
+    2023.1) to the next SLURP release, skipping the .2 release between them. Never backwards.
+    """
+    src, dst = _series(source), _series(target)
+    if dst <= src:
+        return f"{target} is not newer than {source} (nova never goes backwards)"
+    following = (src[0], 2) if src[1] == 1 else (src[0] + 1, 1)
+    if dst == following:
+        return None
+    if src[1] == 1 and dst == (src[0] + 1, 1):
+        return None
+    allowed = f"{following[0]}.{following[1]}"
+    if src[1] == 1:
+        allowed += f" or the next SLURP release {src[0] + 1}.1"
+    return f"{target} skips too far; from {source} the next step is {allowed}"

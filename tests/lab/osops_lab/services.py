@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from .hosts import Host, Program
-from .releases import SHARED_SERVICES, VenvSpec
+from .releases import VenvSpec
 
 PASSWORD = "secret"
 DB_USER = "osops"
@@ -33,6 +33,7 @@ def _lab_net() -> str:
 
 LAB_NET = _lab_net()
 CONTROLLER_ADDRESS = f"{LAB_NET}.2"
+_NET_OFFSET = int(LAB_NET.split(".")[2]) + 256 * int(LAB_NET.split(".")[1])
 
 
 def host_address(index: int) -> str:
@@ -48,9 +49,10 @@ CONTROLLER_PORTS: dict[str, int] = {
     "glance": 9292,
     "neutron": 9696,
     "rabbitmq": 5672,
-    "rabbitmq-dist": 25672,
-    # one epmd per lab (it also listens on 127.0.0.1): a second lab's epmd gets its own port
-    "epmd": 4369 + int(LAB_NET.split(".")[2]) + 256 * int(LAB_NET.split(".")[1]),
+    # RabbitMQ checks its distribution port on every address and epmd also listens on 127.0.0.1:
+    # a second lab (OSOPS_LAB_NET) moves both by its own offset
+    "rabbitmq-dist": 25672 + _NET_OFFSET,
+    "epmd": 4369 + _NET_OFFSET,
     "mariadb": 3306,
 }
 
@@ -251,9 +253,34 @@ def nova_programs(host: Host, nova: VenvSpec, nova_real: Path) -> list[Program]:
     ]
 
 
-def controller_programs(host: Host) -> list[Program]:
-    """Infrastructure and non-nova OpenStack programs of the controller; writes their configs."""
-    shared = {s.service: s for s in SHARED_SERVICES}
+#: uWSGI application of each API service: (module in newer releases, console script of older ones).
+WSGI_APPS: dict[str, tuple[str, str]] = {
+    "keystone": ("keystone.wsgi.api", "keystone-wsgi-public"),
+    "placement": ("placement.wsgi.api", "placement-api"),
+    "glance": ("glance.wsgi.api", "glance-wsgi-api"),
+    "neutron": ("neutron.wsgi.api", "neutron-api"),
+}
+
+
+def wsgi_app(service: str, venv_real: Path, venv_view: str) -> tuple[str, str]:
+    """uWSGI app option for ``service``: its ``<service>.wsgi.api`` module when the release has one,
+    else the release's WSGI script (older releases ship scripts only; newer ones dropped them)."""
+    module, script = WSGI_APPS[service]
+    site = next(venv_real.glob("lib/python3*/site-packages"))
+    if (site / (module.replace(".", "/") + ".py")).exists():
+        return ("module", module + ":application")
+    return ("wsgi-file", f"{venv_view}/bin/{script}")
+
+
+def controller_programs(host: Host, shared: dict[str, VenvSpec], venv_real) -> list[Program]:
+    """Infrastructure and non-nova OpenStack programs of the controller; writes their configs.
+
+    ``shared`` maps keystone, placement, glance and neutron to the venv each runs from;
+    ``venv_real(spec)`` is where that venv really is (to see which WSGI entry point it has).
+    """
+
+    def app(service: str) -> tuple[str, str]:
+        return wsgi_app(service, venv_real(shared[service]), view_venv(shared[service]))
     etc = host.etc
     for d in ("keystone", "placement", "glance", "neutron", "rabbitmq", "mysql"):
         (host.lib / d).mkdir(parents=True, exist_ok=True)
@@ -284,7 +311,7 @@ def controller_programs(host: Host) -> list[Program]:
     ]))
     _write(etc / "rabbitmq" / "rabbitmq-env.conf", "\n".join([
         f"NODENAME=rabbit@{host.name}", f"NODE_IP_ADDRESS={CONTROLLER_ADDRESS}",
-        f"NODE_PORT={CONTROLLER_PORTS['rabbitmq']}", f"MNESIA_BASE={rabbit_lib / 'mnesia'}",
+        f"NODE_PORT={CONTROLLER_PORTS['rabbitmq']}", f"DIST_PORT={CONTROLLER_PORTS['rabbitmq-dist']}", f"MNESIA_BASE={rabbit_lib / 'mnesia'}",
         f"LOG_BASE={host.log_dir / 'rabbitmq'}", "CONFIG_FILE=/etc/rabbitmq/rabbitmq.conf",
         f"ENABLED_PLUGINS_FILE={rabbit_lib / 'enabled_plugins'}",
         f"PID_FILE={rabbit_lib / 'rabbitmq.pid'}",
@@ -316,7 +343,7 @@ def controller_programs(host: Host) -> list[Program]:
         "oslo_policy": _POLICY,
     }))
     _write(etc / "keystone" / "keystone-uwsgi.ini", _uwsgi(
-        host, "keystone", "keystone", ks, ("module", "keystone.wsgi.api:application"),
+        host, "keystone", "keystone", ks, app("keystone"),
         {"OS_KEYSTONE_CONFIG_FILES": "/etc/keystone/keystone.conf"}))
     programs.append(_uwsgi_program("keystone", ks, "/etc/keystone/keystone-uwsgi.ini"))
 
@@ -330,7 +357,7 @@ def controller_programs(host: Host) -> list[Program]:
         "oslo_policy": _POLICY,
     }))
     _write(etc / "placement" / "placement-uwsgi.ini", _uwsgi(
-        host, "placement", "placement", pl, ("module", "placement.wsgi.api:application"),
+        host, "placement", "placement", pl, app("placement"),
         {"OS_PLACEMENT_CONFIG_DIR": "/etc/placement"}))
     programs.append(_uwsgi_program("placement", pl, "/etc/placement/placement-uwsgi.ini"))
 
@@ -350,7 +377,7 @@ def controller_programs(host: Host) -> list[Program]:
         "oslo_policy": _POLICY,
     }))
     _write(etc / "glance" / "glance-uwsgi.ini", _uwsgi(
-        host, "glance", "glance", gl, ("module", "glance.wsgi.api:application"),
+        host, "glance", "glance", gl, app("glance"),
         {"OS_GLANCE_CONFIG_DIR": "/etc/glance"}))
     programs.append(_uwsgi_program("glance", gl, "/etc/glance/glance-uwsgi.ini"))
 
@@ -371,7 +398,7 @@ def controller_programs(host: Host) -> list[Program]:
         "oslo_policy": _POLICY,
     }))
     _write(etc / "neutron" / "neutron-uwsgi.ini", _uwsgi(
-        host, "neutron", "neutron", ne, ("module", "neutron.wsgi.api:application"),
+        host, "neutron", "neutron", ne, app("neutron"),
         {"OS_NEUTRON_CONFIG_DIR": "/etc/neutron", "OS_NEUTRON_CONFIG_FILES": "neutron.conf"}))
     programs.append(_uwsgi_program("neutron", ne, "/etc/neutron/neutron-uwsgi.ini"))
     return programs
