@@ -16,6 +16,7 @@ import sys
 
 import jsonschema
 import pytest
+import sqlalchemy as sa
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -107,6 +108,10 @@ def test_every_check_runs_on_its_host_and_api_errors_do_not_stop_the_rest(cloud,
     assert 'Not ready to upgrade: Error (code 255)' in proc.stdout
     assert '"osops_check": {' in proc.stdout  # set_stats for AWX
     assert 'Overall upgrade check result: Error (code 255)' in proc.stdout
+    assert upgrade_path(report)['details'].endswith(
+        "Current release 2025.1: from nova's database: the lowest service version of nova's "
+        "control services is 68 (service version 68 is 2025.1's (measured); 2024.2's is not "
+        'measured and may be the same number).')
 
 
 def test_target_rules_old_computes_and_upgrade_path(cloud, tmp_path):
@@ -135,14 +140,58 @@ def test_unknown_target_release_stops_before_any_check(cloud, tmp_path):
     assert report['code'] == 255
 
 
-def test_current_release_given_overrides_the_venv_guess(cloud, tmp_path):
+def test_current_release_given_overrides_the_database(cloud, tmp_path):
+    sql(cloud.cell1, 'UPDATE services SET version = 72')  # the database would say 2026.1
     proc, report = run(tmp_path, cloud, osops_check_target_release='2026.2',
                        osops_check_current_release='2025.1')
     assert results(report)[('controller', 'openstack', 'Upgrade path (SLURP)')] == 'Failure'
     (path,) = [c for h in report['hosts'] for p in h['projects'] for c in p['checks']
                if c['name'] == 'Upgrade path (SLURP)']
     assert path['details'].startswith('2025.1 → 2026.2 skips 2026.1 (SLURP)')
+    assert path['details'].endswith('Current release 2025.1: given (osops_check_current_release).')
     assert proc.returncode == 2
+
+
+def upgrade_path(report):
+    (check,) = [c for h in report['hosts'] for p in h['projects'] for c in p['checks']
+                if c['name'] == 'Upgrade path (SLURP)']
+    return check
+
+
+def sql(url, statement):
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(statement))
+
+
+def test_current_release_comes_from_the_database_not_a_lingering_venv(cloud, tmp_path):
+    # The cloud runs 2026.1 (every service writes 72) from a venv whose name
+    # is not a version; 2025.1's venv (nova-31.3.1) lingers. The venv guess
+    # would say 2025.1, and 2025.1 -> 2026.2 skips a SLURP release; the
+    # database says 2026.1, one release from 2026.2.
+    sql(cloud.cell1, 'UPDATE services SET version = 72')
+    shutil.rmtree(tmp_path / 'venvs' / 'nova-33.0.2')
+    proc, report = run(tmp_path, cloud, osops_check_target_release='2026.2')
+    check = upgrade_path(report)
+    assert check['result'] == 'Success', proc.stdout[-3000:]
+    assert check['details'] == (
+        '2026.1 → 2026.2 is one release forward (N→N+1). Current release 2026.1: '
+        "from nova's database: the lowest service version of nova's control services is 72.")
+    assert results(report)[('controller', 'nova', 'Older than N-1 computes')] == 'Success'
+
+
+def test_the_venv_stands_in_when_the_database_tells_no_release(cloud, tmp_path):
+    # No control service has recorded a version yet: the newest nova venv
+    # older than the target (nova-31.3.1, 2025.1) is the current release.
+    sql(cloud.cell1, "UPDATE services SET version = NULL WHERE \"binary\" = 'nova-conductor'")
+    proc, report = run(tmp_path, cloud, osops_check_target_release='2026.1')
+    check = upgrade_path(report)
+    assert check['result'] == 'Success', proc.stdout[-3000:]
+    assert check['details'].endswith(
+        'Current release 2025.1: from the newest nova venv under %s older than the target '
+        "(nova-31.3.1), because nova's database gave no release: no live nova-conductor, "
+        'nova-scheduler, nova-osapi_compute service with a version in the database.'
+        % (tmp_path / 'venvs'))
 
 
 def closed_port():
