@@ -24,8 +24,8 @@ description:
     C(ansible) with result C(Error) (code 255) naming the host, the task and
     Ansible's message, once per host (not when the task sets
     C(ignore_unreachable)). A task that fails without returning any check
-    result (a check module given a bad option, a missing interpreter, an
-    assert) is a row C(Tasks completed), C(Error), naming the task, the
+    result (a check module given a bad option, a missing interpreter, a
+    failed C(ansible.builtin.assert)) is a row C(Tasks completed), C(Error), naming the task, the
     host and the message - unless its failure is ignored (C(ignore_errors)),
     it sits in a block with a C(rescue) section, or it sets the task
     variable C(osops_check_verdict=true) (a task whose failure is the

@@ -23,8 +23,8 @@ description:
     is that release; one between two known releases is the older of them,
     with a note; any other (unset, 0, older or newer than every known one)
     is no release (null), with the reason.
-  - The C(check) role takes the current release from RV(control.min.release)
-    (the oldest control service) when C(osops_check_current_release) is unset.
+  - The C(check) role takes the current release from the C(release) of
+    RV(control.min) (the oldest control service) when C(osops_check_current_release) is unset.
   - Forced-down services are listed but left out of the minimum and maximum,
     as nova leaves them out of its own minimum-version queries.
   - Run it on a nova control host with the interpreter of nova's environment.
