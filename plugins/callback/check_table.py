@@ -20,6 +20,17 @@ description:
     not run).
   - Optionally writes the same results as a JSON report (schema in the
     collection's C(docs/schemas/check-report.schema.json)).
+  - A host Ansible cannot reach is a row C(Host reachable) of project
+    C(ansible) with result C(Error) (code 255) naming the host, the task and
+    Ansible's message, once per host (not when the task sets
+    C(ignore_unreachable)). A task that fails without returning any check
+    result (a check module given a bad option, a missing interpreter, a
+    failed C(ansible.builtin.assert)) is a row C(Tasks completed), C(Error), naming the task, the
+    host and the message - unless its failure is ignored (C(ignore_errors)),
+    it sits in a block with a C(rescue) section, or it sets the task
+    variable C(osops_check_verdict=true) (a task whose failure is the
+    verdict on the results, as the C(check) role's last task is). The
+    other hosts' checks are reported as usual.
   - An aggregate callback, so it works next to any stdout callback (AWX's
     included). Enable it by its full name in C(callbacks_enabled).
 requirements:
@@ -43,11 +54,16 @@ import os
 from ansible.plugins.callback import CallbackBase
 
 from ansible_collections.osops.lifecycle.plugins.plugin_utils._check_report import (
+    add_host_error,
     add_results,
     finish_report,
     new_report,
     render_report,
+    task_failed_check,
+    unreachable_check,
 )
+
+VERDICT_VAR = 'osops_check_verdict'
 
 
 def _task_result_data(result):
@@ -56,13 +72,47 @@ def _task_result_data(result):
     return data if data is not None else result._result
 
 
+def _task(result):
+    return getattr(result, 'task', None) or result._task
+
+
 def _executing_host(result, data):
     """Where the check ran: the delegated host's inventory name, else the task's host."""
-    task = getattr(result, 'task', None) or result._task
+    task = _task(result)
     if data.get('_ansible_delegated_vars') and task.delegate_to:
         return task.delegate_to
     host = getattr(result, 'host', None) or result._host
     return host.get_name()
+
+
+def _task_name(task):
+    try:
+        return task.get_name().strip() or task.action
+    except Exception:  # pylint: disable=broad-except
+        return getattr(task, 'action', None) or 'unnamed task'
+
+
+def _true(value):
+    return value is True or str(value).strip().lower() in ('true', 'yes', '1')
+
+
+def _is_verdict(task):
+    """Whether the task says its failure is the verdict on the checks, not an error."""
+    try:
+        task_vars = task.get_vars()
+    except Exception:  # pylint: disable=broad-except
+        task_vars = getattr(task, 'vars', None) or {}
+    return _true(task_vars.get(VERDICT_VAR, False))
+
+
+def _rescued(task):
+    """Whether a block around the task has a rescue section that handles its failure."""
+    parent = getattr(task, '_parent', None)
+    while parent is not None:
+        if getattr(parent, 'rescue', None):
+            return True
+        parent = getattr(parent, '_parent', None)
+    return False
 
 
 class CallbackModule(CallbackBase):
@@ -85,12 +135,31 @@ class CallbackModule(CallbackBase):
         data = _task_result_data(result)
         if add_results(self._report, _executing_host(result, data), data):
             self._seen = True
+            return True
+        return False
 
     def v2_runner_on_ok(self, result):
         self._collect(result)
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
-        self._collect(result)
+        if self._collect(result) or ignore_errors:
+            return
+        task = _task(result)
+        if _is_verdict(task) or _rescued(task):
+            return
+        data = _task_result_data(result)
+        host = _executing_host(result, data)
+        if add_host_error(self._report, host, task_failed_check(host, _task_name(task), data)):
+            self._seen = True
+
+    def v2_runner_on_unreachable(self, result):
+        task = _task(result)
+        if getattr(task, 'ignore_unreachable', False):
+            return
+        data = _task_result_data(result)
+        host = _executing_host(result, data)
+        if add_host_error(self._report, host, unreachable_check(host, _task_name(task), data)):
+            self._seen = True
 
     def v2_playbook_on_stats(self, stats):
         if not self._seen and not self._report_path:

@@ -18,6 +18,9 @@ description:
     C(code) and C(result), C(counts), and per host and project every check.
   - The C(check) role publishes it with C(set_stats) and decides from its
     C(code) whether the play fails.
+  - Each host of O(lost_hosts) adds an C(Error) row C(Tasks completed) of
+    project C(ansible), so a host that left the play (unreachable, or a task
+    failed there) never lets the run look ready.
 positional: _input, more
 options:
   _input:
@@ -27,6 +30,12 @@ options:
   more:
     description: More dicts like O(_input), added after it.
     type: dict
+  lost_hosts:
+    description:
+      - Hosts whose checks did not finish (for example those of
+        C(ansible_play_hosts_all) not in C(ansible_play_hosts)).
+    type: list
+    elements: str
 '''
 
 EXAMPLES = r'''
@@ -35,7 +44,8 @@ EXAMPLES = r'''
     summary: >-
       {{ {'localhost': api_check}
          | osops.lifecycle.check_report(dict(ansible_play_hosts_all | zip(ansible_play_hosts_all
-             | map('extract', hostvars, 'config_check')))) }}
+             | map('extract', hostvars, 'config_check'))),
+           lost_hosts=ansible_play_hosts_all | reject('in', ansible_play_hosts) | list) }}
 '''
 
 RETURN = r'''
@@ -47,13 +57,15 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.osops.lifecycle.plugins.plugin_utils._check_report import (
+    add_host_error,
     add_results,
     finish_report,
+    lost_host_check,
     new_report,
 )
 
 
-def check_report(per_host, *more):
+def check_report(per_host, *more, lost_hosts=None):
     report = new_report()
     for mapping in (per_host,) + more:
         if not isinstance(mapping, dict):
@@ -62,6 +74,11 @@ def check_report(per_host, *more):
                 % type(mapping).__name__)
         for host, registered in mapping.items():
             add_results(report, host, registered)
+    if lost_hosts is not None and not isinstance(lost_hosts, (list, tuple)):
+        raise AnsibleFilterError('check_report: lost_hosts must be a list of host names, got %s'
+                                 % type(lost_hosts).__name__)
+    for host in lost_hosts or ():
+        add_host_error(report, str(host), lost_host_check(str(host)))
     return finish_report(report)
 
 

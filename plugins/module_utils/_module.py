@@ -85,12 +85,11 @@ class CheckModule(OsopsModule):
         return {}
 
 
-class ServiceConfigCheckModule(CheckModule):
-    """A check that reads one service's configuration on its host.
+class ServiceConfigMixin:
+    """The ``config_files`` / ``config_dir`` options and the config they name.
 
     The options are documented in the ``osops.lifecycle.service_config`` doc
-    fragment.  ``config`` is read on first use, inside the check, so a
-    missing or broken file is an Error of that check.
+    fragment.  ``config`` is read on first use.
     """
 
     config_argument_spec = dict(
@@ -109,3 +108,18 @@ class ServiceConfigCheckModule(CheckModule):
             self._config = ServiceConfig(self.project, self.params['config_files'],
                                          self.params['config_dir'])
         return self._config
+
+
+class ServiceConfigCheckModule(ServiceConfigMixin, CheckModule):
+    """A check that reads one service's configuration on its host.
+
+    ``config`` is read on first use, inside the check, so a missing or
+    broken file is an Error of that check.
+    """
+
+
+class ServiceConfigModule(ServiceConfigMixin, OsopsModule):
+    """A module (not a check) that reads one service's configuration on its host.
+
+    A missing or broken file fails the module with the reason.
+    """

@@ -18,7 +18,10 @@ import sys
 from urllib.parse import urlsplit
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import ServiceConfigCheckModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._module import (
+    ServiceConfigCheckModule,
+    ServiceConfigModule,
+)
 
 try:
     import sqlalchemy as sa
@@ -137,6 +140,22 @@ class NovaDatabase:
                               version=r.version or 0) for r in rows)
         return found
 
+    def service_versions(self):
+        """Every non-deleted service in every cell, forced down or not.
+
+        Dicts of cell, host, binary, version (None when unset) and
+        forced_down, ordered by cell, binary and host.
+        """
+        found = []
+        for cell in self.cells():
+            rows = self._rows(cell['url'], 'services', lambda t: sa.select(
+                t.c.host, t.c.binary, t.c.version, t.c.forced_down).where(
+                    t.c.deleted == 0).order_by(t.c.binary, t.c.host, t.c.id))
+            found.extend(dict(cell=cell['name'], host=r.host, binary=r.binary,
+                              version=r.version, forced_down=bool(r.forced_down))
+                         for r in rows)
+        return found
+
     def instances_without_machine_type(self):
         """UUIDs of live instances, in every cell and cell0, without hw_machine_type."""
         found = []
@@ -151,6 +170,19 @@ class NovaDatabase:
                 return sa.select(instances.c.uuid).where(instances.c.deleted == 0, ~has_type)
             found.extend(r.uuid for r in self._rows(cell['url'], 'instances', query))
         return found
+
+
+class NovaDatabaseModule(ServiceConfigModule):
+    """A module (not a check) that reads nova's API and cell databases."""
+
+    module_kwargs = dict(supports_check_mode=True)
+    project = 'nova'
+
+    @property
+    def database(self):
+        if getattr(self, '_database', None) is None:
+            self._database = NovaDatabase(self.config)
+        return self._database
 
 
 class NovaDatabaseCheckModule(ServiceConfigCheckModule):

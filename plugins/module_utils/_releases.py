@@ -196,3 +196,45 @@ def upgrade_paths(source):
     """The series ``source`` can be upgraded to, oldest first."""
     source = series(source)
     return [s for s in all_series()[source.index + 1:] if check_upgrade_path(source, s)[0]]
+
+
+def release_of_nova_service_version(version):
+    """The series whose nova services record service version ``version``.
+
+    Returns ``(series, note)``.  Matched on the measured
+    ``nova_compute_service_version`` of each series (one number per nova
+    release, written by every nova binary):
+
+    * an exact match is that series; the note says when the series before
+      it is not measured (it may record the same number);
+    * a number between two measured series is the older one, with a note
+      (a development or patched nova, or a release in between);
+    * anything else - no version, 0, below the oldest or above the newest
+      measured series - is ``(None, reason)``.
+    """
+    measured = [s for s in all_series() if s.nova_compute_service_version is not None]
+    if version is None or isinstance(version, bool) or not isinstance(version, int):
+        return None, 'no service version recorded (%r)' % (version,)
+    if version <= 0:
+        return None, ('service version %d: the service never recorded a version '
+                      '(nova writes it when the service starts)' % version)
+    known = ', '.join('%d=%s' % (s.nova_compute_service_version, s.id) for s in measured)
+    for index, candidate in enumerate(measured):
+        if candidate.nova_compute_service_version == version:
+            previous = all_series()[candidate.index - 1] if candidate.index else None
+            if previous is not None and previous.nova_compute_service_version is None:
+                return candidate, (
+                    'service version %d is %s\'s (measured); %s\'s is not measured and may '
+                    'be the same number' % (version, candidate.id, previous.id))
+            return candidate, None
+        if candidate.nova_compute_service_version > version:
+            if index == 0:
+                return None, ('service version %d is older than any release this collection '
+                              'has measured (%s)' % (version, known))
+            older = measured[index - 1]
+            return older, (
+                'service version %d lies between %s (%d) and %s (%d): taken as the older, %s'
+                % (version, older.id, older.nova_compute_service_version, candidate.id,
+                   candidate.nova_compute_service_version, older.id))
+    return None, ('service version %d is newer than any release this collection has '
+                  'measured (%s)' % (version, known))

@@ -18,6 +18,9 @@ description:
     one release between). Never further, never backwards.
   - The current release is named, or inferred from the installed version of
     a project (O(project) and O(version), for example nova 31.3.1 is 2025.1).
+    The C(check) role names it from nova's service versions in the database
+    (M(osops.lifecycle.nova_service_info)) and says so in
+    O(current_release_source).
   - Only reads the collection's release data; runs anywhere.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -36,6 +39,12 @@ options:
     description: The release to upgrade to.
     type: str
     required: true
+  current_release_source:
+    description:
+      - How the current release was found, for the operator; added to the
+        check's details (for example C(the minimum service version of nova's
+        control services in the database, 68)).
+    type: str
 attributes:
   check_mode:
     support: full
@@ -57,6 +66,12 @@ EXAMPLES = r'''
     project: nova
     version: 31.3.1
     target_release: gazpacho
+
+- name: From the control plane's service version in nova's database
+  osops.lifecycle.check_upgrade_path:
+    current_release: "{{ nova_services.control.min.release }}"
+    current_release_source: "nova's control services, service version {{ nova_services.control.min.version }}"
+    target_release: '2026.1'
 '''
 
 RETURN = r'''
@@ -83,7 +98,9 @@ upgrade_checks:
       type: int
       sample: 2
     details:
-      description: Why the path is or is not supported.
+      description:
+        - Why the path is or is not supported, then where the current release
+          came from when O(current_release_source) is given.
       type: str
       sample: 2024.1 → 2026.1 skips 2025.1 (SLURP) and 2025.2 - only N→N+1 or SLURP→next SLURP is supported.
     duration:
@@ -132,6 +149,7 @@ class CheckUpgradePathModule(CheckModule):
         project=dict(type='str', default='nova'),
         version=dict(type='str'),
         target_release=dict(type='str', required=True),
+        current_release_source=dict(type='str'),
     )
     module_kwargs = dict(
         supports_check_mode=True,
@@ -157,6 +175,9 @@ class CheckUpgradePathModule(CheckModule):
 
     def check_path(self):
         allowed, reason = check_upgrade_path(self.current, self.target)
+        source = (self.params['current_release_source'] or '').strip()
+        if source:
+            reason = '%s Current release %s: %s.' % (reason, self.current.id, source.rstrip('.'))
         return success(reason) if allowed else failure(reason)
 
     def extra_results(self):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import textwrap
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks import (
+    Code,
     result_name,
     worst,
 )
@@ -28,6 +29,14 @@ except ImportError:
 TITLE = 'Upgrade Check Results'
 REPORT_SCHEMA_VERSION = 1
 CHECK_FIELDS = ('name', 'result', 'code', 'details', 'duration')
+
+# Results about the run itself rather than about OpenStack: a host Ansible
+# could not reach, a task that failed before the checks after it could run.
+ANSIBLE_PROJECT = 'ansible'
+UNREACHABLE_CHECK = 'Host reachable'
+TASK_FAILED_CHECK = 'Tasks completed'
+# Ansible's messages can be long (module stderr, ssh debug): keep the row readable.
+MESSAGE_LIMIT = 500
 
 
 def wrap_details(details):
@@ -90,6 +99,96 @@ def add_results(report, host, value):
                 add_check(report, host, check)
                 count += 1
     return count
+
+
+def _one_line(text):
+    text = ' '.join(str(text).split())
+    if len(text) > MESSAGE_LIMIT:
+        text = text[:MESSAGE_LIMIT - 3].rstrip() + '...'
+    return text
+
+
+def ansible_message(data):
+    """The reason Ansible gives in a failed or unreachable task result, on one line.
+
+    For a loop, the message of the first failed item.  ``no_log`` results
+    reach callbacks already censored, so their message is the censor notice.
+    """
+    if not isinstance(data, dict):
+        return 'no message'
+    # A loop's own msg is a summary ("All items completed", "One or more
+    # items failed"): the failed item's message says what went wrong.
+    for item in data.get('results') or []:
+        if isinstance(item, dict) and (item.get('failed') or item.get('unreachable')):
+            found = ansible_message(dict(item, results=None))
+            if found != 'no message':
+                return found
+    msg = (data.get('msg') or data.get('module_stderr') or data.get('stderr')
+           or data.get('reason'))
+    return _one_line(msg) if msg else 'no message'
+
+
+def unreachable_check(host, task, data):
+    """The Error row of a host Ansible could not reach while running ``task``."""
+    return {
+        'project': ANSIBLE_PROJECT,
+        'name': UNREACHABLE_CHECK,
+        'result': result_name(Code.ERROR),
+        'code': Code.ERROR,
+        'details': ('Ansible could not reach %s (task "%s"): %s. The checks of this host did '
+                    'not run; make it reachable (address, port, user, keys) or leave it out '
+                    'of the inventory, then run the checks again.'
+                    % (host, task, ansible_message(data).rstrip('.'))),
+        'duration': None,
+    }
+
+
+def task_failed_check(host, task, data):
+    """The Error row of a task that failed on ``host`` without returning any check."""
+    return {
+        'project': ANSIBLE_PROJECT,
+        'name': TASK_FAILED_CHECK,
+        'result': result_name(Code.ERROR),
+        'code': Code.ERROR,
+        'details': ('Task "%s" failed on %s: %s. The checks after it did not run on this '
+                    'host.' % (task, host, ansible_message(data).rstrip('.'))),
+        'duration': None,
+    }
+
+
+def lost_host_check(host):
+    """The Error row of a host that left the play before its checks finished.
+
+    What the ``check`` role's summary knows of a host that is in the play
+    but no longer active: it was unreachable or a task failed there.
+    """
+    return {
+        'project': ANSIBLE_PROJECT,
+        'name': TASK_FAILED_CHECK,
+        'result': result_name(Code.ERROR),
+        'code': Code.ERROR,
+        'details': ('%s left the play before its checks finished: it was unreachable or a '
+                    'task failed there (the Ansible output says which). Its checks are '
+                    'missing from this report.' % host),
+        'duration': None,
+    }
+
+
+def add_host_error(report, host, check):
+    """Add an Ansible-level Error row for ``host`` unless it already has one of that name.
+
+    Returns whether it was added: a host is reported unreachable once, however
+    many tasks or plays met it.
+    """
+    for entry in report['hosts']:
+        if entry['host'] != host:
+            continue
+        for section in entry['projects']:
+            if section['project'] == check['project'] and any(
+                    c['name'] == check['name'] for c in section['checks']):
+                return False
+    add_check(report, host, check)
+    return True
 
 
 def new_report():

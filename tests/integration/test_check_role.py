@@ -10,10 +10,13 @@ The lab tests run the same role against a real cloud.
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 
+import jsonschema
 import pytest
+import sqlalchemy as sa
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -53,7 +56,7 @@ def cloud(nova, tmp_path):
     return nova
 
 
-def run(tmp_path, nova, **extra):
+def run(tmp_path, nova, inventory=os.path.join(TARGET, 'inventory.ini'), **extra):
     variables = {
         'osops_check_venvs_dir': str(tmp_path / 'venvs'),
         'osops_check_config_files': {'nova': [str(nova.conf)]},
@@ -69,7 +72,7 @@ def run(tmp_path, nova, **extra):
     for name in [n for n in env if n.startswith('OS_')]:
         del env[name]
     proc = subprocess.run(
-        [ANSIBLE_PLAYBOOK, '-i', os.path.join(TARGET, 'inventory.ini'), '-e', json.dumps(variables),
+        [ANSIBLE_PLAYBOOK, '-i', str(inventory), '-e', json.dumps(variables),
          os.path.join(ROOT, 'playbooks', 'check.yml')],
         env=env, capture_output=True, text=True, check=False, timeout=600)
     data = json.loads(report.read_text()) if report.exists() else None
@@ -105,6 +108,10 @@ def test_every_check_runs_on_its_host_and_api_errors_do_not_stop_the_rest(cloud,
     assert 'Not ready to upgrade: Error (code 255)' in proc.stdout
     assert '"osops_check": {' in proc.stdout  # set_stats for AWX
     assert 'Overall upgrade check result: Error (code 255)' in proc.stdout
+    assert upgrade_path(report)['details'].endswith(
+        "Current release 2025.1: from nova's database: the lowest service version of nova's "
+        "control services is 68 (service version 68 is 2025.1's (measured); 2024.2's is not "
+        'measured and may be the same number).')
 
 
 def test_target_rules_old_computes_and_upgrade_path(cloud, tmp_path):
@@ -123,14 +130,116 @@ def test_unknown_target_release_stops_before_any_check(cloud, tmp_path):
     proc, report = run(tmp_path, cloud, osops_check_target_release='2031.7')
     assert proc.returncode == 2
     assert "Unknown OpenStack release '2031.7'; known releases: " in proc.stdout
-    assert report is None or report['hosts'] == []
+    # No check ran; the report says why instead of looking empty (and ready).
+    assert results(report) == {('controller', 'ansible', 'Tasks completed'): 'Error'}
+    (row,) = [c for h in report['hosts'] for p in h['projects'] for c in p['checks']]
+    assert row['details'].startswith(
+        'Task "osops.lifecycle.check : Read the target release (an unknown one fails here, '
+        'naming the known ones)" failed on controller: ')
+    assert "Unknown OpenStack release '2031.7'" in row['details']
+    assert report['code'] == 255
 
 
-def test_current_release_given_overrides_the_venv_guess(cloud, tmp_path):
+def test_current_release_given_overrides_the_database(cloud, tmp_path):
+    sql(cloud.cell1, 'UPDATE services SET version = 72')  # the database would say 2026.1
     proc, report = run(tmp_path, cloud, osops_check_target_release='2026.2',
                        osops_check_current_release='2025.1')
     assert results(report)[('controller', 'openstack', 'Upgrade path (SLURP)')] == 'Failure'
     (path,) = [c for h in report['hosts'] for p in h['projects'] for c in p['checks']
                if c['name'] == 'Upgrade path (SLURP)']
     assert path['details'].startswith('2025.1 → 2026.2 skips 2026.1 (SLURP)')
+    assert path['details'].endswith('Current release 2025.1: given (osops_check_current_release).')
     assert proc.returncode == 2
+
+
+def upgrade_path(report):
+    (check,) = [c for h in report['hosts'] for p in h['projects'] for c in p['checks']
+                if c['name'] == 'Upgrade path (SLURP)']
+    return check
+
+
+def sql(url, statement):
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(statement))
+
+
+def test_current_release_comes_from_the_database_not_a_lingering_venv(cloud, tmp_path):
+    # The cloud runs 2026.1 (every service writes 72) from a venv whose name
+    # is not a version; 2025.1's venv (nova-31.3.1) lingers. The venv guess
+    # would say 2025.1, and 2025.1 -> 2026.2 skips a SLURP release; the
+    # database says 2026.1, one release from 2026.2.
+    sql(cloud.cell1, 'UPDATE services SET version = 72')
+    shutil.rmtree(tmp_path / 'venvs' / 'nova-33.0.2')
+    proc, report = run(tmp_path, cloud, osops_check_target_release='2026.2')
+    check = upgrade_path(report)
+    assert check['result'] == 'Success', proc.stdout[-3000:]
+    assert check['details'] == (
+        '2026.1 → 2026.2 is one release forward (N→N+1). Current release 2026.1: '
+        "from nova's database: the lowest service version of nova's control services is 72.")
+    assert results(report)[('controller', 'nova', 'Older than N-1 computes')] == 'Success'
+
+
+def test_the_venv_stands_in_when_the_database_tells_no_release(cloud, tmp_path):
+    # No control service has recorded a version yet: the newest nova venv
+    # older than the target (nova-31.3.1, 2025.1) is the current release.
+    sql(cloud.cell1, "UPDATE services SET version = NULL WHERE \"binary\" = 'nova-conductor'")
+    proc, report = run(tmp_path, cloud, osops_check_target_release='2026.1')
+    check = upgrade_path(report)
+    assert check['result'] == 'Success', proc.stdout[-3000:]
+    assert check['details'].endswith(
+        'Current release 2025.1: from the newest nova venv under %s older than the target '
+        "(nova-31.3.1), because nova's database gave no release: no live nova-conductor, "
+        'nova-scheduler, nova-osapi_compute service with a version in the database.'
+        % (tmp_path / 'venvs'))
+
+
+def closed_port():
+    """A loopback TCP port nothing listens on (bound, then closed)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def test_unreachable_host_is_an_error_row_and_the_rest_is_reported(cloud, tmp_path):
+    # compute2 is a nova compute reached over SSH on a loopback port nobody
+    # listens on: Ansible cannot reach it.
+    port = closed_port()
+    inventory = tmp_path / 'inventory.ini'
+    inventory.write_text(
+        open(os.path.join(TARGET, 'inventory.ini'), encoding='utf-8').read().replace(
+            '[nova_compute]\ncompute1\n',
+            '[nova_compute]\ncompute1\ncompute2 ansible_connection=ssh ansible_host=127.0.0.1 '
+            'ansible_port=%d ansible_timeout=5 ansible_ssh_retries=0 '
+            "ansible_ssh_common_args='-o BatchMode=yes -o ConnectTimeout=5 "
+            "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'\n" % port))
+    proc, report = run(tmp_path, cloud, inventory=inventory, osops_check_target_release='2026.1')
+    assert proc.returncode == 4, proc.stdout[-3000:]  # ansible-playbook's code for unreachable hosts
+
+    found = results(report)
+    assert found[('compute2', 'ansible', 'Host reachable')] == 'Error', proc.stdout[-3000:]
+    (row,) = [c for h in report['hosts'] if h['host'] == 'compute2'
+              for p in h['projects'] for c in p['checks']]
+    assert (row['code'], row['duration']) == (255, None)
+    assert row['details'].startswith('Ansible could not reach compute2 (task "osops.lifecycle.check : Policy file is not JSON"): ')
+    assert 'port %d: Connection refused' % port in row['details']
+
+    # Every other host's checks are still there, as without compute2.
+    for key in [('controller', 'nova', 'Cells v2'), ('controller', 'nova', 'Older than N-1 computes'),
+                ('controller', 'openstack', 'Upgrade path (SLURP)'),
+                ('controller', 'nova-status', 'Cells v2'),
+                ('compute1', 'nova', 'Policy File JSON to YAML Migration'),
+                ('compute1', 'nova', 'Service User Token Configuration')]:
+        assert found[key] == 'Success', key
+    assert (report['code'], report['result']) == (255, 'Error')
+    assert (report['counts']['Success'], report['counts']['Error']) == (10, 7)
+    with open(os.path.join(ROOT, 'docs', 'schemas', 'check-report.schema.json'), encoding='utf-8') as handle:
+        jsonschema.validate(report, json.load(handle))
+
+    # The table the callback prints has the row; the role's summary (set_stats)
+    # counts the host that left the play, and the play is not ready.
+    assert 'ansible on compute2: Error' in proc.stdout
+    assert '| Check: Host reachable' in proc.stdout
+    assert 'Overall upgrade check result: Error (code 255)' in proc.stdout
+    assert 'compute2 left the play before its checks finished' in proc.stdout  # set_stats
+    assert 'Not ready to upgrade: Error (code 255)' in proc.stdout

@@ -199,3 +199,31 @@ def test_records_are_frozen():
         _releases.series('2025.1').slurp = False
     with pytest.raises(TypeError):
         _releases.series('2025.1').projects['nova'] = None
+
+
+@pytest.mark.parametrize('version, series_id, note', [
+    (67, '2024.1', "service version 67 is 2024.1's (measured); 2023.2's is not measured and may be the same number"),
+    (68, '2025.1', "service version 68 is 2025.1's (measured); 2024.2's is not measured and may be the same number"),
+    (70, '2025.2', None),
+    (72, '2026.1', None),
+    (74, '2026.2', None),
+    (69, '2025.1', 'service version 69 lies between 2025.1 (68) and 2025.2 (70): taken as the older, 2025.1'),
+    (73, '2026.1', 'service version 73 lies between 2026.1 (72) and 2026.2 (74): taken as the older, 2026.1'),
+])
+def test_release_of_nova_service_version(version, series_id, note):
+    found, why = _releases.release_of_nova_service_version(version)
+    assert (found.id, why) == (series_id, note)
+
+
+@pytest.mark.parametrize('version, reason', [
+    (None, 'no service version recorded (None)'),
+    ('68', "no service version recorded ('68')"),
+    (True, 'no service version recorded (True)'),
+    (0, 'service version 0: the service never recorded a version'),
+    (66, 'service version 66 is older than any release this collection has measured '
+         '(67=2024.1, 68=2025.1, 70=2025.2, 72=2026.1, 74=2026.2)'),
+    (75, 'service version 75 is newer than any release this collection has measured'),
+])
+def test_release_of_unknown_nova_service_version_is_none_with_a_reason(version, reason):
+    found, why = _releases.release_of_nova_service_version(version)
+    assert found is None and why.startswith(reason)

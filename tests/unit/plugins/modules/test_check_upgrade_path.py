@@ -44,3 +44,15 @@ def test_skipping_slurp_names_what_is_skipped(run_module):
 def test_bad_input(run_module, args, message):
     out = run_module(check_upgrade_path.main, args)
     assert out['failed'] is True and message in out['msg'], out['msg']
+
+
+def test_the_source_of_the_current_release_is_in_the_details(run_module):
+    out = run_module(check_upgrade_path.main, {
+        'current_release': '2025.1', 'target_release': '2026.1',
+        'current_release_source': "the minimum service version of nova's control services (68)."})
+    assert out['upgrade_checks'][0]['details'] == (
+        '2025.1 → 2026.1 goes from a SLURP release to the next SLURP release, skipping 2025.2. '
+        "Current release 2025.1: the minimum service version of nova's control services (68).")
+    blank = run_module(check_upgrade_path.main, {
+        'current_release': '2025.1', 'target_release': '2026.1', 'current_release_source': ' '})
+    assert blank['upgrade_checks'][0]['details'].endswith('skipping 2025.2.')
