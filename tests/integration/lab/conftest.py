@@ -16,6 +16,8 @@ from typing import Any, Callable, Iterator, TypeVar
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
+# the scenario modules share helpers (labchecks.py) in this directory
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 LABCTL = ROOT / "tests" / "lab" / "labctl"
 T = TypeVar("T")
 
@@ -83,6 +85,16 @@ class LabDriver:
             ["ssh", "-i", status["ssh_key"], "-p", str(port), "-o", f"UserKnownHostsFile={known_hosts}",
              "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", f"root@{address}", command],
             capture_output=True, text=True, timeout=120, check=False)
+
+
+    def mysql(self, sql: str) -> str:
+        """Run SQL on the lab's MariaDB as its service user (tab-separated rows, no header)."""
+        controller = next(h["address"] for h in self.status()["hosts"] if h["name"] == "controller")
+        res = subprocess.run(["mariadb", "-h", controller, "-P", "3306", "-u", "osops", "-psecret", "-N", "-B",
+                              "-e", sql], capture_output=True, text=True, timeout=60, check=False)
+        if res.returncode != 0:
+            pytest.fail(f"SQL on the lab failed: {sql}\n{res.stderr}")
+        return res.stdout
 
 
 @pytest.fixture(scope="module")

@@ -6,26 +6,24 @@ results of the checks both have are compared. The lab is restored after each sce
 """
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._status_cli import parse_table
+from labchecks import NOVA_CONF, assert_same_as_nova_status, ours, real_nova_status, real_status, run_check_playbook
 
 pytestmark = [
     pytest.mark.lab,
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
 ]
 
-ROOT = Path(__file__).resolve().parents[3]
 SOURCE = os.environ.get("OSOPS_LAB_SOURCE", "2025.1")
 TARGET = os.environ.get("OSOPS_LAB_TARGET", "2026.1")
-RESULTS = {0: "Success", 1: "Warning", 2: "Failure"}
-NOVA_CONF = "/etc/nova/nova.conf"
+
+
+#: Major versions of placement and keystone per release (what the lab installs).
+PLACEMENT_MAJOR = {"2025.2": "14", "2026.1": "15", "2026.2": "16"}
+KEYSTONE_MAJOR = {"2025.2": "28", "2026.1": "29", "2026.2": "30"}
 
 
 @pytest.fixture(scope="module")
@@ -37,53 +35,7 @@ def cloud(lab):
     found = lab.ssh("controller", "ls -d /openstack/venvs/nova-*").stdout.split()
     target_major = {"2025.2": "32", "2026.1": "33", "2026.2": "34"}[TARGET]
     (target_venv,) = [v for v in found if v.startswith(f"/openstack/venvs/nova-{target_major}.")]
-    return dict(status=status, target_venv=target_venv)
-
-
-def real_nova_status(lab, cloud) -> tuple[int, str, dict[str, str]]:
-    """rc, output and {check: result} of the target release's real nova-status."""
-    res = lab.ssh("controller", f"PYTHONWARNINGS=ignore {cloud['target_venv']}/bin/nova-status "
-                                f"--config-file {NOVA_CONF} upgrade check")
-    checks = parse_table(res.stdout) or []
-    return res.returncode, res.stdout + res.stderr, {check[0]: RESULTS[check[1]] for check in checks}
-
-
-def run_check_playbook(cloud, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], dict]:
-    """playbooks/check.yml against the lab, with the callback's JSON report."""
-    report = tmp_path / "report.json"
-    link = ROOT / ".cache" / "collections" / "ansible_collections" / "osops" / "lifecycle"
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if not link.exists():
-        link.symlink_to(ROOT)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"),
-               ANSIBLE_CALLBACKS_ENABLED="osops.lifecycle.check_table", ANSIBLE_NOCOLOR="1",
-               OSOPS_CHECK_REPORT_PATH=str(report), OS_CLIENT_CONFIG_FILE=cloud["status"]["clouds_yaml"],
-               ANSIBLE_HOST_KEY_CHECKING="True")
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", cloud["status"]["inventory"],
-         "-e", json.dumps({"osops_check_cloud": "lab", "osops_check_target_release": TARGET}),
-         str(ROOT / "playbooks" / "check.yml")],
-        env=env, capture_output=True, text=True, timeout=900, check=False)
-    assert report.exists(), proc.stdout[-4000:] + proc.stderr[-2000:]
-    return proc, json.loads(report.read_text())
-
-
-def ours(report: dict, project: str = "nova") -> dict[str, str]:
-    """{check: result} of our native checks of ``project`` (the worst across hosts)."""
-    order = ["Success", "Warning", "Failure", "Error"]
-    found: dict[str, str] = {}
-    for host in report["hosts"]:
-        for section in host["projects"]:
-            if section["project"] == project:
-                for check in section["checks"]:
-                    previous = found.get(check["name"], "Success")
-                    found[check["name"]] = max(previous, check["result"], key=order.index)
-    return found
-
-
-def assert_same_as_nova_status(mine: dict[str, str], theirs: dict[str, str]) -> None:
-    assert len(theirs) == 7, theirs  # nova-status's seven checks
-    assert {name: mine.get(name) for name in theirs} == theirs
+    return dict(status=status, target_venv=target_venv, target=TARGET)
 
 
 def test_healthy_lab_all_success_and_the_play_passes(lab, cloud, tmp_path):
@@ -97,6 +49,14 @@ def test_healthy_lab_all_success_and_the_play_passes(lab, cloud, tmp_path):
     assert "Ready to upgrade: Success (code 0)" in proc.stdout
     # The target release's own tool ran through status_check and agrees.
     assert ours(report, "nova-status") == theirs
+    # So do placement-status and keystone-status of the target release, run by hand here.
+    majors = {"placement": PLACEMENT_MAJOR[TARGET], "keystone": KEYSTONE_MAJOR[TARGET]}
+    for project, major in majors.items():
+        real = real_status(lab, project, major)
+        assert real is not None, f"{project} {major}.x venv missing: labctl install --release {TARGET}"
+        rc, output, checks = real
+        assert rc == 0 and checks and set(checks.values()) == {"Success"}, output
+        assert ours(report, f"{project}-status") == checks, (project, output)
 
 
 def test_placement_stopped(lab, cloud, tmp_path):
@@ -144,3 +104,24 @@ def test_instances_without_machine_type(lab, cloud, tmp_path):
     proc, report = run_check_playbook(cloud, tmp_path)
     assert_same_as_nova_status(ours(report), theirs)
     assert proc.returncode == 0  # a Warning does not fail the play by default
+
+
+CELL0 = "00000000-0000-0000-0000-000000000000"
+
+
+def test_cell0_mapping_removed(lab, cloud, tmp_path):
+    """Without the cell0 mapping both say Cells v2 Failure; every other check still agrees."""
+    lab.mysql(f"CREATE TABLE nova_api.osops_cell0_backup AS SELECT * FROM nova_api.cell_mappings "
+              f"WHERE uuid = '{CELL0}'; DELETE FROM nova_api.cell_mappings WHERE uuid = '{CELL0}'")
+    try:
+        rc, output, theirs = real_nova_status(lab, cloud)
+        assert rc == 2 and theirs["Cells v2"] == "Failure", output
+        proc, report = run_check_playbook(cloud, tmp_path)
+        assert_same_as_nova_status(ours(report), theirs)
+        cells = [c for h in report["hosts"] for p in h["projects"] for c in p["checks"] if c["name"] == "Cells v2"]
+        assert "cell0" in cells[0]["details"], cells
+        assert proc.returncode == 2
+    finally:
+        lab.mysql("INSERT INTO nova_api.cell_mappings SELECT * FROM nova_api.osops_cell0_backup; "
+                  "DROP TABLE nova_api.osops_cell0_backup")
+    assert lab.mysql(f"SELECT COUNT(*) FROM nova_api.cell_mappings WHERE uuid = '{CELL0}'").strip() == "1"

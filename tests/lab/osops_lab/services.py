@@ -373,9 +373,13 @@ def controller_programs(host: Host, shared: dict[str, VenvSpec], venv_real) -> l
         "os_glance_staging_store": {"filesystem_store_datadir": glib / "staging"},
         "os_glance_tasks_store": {"filesystem_store_datadir": glib / "tasks"},
         "keystone_authtoken": _authtoken("glance"),
-        "paste_deploy": {"flavor": "keystone", "config_file": f"{gl}/etc/glance/glance-api-paste.ini"},
+        "paste_deploy": {"flavor": "keystone", "config_file": "/etc/glance/glance-api-paste.ini"},
         "oslo_policy": _POLICY,
     }))
+    # glance before 2025.1 reads /etc/glance/glance-api-paste.ini whatever paste_deploy says: the
+    # release's own paste file is copied there for every release
+    paste = venv_real(shared["glance"]) / "etc" / "glance" / "glance-api-paste.ini"
+    _write(etc / "glance" / "glance-api-paste.ini", paste.read_text())
     _write(etc / "glance" / "glance-uwsgi.ini", _uwsgi(
         host, "glance", "glance", gl, app("glance"),
         {"OS_GLANCE_CONFIG_DIR": "/etc/glance"}))

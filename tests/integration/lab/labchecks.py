@@ -1,0 +1,79 @@
+"""Helpers of the check scenarios on the lab: the real ``*-status`` tools and our check.yml."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._status_cli import parse_table
+
+ROOT = Path(__file__).resolve().parents[3]
+LABCTL_PATH = ROOT / "tests" / "lab" / "labctl"
+RESULTS = {0: "Success", 1: "Warning", 2: "Failure"}
+NOVA_CONF = "/etc/nova/nova.conf"
+
+
+def real_nova_status(lab, cloud) -> tuple[int, str, dict[str, str]]:
+    """rc, output and {check: result} of the target release's real nova-status."""
+    res = lab.ssh("controller", f"PYTHONWARNINGS=ignore {cloud['target_venv']}/bin/nova-status "
+                                f"--config-file {NOVA_CONF} upgrade check")
+    checks = parse_table(res.stdout) or []
+    return res.returncode, res.stdout + res.stderr, {check[0]: RESULTS[check[1]] for check in checks}
+
+
+def run_check_playbook(cloud, tmp_path: Path, extra_vars: dict | None = None) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """playbooks/check.yml against the lab, with the callback's JSON report."""
+    report = tmp_path / "report.json"
+    link = ROOT / ".cache" / "collections" / "ansible_collections" / "osops" / "lifecycle"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.exists():
+        link.symlink_to(ROOT)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"),
+               ANSIBLE_CALLBACKS_ENABLED="osops.lifecycle.check_table", ANSIBLE_NOCOLOR="1",
+               OSOPS_CHECK_REPORT_PATH=str(report), OS_CLIENT_CONFIG_FILE=cloud["status"]["clouds_yaml"],
+               ANSIBLE_HOST_KEY_CHECKING="True")
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", cloud["status"]["inventory"],
+         "-e", json.dumps({"osops_check_cloud": "lab", "osops_check_target_release": cloud["target"],
+                           **(extra_vars or {})}),
+         str(ROOT / "playbooks" / "check.yml")],
+        env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert report.exists(), proc.stdout[-4000:] + proc.stderr[-2000:]
+    return proc, json.loads(report.read_text())
+
+
+def ours(report: dict, project: str = "nova") -> dict[str, str]:
+    """{check: result} of our native checks of ``project`` (the worst across hosts)."""
+    order = ["Success", "Warning", "Failure", "Error"]
+    found: dict[str, str] = {}
+    for host in report["hosts"]:
+        for section in host["projects"]:
+            if section["project"] == project:
+                for check in section["checks"]:
+                    previous = found.get(check["name"], "Success")
+                    found[check["name"]] = max(previous, check["result"], key=order.index)
+    return found
+
+
+def assert_same_as_nova_status(mine: dict[str, str], theirs: dict[str, str]) -> None:
+    assert len(theirs) == 7, theirs  # nova-status's seven checks
+    assert {name: mine.get(name) for name in theirs} == theirs
+
+
+#: The config file each project's status tool reads on the lab controller.
+STATUS_CONFIG = {"placement": "/etc/placement/placement.conf", "keystone": "/etc/keystone/keystone.conf",
+                 "glance": "/etc/glance/glance-api.conf", "neutron": "/etc/neutron/neutron.conf"}
+
+
+def real_status(lab, project: str, release_major: str) -> tuple[int, str, dict[str, str]] | None:
+    """rc, output and {check: result} of ``<project>-status upgrade check`` of a release, run by hand
+    on the controller from that release's venv; None when the venv is not installed there."""
+    found = lab.ssh("controller", f"ls -d /openstack/venvs/{project}-{release_major}.* 2>/dev/null").stdout.split()
+    if not found:
+        return None
+    res = lab.ssh("controller", f"PYTHONWARNINGS=ignore {found[-1]}/bin/{project}-status "
+                                f"--config-file {STATUS_CONFIG[project]} upgrade check")
+    checks = parse_table(res.stdout) or []
+    return res.returncode, res.stdout + res.stderr, {check[0]: RESULTS[check[1]] for check in checks}

@@ -1,0 +1,72 @@
+"""A rolling upgrade caught half-way, on the real lab: 2025.2 computes under a 2026.1 control plane.
+
+The lab is built at 2026.1; compute2's nova-compute is restarted from the 2025.2 venv (service
+version 70 beside 72). Readiness for 2026.2 is checked with the real 2026.2 ``nova-status`` and
+our check.yml: both report the old compute; only ours sees that the control plane has no
+``[upgrade_levels] compute`` pin, which nova-status never checks, and passes once it is set.
+"""
+from __future__ import annotations
+
+import pytest
+
+from labchecks import NOVA_CONF, ours, real_nova_status, run_check_playbook
+
+pytestmark = [
+    pytest.mark.lab,
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
+]
+
+BUILT_AT, OLD_COMPUTE, TARGET = "2026.1", "2025.2", "2026.2"
+PIN = "Compute RPC version pin"
+
+
+@pytest.fixture(scope="module")
+def cloud(lab):
+    """2026.1 lab, compute2 on 2025.2, the 2026.2 nova venv beside them for its nova-status."""
+    lab.labctl("up", "--release", BUILT_AT)
+    lab.labctl("install", "--release", TARGET, "--service", "nova")
+    lab.labctl("switch-nova", "--host", "compute2", "--release", OLD_COMPUTE)
+    status = lab.status()
+    found = lab.ssh("controller", "ls -d /openstack/venvs/nova-34.*").stdout.split()
+    assert len(found) == 1, found
+    return dict(status=status, target_venv=found[0], target=TARGET)
+
+
+def test_lab_runs_mixed_versions(lab, cloud):
+    versions = lab.status()["nova_service_versions"]
+    assert versions["nova-compute@compute2"] == 70, versions
+    assert versions["nova-compute@compute1"] == 72 and versions["nova-conductor@controller"] == 72, versions
+    assert lab.status()["nova_venvs"]["compute2"].startswith("nova-32.")
+    conn = lab.connect()
+    assert all(s.state == "up" for s in conn.compute.services() if s.binary == "nova-compute")
+
+
+def test_missing_rpc_pin_is_ours_alone(lab, cloud, tmp_path):
+    prepared = lab.ssh("controller", f"cp {NOVA_CONF} /root/nova.conf.pin && "
+                                     f"sed -i '/^compute = auto$/d' {NOVA_CONF} && ! grep -q '^compute = ' {NOVA_CONF}")
+    assert prepared.returncode == 0, prepared.stdout + prepared.stderr
+    try:
+        rc, output, theirs = real_nova_status(lab, cloud)
+        assert rc == 2 and theirs["Older than N-1 computes"] == "Failure", output
+        assert PIN not in theirs and "upgrade_levels" not in output  # nova-status says nothing about it
+        proc, report = run_check_playbook(cloud, tmp_path)
+        mine = ours(report)
+        assert {name: mine.get(name) for name in theirs} == theirs
+        assert mine[PIN] == "Failure"
+        details = [c["details"] for h in report["hosts"] for p in h["projects"] for c in p["checks"]
+                   if c["name"] == PIN]
+        assert any("upgrade_levels" in d for d in details), details
+        assert proc.returncode == 2
+    finally:
+        lab.ssh("controller", f"mv /root/nova.conf.pin {NOVA_CONF}")
+
+
+def test_rpc_pin_set_is_success(lab, cloud, tmp_path):
+    assert "compute = auto" in lab.ssh("controller", f"cat {NOVA_CONF}").stdout
+    rc, output, theirs = real_nova_status(lab, cloud)
+    proc, report = run_check_playbook(cloud, tmp_path)
+    mine = ours(report)
+    assert mine[PIN] == "Success"
+    # the old compute is still too old for 2026.2, in both
+    assert mine["Older than N-1 computes"] == theirs["Older than N-1 computes"] == "Failure"
+    assert {name: mine.get(name) for name in theirs} == theirs
