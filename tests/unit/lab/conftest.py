@@ -14,7 +14,7 @@ if LAB not in sys.path:
 _bytecode = sys.dont_write_bytecode
 sys.dont_write_bytecode = True
 try:
-    import osops_lab.releases  # noqa: E402,F401  pylint: disable=unused-import
-    import osops_lab.services  # noqa: E402,F401  pylint: disable=unused-import
+    import osops_lab.releases  # pylint: disable=unused-import
+    import osops_lab.services  # pylint: disable=unused-import
 finally:
     sys.dont_write_bytecode = _bytecode

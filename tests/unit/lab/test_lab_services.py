@@ -69,20 +69,20 @@ def test_nova_api_app(tmp_path):
 
 def test_lab_net_default(monkeypatch):
     monkeypatch.delenv('OSOPS_LAB_NET', raising=False)
-    assert services._lab_net() == '127.0.0'  # pylint: disable=protected-access
+    assert services._lab_net() == '127.0.0'
 
 
 @pytest.mark.parametrize('net', ['127.0.1', '127.0.0', '127.255.255', '127.1.0'])
 def test_lab_net_accepted(monkeypatch, net):
     monkeypatch.setenv('OSOPS_LAB_NET', net)
-    assert services._lab_net() == net  # pylint: disable=protected-access
+    assert services._lab_net() == net
 
 
 @pytest.mark.parametrize('net', ['10.0.0', '127.0', '127.0.300', 'garbage', '127.0.1.2', '127.0.-1', '', '127.0.1 '])
 def test_lab_net_refused(monkeypatch, net):
     monkeypatch.setenv('OSOPS_LAB_NET', net)
     with pytest.raises(SystemExit) as info:
-        services._lab_net()  # pylint: disable=protected-access
+        services._lab_net()
     assert info.value.code == 'OSOPS_LAB_NET=%r is not three octets inside 127.0.0.0/8 (e.g. 127.0.1)' % net
 
 
