@@ -29,7 +29,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason="lab tier: run with -m lab (make lab-test)")
     for item in items:
-        if "lab" in item.keywords:
+        if item.get_closest_marker("lab") is not None:  # a marker, not a keyword: tests/unit/lab is no lab test
             item.add_marker(skip)
 
 
