@@ -316,27 +316,34 @@ _MICROVERSION_FIELDS = {'nova': 'nova_max_microversion', 'placement': 'placement
 def release_from_microversion(project, maximum):
     """``(release id or None, reason)`` from an API's maximum microversion.
 
-    A release is named only when its measured maximum equals ``maximum`` and
-    no later release is out without a measurement (each release adds
-    microversions, so a later one would answer a higher maximum).
+    A release is named only when it is the one release whose recorded maximum
+    equals ``maximum`` and the release after it has a recorded maximum too
+    (each release may add microversions, so an unrecorded later one could
+    answer the same).  Releases that share a maximum (nova 2.100 is 2025.1
+    and 2025.2; placement answers 1.39 from 2022.1 on) are named as
+    candidates in the reason, never picked from.
     """
     field = _MICROVERSION_FIELDS.get(project)
     if field is None or maximum is None:
         return None, None
-    known = all_series()
+    known = [s for s in all_series() if s.projects]
     observed = Version(maximum)
-    for position, candidate in enumerate(known):
-        measured = getattr(candidate, field)
-        if measured is None or measured != observed:
-            continue
-        later = [s for s in known[position + 1:] if s.projects]
-        if later and getattr(later[0], field) is None:
-            break
-        return candidate.id, ('%s API maximum microversion %s is the one measured for %s'
-                              % (project, maximum, candidate.id))
-    measured = ', '.join('%s in %s' % (getattr(s, field), s.id) for s in known if getattr(s, field))
-    return None, ('%s API maximum microversion %s identifies no release: maximums are measured '
-                  'only for %s' % (project, maximum, measured or 'no release'))
+    matches = [s for s in known if getattr(s, field) == observed]
+    if len(matches) > 1:
+        return None, ('%s API maximum microversion %s is the maximum of %s: the API alone cannot tell '
+                      'them apart; pass params.versions or params.host_versions'
+                      % (project, maximum, ' and '.join(s.id for s in matches)))
+    if matches:
+        position = known.index(matches[0])
+        later = known[position + 1:]
+        if not later or getattr(later[0], field) is not None:
+            return matches[0].id, ('%s API maximum microversion %s is the maximum of %s only'
+                                   % (project, maximum, matches[0].id))
+        return None, ('%s API maximum microversion %s is the maximum of %s, and %s, whose maximum is not '
+                      'recorded, may answer the same' % (project, maximum, matches[0].id, later[0].id))
+    recorded = ', '.join('%s in %s' % (getattr(s, field), s.id) for s in known if getattr(s, field))
+    return None, ('%s API maximum microversion %s identifies no release: the recorded maximums are %s'
+                  % (project, maximum, recorded or 'none'))
 
 
 # --------------------------------------------------------------------------

@@ -33,8 +33,13 @@ Where the facts come from:
   requires (its "Placement API" check), 1.36 for every nova from 2021.2
   through 2026.2.  Unknown (None) for releases that are not out.
 * ``nova_max_microversion`` / ``placement_max_microversion``: the maximum API
-  microversion the service answers in its version document, measured in the
-  lab for 2026.2 (nova 34.0.0, placement 16.0.0).  None means not measured.
+  microversion the service answers in its version document.  Measured on the
+  lab's real services for 2024.1, 2025.1, 2025.2, 2026.1 and 2026.2 (each
+  release's own nova and placement); for every release they agree with the
+  projects' own history (nova's ``rest_api_version_history.rst`` "Maximum in"
+  headings, placement's ``versionadded`` notes), which gives the others.
+  Several releases share a maximum (nova 2.100 is 2025.1 and 2025.2; placement
+  has answered 1.39 since 2022.1), so a maximum alone often names no release.
 
 Ids before 2023.1 are not official (the releases repository only names those
 series); the ``YYYY.N`` id is the one operators and this collection's
@@ -58,8 +63,8 @@ SERIES = (
         'nova_compute_service_version': None,  # not measured
         'nova_oldest_compute_service_version': None,  # not known
         'nova_min_placement_microversion': '1.36',
-        'nova_max_microversion': None,  # not measured
-        'placement_max_microversion': None,  # not measured
+        'nova_max_microversion': '2.90',  # documented
+        'placement_max_microversion': '1.38',  # documented
     },
     {
         'name': 'yoga', 'id': '2022.1', 'official_id': False, 'slurp': False,
@@ -73,8 +78,8 @@ SERIES = (
         'nova_compute_service_version': None,  # not measured
         'nova_oldest_compute_service_version': None,  # not known
         'nova_min_placement_microversion': '1.36',
-        'nova_max_microversion': None,  # not measured
-        'placement_max_microversion': None,  # not measured
+        'nova_max_microversion': '2.90',  # documented
+        'placement_max_microversion': '1.39',  # documented
     },
     {
         'name': 'zed', 'id': '2022.2', 'official_id': False, 'slurp': False,
@@ -88,8 +93,8 @@ SERIES = (
         'nova_compute_service_version': None,  # not measured
         'nova_oldest_compute_service_version': None,  # not known
         'nova_min_placement_microversion': '1.36',
-        'nova_max_microversion': None,  # not measured
-        'placement_max_microversion': None,  # not measured
+        'nova_max_microversion': '2.93',  # documented
+        'placement_max_microversion': '1.39',  # documented
     },
     {
         'name': 'antelope', 'id': '2023.1', 'official_id': True, 'slurp': True,
@@ -103,8 +108,8 @@ SERIES = (
         'nova_compute_service_version': None,  # not measured
         'nova_oldest_compute_service_version': None,  # not known
         'nova_min_placement_microversion': '1.36',
-        'nova_max_microversion': None,  # not measured
-        'placement_max_microversion': None,  # not measured
+        'nova_max_microversion': '2.95',  # documented
+        'placement_max_microversion': '1.39',  # documented
     },
     {
         'name': 'bobcat', 'id': '2023.2', 'official_id': True, 'slurp': False,
@@ -118,8 +123,8 @@ SERIES = (
         'nova_compute_service_version': None,  # not measured
         'nova_oldest_compute_service_version': None,  # not known
         'nova_min_placement_microversion': '1.36',
-        'nova_max_microversion': None,  # not measured
-        'placement_max_microversion': None,  # not measured
+        'nova_max_microversion': '2.95',  # documented
+        'placement_max_microversion': '1.39',  # documented
     },
     {
         'name': 'caracal', 'id': '2024.1', 'official_id': True, 'slurp': True,
@@ -133,8 +138,8 @@ SERIES = (
         'nova_compute_service_version': 67,  # measured: nova 29.4.0 computes (lab)
         'nova_oldest_compute_service_version': None,  # not known
         'nova_min_placement_microversion': '1.36',
-        'nova_max_microversion': None,  # not measured
-        'placement_max_microversion': None,  # not measured
+        'nova_max_microversion': '2.96',  # measured in the lab and documented
+        'placement_max_microversion': '1.39',  # measured in the lab and documented
     },
     {
         'name': 'dalmatian', 'id': '2024.2', 'official_id': True, 'slurp': False,
@@ -148,8 +153,8 @@ SERIES = (
         'nova_compute_service_version': None,  # not measured
         'nova_oldest_compute_service_version': None,  # not known
         'nova_min_placement_microversion': '1.36',
-        'nova_max_microversion': None,  # not measured
-        'placement_max_microversion': None,  # not measured
+        'nova_max_microversion': '2.96',  # documented
+        'placement_max_microversion': '1.39',  # documented
     },
     {
         'name': 'epoxy', 'id': '2025.1', 'official_id': True, 'slurp': True,
@@ -163,8 +168,8 @@ SERIES = (
         'nova_compute_service_version': 68,  # measured: nova 31.3.1 computes (lab)
         'nova_oldest_compute_service_version': 67,  # 'Caracal' (2024.1)
         'nova_min_placement_microversion': '1.36',
-        'nova_max_microversion': None,  # not measured
-        'placement_max_microversion': None,  # not measured
+        'nova_max_microversion': '2.100',  # measured in the lab and documented
+        'placement_max_microversion': '1.39',  # measured in the lab and documented
     },
     {
         'name': 'flamingo', 'id': '2025.2', 'official_id': True, 'slurp': False,
@@ -178,8 +183,8 @@ SERIES = (
         'nova_compute_service_version': 70,  # measured: nova 32.2.1 computes (lab)
         'nova_oldest_compute_service_version': 67,  # 'Caracal' (2024.1)
         'nova_min_placement_microversion': '1.36',
-        'nova_max_microversion': None,  # not measured
-        'placement_max_microversion': None,  # not measured
+        'nova_max_microversion': '2.100',  # measured in the lab and documented
+        'placement_max_microversion': '1.39',  # measured in the lab and documented
     },
     {
         'name': 'gazpacho', 'id': '2026.1', 'official_id': True, 'slurp': True,
@@ -193,8 +198,8 @@ SERIES = (
         'nova_compute_service_version': 72,  # measured: nova 33.0.2 computes (lab)
         'nova_oldest_compute_service_version': 68,  # 'Epoxy' (2025.1)
         'nova_min_placement_microversion': '1.36',
-        'nova_max_microversion': None,  # not measured
-        'placement_max_microversion': None,  # not measured
+        'nova_max_microversion': '2.103',  # measured in the lab and documented
+        'placement_max_microversion': '1.39',  # measured in the lab and documented
     },
     {
         # Versions from the package index: the releases snapshot predates 2026.2.
@@ -209,8 +214,8 @@ SERIES = (
         'nova_compute_service_version': 74,  # measured: nova 34.0.0 computes (lab)
         'nova_oldest_compute_service_version': 72,  # 'Gazpacho' (2026.1)
         'nova_min_placement_microversion': '1.36',
-        'nova_max_microversion': '2.104',  # measured: nova 34.0.0 version document
-        'placement_max_microversion': '1.39',  # measured: placement 16.0.0 version document
+        'nova_max_microversion': '2.104',  # measured in the lab and documented
+        'placement_max_microversion': '1.39',  # measured in the lab and documented
     },
     {
         # Planned (data/series_status.yaml); nothing is released yet.

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import release_from_microversion
 from ansible_collections.osops.lifecycle.plugins.module_utils._releases import release_of
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import get_cluster, last_discovery_run, open_store
 
@@ -105,13 +106,15 @@ def test_openstack_api_discovery_of_the_lab(tmp_path, lab_status):
         assert compute["release"] == release_of("nova", nova[host]).id
         assert compute["extra"]["hypervisor_type"] == "fake" and compute["extra"]["resource_provider"]
     assert components[("nova-conductor", "controller")]["release"] == release_of("nova", nova["controller"]).id
-    # The lab runs 2026.2 keystone/placement/glance/neutron beside the nova under test, and the
-    # computes run two releases during a rolling upgrade: the role's report names the mix.
+    # The lab's services are of one release, except during a rolling upgrade of nova (another
+    # release on some hosts): the role's report names the mix.
     releases = {c["release"] for c in found["cluster"]["components"] if c["release"]}
     assert ("mixed releases" in first.stdout) == (len(releases) > 1)
     placement = components[("placement-api", "")]
     assert placement["release"] == release_of("placement", installed["placement"]).id
-    assert placement["extra"]["max_microversion"]
+    # the API's real maximum is the one recorded for the installed release
+    assert placement["extra"]["max_microversion"] == str(release_of("placement", installed["placement"])
+                                                         .placement_max_microversion)
     hosts = {h["name"]: h for h in found["cluster"]["hosts"]}
     assert hosts["compute1"]["roles"] == ["compute"] and hosts["controller"]["roles"] == ["control"]
     assert all(h["address"] is None or h["address"].startswith("127.") for h in hosts.values())
@@ -133,13 +136,14 @@ def test_openstack_api_discovery_of_the_lab(tmp_path, lab_status):
         assert not diff["components"]["removed"], diff
         assert all(set(c["after"]) == {"state"} for c in diff["components"]["changed"]), diff
 
-    # Without versions only the API documents speak: placement's measured
-    # maximum microversion names its release; the nova services stay unknown.
+    # Without versions only the API documents speak: a maximum microversion names a release only
+    # when no other release shares it (placement's 1.39 never does); the nova services stay unknown.
     bare = result_of(discover(tmp_path, lab_status, {}, name="lab-bare"))
     bare_components = {(c["binary"], c["host"]): c for c in bare["cluster"]["components"]}
     api_placement = bare_components[("placement-api", "")]
-    expected = release_of("placement", installed["placement"])
-    assert api_placement["release"] == (expected.id if expected.placement_max_microversion else None), api_placement
+    expected, reason = release_from_microversion("placement", api_placement["extra"]["max_microversion"])
+    assert api_placement["release"] == expected and api_placement["extra"]["release_reason"] == reason, api_placement
+    assert expected is None and "cannot tell them apart" in reason
     assert bare_components[("nova-compute", "compute1")]["release"] is None
     assert "params.versions" in bare_components[("nova-compute", "compute1")]["extra"]["release_reason"]
 
