@@ -1,31 +1,35 @@
 """A rolling upgrade caught half-way, on the real lab: 2025.2 computes under a 2026.1 control plane.
 
-The lab is built at 2026.1; compute2's nova-compute is restarted from the 2025.2 venv (service
-version 70 beside 72). Readiness for 2026.2 is checked with the real 2026.2 ``nova-status`` and
+The lab is built at 2025.2; nova's control plane and compute1 are upgraded to 2026.1, compute2
+stays on 2025.2 (service version 70 beside 72): nova refuses to start a compute older than one it
+has seen, so this is the only way to such a cloud. Readiness for 2026.2 is checked with the real 2026.2 ``nova-status`` and
 our check.yml: both report the old compute; only ours sees that the control plane has no
 ``[upgrade_levels] compute`` pin, which nova-status never checks, and passes once it is set.
 """
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
-from labchecks import NOVA_CONF, ours, real_nova_status, run_check_playbook
+from labchecks import LABCTL_PATH, NOVA_CONF, ours, real_nova_status, run_check_playbook
 
 pytestmark = [
     pytest.mark.lab,
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
 ]
 
-BUILT_AT, OLD_COMPUTE, TARGET = "2026.1", "2025.2", "2026.2"
+BUILT_AT, UPGRADED_TO, TARGET = "2025.2", "2026.1", "2026.2"
 PIN = "Compute RPC version pin"
 
 
 @pytest.fixture(scope="module")
 def cloud(lab):
-    """2026.1 lab, compute2 on 2025.2, the 2026.2 nova venv beside them for its nova-status."""
+    """2025.2 lab, control plane and compute1 upgraded to 2026.1, the 2026.2 nova venv beside them."""
     lab.labctl("up", "--release", BUILT_AT)
     lab.labctl("install", "--release", TARGET, "--service", "nova")
-    lab.labctl("switch-nova", "--host", "compute2", "--release", OLD_COMPUTE)
+    lab.labctl("upgrade-nova", "--to", UPGRADED_TO, "--computes", "compute1")
     status = lab.status()
     found = lab.ssh("controller", "ls -d /openstack/venvs/nova-34.*").stdout.split()
     assert len(found) == 1, found
@@ -39,6 +43,11 @@ def test_lab_runs_mixed_versions(lab, cloud):
     assert lab.status()["nova_venvs"]["compute2"].startswith("nova-32.")
     conn = lab.connect()
     assert all(s.state == "up" for s in conn.compute.services() if s.binary == "nova-compute")
+    # nova refuses a compute older than one it has seen: the lab does not offer it
+    back = subprocess.run([sys.executable, str(LABCTL_PATH), "switch-nova", "--host", "compute1", "--release",
+                           BUILT_AT], capture_output=True, text=True, timeout=120, check=False)
+    assert back.returncode == 2 and "ServiceTooOld" in back.stderr, back.stdout + back.stderr
+    assert lab.status()["nova_service_versions"] == versions
 
 
 def test_missing_rpc_pin_is_ours_alone(lab, cloud, tmp_path):

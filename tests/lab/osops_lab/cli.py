@@ -40,7 +40,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="only this service's venv (repeatable; default: all five)")
     upg = sub.add_parser("upgrade-nova", help="rolling upgrade of nova to another release (SLURP rules apply)")
     upg.add_argument("--to", required=True)
-    sw = sub.add_parser("switch-nova", help="restart one compute's nova-compute from another release's venv")
+    upg.add_argument("--computes", help="comma-separated computes to upgrade (default: all; '' for the "
+                                        "control plane only)")
+    sw = sub.add_parser("switch-nova", help="restart one compute's nova-compute from a newer release's venv "
+                                            "(not newer than the control plane)")
     sw.add_argument("--host", required=True, help="a compute host, e.g. compute2")
     sw.add_argument("--release", required=True)
     sub.add_parser("deps", help="apt-get install the Debian packages the lab needs")
@@ -140,7 +143,8 @@ def _run(args: argparse.Namespace, paths: LabPaths) -> int:
             took = lab.install(get_release(args.release), only=tuple(args.service or ()))
             print(f"venvs of {args.release} ready ({took:.1f} s)")
         elif args.command == "upgrade-nova":
-            print(json.dumps(lab.upgrade_nova(args.to)))
+            only = None if args.computes is None else [c for c in args.computes.split(",") if c]
+            print(json.dumps(lab.upgrade_nova(args.to, only)))
         elif args.command == "switch-nova":
             print(json.dumps(lab.switch_nova(args.host, args.release)))
     except (LabError, UnknownRelease, InstallError, HostError, Timeout, Failed) as exc:

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from . import cloud, install, services
 from .hosts import SSH_PORT, Host, Program, kill_all, lab_member_pids, wait_gone
 from .paths import LabPaths
-from .releases import TOOLS, Release, VenvSpec, get_release, upgrade_refusal, venvs_for
+from .releases import RELEASES, TOOLS, Release, VenvSpec, get_release, upgrade_refusal, venvs_for
 
 #: Debian packages the lab needs (``labctl deps``).
 APT_PACKAGES = ("rabbitmq-server", "mariadb-server", "mariadb-client", "openssh-server", "openssh-client",
@@ -674,6 +674,14 @@ class Lab:
         if state["nova"][host.name] == target.nova.name:
             self._log(f"{host.name} already runs {target.nova.name}: nothing changed")
             return {"changed": False, "versions": self.nova_service_versions()}
+        running = self.nova_service_versions().get(f"nova-compute@{host.name}", 0)
+        if target.compute_service_version < running:
+            raise LabError(f"{host.name} reports service version {running}; nova refuses to start a compute "
+                           f"older than that (ServiceTooOld), so it cannot go back to {target.name}")
+        controller_release = next(r for r in RELEASES.values() if r.nova.name == state["nova"]["controller"])
+        if target.compute_service_version > controller_release.compute_service_version:
+            raise LabError(f"the control plane runs {controller_release.name}; a compute may not be newer "
+                           "(upgrade-nova moves the control plane first)")
         self.install(target, only=("nova",))
         conn = cloud.connect(self.paths.clouds_yaml)
         host.ctl(self.supervisorctl, "stop", "nova-compute")
@@ -687,13 +695,17 @@ class Lab:
         self.step(f"{host.name} runs {target.nova.name}: service versions {versions}")
         return {"changed": True, "versions": versions}
 
-    def upgrade_nova(self, to: str) -> dict[str, Any]:
+    def upgrade_nova(self, to: str, only: list[str] | None = None) -> dict[str, Any]:
         """Rolling upgrade of nova to release ``to``: control plane first, then computes one by one.
 
         Control plane: stop api/scheduler/conductor, ``api_db sync`` + ``db sync`` with the target
         venv, start them from the target venv. Each compute: disable, live-migrate its servers away,
         restart from the target venv, wait for its new service version, enable. Finally
         ``online_data_migrations``. Returns the nova service versions before and after.
+
+        ``only`` names the computes to upgrade (default: all; an empty list upgrades the control
+        plane only): the others stay on their release, as in a rolling upgrade caught half-way.
+        The lab's release becomes ``to`` once every host runs it.
         """
         target = get_release(to)
         state = self.load_state()
@@ -707,11 +719,20 @@ class Lab:
         self.install(target, only=("nova",))
         hosts = self.hosts(state)
         controller, computes = hosts[0], hosts[1:]
+        if only is not None:
+            unknown = sorted(set(only) - {h.name for h in computes})
+            if unknown:
+                raise LabError(f"no compute host {', '.join(unknown)}; the computes are "
+                               f"{', '.join(h.name for h in computes)}")
+            computes = [h for h in computes if h.name in only]
         before = self.nova_service_versions()
         nova = services.view_venv(target.nova)
         manage = [f"{nova}/bin/nova-manage", "--config-file", "/etc/nova/nova.conf"]
         conn = cloud.connect(self.paths.clouds_yaml)
 
+        if state["nova"][controller.name] == target.nova.name:
+            raise LabError(f"the control plane already runs {target.nova.name}; move the remaining computes "
+                           "with switch-nova")
         controller.ctl(self.supervisorctl, "stop", *reversed(services.NOVA_CONTROL))
         self.step("nova control plane stopped")
         controller.run([*manage, "api_db", "sync"], "nova-upgrade.log")
@@ -747,7 +768,8 @@ class Lab:
             conn.compute.enable_service(service, host.name, "nova-compute")
             self.step(f"{host.name} upgraded to {target.nova.name}")
         controller.run([*manage, "db", "online_data_migrations"], "nova-upgrade.log")
-        state["release"] = target.name
+        if set(state["nova"].values()) == {target.nova.name}:
+            state["release"] = target.name
         self.save_state(state)
         after = self.nova_service_versions()
         self.step(f"nova upgraded to {target.name}: service versions {after}")
