@@ -26,7 +26,7 @@ description:
     script's shebang), and uWSGI (C(<venv>/bin/uwsgi --ini ...)), whose venv
     gives the project. Other processes are ignored."
   - Processes that end while they are read, and entries that cannot be read,
-    are skipped (counted in RV(skipped)).
+    are skipped (counted in RV(unreadable)).
   - RV(host_versions_entry) is this host's entry of the C(host_versions)
     parameter of M(osops.lifecycle.cluster_discover); the C(discover) role
     gathers it from every host with C(osops_discover_host_versions).
@@ -143,8 +143,8 @@ notes:
   sample: ['nova runs 2 versions on this host (31.3.1: nova-compute; 32.2.1: nova-compute);
             host_versions_entry reports the lowest, 31.3.1: restart the services still on the old
             venv or finish the upgrade.']
-skipped:
-  description: Process entries that ended while being read or could not be read.
+unreadable:
+  description: Process entries skipped because they ended while being read or could not be read.
   returned: success
   type: int
   sample: 0
@@ -165,7 +165,7 @@ class ServiceVersionInfoModule(OsopsModule):
 
     def run(self):
         try:
-            processes, skipped = scan(self.params['proc_path'], self.params['venvs_dir'],
+            processes, unreadable = scan(self.params['proc_path'], self.params['venvs_dir'],
                                       self.params['same_mount_namespace'])
         except OSError as exc:
             raise OsopsError('Cannot list the processes in %s: %s.' % (
@@ -174,7 +174,7 @@ class ServiceVersionInfoModule(OsopsModule):
         for note in notes:
             self.ansible.warn(note)
         self.exit_json(projects=projects, processes=processes, host_versions_entry=entry,
-                       notes=notes, skipped=skipped)
+                       notes=notes, unreadable=unreadable)
 
 
 def main():

@@ -73,7 +73,7 @@ def test_a_controller_and_a_compute(proc, run_module):
         (110, 'keystone', '27.0.0', 'uwsgi'), (120, 'neutron', '27.0.1', 'neutron-server'),
         (130, 'placement', '14.0.0', 'placement-api')]
     assert result['processes'][0]['venv'] == VENVS + '/nova-32.2.1'
-    assert (result['notes'], result['skipped']) == ([], 0)
+    assert (result['notes'], result['unreadable']) == ([], 0)
     assert 'warnings' not in result
 
 
@@ -118,7 +118,7 @@ def test_versions_order_as_versions_not_text(proc, run_module):
 def test_garbage_and_other_command_lines_are_ignored(proc, run_module, raw):
     proc.process(300, raw=raw)
     result = run_module(service_version_info.main, proc.args())
-    assert (result['_rc'], result['projects'], result['processes'], result['skipped']) == (0, {}, [], 0)
+    assert (result['_rc'], result['projects'], result['processes'], result['unreadable']) == (0, {}, [], 0)
 
 
 def test_a_retitled_process_is_split_on_spaces(proc, run_module):
@@ -139,7 +139,7 @@ def test_vanished_and_unreadable_processes_are_skipped(proc, run_module):
     (proc.root / 'sys').mkdir()  # not a process
     result = run_module(service_version_info.main, proc.args())
     assert result['projects'] == {'nova': ['32.2.1']}
-    assert result['skipped'] == 2
+    assert result['unreadable'] == 2
 
 
 def test_processes_of_other_mount_namespaces_are_not_this_hosts(proc, run_module):
