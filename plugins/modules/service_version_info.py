@@ -166,7 +166,7 @@ class ServiceVersionInfoModule(OsopsModule):
     def run(self):
         try:
             processes, unreadable = scan(self.params['proc_path'], self.params['venvs_dir'],
-                                      self.params['same_mount_namespace'])
+                                         self.params['same_mount_namespace'])
         except OSError as exc:
             raise OsopsError('Cannot list the processes in %s: %s.' % (
                 self.params['proc_path'], exc.strerror or exc)) from None
