@@ -22,7 +22,9 @@ description:
   - A release is inferred only from facts - a project version, the series the
     deployment names, or an API maximum microversion measured for exactly one
     release; otherwise it is null and C(extra.release_reason) says why. Give
-    versions from host facts with C(params.versions) / C(params.host_versions).
+    versions from host facts with C(params.versions) / C(params.host_versions);
+    M(osops.lifecycle.service_version_info) reads a host's entry from its
+    running processes (the C(discover) role's C(osops_discover_host_versions)).
   - Nothing is written when discovery fails - an unreadable source, an
     unreachable API or a store that cannot be opened end the task with a clear
     message. A failed rediscovery of a known cluster is recorded as a failed
