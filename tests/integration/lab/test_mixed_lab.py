@@ -8,8 +8,11 @@ our check.yml: both report the old compute; only ours sees that the control plan
 """
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +23,8 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
 ]
 
+ROOT = Path(__file__).resolve().parents[3]
+BIN = Path(sys.executable).parent
 BUILT_AT, UPGRADED_TO, TARGET = "2025.2", "2026.1", "2026.2"
 PIN = "Compute RPC version pin"
 
@@ -79,3 +84,44 @@ def test_rpc_pin_set_is_success(lab, cloud, tmp_path):
     # the old compute is still too old for 2026.2, in both
     assert mine["Older than N-1 computes"] == theirs["Older than N-1 computes"] == "Failure"
     assert {name: mine.get(name) for name in theirs} == theirs
+
+
+GROUPS = {"nova_compute": "nova-compute", "nova_conductor": "nova-conductor", "nova_scheduler": "nova-scheduler",
+          "nova_api_os_compute": "nova-api", "keystone_all": "keystone", "placement_all": "placement-api",
+          "glance_all": "glance-api", "neutron_server": "neutron-server"}
+
+
+def test_discovery_by_the_lab_inventory_flags_mixed_nova_compute(lab, cloud, tmp_path):
+    """The lab's generated inventory, versions read from the processes each host runs (over SSH)."""
+    status = lab.status()
+    inventory, store = status["inventory"], f"sqlite:///{tmp_path / 'store.db'}"
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_HOST_KEY_CHECKING="True")
+    variables = {"osops_discover_cluster": "lab", "osops_discover_method": "ansible_inventory",
+                 "osops_discover_host_versions": True, "osops_discover_store": store,
+                 "osops_discover_params": {"inventory": inventory, "groups": GROUPS}}
+    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", inventory, "-e", json.dumps(variables),
+                           str(ROOT / "playbooks" / "discover.yml")],
+                          env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "Service versions read on 3 of 3 hosts" in proc.stdout, proc.stdout[-4000:]
+    listed = subprocess.run(
+        [str(BIN / "ansible"), "localhost", "-o", "-m", "osops.lifecycle.cluster_component_info",
+         "-a", json.dumps({"name": "lab", "store": store, "target_release": TARGET}),
+         "-e", f"ansible_python_interpreter={sys.executable}"],
+        env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    components = {c["binary"]: c for c in json.loads(listed.stdout.split("=>", 1)[1])["components"]}
+    nova = status["nova_venvs"]
+    compute = components["nova-compute"]
+    assert compute["hosts"] == ["compute1", "compute2"]
+    # exactly the venvs the lab started them from
+    assert compute["versions"] == sorted({nova["compute1"][5:], nova["compute2"][5:]})
+    assert (compute["releases"], compute["mixed"], compute["can_upgrade"]) == ([BUILT_AT, UPGRADED_TO], True, False)
+    assert "compute2" in compute["reason"] and "finish the previous upgrade first" in compute["reason"]
+    conductor = components["nova-conductor"]
+    assert (conductor["versions"], conductor["releases"], conductor["mixed"]) == ([nova["controller"][5:]],
+                                                                                  [UPGRADED_TO], False)
+    # the shared services of the release the lab was built at, read from their uWSGI venvs
+    assert components["keystone"]["versions"] == [status["versions"]["keystone"]]
+    assert components["placement-api"]["releases"] == [BUILT_AT]
