@@ -289,3 +289,15 @@ def test_cluster_status_state_and_reason():
     status = discovery.cluster_status(cluster, upgrade, [], None)
     assert status['upgrade_in_progress'] and status['upgrade'] == {
         'id': 'u1', 'from_release': '2025.1', 'to_release': '2026.1', 'status': 'running'}
+
+
+@pytest.mark.parametrize('maximum, expected', [
+    ('2.104', '2.87'),  # from 2.88 nova-api asks every hypervisor's nova-compute for its uptime
+    ('2.88', '2.87'),
+    ('2.87', '2.87'),
+    ('2.60', '2.60'),
+    (None, None),
+    ('nonsense', None),
+])
+def test_hypervisors_are_listed_below_the_uptime_microversion(maximum, expected):
+    assert discovery.hypervisor_microversion(maximum) == expected
