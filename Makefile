@@ -12,6 +12,9 @@
 #   make lab            pytest -m lab tests/integration/lab (the real OpenStack lab)
 #   make lab-up RELEASE=2025.1, lab-down, lab-status, lab-reset, lab-install,
 #   lab-deps, lab-bench  the lab by hand (docs/lab.md)
+#   bench-discovery     discovery at 500/2,000/5,000 seeded computes vs openstackclient
+#   bench-check         playbooks/check.yml vs the real nova-status (both on a lab that is up;
+#                       OSOPS_LAB_NET/OSOPS_LAB_HOME pick the lab; docs/discovery.md, docs/checks.md)
 #   make demo           setup, then tests/tools/demo.sh when it exists
 #
 # See docs/testing.md for what each tier proves and how long it takes.
@@ -56,10 +59,10 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help setup setup-apt setup-venv test unit sanity lint changelog-lint \
 	build-check integration lab demo clean lab-deps lab-up lab-down lab-status \
-	lab-reset lab-install lab-bench
+	lab-reset lab-install lab-bench bench-discovery bench-check
 
 help:
-	@sed -n '3,16p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '3,20p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 ## ---------------------------------------------------------------- setup
 
@@ -164,6 +167,13 @@ lab-install:
 	$(LABCTL) install --release $(RELEASE)
 lab-bench:
 	python3 tests/lab/bench_lab.py --cold --release $(RELEASE)
+
+# Figures on a lab that is up (print only; not a test tier). BENCH_ARGS, e.g. --repeat 5.
+BENCH_ARGS ?=
+bench-discovery:
+	$(BIN)/python tests/lab/bench_discovery.py $(BENCH_ARGS)
+bench-check:
+	$(BIN)/python tests/lab/bench_check.py $(BENCH_ARGS)
 
 demo:
 	$(MAKE) --no-print-directory setup

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from urllib.parse import parse_qsl, urlsplit
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import CloudError, OptionError, OsopsError
 from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import describe_api_error
@@ -633,17 +634,57 @@ def version_document(conn, url):
     return str(entry['id']), (entry.get('max_version') or entry.get('version') or None), None
 
 
+# From 2.88 each hypervisor of GET /os-hypervisors/detail carries an uptime that
+# nova-api asks that host's nova-compute for, one RPC call per hypervisor
+# (waiting up to rpc_response_timeout for every unreachable one).  2.87 has
+# every field discovery reads (type, version, host_ip, service host) and pages.
+HYPERVISORS_MICROVERSION = '2.87'
+
+
+def hypervisor_microversion(maximum):
+    """Microversion to list hypervisors at: the server's maximum, capped at 2.87 (None: the SDK's choice)."""
+    try:
+        return min(Version(str(maximum)), Version(HYPERVISORS_MICROVERSION)).base_version if maximum else None
+    except InvalidVersion:
+        return None
+
+
 def _sentence(text):
     return text if text.endswith(('.', '?', '!')) else text + '.'
 
 
-def _listing(what, lister, endpoint):
-    try:
-        return list(lister())
-    except sdk_exceptions.NotFoundException:
-        return []
-    except _api_errors() as exc:
-        raise CloudError(_sentence('Cannot list %s: %s' % (what, describe_api_error(exc, endpoint)))) from None
+def _listing(what, proxy, path, key, endpoint, microversion=None):
+    """Every item of a listing as plain dicts, one request per page.
+
+    The JSON is read as it is: building an openstacksdk resource per item
+    costs about a millisecond each, which at thousands of hosts was most of
+    discovery's own time.  A next page (``<key>_links``, rel next) is asked of
+    ``path`` with the link's query only, so a link naming another host or
+    scheme (a proxy in front of the API) is not followed elsewhere.  A
+    listing the service does not have (HTTP 404) is empty.
+    """
+    items, params = [], None
+    while True:
+        try:
+            response = proxy.get(path, params=params, microversion=microversion)
+            body = response.json()
+        except sdk_exceptions.NotFoundException:
+            return items
+        except ksa_exceptions.NotFound:
+            return items
+        except _api_errors() as exc:
+            raise CloudError(_sentence('Cannot list %s: %s' % (what, describe_api_error(exc, endpoint)))) from None
+        except ValueError:
+            raise CloudError('Cannot list %s: GET %s%s did not answer JSON.' % (what, endpoint, path)) from None
+        page = body.get(key) if isinstance(body, dict) else None
+        if not isinstance(page, list):
+            raise CloudError('Cannot list %s: GET %s%s has no %s list.' % (what, endpoint, path, key))
+        items.extend(page)
+        following = [link.get('href') for link in body.get(key + '_links') or []
+                     if isinstance(link, dict) and link.get('rel') == 'next' and link.get('href')]
+        if not following or not page:
+            return items
+        params = dict(parse_qsl(urlsplit(following[0]).query, keep_blank_values=True))
 
 
 def _state(up, enabled):
@@ -676,28 +717,34 @@ def discover_openstack_api(conn, params, interface, region):
     addresses, hypervisors, providers = {}, {}, {}
     if 'compute' in catalog:
         url = catalog['compute']['url']
-        for s in _listing('compute services', conn.compute.services, url):
-            found.append(('nova', s.binary, s.host, _state(s.state == 'up', s.status == 'enabled'),
-                          {'zone': s.availability_zone, 'disabled_reason': s.disabled_reason}))
-        for h in _listing('hypervisors', lambda: conn.compute.hypervisors(details=True), url):
-            name = (h.service_details or {}).get('host') or h.name
-            hypervisors[name] = {'hypervisor_type': h.hypervisor_type,
-                                 'hypervisor_version': h.hypervisor_version}
-            if h.host_ip:
-                addresses[name] = h.host_ip
+        for s in _listing('compute services', conn.compute, '/os-services', 'services', url):
+            found.append(('nova', s.get('binary'), s.get('host'),
+                          _state(s.get('state') == 'up', s.get('status') == 'enabled'),
+                          {'zone': s.get('zone'), 'disabled_reason': s.get('disabled_reason')}))
+        microversion = hypervisor_microversion(api.get('nova', {}).get('max_microversion'))
+        for h in _listing('hypervisors', conn.compute, '/os-hypervisors/detail', 'hypervisors', url, microversion):
+            name = (h.get('service') or {}).get('host') or h.get('hypervisor_hostname')
+            hypervisors[name] = {'hypervisor_type': h.get('hypervisor_type'),
+                                 'hypervisor_version': h.get('hypervisor_version')}
+            if h.get('host_ip'):
+                addresses[name] = h['host_ip']
     if 'placement' in catalog:
         url = catalog['placement']['url']
-        for p in _listing('placement resource providers', conn.placement.resource_providers, url):
-            providers[p.name] = p.id
+        for p in _listing('placement resource providers', conn.placement, '/resource_providers',
+                          'resource_providers', url):
+            providers[p.get('name')] = p.get('uuid')
     if 'network' in catalog:
-        for a in _listing('network agents', conn.network.agents, catalog['network']['url']):
-            found.append(('neutron', a.binary, a.host, _state(bool(a.is_alive), bool(a.is_admin_state_up)),
-                          {'agent_type': a.agent_type}))
+        for a in _listing('network agents', conn.network, '/agents', 'agents', catalog['network']['url']):
+            found.append(('neutron', a.get('binary'), a.get('host'),
+                          _state(bool(a.get('alive')), bool(a.get('admin_state_up'))),
+                          {'agent_type': a.get('agent_type')}))
     volume_url = (catalog.get('block-storage') or catalog.get('volumev3') or {}).get('url')
     if volume_url:
-        for s in _listing('volume services', conn.block_storage.services, volume_url):
-            found.append(('cinder', s.binary, s.host.split('@')[0], _state(s.state == 'up', s.status == 'enabled'),
-                          {'zone': s.availability_zone, 'backend_host': s.host}))
+        for s in _listing('volume services', conn.block_storage, '/os-services', 'services', volume_url):
+            host = s.get('host') or ''
+            found.append(('cinder', s.get('binary'), host.split('@')[0],
+                          _state(s.get('state') == 'up', s.get('status') == 'enabled'),
+                          {'zone': s.get('zone'), 'backend_host': host}))
     components, roles = [], {}
     for project, binary, host, state, extra in found:
         if binary == 'nova-compute':

@@ -309,3 +309,15 @@ def test_release_from_microversion_waits_for_the_next_release(monkeypatch):
     found, why = discovery.release_from_microversion('nova', str(last.nova_max_microversion))
     assert found is None
     assert why.endswith('and 2099.1, whose maximum is not recorded, may answer the same')
+
+
+@pytest.mark.parametrize('maximum, expected', [
+    ('2.104', '2.87'),  # from 2.88 nova-api asks every hypervisor's nova-compute for its uptime
+    ('2.88', '2.87'),
+    ('2.87', '2.87'),
+    ('2.60', '2.60'),
+    (None, None),
+    ('nonsense', None),
+])
+def test_hypervisors_are_listed_below_the_uptime_microversion(maximum, expected):
+    assert discovery.hypervisor_microversion(maximum) == expected

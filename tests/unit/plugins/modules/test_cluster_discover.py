@@ -13,11 +13,14 @@ from urllib.parse import parse_qs, urlparse
 
 
 class FakeCloud:
-    def __init__(self, computes=2, page=2, with_network=True):
+    def __init__(self, computes=2, page=2, with_network=True, link_prefix=None):
         self.computes = ['compute%d' % i for i in range(1, computes + 1)]
         self.page = page
         self.with_network = with_network
+        # Where next links point (nova's [api] compute_link_prefix); the server by default.
+        self.link_prefix = link_prefix
         self.requests = []
+        self.microversions = []  # (path, OpenStack-API-Version header)
         self.down = set()
         cloud = self
 
@@ -94,7 +97,7 @@ class FakeCloud:
                                     for i, c in enumerate(chunk)]}
             if start + self.page < len(self.computes):
                 body['hypervisors_links'] = [{'rel': 'next', 'href': '%s/compute/v2.1/os-hypervisors/detail?marker=%s'
-                                              % (url, chunk[-1])}]
+                                              % (self.link_prefix or url, chunk[-1])}]
             return 200, body
         if path.rstrip('/') == '/placement':
             return 200, {'versions': [{'id': 'v1.0', 'max_version': '1.39', 'min_version': '1.0',
@@ -115,6 +118,7 @@ class FakeCloud:
     def handle(self, request, method):
         parsed = urlparse(request.path)
         self.requests.append((method, parsed.path))
+        self.microversions.append((parsed.path, request.headers.get('OpenStack-API-Version')))
         length = int(request.headers.get('Content-Length') or 0)
         if length:
             request.rfile.read(length)
@@ -299,6 +303,19 @@ def test_openstack_api_calls_grow_with_pages_not_hosts(run_module, store_url):
     assert len(calls[9]) == len(calls[2]) + 1
     assert calls[9].count('/compute/v2.1/os-hypervisors/detail') == 2
     assert not any('compute3' in path for path in calls[9])
+
+
+def test_hypervisors_below_the_uptime_microversion_and_next_links_on_the_endpoint(run_module, store_url):
+    # The fake's nova offers 2.104: the hypervisors are asked at 2.87 (from 2.88 nova-api makes one
+    # RPC call per hypervisor for its uptime).  Its next links name an unreachable host, as behind
+    # a proxy with another compute_link_prefix: the pages are still read from the catalog's endpoint.
+    with FakeCloud(computes=5, page=2, link_prefix='http://127.0.0.1:%d' % free_port()) as cloud:
+        result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
+    assert not result.get('failed'), result
+    assert sorted(c['host'] for c in result['cluster']['components'] if c['binary'] == 'nova-compute') == [
+        'compute%d' % i for i in range(1, 6)]
+    pages = [version for path, version in cloud.microversions if path == '/compute/v2.1/os-hypervisors/detail']
+    assert pages == ['compute 2.87'] * 3
 
 
 def test_a_service_going_down_is_a_change(run_module, store_url):

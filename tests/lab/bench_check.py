@@ -1,0 +1,146 @@
+#!/usr/bin/env python
+"""The check role against the real nova-status on the lab: wall times and their ratio.
+
+Usage (project venv, a lab that is up, the target release's nova venv in the lab cache)::
+
+    OSOPS_LAB_NET=127.0.1 OSOPS_LAB_HOME=~/.cache/osops-lab/run-b \\
+        .venv/bin/python tests/lab/bench_check.py [--target 2026.1] [--repeat 5]
+
+In one run, interleaved so that they share the machine's load, ``--repeat`` times each:
+
+* ``nova-status upgrade check`` of the TARGET release's nova venv, run on the controller over SSH
+  exactly as tests/integration/lab/test_check_lab.py runs it (the wall time includes the SSH
+  session, as an operator's would);
+* ``playbooks/check.yml`` restricted to the checks nova-status makes: the play on the nova control
+  hosts only, ``osops_check_status_projects=[]`` (nova-status itself not run again), nova's
+  service groups only; the report must hold nova-status's seven checks;
+* ``playbooks/check.yml`` as an operator runs it on the whole lab: every host, every project,
+  and each project's target ``*-status`` tool where its venv is installed.
+
+Prints the median of each and the ratio ours / nova-status (goal <= 1.5 for the nova checks).
+Nothing in the lab is changed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+GOAL_RATIO = 1.5
+NOVA_STATUS_CHECKS = {"Cells v2", "Placement API", "Cinder API", "Policy File JSON to YAML Migration",
+                      "Older than N-1 computes", "hw_machine_type unset", "Service User Token Configuration"}
+TARGET_MAJOR = {"2025.2": "32", "2026.1": "33", "2026.2": "34"}
+
+
+def labctl_status() -> dict:
+    res = subprocess.run([sys.executable, str(HERE / "labctl"), "status", "--json"], capture_output=True, text=True,
+                         check=True)
+    status = json.loads(res.stdout)
+    if not status.get("up"):
+        sys.exit("bench_check: the lab is not up (labctl up --release 2025.1 first)")
+    return status
+
+
+def ssh_command(status: dict, host: str, command: str) -> list[str]:
+    """The ssh command line tests/integration/lab/conftest.py's LabDriver.ssh uses."""
+    entry = next(h for h in status["hosts"] if h["name"] == host)
+    known_hosts = Path(status["ssh_key"]).parent / "known_hosts"
+    return ["ssh", "-i", status["ssh_key"], "-p", str(entry["ssh_port"]), "-o", f"UserKnownHostsFile={known_hosts}",
+            "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", f"root@{entry['address']}", command]
+
+
+def nova_status_command(status: dict, target: str) -> list[str]:
+    found = subprocess.run(ssh_command(status, "controller", "ls -d /openstack/venvs/nova-*"), capture_output=True,
+                           text=True, check=True).stdout.split()
+    venvs = [v for v in found if v.startswith(f"/openstack/venvs/nova-{TARGET_MAJOR[target]}.")]
+    if not venvs:
+        sys.exit(f"bench_check: no nova venv of {target} on the controller (found {found})")
+    return ssh_command(status, "controller", f"PYTHONWARNINGS=ignore {venvs[-1]}/bin/nova-status "
+                                             "--config-file /etc/nova/nova.conf upgrade check")
+
+
+def playbook_command(status: dict, target: str, nova_only: bool) -> list[str]:
+    variables: dict = {"osops_check_cloud": "lab", "osops_check_target_release": target}
+    if nova_only:
+        control = ["nova_api_os_compute", "nova_conductor", "nova_scheduler"]
+        variables.update(osops_check_hosts=":".join(control), osops_check_status_projects=[],
+                         osops_check_service_groups={"nova": control})
+    return [str(Path(sys.executable).parent / "ansible-playbook"), "-i", status["inventory"],
+            "-e", json.dumps(variables), str(ROOT / "playbooks" / "check.yml")]
+
+
+def playbook_env(status: dict, report: Path) -> dict[str, str]:
+    link = ROOT / ".cache" / "collections" / "ansible_collections" / "osops" / "lifecycle"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.exists():
+        link.symlink_to(ROOT)
+    return dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"),
+                ANSIBLE_CALLBACKS_ENABLED="osops.lifecycle.check_table", ANSIBLE_NOCOLOR="1",
+                OSOPS_CHECK_REPORT_PATH=str(report), OS_CLIENT_CONFIG_FILE=status["clouds_yaml"],
+                ANSIBLE_HOST_KEY_CHECKING="True")
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+    began = time.monotonic()
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=900)
+    return time.monotonic() - began, proc
+
+
+def checks_in(report: Path) -> set[str]:
+    data = json.loads(report.read_text())
+    return {c["name"] for h in data["hosts"] for p in h["projects"] for c in p["checks"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", default="2026.1", choices=sorted(TARGET_MAJOR))
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    status = labctl_status()
+    print(f"lab {status['home']} release {status['release']}, target {args.target}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.2f}", flush=True)
+    theirs_cmd = nova_status_command(status, args.target)
+    print("nova-status:  " + " ".join(theirs_cmd), flush=True)
+    work = Path(tempfile.mkdtemp(prefix="osops-bench-check-"))
+    figures: dict[str, list[float]] = {"nova-status": [], "check.yml nova": [], "check.yml full": []}
+    for i in range(args.repeat):
+        took, proc = timed(theirs_cmd)
+        if proc.returncode not in (0, 1):
+            sys.exit(f"nova-status failed (rc={proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        figures["nova-status"].append(took)
+        for name, nova_only in (("check.yml nova", True), ("check.yml full", False)):
+            report = work / f"report-{i}-{int(nova_only)}.json"
+            command = playbook_command(status, args.target, nova_only)
+            if i == 0:
+                print(f"{name}: ANSIBLE_CALLBACKS_ENABLED=osops.lifecycle.check_table "
+                      f"OS_CLIENT_CONFIG_FILE={status['clouds_yaml']} {' '.join(command[:-3])} "
+                      f"-e '{command[-2]}' {command[-1]}", flush=True)
+            took, proc = timed(command, playbook_env(status, report))
+            if proc.returncode != 0 or not report.exists():
+                sys.exit(f"{name} failed (rc={proc.returncode}):\n{proc.stdout[-5000:]}\n{proc.stderr[-2000:]}")
+            found = checks_in(report)
+            missing = NOVA_STATUS_CHECKS - found
+            if missing:
+                sys.exit(f"{name} did not report {sorted(missing)}")
+            if i == 0:
+                print(f"  {name} reported {len(found)} distinct checks: {', '.join(sorted(found))}", flush=True)
+            figures[name].append(took)
+        print("run %d: %s" % (i + 1, ", ".join(f"{k} {v[-1]:.2f} s" for k, v in figures.items())), flush=True)
+    medians = {k: statistics.median(v) for k, v in figures.items()}
+    print("medians over %d runs: %s" % (args.repeat, ", ".join(f"{k} {v:.2f} s" for k, v in medians.items())))
+    for name in ("check.yml nova", "check.yml full"):
+        ratio = medians[name] / medians["nova-status"]
+        goal = f" (goal <= {GOAL_RATIO}: {'met' if ratio <= GOAL_RATIO else 'MISSED'})" if "nova" in name else ""
+        print(f"ratio {name} / nova-status: {ratio:.2f}{goal}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
