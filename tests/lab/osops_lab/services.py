@@ -392,7 +392,9 @@ def controller_programs(host: Host, shared: dict[str, VenvSpec], venv_real) -> l
                     "core_plugin": "ml2", "service_plugins": "", "auth_strategy": "keystone",
                     "transport_url": transport_url(), "api_paste_config": f"{ne}/etc/neutron/api-paste.ini",
                     "state_path": host.lib / "neutron", "notify_nova_on_port_status_changes": "false",
-                    "notify_nova_on_port_data_changes": "false"},
+                    "notify_nova_on_port_data_changes": "false",
+                    # neutron-status warns while the worker counts are left to their defaults
+                    "api_workers": 1, "rpc_workers": 1},
         "database": {"connection": db_url("neutron")},
         "keystone_authtoken": _authtoken("neutron"),
         "oslo_concurrency": {"lock_path": host.lib / "neutron" / "locks"},
