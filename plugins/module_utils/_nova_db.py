@@ -172,26 +172,23 @@ class NovaDatabase:
         return found
 
 
-class NovaDatabaseModule(ServiceConfigModule):
+class _NovaDatabaseAccess:
+    """``self.database``: nova's databases, opened once from the module's nova.conf."""
+
+    project = 'nova'
+
+    @property
+    def database(self):
+        if getattr(self, '_database', None) is None:
+            self._database = NovaDatabase(self.config)
+        return self._database
+
+
+class NovaDatabaseModule(_NovaDatabaseAccess, ServiceConfigModule):
     """A module (not a check) that reads nova's API and cell databases."""
 
     module_kwargs = dict(supports_check_mode=True)
-    project = 'nova'
-
-    @property
-    def database(self):
-        if getattr(self, '_database', None) is None:
-            self._database = NovaDatabase(self.config)
-        return self._database
 
 
-class NovaDatabaseCheckModule(ServiceConfigCheckModule):
+class NovaDatabaseCheckModule(_NovaDatabaseAccess, ServiceConfigCheckModule):
     """A check that reads nova's API and cell databases."""
-
-    project = 'nova'
-
-    @property
-    def database(self):
-        if getattr(self, '_database', None) is None:
-            self._database = NovaDatabase(self.config)
-        return self._database
