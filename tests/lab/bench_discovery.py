@@ -101,7 +101,7 @@ def seed_nova(status: dict, start: int, stop: int) -> list[tuple[str, str]]:
         cur.executemany(
             "INSERT INTO services (created_at, updated_at, host, `binary`, topic, report_count, disabled, deleted, "
             "last_seen_up, forced_down, version, uuid) VALUES (%s, %s, %s, %s, %s, 1, 0, 0, %s, 0, %s, %s)",
-            [(now, now, host, binary, topic, now, version, str(uuid.uuid4())) for host, _ in hosts])
+            [(now, now, host, binary, topic, now, version, str(uuid.uuid4())) for host, _node_uuid in hosts])
         cur.execute("SELECT host, id FROM services WHERE host LIKE %s AND deleted = 0", (PREFIX + "%",))
         service_ids = dict(cur.fetchall())
         columns = ("vcpus", "memory_mb", "local_gb", "vcpus_used", "memory_mb_used", "local_gb_used",
@@ -126,7 +126,7 @@ def seed_nova(status: dict, start: int, stop: int) -> list[tuple[str, str]]:
         cur.execute("SELECT cell_id FROM host_mappings WHERE host = 'compute1'")
         (cell,) = cur.fetchone()
         cur.executemany("INSERT INTO host_mappings (created_at, cell_id, host) VALUES (%s, %s, %s)",
-                        [(now, cell, host) for host, _ in hosts])
+                        [(now, cell, host) for host, _node_uuid in hosts])
         conn.commit()
     return hosts
 
@@ -278,7 +278,7 @@ def measure_osc(status: dict, repeat: int) -> dict:
     medians = {}
     for (command,) in OSC_COMMANDS:
         runs = []
-        for _ in range(repeat):
+        for _run in range(repeat):
             began = time.monotonic()
             proc = subprocess.run([str(tool), *command.split(), "-f", "value"], env=env, capture_output=True,
                                   text=True, check=False, timeout=900)

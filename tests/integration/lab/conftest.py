@@ -86,7 +86,6 @@ class LabDriver:
              "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", f"root@{address}", command],
             capture_output=True, text=True, timeout=120, check=False)
 
-
     def mysql(self, sql: str) -> str:
         """Run SQL on the lab's MariaDB as its service user (tab-separated rows, no header)."""
         controller = next(h["address"] for h in self.status()["hosts"] if h["name"] == "controller")
