@@ -128,32 +128,32 @@ def ansible_message(data):
     return _one_line(msg) if msg else 'no message'
 
 
-def unreachable_check(host, task, data):
-    """The Error row of a host Ansible could not reach while running ``task``."""
+def _error_row(name, details):
+    """A row of project ``ansible`` with result Error: something kept checks from running."""
     return {
         'project': ANSIBLE_PROJECT,
-        'name': UNREACHABLE_CHECK,
+        'name': name,
         'result': result_name(Code.ERROR),
         'code': Code.ERROR,
-        'details': ('Ansible could not reach %s (task "%s"): %s. The checks of this host did '
-                    'not run; make it reachable (address, port, user, keys) or leave it out '
-                    'of the inventory, then run the checks again.'
-                    % (host, task, ansible_message(data).rstrip('.'))),
+        'details': details,
         'duration': None,
     }
+
+
+def unreachable_check(host, task, data):
+    """The Error row of a host Ansible could not reach while running ``task``."""
+    return _error_row(UNREACHABLE_CHECK, (
+        'Ansible could not reach %s (task "%s"): %s. The checks of this host did '
+        'not run; make it reachable (address, port, user, keys) or leave it out '
+        'of the inventory, then run the checks again.'
+        % (host, task, ansible_message(data).rstrip('.'))))
 
 
 def task_failed_check(host, task, data):
     """The Error row of a task that failed on ``host`` without returning any check."""
-    return {
-        'project': ANSIBLE_PROJECT,
-        'name': TASK_FAILED_CHECK,
-        'result': result_name(Code.ERROR),
-        'code': Code.ERROR,
-        'details': ('Task "%s" failed on %s: %s. The checks after it did not run on this '
-                    'host.' % (task, host, ansible_message(data).rstrip('.'))),
-        'duration': None,
-    }
+    return _error_row(TASK_FAILED_CHECK, (
+        'Task "%s" failed on %s: %s. The checks after it did not run on this '
+        'host.' % (task, host, ansible_message(data).rstrip('.'))))
 
 
 def lost_host_check(host):
@@ -162,16 +162,10 @@ def lost_host_check(host):
     What the ``check`` role's summary knows of a host that is in the play
     but no longer active: it was unreachable or a task failed there.
     """
-    return {
-        'project': ANSIBLE_PROJECT,
-        'name': TASK_FAILED_CHECK,
-        'result': result_name(Code.ERROR),
-        'code': Code.ERROR,
-        'details': ('%s left the play before its checks finished: it was unreachable or a '
-                    'task failed there (the Ansible output says which). Its checks are '
-                    'missing from this report.' % host),
-        'duration': None,
-    }
+    return _error_row(TASK_FAILED_CHECK, (
+        '%s left the play before its checks finished: it was unreachable or a '
+        'task failed there (the Ansible output says which). Its checks are '
+        'missing from this report.' % host))
 
 
 def add_host_error(report, host, check):
