@@ -22,20 +22,44 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._errors import Oso
 from ansible_collections.osops.lifecycle.plugins.module_utils._service_config import ServiceConfig
 
 
+def files_key(files):
+    """A hashable key for a ``config_files`` option (None, the default, differs from [])."""
+    return None if files is None else tuple(files)
+
+
 class OsopsModule:
     """Base of every module: a declaration and a short ``run()``."""
 
     argument_spec = {}
     module_kwargs = {}
 
-    def __init__(self):
-        self.ansible = AnsibleModule(argument_spec=self._full_argument_spec(),
-                                     **self.module_kwargs)
-        self.params = self.ansible.params
+    def __init__(self, params=None, batch=None):
+        """Build the module from Ansible's arguments, or as one check of a batch.
+
+        ``check_batch`` runs several check classes in one process: it validates
+        each one's ``params`` itself and passes its own module as ``batch``,
+        whose AnsibleModule (no_log values, warnings, check mode) they share.
+        """
+        if batch is None:
+            self.ansible = AnsibleModule(argument_spec=self.full_argument_spec(),
+                                         **self.module_kwargs)
+            self.params = self.ansible.params
+        else:
+            self.ansible = batch.ansible
+            self.params = params
+        self.batch = batch
         self.check_mode = self.ansible.check_mode
 
-    def _full_argument_spec(self):
-        return dict(self.argument_spec)
+    @classmethod
+    def full_argument_spec(cls):
+        """Every option of the module: its own and its bases' (authentication, config files)."""
+        return dict(cls.argument_spec)
+
+    def shared(self, key, build):
+        """``build()``, once per ``key`` for every check of a batch (a config, a database, a connection)."""
+        if self.batch is None:
+            return build()
+        return self.batch.shared(key, build)
 
     def validate(self):
         """Check option values the argument spec cannot express; raise OptionError."""
@@ -76,9 +100,12 @@ class CheckModule(OsopsModule):
         raise NotImplementedError
 
     def run(self):
+        self.exit_json(**self.check_results())
+
+    def check_results(self):
+        """Run the checks: the module's return values, ``changed`` aside."""
         result = run_checks(self.project, self.checks())
-        self.exit_json(upgrade_checks=result.as_dicts(), code=result.code,
-                       **self.extra_results())
+        return dict(upgrade_checks=result.as_dicts(), code=result.code, **self.extra_results())
 
     def extra_results(self):
         """Module-specific return values beside the check results."""
@@ -97,16 +124,18 @@ class ServiceConfigMixin:
         config_dir=dict(type='path'),
     )
 
-    def _full_argument_spec(self):
-        spec = dict(self.config_argument_spec)
-        spec.update(self.argument_spec)
+    @classmethod
+    def full_argument_spec(cls):
+        spec = dict(cls.config_argument_spec)
+        spec.update(cls.argument_spec)
         return spec
 
     @property
     def config(self):
         if getattr(self, '_config', None) is None:
-            self._config = ServiceConfig(self.project, self.params['config_files'],
-                                         self.params['config_dir'])
+            self._config = self.shared(
+                ('config', self.project, files_key(self.params['config_files']), self.params['config_dir']),
+                lambda: ServiceConfig(self.project, self.params['config_files'], self.params['config_dir']))
         return self._config
 
 

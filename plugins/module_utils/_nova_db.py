@@ -22,6 +22,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._module import (
     ServiceConfigCheckModule,
     ServiceConfigModule,
 )
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases import release_of_nova_service_version
 
 try:
     import sqlalchemy as sa
@@ -172,7 +173,29 @@ class NovaDatabase:
         return found
 
 
-class _NovaDatabaseAccess:
+def version_release(version):
+    """``{version, release, note}`` for one service version (None: no services)."""
+    if version is None:
+        return dict(version=None, release=None, note=None)
+    found, note = release_of_nova_service_version(version)
+    return dict(version=version, release=found.id if found else None, note=note)
+
+
+def service_summary(services, binaries):
+    """Count and lowest/highest version (with their releases) of the live ``binaries`` among ``services``."""
+    counted = [s for s in services
+               if s['binary'] in binaries and not s['forced_down'] and s['version'] is not None]
+    versions = [s['version'] for s in counted]
+    result = dict(binaries=list(binaries), count=len(counted),
+                  min=version_release(min(versions) if versions else None),
+                  max=version_release(max(versions) if versions else None))
+    if not versions:
+        reason = 'no live %s service with a version in the database' % ', '.join(binaries)
+        result['min']['note'] = result['max']['note'] = reason
+    return result
+
+
+class NovaDatabaseAccess:
     """``self.database``: nova's databases, opened once from the module's nova.conf."""
 
     project = 'nova'
@@ -180,15 +203,15 @@ class _NovaDatabaseAccess:
     @property
     def database(self):
         if getattr(self, '_database', None) is None:
-            self._database = NovaDatabase(self.config)
+            self._database = self.shared(('nova database', id(self.config)), lambda: NovaDatabase(self.config))
         return self._database
 
 
-class NovaDatabaseModule(_NovaDatabaseAccess, ServiceConfigModule):
+class NovaDatabaseModule(NovaDatabaseAccess, ServiceConfigModule):
     """A module (not a check) that reads nova's API and cell databases."""
 
     module_kwargs = dict(supports_check_mode=True)
 
 
-class NovaDatabaseCheckModule(_NovaDatabaseAccess, ServiceConfigCheckModule):
+class NovaDatabaseCheckModule(NovaDatabaseAccess, ServiceConfigCheckModule):
     """A check that reads nova's API and cell databases."""

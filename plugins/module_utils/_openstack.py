@@ -21,6 +21,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._errors import (
     OptionError,
 )
 from ansible_collections.osops.lifecycle.plugins.module_utils._module import CheckModule, OsopsModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._openstack_options import openstack_argument_spec
 from ansible_collections.osops.lifecycle.plugins.module_utils._secrets import secret_values
 
 try:
@@ -32,24 +33,6 @@ except ImportError as exc:
     OPENSTACK_IMPORT_ERROR = str(exc)
 else:
     OPENSTACK_IMPORT_ERROR = None
-
-
-def openstack_argument_spec():
-    """The authentication options shared by every OpenStack-facing module."""
-    return dict(
-        cloud=dict(type='raw'),
-        auth=dict(type='dict', no_log=True),
-        auth_type=dict(type='str'),
-        region_name=dict(type='str'),
-        interface=dict(type='str', default='public',
-                       choices=['public', 'internal', 'admin'],
-                       aliases=['endpoint_type']),
-        validate_certs=dict(type='bool', aliases=['verify']),
-        ca_cert=dict(type='path', aliases=['cacert']),
-        client_cert=dict(type='path', aliases=['cert']),
-        client_key=dict(type='path', no_log=False, aliases=['key']),
-        api_timeout=dict(type='int'),
-    )
 
 
 # Options that cannot be combined with a ``cloud`` given as a dict: the
@@ -166,8 +149,8 @@ def api_max_microversion(conn, proxy, endpoint):
 class OpenStackModule(OsopsModule):
     """Base of every module that talks to an OpenStack API."""
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, params=None, batch=None):
+        super().__init__(params, batch)
         # A cloud given as a dict carries its credentials: mask them in every
         # output, as the no_log auth option is masked.
         self.ansible.no_log_values.update(secret_values(self.params.get('cloud')))
@@ -176,9 +159,10 @@ class OpenStackModule(OsopsModule):
                            import_error=OPENSTACK_IMPORT_ERROR)
         self._conn = None
 
-    def _full_argument_spec(self):
+    @classmethod
+    def full_argument_spec(cls):
         spec = openstack_argument_spec()
-        spec.update(self.argument_spec)
+        spec.update(cls.argument_spec)
         return spec
 
     @property
@@ -194,7 +178,9 @@ class OpenStackModule(OsopsModule):
     def open_connection(self):
         """Load the cloud configuration (no API call is made yet)."""
         try:
-            self._conn = openstack.connect(**self._connection_kwargs)
+            # Every check of a batch with the same options shares one connection (one token).
+            self._conn = self.shared(('openstack', repr(sorted(self._connection_kwargs.items()))),
+                                     lambda: openstack.connect(**self._connection_kwargs))
         except (openstack.exceptions.ConfigException, ksa_exceptions.OptionError) as exc:
             raise CloudError(
                 'Cannot load the cloud configuration: %s. Name a cloud '

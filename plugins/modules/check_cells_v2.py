@@ -85,41 +85,7 @@ cells:
   sample: [{name: cell0, uuid: 00000000-0000-0000-0000-000000000000}, {name: cell1, uuid: 1b5f6c1e-...}]
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success
-from ansible_collections.osops.lifecycle.plugins.module_utils._nova_db import (
-    CELL0_UUID,
-    NovaDatabaseCheckModule,
-)
-
-CHECK_NAME = 'Cells v2'
-
-
-class CheckCellsV2Module(NovaDatabaseCheckModule):
-    cells = ()
-
-    def checks(self):
-        return [(CHECK_NAME, self.check_cells_v2)]
-
-    def check_cells_v2(self):
-        self.cells = [dict(name=c['name'], uuid=c['uuid']) for c in self.database.cell_mappings()]
-        if len(self.cells) < 2:
-            return failure('There needs to be at least two cell mappings, one for cell0 and '
-                           'one for your first cell. Run command \'nova-manage cell_v2 '
-                           'simple_cell_setup\' and then retry.')
-        if not any(c['uuid'] == CELL0_UUID for c in self.cells):
-            return failure('No cell0 mapping found. Run command \'nova-manage cell_v2 '
-                           'simple_cell_setup\' and then retry.')
-        if self.database.host_mapping_count() == 0:
-            if self.database.compute_node_count() > 0:
-                return failure('No host mappings found but there are compute nodes. Run '
-                               'command \'nova-manage cell_v2 simple_cell_setup\' and then retry.')
-            return success('No host mappings or compute nodes were found. Remember to run '
-                           'command \'nova-manage cell_v2 discover_hosts\' when new compute '
-                           'hosts are deployed.')
-        return success()
-
-    def extra_results(self):
-        return dict(cells=list(self.cells))
+from ansible_collections.osops.lifecycle.plugins.module_utils._check_nova import CheckCellsV2Module
 
 
 def main():

@@ -98,26 +98,7 @@ cinder:
       type: str
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success
-from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import ApiMicroversionCheckModule
-
-
-class CheckCinderApiModule(ApiMicroversionCheckModule):
-    argument_spec = dict(
-        required_microversion=dict(type='str', default='3.44'),
-    )
-
-    service_type = 'block-storage'
-    proxy = 'block_storage'
-    check_name = 'Cinder API'
-    result_key = 'cinder'
-
-    def missing(self):
-        return success('Cinder is not in the service catalog; nothing to check.')
-
-    def too_old(self, maximum):
-        return failure('Cinder API %s or greater is required, it offers %s. Upgrade cinder '
-                       'before nova.' % (self.required, maximum))
+from ansible_collections.osops.lifecycle.plugins.module_utils._check_api import CheckCinderApiModule
 
 
 def main():

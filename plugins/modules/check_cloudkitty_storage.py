@@ -84,40 +84,7 @@ storage_version:
   sample: 2
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import success, warning
-from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import ServiceConfigCheckModule
-
-CHECK_NAME = 'Storage version'
-
-
-class CheckCloudkittyStorageModule(ServiceConfigCheckModule):
-    argument_spec = dict(
-        project=dict(type='str', default='cloudkitty', choices=['cloudkitty']),
-    )
-
-    storage_version = None
-
-    @property
-    def project(self):
-        return self.params['project']
-
-    def checks(self):
-        return [(CHECK_NAME, self.check_storage_version)]
-
-    def check_storage_version(self):
-        version = self.config.get_int('storage', 'version', 2)
-        if version not in (1, 2):
-            raise OsopsError('[storage] version = %d in the cloudkitty config is not 1 or 2.' % version)
-        self.storage_version = version
-        if version < 2:
-            return warning('Storage version is inferior to 2. Support for v1 storage will be '
-                           'dropped in a future release: migrate with cloudkitty-storage-init '
-                           'and set [storage] version = 2.')
-        return success()
-
-    def extra_results(self):
-        return dict(storage_version=self.storage_version)
+from ansible_collections.osops.lifecycle.plugins.module_utils._check_config import CheckCloudkittyStorageModule
 
 
 def main():

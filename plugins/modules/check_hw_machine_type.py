@@ -87,32 +87,7 @@ instances:
   elements: str
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import success, warning
-from ansible_collections.osops.lifecycle.plugins.module_utils._nova_db import NovaDatabaseCheckModule
-
-CHECK_NAME = 'hw_machine_type unset'
-
-
-class CheckHwMachineTypeModule(NovaDatabaseCheckModule):
-    instances = ()
-
-    def checks(self):
-        return [(CHECK_NAME, self.check_machine_type)]
-
-    def check_machine_type(self):
-        self.instances = self.database.instances_without_machine_type()
-        if not self.instances:
-            return success()
-        return warning(
-            '%d instances found without hw_machine_type set. This warning can be ignored if '
-            'your environment does not contain libvirt based compute hosts. Use the '
-            '`nova-manage machine_type list_unset` command to list these instances and '
-            '`nova-manage machine_type update` to record their type. See '
-            'https://docs.openstack.org/nova/latest/admin/hw-machine-type.html'
-            % len(self.instances))
-
-    def extra_results(self):
-        return dict(instances=list(self.instances))
+from ansible_collections.osops.lifecycle.plugins.module_utils._check_nova import CheckHwMachineTypeModule
 
 
 def main():

@@ -92,58 +92,7 @@ instances:
   sample: [{id: 5d1c..., status: MIGRATING, task_state: migrating}]
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success, warning
-from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import OpenStackCheckModule
-
-CHECK_NAME = 'Instances in transitional states'
-# Server statuses of an operation in flight (compute API server statuses).
-IN_FLIGHT = frozenset(('BUILD', 'MIGRATING', 'RESIZE', 'REVERT_RESIZE', 'REBUILD',
-                       'REBOOT', 'HARD_REBOOT', 'PASSWORD', 'RESCUE'))
-NEEDS_DECISION = frozenset(('VERIFY_RESIZE', 'ERROR'))
-
-
-def _describe(servers, limit):
-    by_state = {}
-    for server in servers:
-        state = server['status'] + ('/%s' % server['task_state'] if server['task_state'] else '')
-        by_state.setdefault(state, []).append(server['id'])
-    return '; '.join('%d %s (%s%s)' % (len(ids), state, ', '.join(ids[:limit]),
-                                       ', ...' if len(ids) > limit else '')
-                     for state, ids in sorted(by_state.items()))
-
-
-def judge(servers, limit=5):
-    """The outcome for a list of server dicts (id, status, task_state)."""
-    busy = [s for s in servers if s['task_state'] or s['status'] in IN_FLIGHT]
-    waiting = [s for s in servers if s not in busy and s['status'] in NEEDS_DECISION]
-    if busy:
-        return failure('Operations in flight: %s. Wait for them to finish, or resolve them, '
-                       'before restarting nova.' % _describe(busy, limit))
-    if waiting:
-        return warning('Waiting for an operator: %s. Confirm or revert resizes; rebuild, '
-                       'reset or delete servers in ERROR.' % _describe(waiting, limit))
-    return success()
-
-
-class CheckInstanceStatesModule(OpenStackCheckModule):
-    argument_spec = dict(
-        list_limit=dict(type='int', default=5),
-    )
-
-    project = 'nova'
-    unsettled = ()
-
-    def checks(self):
-        return [(CHECK_NAME, self.check_instances)]
-
-    def check_instances(self):
-        servers = [dict(id=s.id, status=s.status, task_state=s.task_state)
-                   for s in self.conn.compute.servers(details=True, all_projects=True)]
-        self.unsettled = [s for s in servers if s['task_state'] or s['status'] in IN_FLIGHT | NEEDS_DECISION]
-        return judge(servers, self.params['list_limit'])
-
-    def extra_results(self):
-        return dict(instances=list(self.unsettled))
+from ansible_collections.osops.lifecycle.plugins.module_utils._check_api import CheckInstanceStatesModule
 
 
 def main():

@@ -99,63 +99,7 @@ computes:
   sample: [{cell: cell1, host: compute1, version: 67}]
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success
-from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._nova_db import (
-    COMPUTE_BINARY,
-    NovaDatabaseCheckModule,
-)
-from ansible_collections.osops.lifecycle.plugins.module_utils._releases import all_series, series
-
-CHECK_NAME = 'Older than N-1 computes'
-
-
-def release_label(version):
-    """``2024.1`` for a compute service version the release data knows, else the number."""
-    for candidate in all_series():
-        if candidate.nova_compute_service_version == version:
-            return '%d (%s)' % (version, candidate.id)
-    return str(version)
-
-
-class CheckOldComputesModule(NovaDatabaseCheckModule):
-    argument_spec = dict(
-        target_release=dict(type='str', required=True),
-    )
-
-    computes = ()
-
-    def validate(self):
-        self.target = series(self.params['target_release'])
-        self.oldest = self.target.nova_oldest_compute_service_version
-        if self.oldest is None:
-            raise OsopsError(
-                'The oldest nova-compute service version %s (%s) accepts is not known to '
-                'this collection; this check cannot be made for that target.'
-                % (self.target.id, self.target.name))
-
-    def checks(self):
-        return [(CHECK_NAME, self.check_old_computes)]
-
-    def check_old_computes(self):
-        self.computes = [dict(cell=c['cell'], host=c['host'], version=c['version'])
-                         for c in self.database.services([COMPUTE_BINARY])]
-        too_old = sorted((c for c in self.computes if c['version'] < self.oldest),
-                         key=lambda c: (c['version'], c['host']))
-        if not too_old:
-            return success()
-        oldest_series = next((s for s in all_series()
-                              if s.nova_compute_service_version == self.oldest), None)
-        return failure(
-            'Nova %s does not support computes older than %s but the minimum compute '
-            'service level in your system is %s (on %s) and the oldest supported service '
-            'level is %d. Upgrade those computes first, or choose an earlier target release.'
-            % (self.target.id, oldest_series.id if oldest_series else 'version %d' % self.oldest,
-               release_label(too_old[0]['version']),
-               ', '.join(sorted(set(c['host'] for c in too_old))), self.oldest))
-
-    def extra_results(self):
-        return dict(oldest_supported_version=self.oldest, computes=list(self.computes))
+from ansible_collections.osops.lifecycle.plugins.module_utils._check_nova import CheckOldComputesModule
 
 
 def main():

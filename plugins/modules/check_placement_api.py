@@ -112,28 +112,7 @@ placement:
       sample: '1.39'
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure
-from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import ApiMicroversionCheckModule
-
-
-class CheckPlacementApiModule(ApiMicroversionCheckModule):
-    argument_spec = dict(
-        required_microversion=dict(type='str', default='1.36'),
-    )
-
-    service_type = 'placement'
-    proxy = 'placement'
-    check_name = 'Placement API'
-    result_key = 'placement'
-
-    def missing(self):
-        return failure('Placement API endpoint not found in the service catalog '
-                       '(interface %s). Register the placement service and its endpoints '
-                       'in keystone.' % self.params['interface'])
-
-    def too_old(self, maximum):
-        return failure('Placement API version %s needed, you have %s. Upgrade placement '
-                       'before nova.' % (self.required, maximum))
+from ansible_collections.osops.lifecycle.plugins.module_utils._check_api import CheckPlacementApiModule
 
 
 def main():

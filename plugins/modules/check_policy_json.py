@@ -101,42 +101,7 @@ policy_file:
   sample: /etc/nova/policy.yaml
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import ServiceConfigCheckModule
-from ansible_collections.osops.lifecycle.plugins.module_utils._service_config import is_json
-
-CHECK_NAME = 'Policy File JSON to YAML Migration'
-JSON_POLICY_DETAILS = (
-    'Your policy file {path} is JSON-formatted, which is deprecated. Convert '
-    'it to YAML with oslopolicy-convert-json-to-yaml (backwards-compatible), '
-    'point [oslo_policy] policy_file at the YAML file, and remove the JSON '
-    'one: https://docs.openstack.org/oslo.policy/latest/cli/'
-    'oslopolicy-convert-json-to-yaml.html')
-
-
-class CheckPolicyJsonModule(ServiceConfigCheckModule):
-    argument_spec = dict(
-        project=dict(type='str', required=True),
-    )
-
-    policy_file = None
-
-    @property
-    def project(self):
-        return self.params['project']
-
-    def checks(self):
-        return [(CHECK_NAME, self.check_policy_json)]
-
-    def check_policy_json(self):
-        name = self.config.get('oslo_policy', 'policy_file', 'policy.yaml')
-        self.policy_file = self.config.find_file(name)
-        if self.policy_file and is_json(self.policy_file):
-            return failure(JSON_POLICY_DETAILS.format(path=self.policy_file))
-        return success()
-
-    def extra_results(self):
-        return dict(policy_file=self.policy_file)
+from ansible_collections.osops.lifecycle.plugins.module_utils._check_config import CheckPolicyJsonModule
 
 
 def main():

@@ -88,44 +88,7 @@ pin:
   sample: auto
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success, warning
-from ansible_collections.osops.lifecycle.plugins.module_utils._nova_db import (
-    COMPUTE_BINARY,
-    CONTROL_BINARIES,
-    NovaDatabaseCheckModule,
-)
-
-CHECK_NAME = 'Compute RPC version pin'
-HOW = ('Set [upgrade_levels] compute = auto in nova.conf on every nova API, conductor and '
-       'scheduler host and restart those services.')
-
-
-class CheckRpcPinModule(NovaDatabaseCheckModule):
-    pin = None
-
-    def checks(self):
-        return [(CHECK_NAME, self.check_rpc_pin)]
-
-    def check_rpc_pin(self):
-        self.pin = (self.config.get('upgrade_levels', 'compute') or '').strip() or None
-        if self.pin:
-            return success('Compute RPC is pinned to %s.' % self.pin)
-        services = self.database.services((COMPUTE_BINARY,) + CONTROL_BINARIES)
-        control = [s['version'] for s in services if s['binary'] != COMPUTE_BINARY]
-        behind = sorted(set(s['host'] for s in services if s['binary'] == COMPUTE_BINARY
-                            and control and s['version'] < max(control)))
-        if behind:
-            return failure(
-                'Computes %s run an older service version than the control services (%d) '
-                'and [upgrade_levels] compute is not set: the control services send compute '
-                'RPC those computes cannot read, and live migrations hang. %s'
-                % (', '.join(behind), max(control), HOW))
-        return warning('[upgrade_levels] compute is not set. A rolling upgrade runs newer '
-                       'control services over older computes; without the pin they send '
-                       'compute RPC the older computes cannot read. %s' % HOW)
-
-    def extra_results(self):
-        return dict(pin=self.pin)
+from ansible_collections.osops.lifecycle.plugins.module_utils._check_nova import CheckRpcPinModule
 
 
 def main():

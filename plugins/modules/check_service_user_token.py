@@ -87,33 +87,7 @@ code:
   sample: 0
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import ServiceConfigCheckModule
-
-CHECK_NAME = 'Service User Token Configuration'
-DETAILS = (
-    'Service user token configuration is required for all Nova services: set '
-    '[service_user] send_service_user_token = true with the service user\'s '
-    'credentials in that section. See '
-    'https://docs.openstack.org/nova/latest/admin/configuration/service-user-token.html')
-
-
-class CheckServiceUserTokenModule(ServiceConfigCheckModule):
-    argument_spec = dict(
-        project=dict(type='str', default='nova', choices=['nova']),
-    )
-
-    @property
-    def project(self):
-        return self.params['project']
-
-    def checks(self):
-        return [(CHECK_NAME, self.check_service_user_token)]
-
-    def check_service_user_token(self):
-        if self.config.get_bool('service_user', 'send_service_user_token'):
-            return success()
-        return failure(DETAILS)
+from ansible_collections.osops.lifecycle.plugins.module_utils._check_config import CheckServiceUserTokenModule
 
 
 def main():

@@ -16,18 +16,33 @@ description:
     O(target_release) is a supported upgrade - one release forward (N to
     N+1), or from a SLURP release to the next SLURP release (skipping the
     one release between). Never further, never backwards.
-  - The current release is named, or inferred from the installed version of
-    a project (O(project) and O(version), for example nova 31.3.1 is 2025.1).
-    The C(check) role names it from nova's service versions in the database
-    (M(osops.lifecycle.nova_service_info)) and says so in
-    O(current_release_source).
-  - Only reads the collection's release data; runs anywhere.
+  - The current release is named, read from nova's database
+    (O(from_nova_database), the lowest service version nova's control
+    services recorded, as M(osops.lifecycle.nova_service_info) reports it),
+    or inferred from the installed version of a project (O(project) and
+    O(version), for example nova 31.3.1 is 2025.1). The details say which.
+  - Only reads the collection's release data, and nova's database when
+    O(from_nova_database) is true; runs anywhere without it, and on a nova
+    control host with the interpreter of nova's environment with it.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - osops.lifecycle.service_config
 options:
   current_release:
     description: The release the cloud runs, by id or name (C(2025.1), C(epoxy)).
     type: str
+  from_nova_database:
+    description:
+      - Read the current release from nova's database, found through nova's
+        configuration (O(config_files), O(config_dir)) - the lowest service
+        version of the live C(nova-conductor), C(nova-scheduler) and
+        C(nova-osapi_compute) services.
+      - When the database names no release (unreadable, no versions recorded,
+        a number the collection does not know) the release of O(project)
+        O(version) stands in, and the details say why; without O(version)
+        the check is an C(Error).
+      - Cannot be combined with O(current_release).
+    type: bool
   project:
     description: A project whose installed O(version) tells the current release.
     type: str
@@ -67,11 +82,15 @@ EXAMPLES = r'''
     version: 31.3.1
     target_release: gazpacho
 
-- name: From the control plane's service version in nova's database
+- name: From the control plane's service version in nova's database, else the nova venv's version
   osops.lifecycle.check_upgrade_path:
-    current_release: "{{ nova_services.control.min.release }}"
-    current_release_source: "nova's control services, service version {{ nova_services.control.min.version }}"
+    from_nova_database: true
+    version: 31.3.1
+    current_release_source: the nova venv (nova-31.3.1)
     target_release: '2026.1'
+  run_once: true
+  vars:
+    ansible_python_interpreter: /openstack/venvs/nova-31.3.1/bin/python
 '''
 
 RETURN = r'''
@@ -113,7 +132,7 @@ code:
   type: int
   sample: 0
 current_release:
-  description: The current release's id.
+  description: The current release's id; null when it could not be found (the check is then an C(Error)).
   returned: always
   type: str
   sample: '2025.1'
@@ -123,66 +142,14 @@ target_release:
   type: str
   sample: '2026.1'
 allowed_targets:
-  description: Every release the current one may be upgraded to.
+  description: Every release the current one may be upgraded to (empty when it is not known).
   returned: always
   type: list
   elements: str
   sample: ['2025.2', '2026.1']
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success
-from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import CheckModule
-from ansible_collections.osops.lifecycle.plugins.module_utils._releases import (
-    check_upgrade_path,
-    release_of,
-    series,
-    upgrade_paths,
-)
-
-CHECK_NAME = 'Upgrade path (SLURP)'
-
-
-class CheckUpgradePathModule(CheckModule):
-    argument_spec = dict(
-        current_release=dict(type='str'),
-        project=dict(type='str', default='nova'),
-        version=dict(type='str'),
-        target_release=dict(type='str', required=True),
-        current_release_source=dict(type='str'),
-    )
-    module_kwargs = dict(
-        supports_check_mode=True,
-        required_one_of=[('current_release', 'version')],
-        mutually_exclusive=[('current_release', 'version')],
-    )
-
-    project = 'openstack'
-
-    def validate(self):
-        if self.params['current_release']:
-            self.current = series(self.params['current_release'])
-        else:
-            self.current = release_of(self.params['project'], self.params['version'])
-            if self.current is None:
-                raise OptionError('version', self.params['version'],
-                                  'a %s version of a release this collection knows'
-                                  % self.params['project'])
-        self.target = series(self.params['target_release'])
-
-    def checks(self):
-        return [(CHECK_NAME, self.check_path)]
-
-    def check_path(self):
-        allowed, reason = check_upgrade_path(self.current, self.target)
-        source = (self.params['current_release_source'] or '').strip()
-        if source:
-            reason = '%s Current release %s: %s.' % (reason, self.current.id, source.rstrip('.'))
-        return success(reason) if allowed else failure(reason)
-
-    def extra_results(self):
-        return dict(current_release=self.current.id, target_release=self.target.id,
-                    allowed_targets=[s.id for s in upgrade_paths(self.current)])
+from ansible_collections.osops.lifecycle.plugins.module_utils._check_nova import CheckUpgradePathModule
 
 
 def main():

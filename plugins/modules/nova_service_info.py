@@ -130,31 +130,11 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._nova_db import (
     COMPUTE_BINARY,
     CONTROL_BINARIES,
     NovaDatabaseModule,
+    service_summary,
 )
 from ansible_collections.osops.lifecycle.plugins.module_utils._releases import (
     release_of_nova_service_version,
 )
-
-
-def version_release(version):
-    """``{version, release, note}`` for one service version (None: no services)."""
-    if version is None:
-        return dict(version=None, release=None, note=None)
-    found, note = release_of_nova_service_version(version)
-    return dict(version=version, release=found.id if found else None, note=note)
-
-
-def summary(services, binaries):
-    counted = [s for s in services
-               if s['binary'] in binaries and not s['forced_down'] and s['version'] is not None]
-    versions = [s['version'] for s in counted]
-    result = dict(binaries=list(binaries), count=len(counted),
-                  min=version_release(min(versions) if versions else None),
-                  max=version_release(max(versions) if versions else None))
-    if not versions:
-        reason = 'no live %s service with a version in the database' % ', '.join(binaries)
-        result['min']['note'] = result['max']['note'] = reason
-    return result
 
 
 class NovaServiceInfoModule(NovaDatabaseModule):
@@ -166,8 +146,8 @@ class NovaServiceInfoModule(NovaDatabaseModule):
                      if service['version'] is not None else None)
             service['release'] = found.id if found else None
         self.exit_json(services=services,
-                       control=summary(services, CONTROL_BINARIES),
-                       computes=summary(services, (COMPUTE_BINARY,)))
+                       control=service_summary(services, CONTROL_BINARIES),
+                       computes=service_summary(services, (COMPUTE_BINARY,)))
 
 
 def main():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.osops.lifecycle.plugins.modules import check_instance_states, check_services
+from ansible_collections.osops.lifecycle.plugins.module_utils._check_api import judge_instances, judge_services
 
 
 def svc(binary, host, up=True, enabled=True, reason=None):
@@ -20,7 +20,7 @@ def svc(binary, host, up=True, enabled=True, reason=None):
      'Enabled but down: nova-compute on c1.'),
 ])
 def test_services(services, code, phrase):
-    outcome = check_services.judge(services)
+    outcome = judge_services(services)
     assert outcome.code == code
     assert (outcome.details or '').startswith(phrase or '')
 
@@ -39,10 +39,10 @@ def server(status, task_state=None, sid='s'):
     ([server('ERROR'), server('RESIZE', 'resize_prep')], 2),
 ])
 def test_instance_states(servers, code):
-    assert check_instance_states.judge(servers).code == code
+    assert judge_instances(servers).code == code
 
 
 def test_instance_details_group_and_limit():
     servers = [server('ERROR', sid='e%d' % i) for i in range(7)] + [server('VERIFY_RESIZE', sid='v1')]
-    details = check_instance_states.judge(servers, limit=3).details
+    details = judge_instances(servers, limit=3).details
     assert details.startswith('Waiting for an operator: 7 ERROR (e0, e1, e2, ...); 1 VERIFY_RESIZE (v1).')

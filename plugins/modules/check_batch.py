@@ -1,0 +1,154 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: check_batch
+short_description: Run several readiness checks in one module run
+version_added: 0.1.0
+author: osops.lifecycle contributors (@osops)
+description:
+  - Runs the collection's check modules named in O(checks) - the same code,
+    options and results as running each module as its own task - in one
+    Python process on the host, so a host pays one interpreter start, one
+    import of openstacksdk or SQLAlchemy, one authentication and one
+    database connection for all of them instead of one per check.
+  - The checks that read OpenStack APIs share one connection, made from this
+    module's authentication options. Checks that read the same service's
+    configuration share its parsed files; nova's database checks share
+    nova's databases.
+  - Every check's options are validated before any check runs; an unknown
+    check or a bad option fails the module and runs nothing.
+  - The C(check) role runs its checks this way, one batch per host.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - osops.lifecycle.openstack
+options:
+  checks:
+    description:
+      - The checks to run, in order.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      module:
+        description:
+          - The check module, by short name (C(check_cells_v2)) or fully
+            qualified (C(osops.lifecycle.check_cells_v2)).
+        type: str
+        required: true
+        choices:
+          - check_cells_v2
+          - check_cinder_api
+          - check_cloudkitty_storage
+          - check_hw_machine_type
+          - check_instance_states
+          - check_old_computes
+          - check_placement_api
+          - check_policy_json
+          - check_rpc_pin
+          - check_service_user_token
+          - check_services
+          - check_upgrade_path
+          - osops.lifecycle.check_cells_v2
+          - osops.lifecycle.check_cinder_api
+          - osops.lifecycle.check_cloudkitty_storage
+          - osops.lifecycle.check_hw_machine_type
+          - osops.lifecycle.check_instance_states
+          - osops.lifecycle.check_old_computes
+          - osops.lifecycle.check_placement_api
+          - osops.lifecycle.check_policy_json
+          - osops.lifecycle.check_rpc_pin
+          - osops.lifecycle.check_service_user_token
+          - osops.lifecycle.check_services
+          - osops.lifecycle.check_upgrade_path
+      options:
+        description:
+          - That module's options, as its documentation gives them. The
+            authentication options are this module's, not each check's.
+        type: dict
+        default: {}
+notes:
+  - Run it where every check in it can run - for nova's database checks,
+    on a nova control host with the interpreter of nova's environment
+    (which runs the configuration and API checks as well).
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: posix
+  action_group:
+    support: full
+    membership:
+      - osops.lifecycle.openstack
+'''
+
+EXAMPLES = r'''
+- name: Nova's checks on the first nova conductor host, in one process
+  osops.lifecycle.check_batch:
+    checks:
+      - module: check_policy_json
+        options: {project: nova}
+      - module: check_service_user_token
+      - module: check_cells_v2
+      - module: check_old_computes
+        options: {target_release: '2026.1'}
+      - module: check_upgrade_path
+        options: {from_nova_database: true, target_release: '2026.1'}
+  run_once: true
+  vars:
+    ansible_python_interpreter: /openstack/venvs/nova-31.3.1/bin/python
+
+- name: The API checks, with one token
+  osops.lifecycle.check_batch:
+    cloud: mycloud
+    checks:
+      - module: check_placement_api
+      - module: check_cinder_api
+      - module: check_services
+      - module: check_instance_states
+  delegate_to: localhost
+  run_once: true
+'''
+
+RETURN = r'''
+upgrade_checks:
+  description: Every check's results in the check model, in the order of O(checks); the check_table callback renders them.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{project: nova, name: Cells v2, result: Success, code: 0, details: null, duration: 0.02}]
+code:
+  description: The worst code of RV(upgrade_checks) (0, 1, 2, or 255 when a check could not run).
+  returned: always
+  type: int
+  sample: 0
+modules:
+  description:
+    - One entry per check module, in the order of O(checks) - what that
+      module returns when run as its own task (for example C(cells) of
+      M(osops.lifecycle.check_cells_v2)), plus C(module), its short name.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{module: check_cells_v2, code: 0, cells: [{name: cell0, uuid: 00000000-0000-0000-0000-000000000000}],
+            upgrade_checks: [{project: nova, name: Cells v2, result: Success, code: 0, details: null, duration: 0.02}]}]
+'''
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._check_batch import CheckBatchModule
+
+
+def main():
+    CheckBatchModule()()
+
+
+if __name__ == '__main__':
+    main()
