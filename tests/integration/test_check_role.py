@@ -221,7 +221,7 @@ def test_unreachable_host_is_an_error_row_and_the_rest_is_reported(cloud, tmp_pa
     (row,) = [c for h in report['hosts'] if h['host'] == 'compute2'
               for p in h['projects'] for c in p['checks']]
     assert (row['code'], row['duration']) == (255, None)
-    assert row['details'].startswith('Ansible could not reach compute2 (task "osops.lifecycle.check : Policy file is not JSON"): ')
+    assert row['details'].startswith('Ansible could not reach compute2 (task "osops.lifecycle.check : This host\'s checks"): ')
     assert 'port %d: Connection refused' % port in row['details']
 
     # Every other host's checks are still there, as without compute2.
