@@ -43,7 +43,8 @@ options:
         services, hypervisors, placement resource providers, network agents and
         volume services when present, API version documents), with the
         authentication options (O(cloud), O(auth), ...). Every listing is one
-        paginated request, never one per host.
+        paginated request, never one per host. Hypervisors are listed as
+        C(params.hypervisors) says (by default only up to 500 computes).
       - V(openstack_ansible) - openstack-ansible's C(openstack_inventory.json).
       - V(kolla_ansible) - kolla-ansible's multinode inventory.
       - V(ansible_inventory) - any Ansible inventory with a group to service map.
@@ -76,6 +77,14 @@ options:
         V({nova: 31.3.1})."
       - "C(host_versions) (every method) - host to C({project: version}), from
         host facts; wins over C(versions) on that host."
+      - C(hypervisors) (V(openstack_api)) - V(auto) (default), V(always) or
+        V(never) - whether to list the hypervisors (C(GET /os-hypervisors/detail)),
+        the only source of the hosts' addresses and of the computes'
+        hypervisor type and version. nova-api looks each hypervisor up one by
+        one, so at thousands of computes that listing is most of the
+        discovery; V(auto) lists them up to 500 nova-compute services (counted
+        in the compute service listing) and skips them above, saying so in
+        RV(notes) and a warning.
     type: dict
     default: {}
 attributes:
@@ -196,6 +205,18 @@ api_calls:
   returned: success
   type: int
   sample: 12
+notes:
+  description:
+    - What the discovery did not read, and why; empty when it read everything.
+    - V(openstack_api) - when hypervisors are not listed (C(params.hypervisors)),
+      the hosts have no address and the nova-compute components no hypervisor
+      type or version. Skipped by V(auto) above 500 nova-compute services, the
+      note is also returned as a warning; with V(never), only here.
+  returned: success
+  type: list
+  elements: str
+  sample: ['5,002 nova-compute services > 500: hypervisor details (type, version, host address) not read;
+            nova-api looks each hypervisor up one by one; pass params.hypervisors: always to read them.']
 '''
 
 import datetime
@@ -243,13 +264,15 @@ class ClusterDiscoverModule(OpenStackModule):
                 # As the connection resolved them (from the options, clouds.yaml or OS_*).
                 found = discover_openstack_api(self.conn, params, self.conn.config.get_interface(),
                                                self.conn.config.region_name or None)
+            for warning in found.pop('warnings'):
+                self.ansible.warn(warning)
             return dict(found, api_calls=counter['calls'])
         if method == 'openstack_ansible':
-            return dict(discover_openstack_ansible(params), api_calls=None)
+            return dict(discover_openstack_ansible(params), api_calls=None, notes=[])
         tool = self.ansible.get_bin_path('ansible-inventory', required=True,
                                          opt_dirs=[os.path.dirname(sys.executable)])
         discover = discover_kolla_ansible if method == 'kolla_ansible' else discover_ansible_inventory
-        return dict(discover(params, self.ansible.run_command, tool), api_calls=None)
+        return dict(discover(params, self.ansible.run_command, tool), api_calls=None, notes=[])
 
     def run(self):
         name, method = self.params['name'], self.params['method']
@@ -273,7 +296,8 @@ class ClusterDiscoverModule(OpenStackModule):
                            region=found['region'], method=method, params=without_secrets(self.method_params),
                            hosts=found['hosts'], components=found['components'])
         changed = diff.pop('changed')
-        self.exit_json(changed=changed, cluster=cluster, diff=diff, api_calls=found['api_calls'])
+        self.exit_json(changed=changed, cluster=cluster, diff=diff, api_calls=found['api_calls'],
+                       notes=found['notes'])
 
 
 def main():

@@ -318,6 +318,72 @@ def test_hypervisors_below_the_uptime_microversion_and_next_links_on_the_endpoin
     assert pages == ['compute 2.87'] * 3
 
 
+HYPERVISORS = '/compute/v2.1/os-hypervisors/detail'
+NOT_READ = 'hypervisor details (type, version, host address) not read'
+
+
+def warnings_of(result):
+    """The warnings' messages (ansible-core 2.19 returns each as a WarningSummary dict)."""
+    return [w['event']['msg'] if isinstance(w, dict) else w for w in result.get('warnings') or []]
+
+
+def computes_of(result):
+    return dict((c['host'], c) for c in result['cluster']['components'] if c['binary'] == 'nova-compute')
+
+
+def test_hypervisors_auto_reads_them_up_to_the_limit(run_module, store_url):
+    with FakeCloud(computes=3, page=2) as cloud:
+        result = discover(run_module, store_url, method='openstack_api', params={'hypervisors': 'auto'},
+                          cloud=cloud.cloud())
+    assert not result.get('failed'), result
+    assert [path for _method, path in cloud.requests].count(HYPERVISORS) == 2
+    assert result['notes'] == [] and warnings_of(result) == []
+    assert computes_of(result)['compute3']['extra']['hypervisor_type'] == 'fake'
+    assert dict((h['name'], h['address']) for h in result['cluster']['hosts'])['compute3'] == '127.0.1.3'
+
+
+def test_hypervisors_auto_skips_them_above_the_limit_and_says_why(run_module, store_url):
+    # 501 nova-compute services: one more than HYPERVISORS_AUTO_LIMIT (the real constant, not patched).
+    with FakeCloud(computes=501, page=1000) as cloud:
+        result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
+        paths = [path for _method, path in cloud.requests]
+        always = discover(run_module, store_url, name='always', method='openstack_api',
+                          params={'hypervisors': 'always'}, cloud=cloud.cloud())
+        always_paths = [path for _method, path in cloud.requests][len(paths):]
+    assert not result.get('failed'), result
+    assert HYPERVISORS not in paths and '/compute/v2.1/os-services' in paths
+    note = ('501 nova-compute services > 500: %s; nova-api looks each hypervisor up one by one; '
+            'pass params.hypervisors: always to read them.' % NOT_READ)
+    assert result['notes'] == [note] and warnings_of(result) == [note]
+    assert result['api_calls'] == len(paths) and always['api_calls'] == len(always_paths) == len(paths) + 1
+    computes = computes_of(result)
+    assert len(computes) == 501
+    # placement is still read; what only the hypervisors tell is not there
+    assert computes['compute501']['extra']['resource_provider'] == 'rp-compute501'
+    assert 'hypervisor_type' not in computes['compute501']['extra']
+    assert all(h['address'] is None for h in result['cluster']['hosts'])
+    # always: read whatever the number of computes, and nothing to say
+    assert always['notes'] == [] and warnings_of(always) == []
+    assert always_paths.count(HYPERVISORS) == 1
+    assert computes_of(always)['compute501']['extra']['hypervisor_type'] == 'fake'
+    assert dict((h['name'], h['address']) for h in always['cluster']['hosts'])['compute2'] == '127.0.1.2'
+
+
+def test_hypervisors_never_is_a_note_not_a_warning(run_module, store_url):
+    with FakeCloud(computes=2) as cloud:
+        result = discover(run_module, store_url, method='openstack_api', params={'hypervisors': 'never'},
+                          cloud=cloud.cloud())
+    assert HYPERVISORS not in [path for _method, path in cloud.requests]
+    assert result['notes'] == ['params.hypervisors is never: %s.' % NOT_READ] and warnings_of(result) == []
+    assert 'hypervisor_type' not in computes_of(result)['compute1']['extra']
+    cluster, run = stored(store_url, 'prod')
+    assert cluster['params'] == {'hypervisors': 'never'} and run['api_calls'] == result['api_calls']
+
+
+def test_notes_of_the_inventory_methods_are_empty(run_module, store_url):
+    assert discover(run_module, store_url)['notes'] == []
+
+
 def test_a_service_going_down_is_a_change(run_module, store_url):
     with FakeCloud(computes=2, with_network=False) as cloud:
         discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
@@ -357,6 +423,9 @@ def test_a_failed_rediscovery_keeps_the_record_and_is_recorded(run_module, store
     ({'params': {}}, 'Option params.inventory: got None, expected a path (required by method openstack_ansible).'),
     ({'params': {'inventory': '/nonexistent/openstack_inventory.json'}},
      'openstack-ansible inventory /nonexistent/openstack_inventory.json does not exist.'),
+    ({'method': 'openstack_api', 'params': {'hypervisors': 'some'},
+      'cloud': {'auth': {'auth_url': 'http://127.0.0.1:9/identity/v3'}, 'auth_type': 'password'}},
+     "Option params.hypervisors: got 'some', expected one of auto, always, never."),
 ])
 def test_bad_input_is_named(run_module, store_url, args, message):
     result = discover(run_module, store_url, **args)
