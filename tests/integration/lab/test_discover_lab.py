@@ -92,6 +92,7 @@ def test_openstack_api_discovery_of_the_lab(tmp_path, lab_status):
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
     found = result_of(first)
     assert found["changed"] is True
+    assert found["notes"] == []  # params.hypervisors auto (the default), 2 computes: hypervisors read
     store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     try:
         assert get_cluster(store, "lab") == found["cluster"]  # read back independently
@@ -138,7 +139,19 @@ def test_openstack_api_discovery_of_the_lab(tmp_path, lab_status):
 
     # Without versions only the API documents speak: a maximum microversion names a release only
     # when no other release shares it (placement's 1.39 never does); the nova services stay unknown.
-    bare = result_of(discover(tmp_path, lab_status, {}, name="lab-bare"))
+    # With params.hypervisors never, GET /os-hypervisors/detail (one page here) is not asked at all.
+    bare_run = discover(tmp_path, lab_status, {"hypervisors": "never"}, name="lab-bare")
+    assert bare_run.returncode == 0, bare_run.stdout[-3000:]
+    bare = result_of(bare_run)
+    assert bare["notes"] == ["params.hypervisors is never: hypervisor details (type, version, host address) "
+                             "not read."]
+    output = (bare_run.stdout + bare_run.stderr).splitlines()
+    assert not [line for line in output if "[WARNING]" in line and "hypervisor" in line]  # asked for: no warning
+    assert bare["api_calls"] == calls - 1
+    never = {c["host"]: c for c in bare["cluster"]["components"] if c["binary"] == "nova-compute"}
+    assert sorted(never) == ["compute1", "compute2"]
+    assert all("hypervisor_type" not in c["extra"] and c["extra"]["resource_provider"] for c in never.values())
+    assert all(h["address"] is None for h in bare["cluster"]["hosts"])
     bare_components = {(c["binary"], c["host"]): c for c in bare["cluster"]["components"]}
     api_placement = bare_components[("placement-api", "")]
     expected, reason = release_from_microversion("placement", api_placement["extra"]["max_microversion"])
