@@ -29,7 +29,6 @@ import os
 from urllib.parse import parse_qsl, urlsplit
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import CloudError, OptionError, OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import describe_api_error
 from ansible_collections.osops.lifecycle.plugins.module_utils._releases import (
     ReleaseError,
     all_series,
@@ -49,11 +48,6 @@ try:
 except ImportError:  # _releases reports it first
     Version = None
 
-try:
-    from keystoneauth1 import exceptions as ksa_exceptions
-    from openstack import exceptions as sdk_exceptions
-except ImportError:  # OpenStackModule reports it; only openstack_api needs them
-    ksa_exceptions = sdk_exceptions = None
 
 
 class DiscoveryError(OsopsError):
@@ -599,12 +593,29 @@ def counting_requests(session):
         session.request = original
 
 
+def _openstack():
+    """keystoneauth's and openstacksdk's exceptions and ``describe_api_error``, imported when first needed.
+
+    Only the openstack_api method needs them (OpenStackModule reports when they are missing); the
+    info modules and the inventory plugin import this module too, and importing openstacksdk takes
+    about half a second.
+    """
+    # pylint: disable=import-outside-toplevel
+    from keystoneauth1 import exceptions as ksa_exceptions
+    from openstack import exceptions as sdk_exceptions
+
+    from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import describe_api_error
+    return ksa_exceptions, sdk_exceptions, describe_api_error
+
+
 def _api_errors():
+    ksa_exceptions, sdk_exceptions = _openstack()[:2]
     return (ksa_exceptions.ClientException, sdk_exceptions.SDKException)
 
 
 def read_catalog(conn, interface, region):
     """``{service type: {'url', 'region', 'name'}}`` from the token's catalog (no extra API call)."""
+    ksa_exceptions, describe_api_error = _openstack()[::2]
     try:
         access = conn.session.auth.get_access(conn.session)
     except ksa_exceptions.DiscoveryFailure as exc:
@@ -631,6 +642,7 @@ def read_catalog(conn, interface, region):
 
 def version_document(conn, url):
     """``(api_version, max_microversion, problem)`` read from an endpoint's version document."""
+    describe_api_error = _openstack()[2]
     try:
         response = conn.session.get(url, raise_exc=False, authenticated=True)
     except _api_errors() as exc:
@@ -692,6 +704,7 @@ def _listing(what, proxy, path, key, endpoint, microversion=None):
     scheme (a proxy in front of the API) is not followed elsewhere.  A
     listing the service does not have (HTTP 404) is empty.
     """
+    ksa_exceptions, sdk_exceptions, describe_api_error = _openstack()
     items, params = [], None
     while True:
         try:
