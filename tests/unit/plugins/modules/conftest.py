@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from ansible.module_utils.common import warnings
 from ansible.module_utils.testing import patch_module_args
 
 
@@ -13,8 +12,6 @@ def run_module(capsys):
         args = dict(args)
         if check_mode:
             args['_ansible_check_mode'] = True
-        # A module runs in a process of its own: no warning of an earlier run in this one carries over.
-        warnings._global_warnings.clear()  # pylint: disable=protected-access
         with patch_module_args(args):
             with pytest.raises(SystemExit) as exit_info:
                 main()
