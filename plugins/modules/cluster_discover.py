@@ -87,6 +87,19 @@ options:
         RV(notes) and a warning.
     type: dict
     default: {}
+  return_inventory:
+    description:
+      - Return the cluster's hosts and components (RV(cluster.hosts),
+        RV(cluster.components)) and the lists of added, removed and changed
+        ones (RV(diff.hosts), RV(diff.components)).
+      - V(false) returns only their numbers, in RV(counts). At thousands of
+        hosts those lists are megabytes that Ansible masks, serialises and
+        parses for seconds (and AWX keeps as a job event); the record, its
+        diff included, is stored the same, and M(osops.lifecycle.cluster_info),
+        M(osops.lifecycle.cluster_component_info) and the C(osops.lifecycle.cluster)
+        inventory plugin read it back. The C(discover) role passes V(false).
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full
@@ -166,6 +179,7 @@ cluster:
       sample: active
     hosts:
       description: Hosts, by name.
+      returned: when O(return_inventory) is true
       type: list
       elements: dict
       sample: [{name: compute1, address: 127.29.236.21, roles: [compute]}]
@@ -173,6 +187,7 @@ cluster:
       description:
         - One per service binary and host (host empty for a cluster-wide API).
           C(extra.release_reason) says how the release was found or why it is unknown.
+      returned: when O(return_inventory) is true
       type: list
       elements: dict
       sample: [{service: nova, binary: nova-compute, host: compute1, version: 31.3.1,
@@ -193,13 +208,28 @@ diff:
       sample: {region: {before: null, after: RegionOne}}
     hosts:
       description: C(added), C(removed) and C(changed) hosts.
+      returned: when O(return_inventory) is true
       type: dict
       sample: {added: [], removed: [], changed: []}
     components:
       description: C(added), C(removed) and C(changed) components (a change has C(before) and C(after)).
+      returned: when O(return_inventory) is true
       type: dict
       sample: {added: [], removed: [], changed: [{service: nova, binary: nova-compute, host: compute1,
                before: {version: 31.3.1}, after: {version: 32.2.1}}]}
+counts:
+  description: How many hosts and components the cluster has (C(total)) and were added, removed or changed.
+  returned: success
+  type: dict
+  contains:
+    hosts:
+      description: C(total), C(added), C(removed), C(changed).
+      type: dict
+      sample: {total: 5003, added: 5003, removed: 0, changed: 0}
+    components:
+      description: C(total), C(added), C(removed), C(changed).
+      type: dict
+      sample: {total: 5009, added: 5009, removed: 0, changed: 0}
 api_calls:
   description: HTTP requests made to the cloud (authentication included); null for the inventory methods.
   returned: success
@@ -238,6 +268,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._errors import Oso
 from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import OpenStackModule
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import (
     get_cluster,
+    list_clusters,
     record_discovery_run,
     upsert_cluster,
     without_secrets,
@@ -249,6 +280,7 @@ class ClusterDiscoverModule(OpenStackModule):
         method=dict(type='str', required=True, choices=sorted(METHODS)),
         name=dict(type='str', required=True),
         params=dict(type='dict', default={}),
+        return_inventory=dict(type='bool', default=True),
         **STORE_ARGUMENT_SPEC
     )
     module_kwargs = dict(supports_check_mode=True)
@@ -275,7 +307,7 @@ class ClusterDiscoverModule(OpenStackModule):
         return dict(discover(params, self.ansible.run_command, tool), api_calls=None, notes=[])
 
     def run(self):
-        name, method = self.params['name'], self.params['method']
+        name, method, inventory = self.params['name'], self.params['method'], self.params['return_inventory']
         with module_store(self, predict=self.check_mode) as store:
             started = datetime.datetime.now(datetime.timezone.utc)
             try:
@@ -290,13 +322,22 @@ class ClusterDiscoverModule(OpenStackModule):
             if diff['changed'] and not self.check_mode:
                 record_discovery_run(store, name, method, started, 'ok', diff=diff,
                                      api_calls=found['api_calls'])
-            cluster = get_cluster(store, name)
+            if inventory:
+                cluster = get_cluster(store, name)
+            else:  # the cluster's own fields only: reading back thousands of hosts is what this avoids
+                cluster = next((c for c in list_clusters(store) if c['name'] == name), None)
         if self.check_mode:
             cluster = dict(cluster or {'name': name, 'state': 'active', 'state_reason': None},
-                           region=found['region'], method=method, params=without_secrets(self.method_params),
-                           hosts=found['hosts'], components=found['components'])
+                           region=found['region'], method=method, params=without_secrets(self.method_params))
+            if inventory:
+                cluster.update(hosts=found['hosts'], components=found['components'])
         changed = diff.pop('changed')
-        self.exit_json(changed=changed, cluster=cluster, diff=diff, api_calls=found['api_calls'],
+        counts = dict((kind, dict([('total', len(found[kind]))]
+                                  + [(what, len(entries)) for what, entries in sorted(diff[kind].items())]))
+                      for kind in ('hosts', 'components'))
+        if not inventory:
+            del diff['hosts'], diff['components']
+        self.exit_json(changed=changed, cluster=cluster, diff=diff, counts=counts, api_calls=found['api_calls'],
                        notes=found['notes'])
 
 

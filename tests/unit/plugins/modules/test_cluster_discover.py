@@ -256,6 +256,31 @@ def test_rediscovery_reports_what_changed(run_module, store_url, tmp_path):
     assert discover(run_module, store_url, params={'inventory': str(path)})['changed'] is False
 
 
+def test_return_inventory_false_returns_numbers_and_stores_the_same(run_module, store_url, tmp_path):
+    full_url = 'sqlite:///%s' % (tmp_path / 'full.db')
+    full = discover(run_module, full_url)
+    predicted = discover(run_module, store_url, check_mode=True, return_inventory=False)
+    compact = discover(run_module, store_url, return_inventory=False)
+    counts = {'hosts': {'total': 14, 'added': 14, 'removed': 0, 'changed': 0},
+              'components': {'total': 22, 'added': 22, 'removed': 0, 'changed': 0}}
+    assert full['counts'] == predicted['counts'] == compact['counts'] == counts
+    for result in (predicted, compact):
+        assert 'hosts' not in result['cluster'] and 'components' not in result['cluster']
+        assert result['diff'] == {'created': True, 'cluster': {}}
+    assert compact['cluster']['name'] == 'prod' and compact['cluster']['method'] == 'openstack_ansible'
+    assert compact['cluster'] == dict((k, v) for k, v in stored(store_url, 'prod')[0].items()
+                                      if k not in ('hosts', 'components'))
+    # the record, and the diff of its discovery run, are those of a full return
+    (cluster, run), (full_cluster, full_run) = stored(store_url, 'prod'), stored(full_url, 'prod')
+    strip = ('created_at', 'updated_at')
+    assert dict((k, v) for k, v in cluster.items() if k not in strip) == dict(
+        (k, v) for k, v in full_cluster.items() if k not in strip)
+    assert run['diff'] == full_run['diff'] and len(run['diff']['hosts']['added']) == 14
+    again = discover(run_module, store_url, return_inventory=False)
+    assert again['changed'] is False and again['counts']['components'] == {
+        'total': 22, 'added': 0, 'removed': 0, 'changed': 0}
+
+
 def test_kolla_and_any_inventory_methods(run_module, store_url):
     kolla = discover(run_module, store_url, name='kolla', method='kolla_ansible',
                      params={'inventory': os.path.join(FIXTURES, 'multinode'), 'openstack_release': '2025.2'})
