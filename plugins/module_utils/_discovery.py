@@ -49,7 +49,6 @@ except ImportError:  # _releases reports it first
     Version = None
 
 
-
 class DiscoveryError(OsopsError):
     """A discovery source that cannot be read or understood."""
 
