@@ -217,6 +217,19 @@ diff:
       type: dict
       sample: {added: [], removed: [], changed: [{service: nova, binary: nova-compute, host: compute1,
                before: {version: 31.3.1}, after: {version: 32.2.1}}]}
+status:
+  description:
+    - The cluster's status read back from the store after the discovery, as
+      M(osops.lifecycle.cluster_info) returns it (one element of its
+      RV(osops.lifecycle.cluster_info#module:clusters)); in check mode the
+      status of the record as it is stored, null when it is not stored yet.
+  returned: success
+  type: dict
+  sample: {name: prod, regions: [RegionOne], method: openstack_api, state: active, state_reason: null,
+           release: '2025.1', release_reason: every component runs 2025.1,
+           component_releases: {nova/nova-compute: ['2025.1']}, hosts: 3, upgrade_in_progress: false,
+           upgrade: null, discovered_at: '2026-11-22T10:57:31+00:00',
+           last_discovery: {started_at: '2026-11-22T10:57:25+00:00', status: ok, api_calls: 13, error: null}}
 counts:
   description: How many hosts and components the cluster has (C(total)) and were added, removed or changed.
   returned: success
@@ -256,6 +269,7 @@ import sys
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import (
     METHODS,
     STORE_ARGUMENT_SPEC,
+    cluster_status,
     counting_requests,
     discover_ansible_inventory,
     discover_kolla_ansible,
@@ -267,8 +281,10 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
 from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import OpenStackModule
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import (
+    active_upgrade,
     get_cluster,
-    list_clusters,
+    last_discovery_run,
+    list_sessions,
     record_discovery_run,
     upsert_cluster,
     without_secrets,
@@ -322,10 +338,12 @@ class ClusterDiscoverModule(OpenStackModule):
             if diff['changed'] and not self.check_mode:
                 record_discovery_run(store, name, method, started, 'ok', diff=diff,
                                      api_calls=found['api_calls'])
-            if inventory:
-                cluster = get_cluster(store, name)
-            else:  # the cluster's own fields only: reading back thousands of hosts is what this avoids
-                cluster = next((c for c in list_clusters(store) if c['name'] == name), None)
+            # Read back from the store, as cluster_info reads it (in check mode: the record as it is).
+            cluster = get_cluster(store, name)
+            status = None if cluster is None else cluster_status(
+                cluster, active_upgrade(store, name), list_sessions(store, name), last_discovery_run(store, name))
+        if cluster is not None and not inventory:
+            cluster = dict((k, v) for k, v in cluster.items() if k not in ('hosts', 'components'))
         if self.check_mode:
             cluster = dict(cluster or {'name': name, 'state': 'active', 'state_reason': None},
                            region=found['region'], method=method, params=without_secrets(self.method_params))
@@ -337,8 +355,8 @@ class ClusterDiscoverModule(OpenStackModule):
                       for kind in ('hosts', 'components'))
         if not inventory:
             del diff['hosts'], diff['components']
-        self.exit_json(changed=changed, cluster=cluster, diff=diff, counts=counts, api_calls=found['api_calls'],
-                       notes=found['notes'])
+        self.exit_json(changed=changed, cluster=cluster, diff=diff, counts=counts, status=status,
+                       api_calls=found['api_calls'], notes=found['notes'])
 
 
 def main():

@@ -156,7 +156,7 @@ import sqlalchemy as sa  # noqa: E402
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
 from ansible_collections.osops.lifecycle.plugins.module_utils import _store  # noqa: E402
-from ansible_collections.osops.lifecycle.plugins.modules import cluster_discover  # noqa: E402
+from ansible_collections.osops.lifecycle.plugins.modules import cluster_discover, cluster_info  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 FIXTURES = os.path.join(ROOT, 'tests', 'fixtures', 'discovery')
@@ -279,6 +279,22 @@ def test_return_inventory_false_returns_numbers_and_stores_the_same(run_module, 
     again = discover(run_module, store_url, return_inventory=False)
     assert again['changed'] is False and again['counts']['components'] == {
         'total': 22, 'added': 0, 'removed': 0, 'changed': 0}
+
+
+def test_status_is_read_back_as_cluster_info_reports_it(run_module, store_url, tmp_path):
+    assert discover(run_module, store_url, check_mode=True)['status'] is None  # nothing stored yet
+    result = discover(run_module, store_url, return_inventory=False)
+    info = run_module(cluster_info.main, {'name': 'prod', 'store': store_url})
+    assert result['status'] == info['clusters'][0]
+    assert result['status']['hosts'] == 14 and result['status']['last_discovery']['status'] == 'ok'
+    # check mode: the status of the record as it is stored, not of the prediction
+    data = json.load(open(OSA))
+    for group in ('compute_hosts', 'nova_compute', 'neutron_ovn_controller'):
+        data[group]['hosts'].remove('compute2')
+    path = tmp_path / 'openstack_inventory.json'
+    path.write_text(json.dumps(data))
+    predicted = discover(run_module, store_url, check_mode=True, params={'inventory': str(path)})
+    assert predicted['counts']['hosts']['total'] == 13 and predicted['status'] == info['clusters'][0]
 
 
 def test_kolla_and_any_inventory_methods(run_module, store_url):
