@@ -29,7 +29,6 @@ import os
 from urllib.parse import parse_qsl, urlsplit
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import CloudError, OptionError, OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import describe_api_error
 from ansible_collections.osops.lifecycle.plugins.module_utils._releases import (
     ReleaseError,
     all_series,
@@ -48,12 +47,6 @@ try:
     from packaging.version import InvalidVersion, Version
 except ImportError:  # _releases reports it first
     Version = None
-
-try:
-    from keystoneauth1 import exceptions as ksa_exceptions
-    from openstack import exceptions as sdk_exceptions
-except ImportError:  # OpenStackModule reports it; only openstack_api needs them
-    ksa_exceptions = sdk_exceptions = None
 
 
 class DiscoveryError(OsopsError):
@@ -75,13 +68,26 @@ _HOST_VERSIONS = {
 _INVENTORY = {
     'type': 'path', 'required': True, 'description': None}
 
+#: With ``params.hypervisors: auto``, hypervisors are listed only up to this many nova-compute services.
+HYPERVISORS_AUTO_LIMIT = 500
+HYPERVISORS_CHOICES = ('auto', 'always', 'never')
+_HYPERVISORS = {
+    'type': 'str', 'required': False, 'choices': list(HYPERVISORS_CHOICES), 'default': 'auto',
+    'description': 'Whether to list GET /os-hypervisors/detail, the only source of a compute\'s hypervisor '
+                   'type, version and host address: auto lists them when the cloud has at most %d '
+                   'nova-compute services (counted in the compute service listing) and skips them above, '
+                   'always and never as they say. nova-api looks each hypervisor up one by one (its host '
+                   'mapping and service), several milliseconds per hypervisor, so at thousands of computes '
+                   'this one listing is most of the discovery. When they are not read, notes says so and the '
+                   'hosts have no address.' % HYPERVISORS_AUTO_LIMIT}
+
 METHODS = {
     'openstack_api': {
         'description': 'The OpenStack APIs through openstacksdk: service catalog, compute '
                        'services, hypervisors, placement resource providers, network agents '
                        'and volume services when present, and each API version document. '
                        'Uses the authentication options of the module.',
-        'parameters': {'versions': _VERSIONS, 'host_versions': _HOST_VERSIONS},
+        'parameters': {'versions': _VERSIONS, 'host_versions': _HOST_VERSIONS, 'hypervisors': _HYPERVISORS},
     },
     'openstack_ansible': {
         'description': "openstack-ansible's openstack_inventory.json (group names with dashes "
@@ -168,6 +174,8 @@ def validate_params(method, params):
                 raise OptionError(option, None, '%s (required by method %s)'
                                   % (_TYPE_NAMES[pspec['type']], method))
             continue
+        if 'choices' in pspec and value not in pspec['choices']:
+            raise OptionError(option, value, 'one of %s' % ', '.join(pspec['choices']))
         kind = pspec['type']
         if kind == 'dict' and not isinstance(value, dict):
             raise OptionError(option, value, 'a dict')
@@ -584,12 +592,29 @@ def counting_requests(session):
         session.request = original
 
 
+def _openstack():
+    """keystoneauth's and openstacksdk's exceptions and ``describe_api_error``, imported when first needed.
+
+    Only the openstack_api method needs them (OpenStackModule reports when they are missing); the
+    info modules and the inventory plugin import this module too, and importing openstacksdk takes
+    about half a second.
+    """
+    # pylint: disable=import-outside-toplevel
+    from keystoneauth1 import exceptions as ksa_exceptions
+    from openstack import exceptions as sdk_exceptions
+
+    from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import describe_api_error
+    return ksa_exceptions, sdk_exceptions, describe_api_error
+
+
 def _api_errors():
+    ksa_exceptions, sdk_exceptions = _openstack()[:2]
     return (ksa_exceptions.ClientException, sdk_exceptions.SDKException)
 
 
 def read_catalog(conn, interface, region):
     """``{service type: {'url', 'region', 'name'}}`` from the token's catalog (no extra API call)."""
+    ksa_exceptions, describe_api_error = _openstack()[::2]
     try:
         access = conn.session.auth.get_access(conn.session)
     except ksa_exceptions.DiscoveryFailure as exc:
@@ -616,6 +641,7 @@ def read_catalog(conn, interface, region):
 
 def version_document(conn, url):
     """``(api_version, max_microversion, problem)`` read from an endpoint's version document."""
+    describe_api_error = _openstack()[2]
     try:
         response = conn.session.get(url, raise_exc=False, authenticated=True)
     except _api_errors() as exc:
@@ -649,6 +675,20 @@ def hypervisor_microversion(maximum):
         return None
 
 
+_NOT_READ = 'hypervisor details (type, version, host address) not read'
+
+
+def hypervisors_skipped(choice, computes):
+    """Why hypervisors are not listed with ``params.hypervisors`` ``choice`` and ``computes`` nova-compute
+    services, or None when they are."""
+    if choice == 'always' or (choice == 'auto' and computes <= HYPERVISORS_AUTO_LIMIT):
+        return None
+    if choice == 'never':
+        return 'params.hypervisors is never: %s.' % _NOT_READ
+    return ('{:,} nova-compute services > {:,}: {}; nova-api looks each hypervisor up one by one; pass '
+            'params.hypervisors: always to read them.'.format(computes, HYPERVISORS_AUTO_LIMIT, _NOT_READ))
+
+
 def _sentence(text):
     return text if text.endswith(('.', '?', '!')) else text + '.'
 
@@ -663,6 +703,7 @@ def _listing(what, proxy, path, key, endpoint, microversion=None):
     scheme (a proxy in front of the API) is not followed elsewhere.  A
     listing the service does not have (HTTP 404) is empty.
     """
+    ksa_exceptions, sdk_exceptions, describe_api_error = _openstack()
     items, params = [], None
     while True:
         try:
@@ -692,7 +733,12 @@ def _state(up, enabled):
 
 
 def discover_openstack_api(conn, params, interface, region):
-    """Read the cloud through openstacksdk.  Every listing is one paginated call, never per host."""
+    """Read the cloud through openstacksdk.  Every listing is one paginated call, never per host.
+
+    Besides ``region``, ``hosts`` and ``components``, returns ``notes`` (what was not read and why)
+    and ``warnings`` (the notes the operator did not ask for, such as hypervisors skipped by
+    ``params.hypervisors: auto`` above ``HYPERVISORS_AUTO_LIMIT`` computes).
+    """
     catalog = read_catalog(conn, interface, region)
     if not catalog:
         raise CloudError('The service catalog has no %s endpoint%s; check interface and region_name.'
@@ -714,15 +760,24 @@ def discover_openstack_api(conn, params, interface, region):
             extra['problem'] = problem
         binary = API_BINARIES.get(project, '%s-api' % project)
         found.append((project, binary, '', 'up' if not problem else 'down', extra))
-    addresses, hypervisors, providers = {}, {}, {}
+    addresses, hypervisors, providers, notes, warnings = {}, {}, {}, [], []
     if 'compute' in catalog:
         url = catalog['compute']['url']
+        computes = 0
         for s in _listing('compute services', conn.compute, '/os-services', 'services', url):
             found.append(('nova', s.get('binary'), s.get('host'),
                           _state(s.get('state') == 'up', s.get('status') == 'enabled'),
                           {'zone': s.get('zone'), 'disabled_reason': s.get('disabled_reason')}))
+            computes += s.get('binary') == 'nova-compute'
+        choice = params.get('hypervisors') or 'auto'
+        skipped = hypervisors_skipped(choice, computes)
+        if skipped:
+            notes.append(skipped)
+            if choice == 'auto':  # not asked for: also a warning
+                warnings.append(skipped)
         microversion = hypervisor_microversion(api.get('nova', {}).get('max_microversion'))
-        for h in _listing('hypervisors', conn.compute, '/os-hypervisors/detail', 'hypervisors', url, microversion):
+        for h in [] if skipped else _listing('hypervisors', conn.compute, '/os-hypervisors/detail', 'hypervisors',
+                                             url, microversion):
             name = (h.get('service') or {}).get('host') or h.get('hypervisor_hostname')
             hypervisors[name] = {'hypervisor_type': h.get('hypervisor_type'),
                                  'hypervisor_version': h.get('hypervisor_version')}
@@ -769,7 +824,8 @@ def discover_openstack_api(conn, params, interface, region):
     hosts = [{'name': host, 'address': addresses.get(host), 'roles': sorted(found_roles)}
              for host, found_roles in sorted(roles.items())]
     regions = sorted(set(entry['region'] for entry in catalog.values() if entry['region']))
-    return {'region': ','.join(regions) or None, 'hosts': hosts, 'components': components}
+    return {'region': ','.join(regions) or None, 'hosts': hosts, 'components': components,
+            'notes': notes, 'warnings': warnings}
 
 
 # --------------------------------------------------------------------------

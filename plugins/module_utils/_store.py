@@ -636,14 +636,19 @@ def _apply_cluster(session, cluster, name, wanted, host_diff, component_diff):
     for entry in host_diff['changed']:
         for field, value in entry['after'].items():
             setattr(hosts[entry['name']], field, value)
-    cluster.hosts.extend(Host(**entry) for entry in host_diff['added'])
     components = dict(((c.service, c.binary, c.host), c) for c in cluster.components)
     for entry in component_diff['removed']:
         cluster.components.remove(components[tuple(entry[f] for f in _COMPONENT_KEY)])
     for entry in component_diff['changed']:
         for field, value in entry['after'].items():
             setattr(components[tuple(entry[f] for f in _COMPONENT_KEY)], field, value)
-    cluster.components.extend(Component(**entry) for entry in component_diff['added'])
+    # New hosts and components as bulk INSERTs (executemany), not one ORM object each: a first
+    # discovery of thousands of hosts spent most of its store time building and flushing objects.
+    # The session flushes the removals and changes above (and a new cluster, for its id) first.
+    session.flush()
+    for model, added in ((Host, host_diff['added']), (Component, component_diff['added'])):
+        if added:
+            session.execute(sa.insert(model), [dict(entry, cluster_id=cluster.id) for entry in added])
 
 
 def _cluster_dict(cluster, inventory):

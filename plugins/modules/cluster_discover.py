@@ -43,7 +43,8 @@ options:
         services, hypervisors, placement resource providers, network agents and
         volume services when present, API version documents), with the
         authentication options (O(cloud), O(auth), ...). Every listing is one
-        paginated request, never one per host.
+        paginated request, never one per host. Hypervisors are listed as
+        C(params.hypervisors) says (by default only up to 500 computes).
       - V(openstack_ansible) - openstack-ansible's C(openstack_inventory.json).
       - V(kolla_ansible) - kolla-ansible's multinode inventory.
       - V(ansible_inventory) - any Ansible inventory with a group to service map.
@@ -76,8 +77,29 @@ options:
         V({nova: 31.3.1})."
       - "C(host_versions) (every method) - host to C({project: version}), from
         host facts; wins over C(versions) on that host."
+      - C(hypervisors) (V(openstack_api)) - V(auto) (default), V(always) or
+        V(never) - whether to list the hypervisors (C(GET /os-hypervisors/detail)),
+        the only source of the hosts' addresses and of the computes'
+        hypervisor type and version. nova-api looks each hypervisor up one by
+        one, so at thousands of computes that listing is most of the
+        discovery; V(auto) lists them up to 500 nova-compute services (counted
+        in the compute service listing) and skips them above, saying so in
+        RV(notes) and a warning.
     type: dict
     default: {}
+  return_inventory:
+    description:
+      - Return the cluster's hosts and components (RV(cluster.hosts),
+        RV(cluster.components)) and the lists of added, removed and changed
+        ones (RV(diff.hosts), RV(diff.components)).
+      - V(false) returns only their numbers, in RV(counts). At thousands of
+        hosts those lists are megabytes that Ansible masks, serialises and
+        parses for seconds (and AWX keeps as a job event); the record, its
+        diff included, is stored the same, and M(osops.lifecycle.cluster_info),
+        M(osops.lifecycle.cluster_component_info) and the C(osops.lifecycle.cluster)
+        inventory plugin read it back. The C(discover) role passes V(false).
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full
@@ -157,6 +179,7 @@ cluster:
       sample: active
     hosts:
       description: Hosts, by name.
+      returned: when O(return_inventory) is true
       type: list
       elements: dict
       sample: [{name: compute1, address: 127.29.236.21, roles: [compute]}]
@@ -164,6 +187,7 @@ cluster:
       description:
         - One per service binary and host (host empty for a cluster-wide API).
           C(extra.release_reason) says how the release was found or why it is unknown.
+      returned: when O(return_inventory) is true
       type: list
       elements: dict
       sample: [{service: nova, binary: nova-compute, host: compute1, version: 31.3.1,
@@ -184,18 +208,58 @@ diff:
       sample: {region: {before: null, after: RegionOne}}
     hosts:
       description: C(added), C(removed) and C(changed) hosts.
+      returned: when O(return_inventory) is true
       type: dict
       sample: {added: [], removed: [], changed: []}
     components:
       description: C(added), C(removed) and C(changed) components (a change has C(before) and C(after)).
+      returned: when O(return_inventory) is true
       type: dict
       sample: {added: [], removed: [], changed: [{service: nova, binary: nova-compute, host: compute1,
                before: {version: 31.3.1}, after: {version: 32.2.1}}]}
+status:
+  description:
+    - The cluster's status read back from the store after the discovery, as
+      M(osops.lifecycle.cluster_info) returns it (one element of its
+      RV(osops.lifecycle.cluster_info#module:clusters)); in check mode the
+      status of the record as it is stored, null when it is not stored yet.
+  returned: success
+  type: dict
+  sample: {name: prod, regions: [RegionOne], method: openstack_api, state: active, state_reason: null,
+           release: '2025.1', release_reason: every component runs 2025.1,
+           component_releases: {nova/nova-compute: ['2025.1']}, hosts: 3, upgrade_in_progress: false,
+           upgrade: null, discovered_at: '2026-11-22T10:57:31+00:00',
+           last_discovery: {started_at: '2026-11-22T10:57:25+00:00', status: ok, api_calls: 13, error: null}}
+counts:
+  description: How many hosts and components the cluster has (C(total)) and were added, removed or changed.
+  returned: success
+  type: dict
+  contains:
+    hosts:
+      description: C(total), C(added), C(removed), C(changed).
+      type: dict
+      sample: {total: 5003, added: 5003, removed: 0, changed: 0}
+    components:
+      description: C(total), C(added), C(removed), C(changed).
+      type: dict
+      sample: {total: 5009, added: 5009, removed: 0, changed: 0}
 api_calls:
   description: HTTP requests made to the cloud (authentication included); null for the inventory methods.
   returned: success
   type: int
   sample: 12
+notes:
+  description:
+    - What the discovery did not read, and why; empty when it read everything.
+    - V(openstack_api) - when hypervisors are not listed (C(params.hypervisors)),
+      the hosts have no address and the nova-compute components no hypervisor
+      type or version. Skipped by V(auto) above 500 nova-compute services, the
+      note is also returned as a warning; with V(never), only here.
+  returned: success
+  type: list
+  elements: str
+  sample: ['5,002 nova-compute services > 500: hypervisor details (type, version, host address) not read;
+            nova-api looks each hypervisor up one by one; pass params.hypervisors: always to read them.']
 '''
 
 import datetime
@@ -205,6 +269,7 @@ import sys
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import (
     METHODS,
     STORE_ARGUMENT_SPEC,
+    cluster_status,
     counting_requests,
     discover_ansible_inventory,
     discover_kolla_ansible,
@@ -216,7 +281,10 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
 from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import OpenStackModule
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import (
+    active_upgrade,
     get_cluster,
+    last_discovery_run,
+    list_sessions,
     record_discovery_run,
     upsert_cluster,
     without_secrets,
@@ -228,6 +296,7 @@ class ClusterDiscoverModule(OpenStackModule):
         method=dict(type='str', required=True, choices=sorted(METHODS)),
         name=dict(type='str', required=True),
         params=dict(type='dict', default={}),
+        return_inventory=dict(type='bool', default=True),
         **STORE_ARGUMENT_SPEC
     )
     module_kwargs = dict(supports_check_mode=True)
@@ -243,16 +312,18 @@ class ClusterDiscoverModule(OpenStackModule):
                 # As the connection resolved them (from the options, clouds.yaml or OS_*).
                 found = discover_openstack_api(self.conn, params, self.conn.config.get_interface(),
                                                self.conn.config.region_name or None)
+            for warning in found.pop('warnings'):
+                self.ansible.warn(warning)
             return dict(found, api_calls=counter['calls'])
         if method == 'openstack_ansible':
-            return dict(discover_openstack_ansible(params), api_calls=None)
+            return dict(discover_openstack_ansible(params), api_calls=None, notes=[])
         tool = self.ansible.get_bin_path('ansible-inventory', required=True,
                                          opt_dirs=[os.path.dirname(sys.executable)])
         discover = discover_kolla_ansible if method == 'kolla_ansible' else discover_ansible_inventory
-        return dict(discover(params, self.ansible.run_command, tool), api_calls=None)
+        return dict(discover(params, self.ansible.run_command, tool), api_calls=None, notes=[])
 
     def run(self):
-        name, method = self.params['name'], self.params['method']
+        name, method, inventory = self.params['name'], self.params['method'], self.params['return_inventory']
         with module_store(self, predict=self.check_mode) as store:
             started = datetime.datetime.now(datetime.timezone.utc)
             try:
@@ -267,13 +338,25 @@ class ClusterDiscoverModule(OpenStackModule):
             if diff['changed'] and not self.check_mode:
                 record_discovery_run(store, name, method, started, 'ok', diff=diff,
                                      api_calls=found['api_calls'])
+            # Read back from the store, as cluster_info reads it (in check mode: the record as it is).
             cluster = get_cluster(store, name)
+            status = None if cluster is None else cluster_status(
+                cluster, active_upgrade(store, name), list_sessions(store, name), last_discovery_run(store, name))
+        if cluster is not None and not inventory:
+            cluster = dict((k, v) for k, v in cluster.items() if k not in ('hosts', 'components'))
         if self.check_mode:
             cluster = dict(cluster or {'name': name, 'state': 'active', 'state_reason': None},
-                           region=found['region'], method=method, params=without_secrets(self.method_params),
-                           hosts=found['hosts'], components=found['components'])
+                           region=found['region'], method=method, params=without_secrets(self.method_params))
+            if inventory:
+                cluster.update(hosts=found['hosts'], components=found['components'])
         changed = diff.pop('changed')
-        self.exit_json(changed=changed, cluster=cluster, diff=diff, api_calls=found['api_calls'])
+        counts = dict((kind, dict([('total', len(found[kind]))]
+                                  + [(what, len(entries)) for what, entries in sorted(diff[kind].items())]))
+                      for kind in ('hosts', 'components'))
+        if not inventory:
+            del diff['hosts'], diff['components']
+        self.exit_json(changed=changed, cluster=cluster, diff=diff, counts=counts, status=status,
+                       api_calls=found['api_calls'], notes=found['notes'])
 
 
 def main():

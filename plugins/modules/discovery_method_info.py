@@ -14,7 +14,8 @@ author: osops.lifecycle contributors (@osops)
 description:
   - Kostyor's C(list-discovery-methods) - every method
     M(osops.lifecycle.cluster_discover) accepts, with a description and its
-    parameters (type, whether required, description).
+    parameters (type, whether required, description, and the choices and
+    default of those that have them).
   - Only reads; needs nothing but the collection.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -80,6 +81,17 @@ methods:
           description: What it is.
           type: str
           sample: Path of the multinode inventory file.
+        choices:
+          description: The values it accepts, when it accepts only some.
+          returned: when the parameter has choices
+          type: list
+          elements: str
+          sample: [auto, always, never]
+        default:
+          description: The value used when it is not given.
+          returned: when the parameter has a default
+          type: str
+          sample: auto
 '''
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import METHODS, method_list

@@ -75,6 +75,15 @@ def discover(tmp_path: Path, status: dict, params: dict, name: str = "lab") -> s
                           env=env, capture_output=True, text=True, check=False, timeout=600)
 
 
+def stored(tmp_path: Path, name: str) -> dict:
+    """Cluster ``name`` as the store holds it, hosts and components included."""
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        return get_cluster(store, name)
+    finally:
+        store.close()
+
+
 def result_of(proc: subprocess.CompletedProcess[str]) -> dict:
     """The result of the cluster_discover task as -v prints it (``diff`` shows only from -vvv)."""
     marker = "TASK [osops.lifecycle.discover : Run cluster_discover for "
@@ -92,13 +101,20 @@ def test_openstack_api_discovery_of_the_lab(tmp_path, lab_status):
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
     found = result_of(first)
     assert found["changed"] is True
+    assert found["notes"] == []  # params.hypervisors auto (the default), 2 computes: hypervisors read
+    cluster = stored(tmp_path, "lab")
+    # The role asks for numbers only (return_inventory false); the record is read back from the store.
+    assert "hosts" not in found["cluster"] and "components" not in found["cluster"]
+    assert found["cluster"] == {k: v for k, v in cluster.items() if k not in ("hosts", "components")}
+    assert found["counts"]["components"] == {"total": len(cluster["components"]),
+                                             "added": len(cluster["components"]), "removed": 0, "changed": 0}
+    assert found["counts"]["hosts"]["total"] == len(cluster["hosts"])
     store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     try:
-        assert get_cluster(store, "lab") == found["cluster"]  # read back independently
         assert last_discovery_run(store, "lab")["api_calls"] == found["api_calls"]
     finally:
         store.close()
-    components = {(c["binary"], c["host"]): c for c in found["cluster"]["components"]}
+    components = {(c["binary"], c["host"]): c for c in cluster["components"]}
     for host in ("compute1", "compute2"):
         compute = components[("nova-compute", host)]
         # up; "up (disabled)" while another test drains it
@@ -108,14 +124,14 @@ def test_openstack_api_discovery_of_the_lab(tmp_path, lab_status):
     assert components[("nova-conductor", "controller")]["release"] == release_of("nova", nova["controller"]).id
     # The lab's services are of one release, except during a rolling upgrade of nova (another
     # release on some hosts): the role's report names the mix.
-    releases = {c["release"] for c in found["cluster"]["components"] if c["release"]}
+    releases = {c["release"] for c in cluster["components"] if c["release"]}
     assert ("mixed releases" in first.stdout) == (len(releases) > 1)
     placement = components[("placement-api", "")]
     assert placement["release"] == release_of("placement", installed["placement"]).id
     # the API's real maximum is the one recorded for the installed release
     assert placement["extra"]["max_microversion"] == str(release_of("placement", installed["placement"])
                                                          .placement_max_microversion)
-    hosts = {h["name"]: h for h in found["cluster"]["hosts"]}
+    hosts = {h["name"]: h for h in cluster["hosts"]}
     assert hosts["compute1"]["roles"] == ["compute"] and hosts["controller"]["roles"] == ["control"]
     assert all(h["address"] is None or h["address"].startswith("127.") for h in hosts.values())
     calls = found["api_calls"]
@@ -138,8 +154,21 @@ def test_openstack_api_discovery_of_the_lab(tmp_path, lab_status):
 
     # Without versions only the API documents speak: a maximum microversion names a release only
     # when no other release shares it (placement's 1.39 never does); the nova services stay unknown.
-    bare = result_of(discover(tmp_path, lab_status, {}, name="lab-bare"))
-    bare_components = {(c["binary"], c["host"]): c for c in bare["cluster"]["components"]}
+    # With params.hypervisors never, GET /os-hypervisors/detail (one page here) is not asked at all.
+    bare_run = discover(tmp_path, lab_status, {"hypervisors": "never"}, name="lab-bare")
+    assert bare_run.returncode == 0, bare_run.stdout[-3000:]
+    bare = result_of(bare_run)
+    assert bare["notes"] == ["params.hypervisors is never: hypervisor details (type, version, host address) "
+                             "not read."]
+    output = (bare_run.stdout + bare_run.stderr).splitlines()
+    assert not [line for line in output if "[WARNING]" in line and "hypervisor" in line]  # asked for: no warning
+    assert bare["api_calls"] == calls - 1
+    bare_cluster = stored(tmp_path, "lab-bare")
+    never = {c["host"]: c for c in bare_cluster["components"] if c["binary"] == "nova-compute"}
+    assert sorted(never) == ["compute1", "compute2"]
+    assert all("hypervisor_type" not in c["extra"] and c["extra"]["resource_provider"] for c in never.values())
+    assert all(h["address"] is None for h in bare_cluster["hosts"])
+    bare_components = {(c["binary"], c["host"]): c for c in bare_cluster["components"]}
     api_placement = bare_components[("placement-api", "")]
     expected, reason = release_from_microversion("placement", api_placement["extra"]["max_microversion"])
     assert api_placement["release"] == expected and api_placement["extra"]["release_reason"] == reason, api_placement

@@ -206,6 +206,11 @@ def test_any_inventory_as_a_dict_and_unknown_groups():
     ('ansible_inventory', {'inventory': 'x', 'groups': {'web': []}},
      "Option params.groups.web: got [], expected a service binary such as nova-compute, or a list of them."),
     ('kolla_ansible', {'inventory': 'x', 'openstack_release': 'zz'}, "Option params.openstack_release: got 'zz'"),
+    ('openstack_api', {'hypervisors': 'sometimes'},
+     "Option params.hypervisors: got 'sometimes', expected one of auto, always, never."),
+    ('openstack_api', {'hypervisors': True}, 'Option params.hypervisors: got True, expected one of auto, always, never.'),
+    ('openstack_ansible', {'inventory': 'x', 'hypervisors': 'never'},
+     "Option params.hypervisors: got 'never', expected one of the parameters of method openstack_ansible:"),
 ])
 def test_bad_parameters_name_the_parameter(method, params, message):
     with pytest.raises(OptionError) as error:
@@ -218,9 +223,38 @@ def test_method_list_documents_every_parameter():
     assert sorted(methods) == ['ansible_inventory', 'kolla_ansible', 'openstack_ansible', 'openstack_api']
     for method in methods.values():
         for parameter in method['parameters']:
-            assert set(parameter) == {'name', 'type', 'required', 'description'} and parameter['description']
+            assert set(parameter) - {'choices', 'default'} == {'name', 'type', 'required', 'description'}
+            assert parameter['description']
     assert [(p['name'], p['required']) for p in methods['ansible_inventory']['parameters']] == [
         ('groups', True), ('host_versions', False), ('inventory', True), ('versions', False)]
+    api = dict((p['name'], p) for p in methods['openstack_api']['parameters'])
+    assert sorted(api) == ['host_versions', 'hypervisors', 'versions']
+    assert (api['hypervisors']['type'], api['hypervisors']['required']) == ('str', False)
+    assert (api['hypervisors']['choices'], api['hypervisors']['default']) == (['auto', 'always', 'never'], 'auto')
+    assert '500 nova-compute services' in api['hypervisors']['description']
+
+
+@pytest.mark.parametrize('choice', ['auto', 'always', 'never'])
+def test_hypervisors_choices_are_accepted_and_kept(choice):
+    assert discovery.validate_params('openstack_api', {'hypervisors': choice}) == {'hypervisors': choice}
+
+
+@pytest.mark.parametrize('choice, computes, note', [
+    ('auto', 0, None),
+    ('auto', 500, None),  # the limit itself is still read
+    ('auto', 501, '501 nova-compute services > 500: hypervisor details (type, version, host address) not read; '
+                  'nova-api looks each hypervisor up one by one; pass params.hypervisors: always to read them.'),
+    ('auto', 5002, '5,002 nova-compute services > 500: hypervisor details (type, version, host address) not read;'),
+    ('always', 5002, None),
+    ('never', 0, 'params.hypervisors is never: hypervisor details (type, version, host address) not read.'),
+])
+def test_hypervisors_are_skipped_above_the_limit_with_auto_only(choice, computes, note):
+    assert discovery.HYPERVISORS_AUTO_LIMIT == 500
+    skipped = discovery.hypervisors_skipped(choice, computes)
+    if note is None or note.endswith('.'):
+        assert skipped == note
+    else:
+        assert skipped.startswith(note)
 
 
 # --------------------------------------------------------------------------

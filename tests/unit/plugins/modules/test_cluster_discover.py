@@ -153,9 +153,10 @@ import socket  # noqa: E402
 
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
 from ansible_collections.osops.lifecycle.plugins.module_utils import _store  # noqa: E402
-from ansible_collections.osops.lifecycle.plugins.modules import cluster_discover  # noqa: E402
+from ansible_collections.osops.lifecycle.plugins.modules import cluster_discover, cluster_info  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 FIXTURES = os.path.join(ROOT, 'tests', 'fixtures', 'discovery')
@@ -255,6 +256,47 @@ def test_rediscovery_reports_what_changed(run_module, store_url, tmp_path):
     assert discover(run_module, store_url, params={'inventory': str(path)})['changed'] is False
 
 
+def test_return_inventory_false_returns_numbers_and_stores_the_same(run_module, store_url, tmp_path):
+    full_url = 'sqlite:///%s' % (tmp_path / 'full.db')
+    full = discover(run_module, full_url)
+    predicted = discover(run_module, store_url, check_mode=True, return_inventory=False)
+    compact = discover(run_module, store_url, return_inventory=False)
+    counts = {'hosts': {'total': 14, 'added': 14, 'removed': 0, 'changed': 0},
+              'components': {'total': 22, 'added': 22, 'removed': 0, 'changed': 0}}
+    assert full['counts'] == predicted['counts'] == compact['counts'] == counts
+    for result in (predicted, compact):
+        assert 'hosts' not in result['cluster'] and 'components' not in result['cluster']
+        assert result['diff'] == {'created': True, 'cluster': {}}
+    assert compact['cluster']['name'] == 'prod' and compact['cluster']['method'] == 'openstack_ansible'
+    assert compact['cluster'] == dict((k, v) for k, v in stored(store_url, 'prod')[0].items()
+                                      if k not in ('hosts', 'components'))
+    # the record, and the diff of its discovery run, are those of a full return
+    (cluster, run), (full_cluster, full_run) = stored(store_url, 'prod'), stored(full_url, 'prod')
+    strip = ('created_at', 'updated_at')
+    assert dict((k, v) for k, v in cluster.items() if k not in strip) == dict(
+        (k, v) for k, v in full_cluster.items() if k not in strip)
+    assert run['diff'] == full_run['diff'] and len(run['diff']['hosts']['added']) == 14
+    again = discover(run_module, store_url, return_inventory=False)
+    assert again['changed'] is False and again['counts']['components'] == {
+        'total': 22, 'added': 0, 'removed': 0, 'changed': 0}
+
+
+def test_status_is_read_back_as_cluster_info_reports_it(run_module, store_url, tmp_path):
+    assert discover(run_module, store_url, check_mode=True)['status'] is None  # nothing stored yet
+    result = discover(run_module, store_url, return_inventory=False)
+    info = run_module(cluster_info.main, {'name': 'prod', 'store': store_url})
+    assert result['status'] == info['clusters'][0]
+    assert result['status']['hosts'] == 14 and result['status']['last_discovery']['status'] == 'ok'
+    # check mode: the status of the record as it is stored, not of the prediction
+    data = json.load(open(OSA))
+    for group in ('compute_hosts', 'nova_compute', 'neutron_ovn_controller'):
+        data[group]['hosts'].remove('compute2')
+    path = tmp_path / 'openstack_inventory.json'
+    path.write_text(json.dumps(data))
+    predicted = discover(run_module, store_url, check_mode=True, params={'inventory': str(path)})
+    assert predicted['counts']['hosts']['total'] == 13 and predicted['status'] == info['clusters'][0]
+
+
 def test_kolla_and_any_inventory_methods(run_module, store_url):
     kolla = discover(run_module, store_url, name='kolla', method='kolla_ansible',
                      params={'inventory': os.path.join(FIXTURES, 'multinode'), 'openstack_release': '2025.2'})
@@ -318,6 +360,85 @@ def test_hypervisors_below_the_uptime_microversion_and_next_links_on_the_endpoin
     assert pages == ['compute 2.87'] * 3
 
 
+HYPERVISORS = '/compute/v2.1/os-hypervisors/detail'
+NOT_READ = 'hypervisor details (type, version, host address) not read'
+
+
+@pytest.fixture
+def warned(monkeypatch):
+    """The messages the module passed to ``AnsibleModule.warn``.
+
+    Recorded at the call: where the warning then goes depends on whether Ansible's controller code
+    was imported into the test process before (it is by the inventory plugin's tests).
+    """
+    messages = []
+    original = AnsibleModule.warn
+
+    def warn(self, warning, *args, **kwargs):
+        messages.append(warning)
+        return original(self, warning, *args, **kwargs)
+
+    monkeypatch.setattr(AnsibleModule, 'warn', warn)
+    return messages
+
+
+def computes_of(result):
+    return dict((c['host'], c) for c in result['cluster']['components'] if c['binary'] == 'nova-compute')
+
+
+def test_hypervisors_auto_reads_them_up_to_the_limit(run_module, store_url, warned):
+    with FakeCloud(computes=3, page=2) as cloud:
+        result = discover(run_module, store_url, method='openstack_api', params={'hypervisors': 'auto'},
+                          cloud=cloud.cloud())
+    assert not result.get('failed'), result
+    assert [path for _method, path in cloud.requests].count(HYPERVISORS) == 2
+    assert result['notes'] == [] and warned == []
+    assert computes_of(result)['compute3']['extra']['hypervisor_type'] == 'fake'
+    assert dict((h['name'], h['address']) for h in result['cluster']['hosts'])['compute3'] == '127.0.1.3'
+
+
+def test_hypervisors_auto_skips_them_above_the_limit_and_says_why(run_module, store_url, warned):
+    # 501 nova-compute services: one more than HYPERVISORS_AUTO_LIMIT (the real constant, not patched).
+    with FakeCloud(computes=501, page=1000) as cloud:
+        result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
+        paths = [path for _method, path in cloud.requests]
+        always = discover(run_module, store_url, name='always', method='openstack_api',
+                          params={'hypervisors': 'always'}, cloud=cloud.cloud())
+        always_paths = [path for _method, path in cloud.requests][len(paths):]
+    assert not result.get('failed'), result
+    assert HYPERVISORS not in paths and '/compute/v2.1/os-services' in paths
+    note = ('501 nova-compute services > 500: %s; nova-api looks each hypervisor up one by one; '
+            'pass params.hypervisors: always to read them.' % NOT_READ)
+    assert result['notes'] == [note] and warned == [note]  # the second discovery (always) warns nothing
+    assert result['api_calls'] == len(paths) and always['api_calls'] == len(always_paths) == len(paths) + 1
+    computes = computes_of(result)
+    assert len(computes) == 501
+    # placement is still read; what only the hypervisors tell is not there
+    assert computes['compute501']['extra']['resource_provider'] == 'rp-compute501'
+    assert 'hypervisor_type' not in computes['compute501']['extra']
+    assert all(h['address'] is None for h in result['cluster']['hosts'])
+    # always: read whatever the number of computes, and nothing to say
+    assert always['notes'] == []
+    assert always_paths.count(HYPERVISORS) == 1
+    assert computes_of(always)['compute501']['extra']['hypervisor_type'] == 'fake'
+    assert dict((h['name'], h['address']) for h in always['cluster']['hosts'])['compute2'] == '127.0.1.2'
+
+
+def test_hypervisors_never_is_a_note_not_a_warning(run_module, store_url, warned):
+    with FakeCloud(computes=2) as cloud:
+        result = discover(run_module, store_url, method='openstack_api', params={'hypervisors': 'never'},
+                          cloud=cloud.cloud())
+    assert HYPERVISORS not in [path for _method, path in cloud.requests]
+    assert result['notes'] == ['params.hypervisors is never: %s.' % NOT_READ] and warned == []
+    assert 'hypervisor_type' not in computes_of(result)['compute1']['extra']
+    cluster, run = stored(store_url, 'prod')
+    assert cluster['params'] == {'hypervisors': 'never'} and run['api_calls'] == result['api_calls']
+
+
+def test_notes_of_the_inventory_methods_are_empty(run_module, store_url):
+    assert discover(run_module, store_url)['notes'] == []
+
+
 def test_a_service_going_down_is_a_change(run_module, store_url):
     with FakeCloud(computes=2, with_network=False) as cloud:
         discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
@@ -357,6 +478,9 @@ def test_a_failed_rediscovery_keeps_the_record_and_is_recorded(run_module, store
     ({'params': {}}, 'Option params.inventory: got None, expected a path (required by method openstack_ansible).'),
     ({'params': {'inventory': '/nonexistent/openstack_inventory.json'}},
      'openstack-ansible inventory /nonexistent/openstack_inventory.json does not exist.'),
+    ({'method': 'openstack_api', 'params': {'hypervisors': 'some'},
+      'cloud': {'auth': {'auth_url': 'http://127.0.0.1:9/identity/v3'}, 'auth_type': 'password'}},
+     "Option params.hypervisors: got 'some', expected one of auto, always, never."),
 ])
 def test_bad_input_is_named(run_module, store_url, args, message):
     result = discover(run_module, store_url, **args)
