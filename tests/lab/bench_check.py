@@ -34,19 +34,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+
+from osops_lab.bench import running_lab  # noqa: E402
+
 GOAL_RATIO = 1.5
 NOVA_STATUS_CHECKS = {"Cells v2", "Placement API", "Cinder API", "Policy File JSON to YAML Migration",
                       "Older than N-1 computes", "hw_machine_type unset", "Service User Token Configuration"}
 TARGET_MAJOR = {"2025.2": "32", "2026.1": "33", "2026.2": "34"}
-
-
-def labctl_status() -> dict:
-    res = subprocess.run([sys.executable, str(HERE / "labctl"), "status", "--json"], capture_output=True, text=True,
-                         check=True)
-    status = json.loads(res.stdout)
-    if not status.get("up"):
-        sys.exit("bench_check: the lab is not up (labctl up --release 2025.1 first)")
-    return status
 
 
 def ssh_command(status: dict, host: str, command: str) -> list[str]:
@@ -104,7 +99,7 @@ def main() -> None:
     parser.add_argument("--target", default="2026.1", choices=sorted(TARGET_MAJOR))
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    status = labctl_status()
+    status = running_lab("bench_check")
     print(f"lab {status['home']} release {status['release']}, target {args.target}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.2f}", flush=True)
     theirs_cmd = nova_status_command(status, args.target)

@@ -46,6 +46,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
+from osops_lab.bench import running_lab  # noqa: E402
 from osops_lab.install import ensure_venv, venv_path  # noqa: E402
 from osops_lab.paths import LabPaths  # noqa: E402
 from osops_lab.releases import FREEZE_2026_2, VenvSpec  # noqa: E402
@@ -58,15 +59,6 @@ GOAL_SECONDS = 10.0
 GOAL_RATIO = 0.25
 DB_USER, DB_PASSWORD = "osops", "secret"  # tests/lab/osops_lab/services.py
 UPTIME = " 07:40:15 up 12 days,  2:56,  0 users,  load average: 0.52, 0.41, 0.30"  # as libvirt's driver reports
-
-
-def labctl_status() -> dict:
-    res = subprocess.run([sys.executable, str(HERE / "labctl"), "status", "--json"], capture_output=True, text=True,
-                         check=True)
-    status = json.loads(res.stdout)
-    if not status.get("up"):
-        sys.exit("bench_discovery: the lab is not up (labctl up --release 2025.1 first)")
-    return status
 
 
 def controller(status: dict) -> str:
@@ -349,7 +341,7 @@ def main() -> None:
     parser.add_argument("--clean-only", action="store_true", help="only remove seeded rows and providers")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    status = labctl_status()
+    status = running_lab("bench_discovery")
     print(f"lab {status['home']} release {status['release']}, {os.cpu_count()} CPUs, "
           f"load average {load()}", flush=True)
     print(f"cleaned leftovers in {clean(status):.1f} s", flush=True)
