@@ -77,6 +77,7 @@ class NovaDatabase:
                              % ', '.join(config.config_files))
         self.default_url = config.get('database', 'connection')
         self._engines = {}
+        self._cell_mappings = None
 
     def _engine(self, url):
         if url not in self._engines:
@@ -104,12 +105,18 @@ class NovaDatabase:
             raise OsopsError('Cannot read %s from %s: %s' % (table_name, safe_url(url), reason))
 
     def cell_mappings(self):
-        """Every cell mapping: dicts of uuid, name, url (templates filled)."""
-        rows = self._rows(self.api_url, 'cell_mappings', lambda t: sa.select(
-            t.c.uuid, t.c.name, t.c.database_connection).order_by(t.c.id))
-        return [dict(uuid=r.uuid, name=r.name,
-                     url=format_cell_url(r.database_connection or '', self.default_url))
-                for r in rows]
+        """Every cell mapping: dicts of uuid, name, url (templates filled).
+
+        Read once per object: every check of a batch that shares this database
+        asks for the cells, and one run reads one snapshot of them.
+        """
+        if self._cell_mappings is None:
+            rows = self._rows(self.api_url, 'cell_mappings', lambda t: sa.select(
+                t.c.uuid, t.c.name, t.c.database_connection).order_by(t.c.id))
+            self._cell_mappings = [dict(uuid=r.uuid, name=r.name,
+                                        url=format_cell_url(r.database_connection or '', self.default_url))
+                                   for r in rows]
+        return [dict(mapping) for mapping in self._cell_mappings]
 
     def cells(self, include_cell0=False):
         return [c for c in self.cell_mappings() if include_cell0 or c['uuid'] != CELL0_UUID]
