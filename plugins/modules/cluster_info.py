@@ -146,7 +146,7 @@ class ClusterInfoModule(OsopsModule):
                     continue
                 cluster = get_cluster(store, name)
                 clusters.append(cluster_status(cluster, active_upgrade(store, name),
-                                               list_sessions(store, name), last_discovery_run(store, name)))
+                                               list_sessions(store, name), last_discovery_run(store, name, diff=False)))
         self.exit_json(clusters=clusters)
 
 

@@ -7,6 +7,7 @@ PostgreSQL variants are skipped, or fail when ``OSOPS_REQUIRE_POSTGRES=1``
 (CI sets it).
 """
 
+import datetime
 import glob
 import multiprocessing
 import os
@@ -450,6 +451,42 @@ def test_bad_inventory_is_refused_before_any_write(store, hosts, components, mes
 ])
 def test_secrets_are_removed_from_discovery_params(params, kept):
     assert _store.without_secrets(params) == kept
+
+
+def test_a_cluster_reads_back_as_its_model_instances_do(store):
+    """get_cluster reads hosts and components as rows: the same dicts as _plain of each instance, in
+    the order of the Cluster.hosts and Cluster.components relationships."""
+    _store.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS, COMPONENTS)
+    # cmp0 is stored after cmp1 and ctl1 (a later id) but sorts before them.
+    components = COMPONENTS + [dict(COMPONENTS[1], host='cmp0', extra={'zone': 'nova', 'ids': [2, 1]})]
+    _store.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS + [{'name': 'cmp0'}], components)
+    with store.transaction() as session:
+        cluster = session.scalars(sa.select(_store.Cluster)).one()
+        expected = dict(_store._plain(cluster), hosts=[_store._plain(h) for h in cluster.hosts],
+                        components=[_store._plain(c) for c in cluster.components])
+    stored = _store.get_cluster(store, 'lab')
+    assert stored == expected
+    assert [h['name'] for h in stored['hosts']] == ['cmp0', 'cmp1', 'ctl1']
+    computes = [c['host'] for c in stored['components'] if c['binary'] == 'nova-compute']
+    assert computes == ['cmp0', 'cmp1']
+    assert stored['components'][1]['extra'] == {'zone': 'nova', 'ids': [2, 1]}
+    assert isinstance(stored['created_at'], str) and _store.get_cluster(store, 'other') is None
+
+
+def test_the_last_discovery_run_is_read_with_or_without_its_diff(store):
+    assert _store.last_discovery_run(store, 'lab') is None
+    _store.upsert_cluster(store, 'lab', 'api', {}, None, HOSTS, COMPONENTS)
+    first = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)
+    _store.record_discovery_run(store, 'lab', 'api', first, 'ok', diff={'hosts': ['cmp1']}, api_calls=11)
+    _store.record_discovery_run(store, 'lab', 'api', first + datetime.timedelta(days=1), 'failed', error='boom')
+    _store.record_discovery_run(store, 'lab', 'api', first - datetime.timedelta(days=1), 'ok', diff={'old': 1})
+    latest = _store.last_discovery_run(store, 'lab')
+    assert (latest['status'], latest['error'], latest['diff']) == ('failed', 'boom', None)
+    assert latest['started_at'].startswith('2026-11-02')
+    assert _store.last_discovery_run(store, 'lab', diff=False) == dict((k, v) for k, v in latest.items() if k != 'diff')
+    _store.record_discovery_run(store, 'lab', 'api', first + datetime.timedelta(days=2), 'ok', diff={'a': [1]})
+    assert _store.last_discovery_run(store, 'lab')['diff'] == {'a': [1]}
+    assert 'diff' not in _store.last_discovery_run(store, 'lab', diff=False)
 
 
 def test_deleting_a_cluster_cascades(store_url, store):
