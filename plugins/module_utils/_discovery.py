@@ -23,9 +23,11 @@ versions, where a cluster may upgrade to) are here too.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import json
 import os
+import threading
 from urllib.parse import parse_qsl, urlsplit
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import CloudError, OptionError, OsopsError
@@ -35,12 +37,6 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._releases import (
     check_upgrade_path,
     release_of,
     series,
-)
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import (
-    open_store,
-    sqlite_path,
-    store_url,
-    url_password,
 )
 
 try:
@@ -580,9 +576,11 @@ def counting_requests(session):
     """Count every HTTP request made through a keystoneauth session (auth included)."""
     counter = {'calls': 0}
     original = session.request
+    lock = threading.Lock()  # discovery lists the compute services in a thread of its own
 
     def request(*args, **kwargs):
-        counter['calls'] += 1
+        with lock:
+            counter['calls'] += 1
         return original(*args, **kwargs)
 
     session.request = request
@@ -693,6 +691,25 @@ def _sentence(text):
     return text if text.endswith(('.', '?', '!')) else text + '.'
 
 
+def in_background(work):
+    """Start ``work()`` in a thread now; a ``concurrent.futures.Future`` of what it returns or raises.
+
+    The thread is a daemon: a module that fails in the meantime (a store
+    that cannot be opened) exits at once instead of waiting for an API.
+    """
+    future = concurrent.futures.Future()
+
+    def run():
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(work())
+            except Exception as exc:  # pylint: disable=broad-exception-caught  # raised by future.result()
+                future.set_exception(exc)
+
+    threading.Thread(target=run, name='osops-discovery', daemon=True).start()
+    return future
+
+
 def _listing(what, proxy, path, key, endpoint, microversion=None):
     """Every item of a listing as plain dicts, one request per page.
 
@@ -708,6 +725,7 @@ def _listing(what, proxy, path, key, endpoint, microversion=None):
     while True:
         try:
             response = proxy.get(path, params=params, microversion=microversion)
+            sdk_exceptions.raise_from_response(response)  # the proxy does not raise on HTTP errors
             body = response.json()
         except sdk_exceptions.NotFoundException:
             return items
@@ -743,8 +761,6 @@ def discover_openstack_api(conn, params, interface, region):
     if not catalog:
         raise CloudError('The service catalog has no %s endpoint%s; check interface and region_name.'
                          % (interface, ' in region %s' % region if region else ''))
-    versions = params.get('versions') or {}
-    host_versions = params.get('host_versions') or {}
     found = []  # (project, binary, host, state, extra)
     api = {}
     for service_type in sorted(catalog):
@@ -760,11 +776,38 @@ def discover_openstack_api(conn, params, interface, region):
             extra['problem'] = problem
         binary = API_BINARIES.get(project, '%s-api' % project)
         found.append((project, binary, '', 'up' if not problem else 'down', extra))
-    addresses, hypervisors, providers, notes, warnings = {}, {}, {}, [], []
+    # nova-api takes longest to answer (about 3 s for 5,000 compute services): its listing runs in
+    # a thread while the other services' listings are read.
+    compute_services = None
     if 'compute' in catalog:
+        compute, url = conn.compute, catalog['compute']['url']
+        compute_services = in_background(lambda: _listing('compute services', compute, '/os-services', 'services',
+                                                          url))
+    versions = params.get('versions') or {}
+    host_versions = params.get('host_versions') or {}
+    providers, agents = {}, []  # agents: neutron's and cinder's, listed after nova's services
+    if 'placement' in catalog:
+        url = catalog['placement']['url']
+        for p in _listing('placement resource providers', conn.placement, '/resource_providers',
+                          'resource_providers', url):
+            providers[p.get('name')] = p.get('uuid')
+    if 'network' in catalog:
+        for a in _listing('network agents', conn.network, '/agents', 'agents', catalog['network']['url']):
+            agents.append(('neutron', a.get('binary'), a.get('host'),
+                           _state(bool(a.get('alive')), bool(a.get('admin_state_up'))),
+                           {'agent_type': a.get('agent_type')}))
+    volume_url = (catalog.get('block-storage') or catalog.get('volumev3') or {}).get('url')
+    if volume_url:
+        for s in _listing('volume services', conn.block_storage, '/os-services', 'services', volume_url):
+            host = s.get('host') or ''
+            agents.append(('cinder', s.get('binary'), host.split('@')[0],
+                           _state(s.get('state') == 'up', s.get('status') == 'enabled'),
+                           {'zone': s.get('zone'), 'backend_host': host}))
+    addresses, hypervisors, notes, warnings = {}, {}, [], []
+    if compute_services is not None:
         url = catalog['compute']['url']
         computes = 0
-        for s in _listing('compute services', conn.compute, '/os-services', 'services', url):
+        for s in compute_services.result():
             found.append(('nova', s.get('binary'), s.get('host'),
                           _state(s.get('state') == 'up', s.get('status') == 'enabled'),
                           {'zone': s.get('zone'), 'disabled_reason': s.get('disabled_reason')}))
@@ -783,25 +826,8 @@ def discover_openstack_api(conn, params, interface, region):
                                  'hypervisor_version': h.get('hypervisor_version')}
             if h.get('host_ip'):
                 addresses[name] = h['host_ip']
-    if 'placement' in catalog:
-        url = catalog['placement']['url']
-        for p in _listing('placement resource providers', conn.placement, '/resource_providers',
-                          'resource_providers', url):
-            providers[p.get('name')] = p.get('uuid')
-    if 'network' in catalog:
-        for a in _listing('network agents', conn.network, '/agents', 'agents', catalog['network']['url']):
-            found.append(('neutron', a.get('binary'), a.get('host'),
-                          _state(bool(a.get('alive')), bool(a.get('admin_state_up'))),
-                          {'agent_type': a.get('agent_type')}))
-    volume_url = (catalog.get('block-storage') or catalog.get('volumev3') or {}).get('url')
-    if volume_url:
-        for s in _listing('volume services', conn.block_storage, '/os-services', 'services', volume_url):
-            host = s.get('host') or ''
-            found.append(('cinder', s.get('binary'), host.split('@')[0],
-                          _state(s.get('state') == 'up', s.get('status') == 'enabled'),
-                          {'zone': s.get('zone'), 'backend_host': host}))
     components, roles = [], {}
-    for project, binary, host, state, extra in found:
+    for project, binary, host, state, extra in found + agents:
         if binary == 'nova-compute':
             extra.update(hypervisors.get(host, {}))
             if host in providers:
@@ -926,6 +952,15 @@ def module_store(module, read_only=False, predict=False):
     With ``predict`` (check mode of a state module), an empty in-memory store
     stands in for it, so changes are predicted without creating the file.
     """
+    # pylint: disable=import-outside-toplevel
+    # Imported here, not with this module: SQLAlchemy and alembic take most of a second to import,
+    # which cluster_discover spends while its API discovery runs (in_background).
+    from ansible_collections.osops.lifecycle.plugins.module_utils._store import (
+        open_store,
+        sqlite_path,
+        store_url,
+        url_password,
+    )
     url = store_url(module.params.get('store'))
     password = url_password(url)
     if password:

@@ -275,20 +275,12 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import 
     discover_kolla_ansible,
     discover_openstack_ansible,
     discover_openstack_api,
+    in_background,
     module_store,
     validate_params,
 )
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
 from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import OpenStackModule
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import (
-    active_upgrade,
-    get_cluster,
-    last_discovery_run,
-    list_sessions,
-    record_discovery_run,
-    upsert_cluster,
-    without_secrets,
-)
 
 
 class ClusterDiscoverModule(OpenStackModule):
@@ -305,33 +297,47 @@ class ClusterDiscoverModule(OpenStackModule):
         super().validate()
         self.method_params = validate_params(self.params['method'], self.params['params'])
 
-    def discover(self):
+    def discover_api(self):
+        with counting_requests(self.conn.session) as counter:
+            # As the connection resolved them (from the options, clouds.yaml or OS_*).
+            found = discover_openstack_api(self.conn, self.method_params, self.conn.config.get_interface(),
+                                           self.conn.config.region_name or None)
+        return dict(found, api_calls=counter['calls'])
+
+    def discover_inventory(self):
         method, params = self.params['method'], self.method_params
-        if method == 'openstack_api':
-            with counting_requests(self.conn.session) as counter:
-                # As the connection resolved them (from the options, clouds.yaml or OS_*).
-                found = discover_openstack_api(self.conn, params, self.conn.config.get_interface(),
-                                               self.conn.config.region_name or None)
-            for warning in found.pop('warnings'):
-                self.ansible.warn(warning)
-            return dict(found, api_calls=counter['calls'])
         if method == 'openstack_ansible':
-            return dict(discover_openstack_ansible(params), api_calls=None, notes=[])
+            return dict(discover_openstack_ansible(params), api_calls=None, notes=[], warnings=[])
         tool = self.ansible.get_bin_path('ansible-inventory', required=True,
                                          opt_dirs=[os.path.dirname(sys.executable)])
         discover = discover_kolla_ansible if method == 'kolla_ansible' else discover_ansible_inventory
-        return dict(discover(params, self.ansible.run_command, tool), api_calls=None, notes=[])
+        return dict(discover(params, self.ansible.run_command, tool), api_calls=None, notes=[], warnings=[])
 
     def run(self):
         name, method, inventory = self.params['name'], self.params['method'], self.params['return_inventory']
+        started = datetime.datetime.now(datetime.timezone.utc)
+        # The APIs are read while the store is opened (importing SQLAlchemy and alembic takes most
+        # of a second); nothing is written before both are done.
+        api = in_background(self.discover_api) if method == 'openstack_api' else None
+        # pylint: disable-next=import-outside-toplevel
+        from ansible_collections.osops.lifecycle.plugins.module_utils._store import (
+            active_upgrade,
+            get_cluster,
+            last_discovery_run,
+            list_sessions,
+            record_discovery_run,
+            upsert_cluster,
+            without_secrets,
+        )
         with module_store(self, predict=self.check_mode) as store:
-            started = datetime.datetime.now(datetime.timezone.utc)
             try:
-                found = self.discover()
+                found = api.result() if api else self.discover_inventory()
             except OsopsError as exc:
                 if not self.check_mode:
                     record_discovery_run(store, name, method, started, 'failed', error=exc.msg)
                 raise
+            for warning in found.pop('warnings'):
+                self.ansible.warn(warning)
             diff = upsert_cluster(store, name, method, params=self.method_params, region=found['region'],
                                   hosts=found['hosts'], components=found['components'],
                                   check_mode=self.check_mode)
@@ -341,7 +347,7 @@ class ClusterDiscoverModule(OpenStackModule):
             # Read back from the store, as cluster_info reads it (in check mode: the record as it is).
             cluster = get_cluster(store, name)
             status = None if cluster is None else cluster_status(
-                cluster, active_upgrade(store, name), list_sessions(store, name), last_discovery_run(store, name))
+                cluster, active_upgrade(store, name), list_sessions(store, name), last_discovery_run(store, name, diff=False))
         if cluster is not None and not inventory:
             cluster = dict((k, v) for k, v in cluster.items() if k not in ('hosts', 'components'))
         if self.check_mode:

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -355,3 +356,32 @@ def test_release_from_microversion_waits_for_the_next_release(monkeypatch):
 ])
 def test_hypervisors_are_listed_below_the_uptime_microversion(maximum, expected):
     assert discovery.hypervisor_microversion(maximum) == expected
+
+
+def test_in_background_runs_at_once_and_gives_back_a_result_or_an_error():
+    started, release = threading.Event(), threading.Event()
+
+    def work():
+        started.set()
+        if not release.wait(10):  # the caller must go on while this runs
+            raise AssertionError('the caller waited for the work')
+        return 'done'
+
+    future = discovery.in_background(work)
+    assert started.wait(10)
+    assert not future.done()
+    release.set()
+    assert future.result(10) == 'done'
+    failing = discovery.in_background(lambda: int('not a number'))
+    with pytest.raises(ValueError, match='not a number'):
+        failing.result(10)
+
+
+def test_importing_discovery_leaves_sqlalchemy_and_openstacksdk_for_later():
+    # cluster_discover imports the store (SQLAlchemy, alembic) while its API discovery runs, and the
+    # info modules never need openstacksdk: importing the discovery module must not import them.
+    code = ('import sys; import ansible_collections.osops.lifecycle.plugins.module_utils._discovery; '
+            'print(sorted(m for m in ("sqlalchemy", "alembic", "openstack") if m in sys.modules))')
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True,
+                            env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert result.stdout.strip() == '[]'

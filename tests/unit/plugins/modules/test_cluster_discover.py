@@ -22,6 +22,10 @@ class FakeCloud:
         self.requests = []
         self.microversions = []  # (path, OpenStack-API-Version header)
         self.down = set()
+        # path -> threading.Event: a GET of that path is answered once the event is set (at most
+        # after 20 s, then with HTTP 503 so that a test waiting for it fails instead of hanging).
+        self.gates = {}
+        self.errors = {}  # path -> HTTP status it answers, with a message
         cloud = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -130,6 +134,11 @@ class FakeCloud:
                 'project': {'id': 'p1', 'name': 'admin', 'domain': {'id': 'default', 'name': 'Default'}},
                 'roles': [{'id': 'r1', 'name': 'admin'}], 'catalog': self._catalog()}}
             headers = {'X-Subject-Token': 'fake-token'}
+        elif parsed.path in self.errors:
+            status, headers = self.errors[parsed.path], {}
+            body = {'computeFault': {'code': status, 'message': 'Unexpected API Error (fake).'}}
+        elif parsed.path in self.gates and not self.gates[parsed.path].wait(20):
+            status, body, headers = 503, {'error': {'message': 'the gate of %s never opened' % parsed.path}}, {}
         else:
             status, body = self._routes(parsed.path, parse_qs(parsed.query))
             headers = {}
@@ -150,6 +159,7 @@ class FakeCloud:
 import importlib.util  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
+import time  # noqa: E402
 
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
@@ -447,6 +457,74 @@ def test_a_service_going_down_is_a_change(run_module, store_url):
     assert result['diff']['components']['changed'] == [{
         'service': 'nova', 'binary': 'nova-compute', 'host': 'compute2',
         'before': {'state': 'up'}, 'after': {'state': 'down'}}]
+
+
+class OpenGate(threading.Event):
+    """A gate that opens when ``path`` is asked of ``cloud`` (polled: the server logs every request)."""
+
+    def __init__(self, cloud, path):
+        super().__init__()
+        threading.Thread(target=self._watch, args=(cloud, path), daemon=True).start()
+
+    def _watch(self, cloud, path):
+        for _tick in range(200):
+            if ('GET', path) in cloud.requests:
+                self.set()
+                return
+            self.wait(0.1)
+
+
+def test_compute_services_are_listed_while_the_other_services_are_read(run_module, store_url):
+    # nova's compute service listing is answered only once placement's providers have been asked
+    # for: discovery reading the services one after the other would wait 20 s for a 503.
+    with FakeCloud(computes=3) as cloud:
+        cloud.gates['/compute/v2.1/os-services'] = OpenGate(cloud, '/placement/resource_providers')
+        result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
+        requests = [path for _method, path in cloud.requests]
+    assert not result.get('failed'), result.get('msg')
+    assert requests.index('/compute/v2.1/os-services') < requests.index('/placement/resource_providers')
+    assert result['counts']['components']['total'] == 5 + 3 + 4  # nova's 2 + 3 computes, 3 agents, 4 APIs
+    cluster, run = stored(store_url, 'prod')
+    assert [c['binary'] for c in cluster['components'] if c['host'] == 'compute3'] == [
+        'neutron-ovn-metadata-agent', 'nova-compute']
+    # Every request counted once, the listing's thread's included.
+    assert run['api_calls'] == result['api_calls'] == len(requests)
+
+
+def test_a_store_that_cannot_be_opened_does_not_wait_for_the_api(run_module):
+    # The API discovery runs while the store is opened; when the store fails, the module fails at
+    # once with the store's error instead of waiting for nova (held here for 20 s).
+    url = 'postgresql+psycopg://osops:db-Secret-42@127.0.0.1:%d/osops' % free_port()
+    with FakeCloud() as cloud:
+        cloud.gates['/compute/v2.1/os-services'] = threading.Event()
+        began = time.monotonic()
+        result = run_module(cluster_discover.main, {'name': 'prod', 'method': 'openstack_api', 'params': {},
+                                                    'cloud': cloud.cloud(), 'store': url})
+        took = time.monotonic() - began
+        cloud.gates['/compute/v2.1/os-services'].set()
+    assert result['failed'] and result['msg'].startswith('Cannot open store postgresql+psycopg://osops:***@127.0.0.1:')
+    assert took < 15, took
+    assert 'db-Secret-42' not in json.dumps(result)
+
+
+@pytest.mark.parametrize('path', ['/compute/v2.1/os-services', '/placement/resource_providers'])
+def test_an_api_error_in_a_listing_is_named_and_writes_nothing(run_module, store_url, path):
+    with FakeCloud() as cloud:
+        cloud.errors[path] = 500
+        result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
+    what = 'compute services' if 'os-services' in path else 'placement resource providers'
+    assert result['failed'] and result['msg'].startswith('Cannot list %s: request to %s' % (what, cloud.url))
+    assert '500' in result['msg'] and 'Unexpected API Error (fake).' in result['msg'], result['msg']
+    assert stored(store_url, 'prod') == (None, None)
+
+
+def test_a_listing_the_service_does_not_have_is_empty(run_module, store_url):
+    with FakeCloud(computes=2) as cloud:
+        cloud.errors['/network/v2.0/agents'] = 404
+        result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
+    assert not result.get('failed'), result.get('msg')
+    cluster, _run = stored(store_url, 'prod')
+    assert [c['binary'] for c in cluster['components'] if c['service'] == 'neutron'] == ['neutron-server']
 
 
 def test_unreachable_api_fails_clearly_and_writes_nothing(run_module, store_url):
