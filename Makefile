@@ -12,7 +12,7 @@
 #   make lab            pytest -m lab tests/integration/lab (the real OpenStack lab)
 #   make lab-up RELEASE=2025.1, lab-down, lab-status, lab-reset, lab-install,
 #   lab-deps, lab-bench  the lab by hand (docs/lab.md)
-#   bench-discovery     discovery at 500/2,000/5,000 seeded computes vs openstackclient
+#   bench-discovery     discovery on the lab as it is and at 5,000 seeded computes, vs openstackclient
 #   bench-check         playbooks/check.yml vs the real nova-status (both on a lab that is up;
 #                       OSOPS_LAB_NET/OSOPS_LAB_HOME pick the lab; docs/discovery.md, docs/checks.md)
 #   make demo           setup, then tests/tools/demo.sh when it exists
