@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import json
 import os
 import threading
@@ -780,12 +781,11 @@ def discover_openstack_api(conn, params, interface, region):
     # a thread while the other services' listings are read.
     compute_services = None
     if 'compute' in catalog:
-        compute, url = conn.compute, catalog['compute']['url']
-        compute_services = in_background(lambda: _listing('compute services', compute, '/os-services', 'services',
-                                                          url))
+        compute_services = in_background(functools.partial(_listing, 'compute services', conn.compute,
+                                                           '/os-services', 'services', catalog['compute']['url']))
     versions = params.get('versions') or {}
     host_versions = params.get('host_versions') or {}
-    providers, agents = {}, []  # agents: neutron's and cinder's, listed after nova's services
+    providers, agents = {}, []  # agents: neutron's agents and cinder's services, listed after nova's
     if 'placement' in catalog:
         url = catalog['placement']['url']
         for p in _listing('placement resource providers', conn.placement, '/resource_providers',

@@ -347,7 +347,8 @@ class ClusterDiscoverModule(OpenStackModule):
             # Read back from the store, as cluster_info reads it (in check mode: the record as it is).
             cluster = get_cluster(store, name)
             status = None if cluster is None else cluster_status(
-                cluster, active_upgrade(store, name), list_sessions(store, name), last_discovery_run(store, name, diff=False))
+                cluster, active_upgrade(store, name), list_sessions(store, name),
+                last_discovery_run(store, name, diff=False))
         if cluster is not None and not inventory:
             cluster = dict((k, v) for k, v in cluster.items() if k not in ('hosts', 'components'))
         if self.check_mode:

@@ -145,8 +145,8 @@ class ClusterInfoModule(OsopsModule):
                 if self.params['name'] not in (None, name):
                     continue
                 cluster = get_cluster(store, name)
-                clusters.append(cluster_status(cluster, active_upgrade(store, name),
-                                               list_sessions(store, name), last_discovery_run(store, name, diff=False)))
+                clusters.append(cluster_status(cluster, active_upgrade(store, name), list_sessions(store, name),
+                                               last_discovery_run(store, name, diff=False)))
         self.exit_json(clusters=clusters)
 
 

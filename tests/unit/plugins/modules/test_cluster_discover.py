@@ -512,8 +512,10 @@ def test_an_api_error_in_a_listing_is_named_and_writes_nothing(run_module, store
     with FakeCloud() as cloud:
         cloud.errors[path] = 500
         result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
-    what = 'compute services' if 'os-services' in path else 'placement resource providers'
-    assert result['failed'] and result['msg'].startswith('Cannot list %s: request to %s' % (what, cloud.url))
+    what, endpoint = (('compute services', '/compute/v2.1') if 'os-services' in path
+                      else ('placement resource providers', '/placement'))
+    assert result['failed'] and result['msg'].startswith('Cannot list %s: request to %s%s failed'
+                                                         % (what, cloud.url, endpoint)), result['msg']
     assert '500' in result['msg'] and 'Unexpected API Error (fake).' in result['msg'], result['msg']
     assert stored(store_url, 'prod') == (None, None)
 
