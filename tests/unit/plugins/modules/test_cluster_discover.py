@@ -475,14 +475,15 @@ class OpenGate(threading.Event):
 
 
 def test_compute_services_are_listed_while_the_other_services_are_read(run_module, store_url):
-    # nova's compute service listing is answered only once placement's providers have been asked
-    # for: discovery reading the services one after the other would wait 20 s for a 503.
+    # nova's compute service listing is answered only once placement's providers have been asked for,
+    # and placement's only once nova's has been: discovery reading them one after the other, in either
+    # order, would wait 20 s for a 503.
+    services, providers = '/compute/v2.1/os-services', '/placement/resource_providers'
     with FakeCloud(computes=3) as cloud:
-        cloud.gates['/compute/v2.1/os-services'] = OpenGate(cloud, '/placement/resource_providers')
+        cloud.gates.update({services: OpenGate(cloud, providers), providers: OpenGate(cloud, services)})
         result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
         requests = [path for _method, path in cloud.requests]
     assert not result.get('failed'), result.get('msg')
-    assert requests.index('/compute/v2.1/os-services') < requests.index('/placement/resource_providers')
     assert result['counts']['components']['total'] == 5 + 3 + 4  # nova's 2 + 3 computes, 3 agents, 4 APIs
     cluster, run = stored(store_url, 'prod')
     assert [c['binary'] for c in cluster['components'] if c['host'] == 'compute3'] == [
