@@ -17,6 +17,14 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._module import Ser
 from ansible_collections.osops.lifecycle.plugins.module_utils._service_config import is_json
 
 
+class ProjectConfigCheckModule(ServiceConfigCheckModule):
+    """A configuration check of the project its ``project`` option names."""
+
+    @property
+    def project(self):
+        return self.params['project']
+
+
 # --- check_policy_json -----------------------------------------------------
 JSON_POLICY_DETAILS = (
     'Your policy file {path} is JSON-formatted, which is deprecated. Convert '
@@ -26,17 +34,13 @@ JSON_POLICY_DETAILS = (
     'oslopolicy-convert-json-to-yaml.html')
 
 
-class CheckPolicyJsonModule(ServiceConfigCheckModule):
+class CheckPolicyJsonModule(ProjectConfigCheckModule):
     check_name = 'Policy File JSON to YAML Migration'
     argument_spec = dict(
         project=dict(type='str', required=True),
     )
 
     policy_file = None
-
-    @property
-    def project(self):
-        return self.params['project']
 
     def checks(self):
         return [(self.check_name, self.check_policy_json)]
@@ -60,15 +64,11 @@ SERVICE_USER_TOKEN_DETAILS = (
     'https://docs.openstack.org/nova/latest/admin/configuration/service-user-token.html')
 
 
-class CheckServiceUserTokenModule(ServiceConfigCheckModule):
+class CheckServiceUserTokenModule(ProjectConfigCheckModule):
     check_name = 'Service User Token Configuration'
     argument_spec = dict(
         project=dict(type='str', default='nova', choices=['nova']),
     )
-
-    @property
-    def project(self):
-        return self.params['project']
 
     def checks(self):
         return [(self.check_name, self.check_service_user_token)]
@@ -80,17 +80,13 @@ class CheckServiceUserTokenModule(ServiceConfigCheckModule):
 
 
 # --- check_cloudkitty_storage ----------------------------------------------
-class CheckCloudkittyStorageModule(ServiceConfigCheckModule):
+class CheckCloudkittyStorageModule(ProjectConfigCheckModule):
     check_name = 'Storage version'
     argument_spec = dict(
         project=dict(type='str', default='cloudkitty', choices=['cloudkitty']),
     )
 
     storage_version = None
-
-    @property
-    def project(self):
-        return self.params['project']
 
     def checks(self):
         return [(self.check_name, self.check_storage_version)]
