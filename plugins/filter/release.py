@@ -52,7 +52,7 @@ except ImportError:
     Version = None
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._releases import release_of, series
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import release_of, series
 
 
 def release(value, project=None):

@@ -49,7 +49,8 @@ from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import get_cluster, open_store
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.clusters import get_cluster
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import open_store
 
 
 def group_name(text):

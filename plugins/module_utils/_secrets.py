@@ -25,3 +25,19 @@ def secret_values(data):
         for value in data:
             found |= secret_values(value)
     return found
+
+
+# The password of a URL (``scheme://user:PASSWORD@host/...``), up to the last
+# ``@`` before the path, so a password holding an unencoded ``@`` is masked whole.
+_URL_PASSWORD = re.compile(r'(//[^/:@\s]*:)([^/\s]*)@')
+
+
+def url_password(url):
+    """The password in a URL as it is written there, or None."""
+    match = _URL_PASSWORD.search(url or '')
+    return match.group(2) if match and match.group(2) else None
+
+
+def mask_url(text):
+    """``text`` with the password of every URL in it shown as ``***``."""
+    return _URL_PASSWORD.sub(r'\1***@', text)

@@ -143,7 +143,7 @@ modules:
             upgrade_checks: [{project: nova, name: Cells v2, result: Success, code: 0, details: null, duration: 0.02}]}]
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._check_batch import CheckBatchModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.batch import CheckBatchModule
 
 
 def main():

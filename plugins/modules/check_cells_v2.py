@@ -85,7 +85,7 @@ cells:
   sample: [{name: cell0, uuid: 00000000-0000-0000-0000-000000000000}, {name: cell1, uuid: 1b5f6c1e-...}]
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._check_nova import CheckCellsV2Module
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.nova import CheckCellsV2Module
 
 
 def main():

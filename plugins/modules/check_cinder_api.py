@@ -98,7 +98,7 @@ cinder:
       type: str
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._check_api import CheckCinderApiModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.api import CheckCinderApiModule
 
 
 def main():

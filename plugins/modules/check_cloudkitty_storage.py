@@ -84,7 +84,7 @@ storage_version:
   sample: 2
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._check_config import CheckCloudkittyStorageModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.config import CheckCloudkittyStorageModule
 
 
 def main():

@@ -87,7 +87,7 @@ instances:
   elements: str
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._check_nova import CheckHwMachineTypeModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.nova import CheckHwMachineTypeModule
 
 
 def main():

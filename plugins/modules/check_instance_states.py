@@ -92,7 +92,7 @@ instances:
   sample: [{id: 5d1c..., status: MIGRATING, task_state: migrating}]
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._check_api import CheckInstanceStatesModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.api import CheckInstanceStatesModule
 
 
 def main():

@@ -99,7 +99,7 @@ computes:
   sample: [{cell: cell1, host: compute1, version: 67}]
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._check_nova import CheckOldComputesModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.nova import CheckOldComputesModule
 
 
 def main():

@@ -112,7 +112,7 @@ placement:
       sample: '1.39'
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._check_api import CheckPlacementApiModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.api import CheckPlacementApiModule
 
 
 def main():

@@ -101,7 +101,7 @@ policy_file:
   sample: /etc/nova/policy.yaml
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._check_config import CheckPolicyJsonModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.config import CheckPolicyJsonModule
 
 
 def main():

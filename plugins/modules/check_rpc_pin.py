@@ -88,7 +88,7 @@ pin:
   sample: auto
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._check_nova import CheckRpcPinModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.nova import CheckRpcPinModule
 
 
 def main():

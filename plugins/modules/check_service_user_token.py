@@ -87,7 +87,7 @@ code:
   sample: 0
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._check_config import CheckServiceUserTokenModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.config import CheckServiceUserTokenModule
 
 
 def main():

@@ -87,7 +87,7 @@ services:
   sample: [{project: nova, binary: nova-compute, host: compute1, up: true, enabled: true, reason: null}]
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._check_api import CheckServicesModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.api import CheckServicesModule
 
 
 def main():

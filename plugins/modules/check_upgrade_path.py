@@ -149,7 +149,7 @@ allowed_targets:
   sample: ['2025.2', '2026.1']
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._check_nova import CheckUpgradePathModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.nova import CheckUpgradePathModule
 
 
 def main():

@@ -119,15 +119,13 @@ target_release:
   sample: '2026.1'
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import (
-    STORE_ARGUMENT_SPEC,
-    component_summary,
-    module_store,
-)
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.store_options import STORE_ARGUMENT_SPEC
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.summary import component_summary
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.access import module_store
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import OsopsModule
-from ansible_collections.osops.lifecycle.plugins.module_utils._releases import ReleaseError, series
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import get_cluster
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import ReleaseError, series
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.clusters import get_cluster
 
 
 class ClusterComponentInfoModule(OsopsModule):

@@ -266,21 +266,17 @@ import datetime
 import os
 import sys
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import (
-    METHODS,
-    STORE_ARGUMENT_SPEC,
-    cluster_status,
-    counting_requests,
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.openstack import OpenStackModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.store_options import STORE_ARGUMENT_SPEC
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.api import counting_requests, discover_openstack_api, in_background
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.inventory import (
     discover_ansible_inventory,
     discover_kolla_ansible,
     discover_openstack_ansible,
-    discover_openstack_api,
-    in_background,
-    module_store,
-    validate_params,
 )
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.methods import METHODS, validate_params
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.summary import cluster_status
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import OpenStackModule
 
 
 class ClusterDiscoverModule(OpenStackModule):
@@ -319,16 +315,10 @@ class ClusterDiscoverModule(OpenStackModule):
         # The APIs are read while the store is opened (importing SQLAlchemy and alembic takes most
         # of a second); nothing is written before both are done.
         api = in_background(self.discover_api) if method == 'openstack_api' else None
-        # pylint: disable-next=import-outside-toplevel
-        from ansible_collections.osops.lifecycle.plugins.module_utils._store import (
-            active_upgrade,
-            get_cluster,
-            last_discovery_run,
-            list_sessions,
-            record_discovery_run,
-            upsert_cluster,
-            without_secrets,
-        )
+        # pylint: disable=import-outside-toplevel
+        from ansible_collections.osops.lifecycle.plugins.module_utils._store.access import module_store
+        from ansible_collections.osops.lifecycle.plugins.module_utils._store.clusters import get_cluster, record_discovery_run, upsert_cluster
+        from ansible_collections.osops.lifecycle.plugins.module_utils._store.rows import without_secrets
         with module_store(self, predict=self.check_mode) as store:
             try:
                 found = api.result() if api else self.discover_inventory()
@@ -346,9 +336,7 @@ class ClusterDiscoverModule(OpenStackModule):
                                      api_calls=found['api_calls'])
             # Read back from the store, as cluster_info reads it (in check mode: the record as it is).
             cluster = get_cluster(store, name)
-            status = None if cluster is None else cluster_status(
-                cluster, active_upgrade(store, name), list_sessions(store, name),
-                last_discovery_run(store, name, diff=False))
+            status = cluster_status(store, name, cluster)
         if cluster is not None and not inventory:
             cluster = dict((k, v) for k, v in cluster.items() if k not in ('hosts', 'components'))
         if self.check_mode:

@@ -115,19 +115,11 @@ clusters:
       sample: {started_at: '2026-11-22T05:40:00+00:00', status: ok, api_calls: 12, error: null}
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import (
-    STORE_ARGUMENT_SPEC,
-    cluster_status,
-    module_store,
-)
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import OsopsModule
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import (
-    active_upgrade,
-    get_cluster,
-    last_discovery_run,
-    list_clusters,
-    list_sessions,
-)
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.store_options import STORE_ARGUMENT_SPEC
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.summary import cluster_status
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.access import module_store
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.clusters import list_clusters
 
 
 class ClusterInfoModule(OsopsModule):
@@ -144,9 +136,7 @@ class ClusterInfoModule(OsopsModule):
             for name in names:
                 if self.params['name'] not in (None, name):
                     continue
-                cluster = get_cluster(store, name)
-                clusters.append(cluster_status(cluster, active_upgrade(store, name), list_sessions(store, name),
-                                               last_discovery_run(store, name, diff=False)))
+                clusters.append(cluster_status(store, name))
         self.exit_json(clusters=clusters)
 
 

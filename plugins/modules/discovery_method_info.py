@@ -94,8 +94,8 @@ methods:
           sample: auto
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import METHODS, method_list
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import OsopsModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.methods import METHODS, method_list
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
 
 
 class DiscoveryMethodInfoModule(OsopsModule):

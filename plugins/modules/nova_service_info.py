@@ -126,13 +126,13 @@ computes:
     max: {version: 68, release: '2025.1', note: null}
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._nova_db import (
+from ansible_collections.osops.lifecycle.plugins.module_utils._service.nova_db import (
     COMPUTE_BINARY,
     CONTROL_BINARIES,
     NovaDatabaseModule,
     service_summary,
 )
-from ansible_collections.osops.lifecycle.plugins.module_utils._releases import (
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import (
     release_of_nova_service_version,
 )
 

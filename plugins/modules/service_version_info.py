@@ -151,8 +151,8 @@ unreadable:
 '''
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import OsopsModule
-from ansible_collections.osops.lifecycle.plugins.module_utils._processes import scan, summarise
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._service.processes import scan, summarise
 
 
 class ServiceVersionInfoModule(OsopsModule):

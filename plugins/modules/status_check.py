@@ -153,9 +153,9 @@ run_error:
 import os
 import time
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import Code, CheckResult, worst
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import OsopsModule
-from ansible_collections.osops.lifecycle.plugins.module_utils._status_cli import (
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import Code, CheckResult, worst
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.status_cli import (
     JSON_CAPABLE,
     classify,
     status_command,

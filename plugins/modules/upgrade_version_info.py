@@ -111,16 +111,13 @@ refused:
       sample: '2025.1 → 2026.2 skips 2026.1 (SLURP): only N→N+1 or SLURP→next SLURP is supported.'
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import (
-    STORE_ARGUMENT_SPEC,
-    cluster_release,
-    module_store,
-    upgrade_options,
-)
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.store_options import STORE_ARGUMENT_SPEC
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.summary import cluster_release, upgrade_options
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.access import module_store
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import OsopsModule
-from ansible_collections.osops.lifecycle.plugins.module_utils._releases import ReleaseError, series
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import get_cluster
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import ReleaseError, series
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.clusters import get_cluster
 
 
 class UpgradeVersionInfoModule(OsopsModule):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import textwrap
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import (
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import (
     Code,
     result_name,
     worst,

@@ -246,8 +246,8 @@ def run_discovery(status: dict, work: Path, store_path: Path, mode: str) -> tupl
     # Read back from the store, as an operator's later steps do (no -v: its printing of a 5 MB result
     # is not part of a discovery).
     sys.path.insert(0, str(ROOT / ".cache" / "collections"))
-    from ansible_collections.osops.lifecycle.plugins.module_utils._store import (
-        get_cluster, last_discovery_run, open_store)
+    from ansible_collections.osops.lifecycle.plugins.module_utils._store.clusters import get_cluster, last_discovery_run
+    from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import open_store
 
     store = open_store(f"sqlite:///{store_path}")
     try:

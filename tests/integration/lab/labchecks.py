@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._status_cli import parse_table
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.status_cli import parse_table
 
 ROOT = Path(__file__).resolve().parents[3]
 LABCTL_PATH = ROOT / "tests" / "lab" / "labctl"

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import release_from_microversion
-from ansible_collections.osops.lifecycle.plugins.module_utils._releases import release_of
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import get_cluster, last_discovery_run, open_store
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.inference import release_from_microversion
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import release_of
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.clusters import get_cluster, last_discovery_run
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import open_store
 
 pytestmark = [pytest.mark.lab]
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ansible_collections.osops.lifecycle.plugins.module_utils import _checks
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import Code
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks import model as _checks
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import Code
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
 
 

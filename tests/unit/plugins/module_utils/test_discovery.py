@@ -8,9 +8,15 @@ import threading
 
 import pytest
 
-from ansible_collections.osops.lifecycle.plugins.module_utils import _discovery as discovery
-from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import DiscoveryError
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import api as discovery_api
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import inference
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import inventory
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import methods as discovery_methods
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import summary as discovery_summary
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import topology
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.topology import DiscoveryError
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import all_series
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 FIXTURES = os.path.join(ROOT, 'tests', 'fixtures', 'discovery')
@@ -26,12 +32,12 @@ def run_command(args, environ_update=None):
 
 
 def discover(method, **params):
-    params = discovery.validate_params(method, params)
+    params = discovery_methods.validate_params(method, params)
     if method == 'openstack_ansible':
-        return discovery.discover_openstack_ansible(params)
+        return inventory.discover_openstack_ansible(params)
     if method == 'kolla_ansible':
-        return discovery.discover_kolla_ansible(params, run_command, ANSIBLE_INVENTORY)
-    return discovery.discover_ansible_inventory(params, run_command, ANSIBLE_INVENTORY)
+        return inventory.discover_kolla_ansible(params, run_command, ANSIBLE_INVENTORY)
+    return inventory.discover_ansible_inventory(params, run_command, ANSIBLE_INVENTORY)
 
 
 def by_binary(components):
@@ -73,7 +79,7 @@ def test_openstack_ansible_venv_tags_give_releases_and_reveal_mixed_computes():
         'release_reason': "openstack-ansible venv_tag 31.1.0 is 2025.1 (openstack-ansible majors follow nova's)"}
     keystone = next(iter(by_binary(found['components'])['keystone'].values()))
     assert keystone['release'] is None and 'params.versions' in keystone['extra']['release_reason']
-    summary = dict((c['binary'], c) for c in discovery.component_summary(found['components'], '2026.1'))
+    summary = dict((c['binary'], c) for c in discovery_summary.component_summary(found['components'], '2026.1'))
     assert summary['nova-compute']['mixed'] is True and summary['nova-compute']['can_upgrade'] is False
     assert summary['nova-compute']['reason'] == (
         'nova-compute runs mixed releases (2025.1 on compute1; 2025.2 on compute2): '
@@ -215,12 +221,12 @@ def test_any_inventory_as_a_dict_and_unknown_groups():
 ])
 def test_bad_parameters_name_the_parameter(method, params, message):
     with pytest.raises(OptionError) as error:
-        discovery.validate_params(method, params)
+        discovery_methods.validate_params(method, params)
     assert error.value.msg.startswith(message)
 
 
 def test_method_list_documents_every_parameter():
-    methods = dict((m['name'], m) for m in discovery.method_list())
+    methods = dict((m['name'], m) for m in discovery_methods.method_list())
     assert sorted(methods) == ['ansible_inventory', 'kolla_ansible', 'openstack_ansible', 'openstack_api']
     for method in methods.values():
         for parameter in method['parameters']:
@@ -237,7 +243,7 @@ def test_method_list_documents_every_parameter():
 
 @pytest.mark.parametrize('choice', ['auto', 'always', 'never'])
 def test_hypervisors_choices_are_accepted_and_kept(choice):
-    assert discovery.validate_params('openstack_api', {'hypervisors': choice}) == {'hypervisors': choice}
+    assert discovery_methods.validate_params('openstack_api', {'hypervisors': choice}) == {'hypervisors': choice}
 
 
 @pytest.mark.parametrize('choice, computes, note', [
@@ -250,8 +256,8 @@ def test_hypervisors_choices_are_accepted_and_kept(choice):
     ('never', 0, 'params.hypervisors is never: hypervisor details (type, version, host address) not read.'),
 ])
 def test_hypervisors_are_skipped_above_the_limit_with_auto_only(choice, computes, note):
-    assert discovery.HYPERVISORS_AUTO_LIMIT == 500
-    skipped = discovery.hypervisors_skipped(choice, computes)
+    assert discovery_methods.HYPERVISORS_AUTO_LIMIT == 500
+    skipped = discovery_api.hypervisors_skipped(choice, computes)
     if note is None or note.endswith('.'):
         assert skipped == note
     else:
@@ -278,57 +284,57 @@ def test_hypervisors_are_skipped_above_the_limit_with_auto_only(choice, computes
     ('glance', '2.17', None, None),
 ])
 def test_release_from_microversion_is_never_guessed(project, maximum, release, reason):
-    found, why = discovery.release_from_microversion(project, maximum)
+    found, why = inference.release_from_microversion(project, maximum)
     assert found == release
     assert (why or '').startswith(reason or '')
 
 
 def component(binary, host, release, version=None, state=None):
-    return {'service': discovery.project_of(binary), 'binary': binary, 'host': host, 'release': release,
+    return {'service': topology.project_of(binary), 'binary': binary, 'host': host, 'release': release,
             'version': version, 'state': state, 'extra': {} if release else {'release_reason': 'not told'}}
 
 
 def test_cluster_release():
-    assert discovery.cluster_release([component('nova-api', 'c', '2025.1'), component('keystone', 'c', '2025.1')]) \
+    assert discovery_summary.cluster_release([component('nova-api', 'c', '2025.1'), component('keystone', 'c', '2025.1')]) \
         == ('2025.1', 'every component runs 2025.1')
-    release, reason = discovery.cluster_release([component('nova-compute', 'a', '2025.1'),
+    release, reason = discovery_summary.cluster_release([component('nova-compute', 'a', '2025.1'),
                                                  component('nova-compute', 'b', '2025.2')])
     assert release is None and reason == 'mixed releases: 2025.1 (nova-compute on a); 2025.2 (nova-compute on b)'
-    release, reason = discovery.cluster_release([component('nova-api', 'c', '2025.1'), component('keystone', 'c', None)])
+    release, reason = discovery_summary.cluster_release([component('nova-api', 'c', '2025.1'), component('keystone', 'c', None)])
     assert release is None and reason.startswith('1 of 2 components run 2025.1; the release of the others is '
                                                  'unknown (keystone on c)')
-    assert discovery.cluster_release([]) == (None, 'the cluster has no components')
+    assert discovery_summary.cluster_release([]) == (None, 'the cluster has no components')
 
 
 def test_upgrade_options_follow_the_slurp_rules():
-    allowed, refused = discovery.upgrade_options('2025.1')
+    allowed, refused = discovery_summary.upgrade_options('2025.1')
     assert [a['release'] for a in allowed] == ['2025.2', '2026.1']
     assert dict((r['release'], r['reason']) for r in refused) == {
         '2026.2': '2025.1 → 2026.2 skips 2026.1 (SLURP): only N→N+1 or SLURP→next SLURP is supported.',
         '2027.1': '2025.1 → 2027.1 skips 2026.1 (SLURP) and 2026.2: only N→N+1 or SLURP→next SLURP is supported.'}
-    allowed, refused = discovery.upgrade_options('2026.2')
+    allowed, refused = discovery_summary.upgrade_options('2026.2')
     assert allowed == [] and refused == [{'release': '2027.1', 'name': 'indri', 'slurp': True,
                                           'reason': '2027.1 is not released yet.'}]
-    allowed, refused = discovery.upgrade_options(None, 'mixed releases: ...')
+    allowed, refused = discovery_summary.upgrade_options(None, 'mixed releases: ...')
     assert allowed == [] and {r['reason'] for r in refused} == {'mixed releases: ...'}
 
 
 def test_cluster_status_state_and_reason():
     cluster = {'name': 'c', 'region': 'One,Two', 'method': 'openstack_api', 'state': 'active', 'state_reason': None,
                'updated_at': 't', 'hosts': [{'name': 'a'}], 'components': [component('nova-compute', 'a', '2025.1', state='up')]}
-    status = discovery.cluster_status(cluster, None, [], None)
+    status = discovery_summary.compose_status(cluster, None, [], None)
     assert (status['state'], status['regions'], status['release'], status['upgrade_in_progress']) == (
         'active', ['One', 'Two'], '2025.1', False)
     down = dict(cluster, components=[component('nova-compute', 'a', '2025.1', state='down')])
-    assert discovery.cluster_status(down, None, [], None)['state_reason'] == 'down: nova-compute on a'
+    assert discovery_summary.compose_status(down, None, [], None)['state_reason'] == 'down: nova-compute on a'
     session = {'id': 's1', 'state': 'MAINTENANCE'}
-    assert discovery.cluster_status(cluster, None, [session], None)['state'] == 'maintenance'
+    assert discovery_summary.compose_status(cluster, None, [session], None)['state'] == 'maintenance'
     failed = {'started_at': 't0', 'status': 'failed', 'api_calls': None, 'error': 'boom'}
-    assert discovery.cluster_status(cluster, None, [], failed)['state_reason'] == 'the last discovery (t0) failed: boom'
+    assert discovery_summary.compose_status(cluster, None, [], failed)['state_reason'] == 'the last discovery (t0) failed: boom'
     stored = dict(cluster, state='maintenance', state_reason='kernel updates')
-    assert discovery.cluster_status(stored, None, [], failed)['state_reason'] == 'kernel updates'
+    assert discovery_summary.compose_status(stored, None, [], failed)['state_reason'] == 'kernel updates'
     upgrade = {'id': 'u1', 'from_release': '2025.1', 'to_release': '2026.1', 'status': 'running', 'error': None}
-    status = discovery.cluster_status(cluster, upgrade, [], None)
+    status = discovery_summary.compose_status(cluster, upgrade, [], None)
     assert status['upgrade_in_progress'] and status['upgrade'] == {
         'id': 'u1', 'from_release': '2025.1', 'to_release': '2026.1', 'status': 'running'}
 
@@ -337,11 +343,11 @@ def test_release_from_microversion_waits_for_the_next_release(monkeypatch):
     """A maximum unique so far names no release while the release after it is not recorded."""
     import dataclasses
 
-    series = [s for s in discovery.all_series() if s.projects]
+    series = [s for s in all_series() if s.projects]
     last = series[-1]
     unrecorded = dataclasses.replace(last, id='2099.1', nova_max_microversion=None)
-    monkeypatch.setattr(discovery, 'all_series', lambda: [*series, unrecorded])
-    found, why = discovery.release_from_microversion('nova', str(last.nova_max_microversion))
+    monkeypatch.setattr(inference, 'all_series', lambda: [*series, unrecorded])
+    found, why = inference.release_from_microversion('nova', str(last.nova_max_microversion))
     assert found is None
     assert why.endswith('and 2099.1, whose maximum is not recorded, may answer the same')
 
@@ -355,7 +361,7 @@ def test_release_from_microversion_waits_for_the_next_release(monkeypatch):
     ('nonsense', None),
 ])
 def test_hypervisors_are_listed_below_the_uptime_microversion(maximum, expected):
-    assert discovery.hypervisor_microversion(maximum) == expected
+    assert discovery_api.hypervisor_microversion(maximum) == expected
 
 
 def test_in_background_runs_at_once_and_gives_back_a_result_or_an_error():
@@ -367,12 +373,12 @@ def test_in_background_runs_at_once_and_gives_back_a_result_or_an_error():
             raise AssertionError('the caller waited for the work')
         return 'done'
 
-    future = discovery.in_background(work)
+    future = discovery_api.in_background(work)
     assert started.wait(10)
     assert not future.done()
     release.set()
     assert future.result(10) == 'done'
-    failing = discovery.in_background(lambda: int('not a number'))
+    failing = discovery_api.in_background(lambda: int('not a number'))
     with pytest.raises(ValueError, match='not a number'):
         failing.result(10)
 
@@ -380,7 +386,8 @@ def test_in_background_runs_at_once_and_gives_back_a_result_or_an_error():
 def test_importing_discovery_leaves_sqlalchemy_and_openstacksdk_for_later():
     # cluster_discover imports the store (SQLAlchemy, alembic) while its API discovery runs, and the
     # info modules never need openstacksdk: importing the discovery module must not import them.
-    code = ('import sys; import ansible_collections.osops.lifecycle.plugins.module_utils._discovery; '
+    code = ('import sys; from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import '
+            'api, inference, inventory, methods, summary, topology; '
             'print(sorted(m for m in ("sqlalchemy", "alembic", "openstack") if m in sys.modules))')
     result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True,
                             env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))

@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from ansible_collections.osops.lifecycle.plugins.module_utils import _openstack
+from ansible_collections.osops.lifecycle.plugins.module_utils._base import openstack as _openstack
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError
 
 

@@ -5,9 +5,9 @@ import json
 import pytest
 from packaging.version import Version
 
-from ansible_collections.osops.lifecycle.plugins.module_utils import _releases
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases import rules as _releases
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._releases import ReleaseError
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import ReleaseError
 
 IDS = ['2021.2', '2022.1', '2022.2', '2023.1', '2023.2', '2024.1', '2024.2',
        '2025.1', '2025.2', '2026.1', '2026.2', '2027.1']

@@ -7,7 +7,7 @@ import json
 import pytest
 from oslo_upgradecheck import upgradecheck
 
-from ansible_collections.osops.lifecycle.plugins.module_utils import _status_cli as cli
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks import status_cli as cli
 
 # Real nova-status output from the lab (nova 34 over 2024.1 computes), stdout only.
 NOVA_TOO_OLD = """+--------------------------------------------------------------------+

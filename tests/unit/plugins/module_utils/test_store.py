@@ -27,10 +27,16 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from ansible_collections.osops.lifecycle.plugins.module_utils import _store
-from ansible_collections.osops.lifecycle.plugins.module_utils import _store_migrations as migrations
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters as store_clusters
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import models as store_models
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import rows as store_rows
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import sessions as store_sessions
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import states as store_states
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import upgrades as store_upgrades
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import migrations
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import StoreError
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import StoreError
 
 PG_PASSWORD = 'pg-Secret-4711'
 TABLES = {'alembic_version', 'clusters', 'hosts', 'components', 'discovery_runs', 'upgrades',
@@ -163,7 +169,7 @@ def store_url(request, tmp_path):
 
 @pytest.fixture
 def store(store_url):
-    opened = _store.open_store(store_url)
+    opened = store_engine.open_store(store_url)
     yield opened
     opened.close()
 
@@ -204,17 +210,17 @@ def test_opening_an_empty_database_creates_the_schema_at_head(store):
 
 def test_migrated_schema_matches_the_models(store):
     with store.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), _store.Base.metadata)
+        differences = compare_metadata(MigrationContext.configure(connection), store_models.Base.metadata)
     assert differences == []
 
 
 def test_opening_again_changes_nothing(store_url, store, writes):
-    _store.upsert_cluster(store, 'c1', 'api')
+    store_clusters.upsert_cluster(store, 'c1', 'api')
     assert writes  # the recorder works
     writes.clear()
-    _store.open_store(store_url).close()
+    store_engine.open_store(store_url).close()
     assert writes == []
-    assert [c['name'] for c in _store.list_clusters(store)] == ['c1']
+    assert [c['name'] for c in store_clusters.list_clusters(store)] == ['c1']
     assert _raw(store_url, 'SELECT version_num FROM alembic_version') == [(migrations.HEAD,)]
 
 
@@ -228,12 +234,12 @@ def _snapshot(url):
 
 
 def test_a_store_from_a_newer_collection_is_refused_untouched(store_url, store):
-    _store.upsert_cluster(store, 'c1', 'api')
+    store_clusters.upsert_cluster(store, 'c1', 'api')
     store.close()
     _raw(store_url, "UPDATE alembic_version SET version_num = '0042_from_the_future'")
     before = _snapshot(store_url)
     with pytest.raises(StoreError) as info:
-        _store.open_store(store_url)
+        store_engine.open_store(store_url)
     assert info.value.msg.startswith('Store %s was written by a newer osops.lifecycle '
                                      '(revision 0042_from_the_future); upgrade the collection'
                                      % sa.engine.make_url(store_url).render_as_string(hide_password=True))
@@ -243,7 +249,7 @@ def test_a_store_from_a_newer_collection_is_refused_untouched(store_url, store):
 def _open_and_report(url, barrier, results):
     barrier.wait()
     try:
-        _store.open_store(url).close()
+        store_engine.open_store(url).close()
         results.put('ok')
     except StoreError as exc:
         results.put(exc.msg)
@@ -290,7 +296,7 @@ def _closed_port():
 def test_open_errors_are_clear_and_hide_the_password(url, expected):
     port = _closed_port()
     with pytest.raises(StoreError) as info:
-        _store.open_store(url.format(port=port))
+        store_engine.open_store(url.format(port=port))
     error = info.value
     assert isinstance(error, OsopsError)
     assert error.msg.startswith(expected.format(port=port))
@@ -304,7 +310,7 @@ def test_a_sqlite_file_that_cannot_be_created_is_named(tmp_path):
     (tmp_path / 'file').write_text('not a directory')
     url = 'sqlite:///%s' % (tmp_path / 'file' / 'sub' / 'store.db')
     with pytest.raises(StoreError) as info:
-        _store.open_store(url)
+        store_engine.open_store(url)
     assert info.value.msg.startswith('Cannot open store %s: ' % url)
     assert str(tmp_path / 'file') in info.value.msg
 
@@ -312,22 +318,22 @@ def test_a_sqlite_file_that_cannot_be_created_is_named(tmp_path):
 def test_connection_refused_is_named():
     port = _closed_port()
     with pytest.raises(StoreError) as info:
-        _store.open_store('postgresql+psycopg://osops:%s@127.0.0.1:%d/osops' % (SECRET, port))
+        store_engine.open_store('postgresql+psycopg://osops:%s@127.0.0.1:%d/osops' % (SECRET, port))
     assert 'Connection refused' in info.value.msg
 
 
 def test_a_wrong_password_on_a_real_server_is_not_echoed(postgres):
     url = postgres.url().replace(PG_PASSWORD, SECRET)
     with pytest.raises(StoreError) as info:
-        _store.open_store(url)
+        store_engine.open_store(url)
     assert 'password authentication failed for user "osops"' in info.value.msg
     assert SECRET not in info.value.msg and PG_PASSWORD not in info.value.msg
 
 
 def test_default_store_is_a_sqlite_file_under_the_home_directory(tmp_path, monkeypatch):
     monkeypatch.setenv('HOME', str(tmp_path))
-    monkeypatch.delenv(_store.STORE_URL_ENV, raising=False)
-    opened = _store.open_store()
+    monkeypatch.delenv(store_engine.STORE_URL_ENV, raising=False)
+    opened = store_engine.open_store()
     opened.close()
     assert opened.url == 'sqlite:///%s' % (tmp_path / '.ansible' / 'osops' / 'store.db')
     assert (tmp_path / '.ansible' / 'osops' / 'store.db').is_file()
@@ -335,10 +341,10 @@ def test_default_store_is_a_sqlite_file_under_the_home_directory(tmp_path, monke
 
 def test_the_environment_names_the_store_unless_the_option_does(tmp_path, monkeypatch):
     from_env = 'sqlite:///%s' % (tmp_path / 'env' / 'store.db')
-    monkeypatch.setenv(_store.STORE_URL_ENV, from_env)
-    assert _store.store_url() == from_env
-    assert _store.store_url('sqlite:///x.db') == 'sqlite:///x.db'
-    _store.open_store().close()
+    monkeypatch.setenv(store_engine.STORE_URL_ENV, from_env)
+    assert store_engine.store_url() == from_env
+    assert store_engine.store_url('sqlite:///x.db') == 'sqlite:///x.db'
+    store_engine.open_store().close()
     assert (tmp_path / 'env' / 'store.db').is_file()
 
 
@@ -363,12 +369,12 @@ PARAMS = {'cloud': 'lab', 'auth': {'auth_url': 'http://127.0.0.2:5000/v3', 'pass
 
 
 def test_first_upsert_creates_everything(store):
-    diff = _store.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS, COMPONENTS)
+    diff = store_clusters.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS, COMPONENTS)
     assert diff['changed'] and diff['created'] and diff['cluster'] == {}
     assert [h['name'] for h in diff['hosts']['added']] == ['cmp1', 'ctl1']
     assert [(c['service'], c['binary']) for c in diff['components']['added']] == [
         ('neutron', 'neutron-dhcp-agent'), ('nova', 'nova-compute'), ('nova', 'nova-conductor')]
-    stored = _store.get_cluster(store, 'lab')
+    stored = store_clusters.get_cluster(store, 'lab')
     assert stored['region'] == 'RegionOne' and stored['state'] == 'active'
     assert stored['params'] == {'cloud': 'lab', 'auth': {'auth_url': 'http://127.0.0.2:5000/v3'}}
     assert SECRET not in repr(stored)
@@ -378,26 +384,26 @@ def test_first_upsert_creates_everything(store):
 
 
 def test_the_same_input_twice_is_an_empty_diff_without_writes(store, writes):
-    _store.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS, COMPONENTS)
-    before = _store.get_cluster(store, 'lab')
+    store_clusters.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS, COMPONENTS)
+    before = store_clusters.get_cluster(store, 'lab')
     writes.clear()
     # The same facts in another order, with tuples instead of lists.
-    diff = _store.upsert_cluster(store, 'lab', 'api', dict(PARAMS), 'RegionOne',
+    diff = store_clusters.upsert_cluster(store, 'lab', 'api', dict(PARAMS), 'RegionOne',
                                  [dict(h, roles=tuple(h['roles'])) for h in reversed(HOSTS)],
                                  list(reversed(COMPONENTS)))
     assert diff == {'changed': False, 'created': False, 'cluster': {},
                     'hosts': {'added': [], 'removed': [], 'changed': []},
                     'components': {'added': [], 'removed': [], 'changed': []}}
     assert writes == []
-    assert _store.get_cluster(store, 'lab') == before
+    assert store_clusters.get_cluster(store, 'lab') == before
 
 
 def test_diff_names_added_removed_and_changed(store):
-    _store.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS, COMPONENTS)
+    store_clusters.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS, COMPONENTS)
     components = [dict(COMPONENTS[0], version='31.3.1', release='2025.1'),  # upgraded
                   {'service': 'nova', 'binary': 'nova-compute', 'host': 'cmp2', 'version': '29.4.0'}]
     hosts = [dict(HOSTS[0], roles=['control', 'network']), {'name': 'cmp2'}]
-    diff = _store.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionTwo', hosts, components)
+    diff = store_clusters.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionTwo', hosts, components)
     assert diff['changed'] and not diff['created']
     assert diff['cluster'] == {'region': {'before': 'RegionOne', 'after': 'RegionTwo'}}
     assert diff['hosts'] == {
@@ -413,18 +419,18 @@ def test_diff_names_added_removed_and_changed(store):
         'service': 'nova', 'binary': 'nova-conductor', 'host': 'ctl1',
         'before': {'version': '29.4.0', 'release': '2024.1'},
         'after': {'version': '31.3.1', 'release': '2025.1'}}]
-    stored = _store.get_cluster(store, 'lab')
+    stored = store_clusters.get_cluster(store, 'lab')
     assert [h['name'] for h in stored['hosts']] == ['cmp2', 'ctl1']
     assert {(c['binary'], c['host'], c['version']) for c in stored['components']} == {
         ('nova-conductor', 'ctl1', '31.3.1'), ('nova-compute', 'cmp2', '29.4.0')}
-    assert _store.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionTwo', hosts, components)['changed'] is False
+    assert store_clusters.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionTwo', hosts, components)['changed'] is False
 
 
 def test_check_mode_predicts_without_writing(store, writes):
     writes.clear()
-    diff = _store.upsert_cluster(store, 'lab', 'api', PARAMS, None, HOSTS, COMPONENTS, check_mode=True)
+    diff = store_clusters.upsert_cluster(store, 'lab', 'api', PARAMS, None, HOSTS, COMPONENTS, check_mode=True)
     assert diff['changed'] and diff['created'] and len(diff['components']['added']) == 3
-    assert writes == [] and _store.get_cluster(store, 'lab') is None
+    assert writes == [] and store_clusters.get_cluster(store, 'lab') is None
 
 
 @pytest.mark.parametrize('hosts,components,message', [
@@ -437,9 +443,9 @@ def test_check_mode_predicts_without_writing(store, writes):
 ])
 def test_bad_inventory_is_refused_before_any_write(store, hosts, components, message):
     with pytest.raises(StoreError) as info:
-        _store.upsert_cluster(store, 'lab', 'api', {}, None, hosts, components)
+        store_clusters.upsert_cluster(store, 'lab', 'api', {}, None, hosts, components)
     assert info.value.msg.startswith(message)
-    assert _store.list_clusters(store) == []
+    assert store_clusters.list_clusters(store) == []
 
 
 @pytest.mark.parametrize('params,kept', [
@@ -450,55 +456,55 @@ def test_bad_inventory_is_refused_before_any_write(store, hosts, components, mes
     ({'db_password': 'x', 'secret': 'x', 'credentials': {}}, {}),
 ])
 def test_secrets_are_removed_from_discovery_params(params, kept):
-    assert _store.without_secrets(params) == kept
+    assert store_rows.without_secrets(params) == kept
 
 
 def test_a_cluster_reads_back_as_its_model_instances_do(store):
     """get_cluster reads hosts and components as rows: the same dicts as _plain of each instance, in
     the order of the Cluster.hosts and Cluster.components relationships."""
-    _store.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS, COMPONENTS)
+    store_clusters.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS, COMPONENTS)
     # cmp0 is stored after cmp1 and ctl1 (a later id) but sorts before them.
     components = COMPONENTS + [dict(COMPONENTS[1], host='cmp0', extra={'zone': 'nova', 'ids': [2, 1]})]
-    _store.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS + [{'name': 'cmp0'}], components)
+    store_clusters.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS + [{'name': 'cmp0'}], components)
     with store.transaction() as session:
-        cluster = session.scalars(sa.select(_store.Cluster)).one()
-        expected = dict(_store._plain(cluster), hosts=[_store._plain(h) for h in cluster.hosts],
-                        components=[_store._plain(c) for c in cluster.components])
-    stored = _store.get_cluster(store, 'lab')
+        cluster = session.scalars(sa.select(store_models.Cluster)).one()
+        expected = dict(store_rows.plain(cluster), hosts=[store_rows.plain(h) for h in cluster.hosts],
+                        components=[store_rows.plain(c) for c in cluster.components])
+    stored = store_clusters.get_cluster(store, 'lab')
     assert stored == expected
     assert [h['name'] for h in stored['hosts']] == ['cmp0', 'cmp1', 'ctl1']
     computes = [c['host'] for c in stored['components'] if c['binary'] == 'nova-compute']
     assert computes == ['cmp0', 'cmp1']
     assert stored['components'][1]['extra'] == {'zone': 'nova', 'ids': [2, 1]}
-    assert isinstance(stored['created_at'], str) and _store.get_cluster(store, 'other') is None
+    assert isinstance(stored['created_at'], str) and store_clusters.get_cluster(store, 'other') is None
 
 
 def test_the_last_discovery_run_is_read_with_or_without_its_diff(store):
-    assert _store.last_discovery_run(store, 'lab') is None
-    _store.upsert_cluster(store, 'lab', 'api', {}, None, HOSTS, COMPONENTS)
+    assert store_clusters.last_discovery_run(store, 'lab') is None
+    store_clusters.upsert_cluster(store, 'lab', 'api', {}, None, HOSTS, COMPONENTS)
     first = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)
-    _store.record_discovery_run(store, 'lab', 'api', first, 'ok', diff={'hosts': ['cmp1']}, api_calls=11)
-    _store.record_discovery_run(store, 'lab', 'api', first + datetime.timedelta(days=1), 'failed', error='boom')
-    _store.record_discovery_run(store, 'lab', 'api', first - datetime.timedelta(days=1), 'ok', diff={'old': 1})
-    latest = _store.last_discovery_run(store, 'lab')
+    store_clusters.record_discovery_run(store, 'lab', 'api', first, 'ok', diff={'hosts': ['cmp1']}, api_calls=11)
+    store_clusters.record_discovery_run(store, 'lab', 'api', first + datetime.timedelta(days=1), 'failed', error='boom')
+    store_clusters.record_discovery_run(store, 'lab', 'api', first - datetime.timedelta(days=1), 'ok', diff={'old': 1})
+    latest = store_clusters.last_discovery_run(store, 'lab')
     assert (latest['status'], latest['error'], latest['diff']) == ('failed', 'boom', None)
     assert latest['started_at'].startswith('2026-11-02')
-    assert _store.last_discovery_run(store, 'lab', diff=False) == dict((k, v) for k, v in latest.items() if k != 'diff')
-    _store.record_discovery_run(store, 'lab', 'api', first + datetime.timedelta(days=2), 'ok', diff={'a': [1]})
-    assert _store.last_discovery_run(store, 'lab')['diff'] == {'a': [1]}
-    assert 'diff' not in _store.last_discovery_run(store, 'lab', diff=False)
+    assert store_clusters.last_discovery_run(store, 'lab', diff=False) == dict((k, v) for k, v in latest.items() if k != 'diff')
+    store_clusters.record_discovery_run(store, 'lab', 'api', first + datetime.timedelta(days=2), 'ok', diff={'a': [1]})
+    assert store_clusters.last_discovery_run(store, 'lab')['diff'] == {'a': [1]}
+    assert 'diff' not in store_clusters.last_discovery_run(store, 'lab', diff=False)
 
 
 def test_deleting_a_cluster_cascades(store_url, store):
-    _store.upsert_cluster(store, 'lab', 'api', {}, None, HOSTS, COMPONENTS)
-    upgrade = _store.create_upgrade(store, 'lab', '2024.1', '2025.1', [{'phase': 'p', 'action': 'a'}])
-    _store.create_session(store, 'lab', ['cmp1'], actions=[{'plugin': 'noop', 'type': 'host'}])
+    store_clusters.upsert_cluster(store, 'lab', 'api', {}, None, HOSTS, COMPONENTS)
+    upgrade = store_upgrades.create_upgrade(store, 'lab', '2024.1', '2025.1', [{'phase': 'p', 'action': 'a'}])
+    store_sessions.create_session(store, 'lab', ['cmp1'], actions=[{'plugin': 'noop', 'type': 'host'}])
     with store.transaction() as session:
-        session.execute(sa.delete(_store.Cluster))
+        session.execute(sa.delete(store_models.Cluster))
     for table in TABLES - {'alembic_version'}:
         assert _raw(store_url, 'SELECT COUNT(*) FROM %s' % table) == [(0,)], table
     with pytest.raises(StoreError):
-        _store.get_upgrade(store, upgrade['id'])
+        store_upgrades.get_upgrade(store, upgrade['id'])
 
 
 # --------------------------------------------------------------------------
@@ -524,24 +530,24 @@ PATH_TO = {
     'rolled_back': ['running', 'rolling_back', 'rolled_back'],
     'completed': ['running', 'completed'],
 }
-EDGES = [(a, b) for a, targets in sorted(_store.UPGRADE_TRANSITIONS.items()) for b in targets]
+EDGES = [(a, b) for a, targets in sorted(store_states.UPGRADE_TRANSITIONS.items()) for b in targets]
 
 
 def _cluster(store, name='lab'):
-    _store.upsert_cluster(store, name, 'api', {}, None, HOSTS, COMPONENTS)
+    store_clusters.upsert_cluster(store, name, 'api', {}, None, HOSTS, COMPONENTS)
     return name
 
 
 def _upgrade_at(store, status, cluster='lab'):
-    upgrade = _store.create_upgrade(store, cluster, '2024.1', '2025.1', STEPS)
+    upgrade = store_upgrades.create_upgrade(store, cluster, '2024.1', '2025.1', STEPS)
     for step in PATH_TO[status]:
-        upgrade = _store.transition_upgrade(store, upgrade['id'], step)
+        upgrade = store_upgrades.transition_upgrade(store, upgrade['id'], step)
     assert upgrade['status'] == status
     return upgrade
 
 
 def test_transition_table_is_the_one_of_the_design():
-    assert _store.UPGRADE_TRANSITIONS == {
+    assert store_states.UPGRADE_TRANSITIONS == {
         'pending': ('running', 'cancelled'),
         'running': ('paused', 'cancelling', 'failed', 'rolling_back', 'completed'),
         'paused': ('running', 'rolling_back'),
@@ -553,30 +559,30 @@ def test_transition_table_is_the_one_of_the_design():
         'completed': (),
     }
     assert set(migrations.ACTIVE_UPGRADE_STATUSES) | set(migrations.FINISHED_UPGRADE_STATUSES) == \
-        set(_store.UPGRADE_TRANSITIONS)
+        set(store_states.UPGRADE_TRANSITIONS)
 
 
 def test_a_new_upgrade_is_pending_with_its_steps_in_order(store):
-    upgrade = _store.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS)
+    upgrade = store_upgrades.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS)
     assert upgrade['status'] == 'pending' and upgrade['cluster'] == 'lab'
     assert uuid.UUID(upgrade['id'])
     assert [(s['position'], s['service'], s['action'], s['status']) for s in upgrade['steps']] == [
         (1, 'keystone', 'upgrade', 'pending'), (2, 'nova', 'db_sync', 'pending'),
         (3, 'nova', 'upgrade', 'pending')]
     assert upgrade['steps'][0]['to_version'] == '27.0.2' and upgrade['steps'][1]['detail'] == {'once': True}
-    assert _store.active_upgrade(store, 'lab')['id'] == upgrade['id']
+    assert store_upgrades.active_upgrade(store, 'lab')['id'] == upgrade['id']
 
 
 def test_a_step_without_phase_or_action_is_refused(store):
     with pytest.raises(StoreError) as info:
-        _store.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS + [{'phase': 'x'}])
+        store_upgrades.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS + [{'phase': 'x'}])
     assert info.value.msg.startswith("Step 4 needs a phase and an action: {'phase': 'x'}")
-    assert _store.active_upgrade(store, 'lab') is None
+    assert store_upgrades.active_upgrade(store, 'lab') is None
 
 
 def test_an_unknown_cluster_is_named(store):
     with pytest.raises(StoreError) as info:
-        _store.create_upgrade(store, 'nowhere', '2024.1', '2025.1', [])
+        store_upgrades.create_upgrade(store, 'nowhere', '2024.1', '2025.1', [])
     assert info.value.msg.startswith("No cluster named 'nowhere' in the store")
 
 
@@ -584,64 +590,64 @@ def test_an_unknown_cluster_is_named(store):
 def test_every_allowed_transition(store, source, target):
     _cluster(store)
     upgrade = _upgrade_at(store, source)
-    moved = _store.transition_upgrade(store, upgrade['id'], target, error='why' if target == 'failed' else None)
-    assert moved['status'] == target == _store.get_upgrade(store, upgrade['id'])['status']
-    active = _store.active_upgrade(store, 'lab')
+    moved = store_upgrades.transition_upgrade(store, upgrade['id'], target, error='why' if target == 'failed' else None)
+    assert moved['status'] == target == store_upgrades.get_upgrade(store, upgrade['id'])['status']
+    active = store_upgrades.active_upgrade(store, 'lab')
     assert (active is not None) == (target in migrations.ACTIVE_UPGRADE_STATUSES)
     if target == 'failed':
         assert moved['error'] == 'why'
-        assert _store.transition_upgrade(store, upgrade['id'], 'rolling_back')['error'] == 'why'
+        assert store_upgrades.transition_upgrade(store, upgrade['id'], 'rolling_back')['error'] == 'why'
 
 
-@pytest.mark.parametrize('source', sorted(_store.UPGRADE_TRANSITIONS))
+@pytest.mark.parametrize('source', sorted(store_states.UPGRADE_TRANSITIONS))
 def test_invalid_transitions_name_the_current_status_and_change_nothing(store, source):
     _cluster(store)
     upgrade = _upgrade_at(store, source)
-    allowed = _store.UPGRADE_TRANSITIONS[source]
-    for target in sorted(set(_store.UPGRADE_TRANSITIONS) - set(allowed)):
+    allowed = store_states.UPGRADE_TRANSITIONS[source]
+    for target in sorted(set(store_states.UPGRADE_TRANSITIONS) - set(allowed)):
         with pytest.raises(StoreError) as info:
-            _store.transition_upgrade(store, upgrade['id'], target)
+            store_upgrades.transition_upgrade(store, upgrade['id'], target)
         assert info.value.msg.startswith('Upgrade %s is %s: it cannot become %s (from %s it can only become '
                                          % (upgrade['id'], source, target, source))
         assert (', '.join(allowed) if allowed else 'nothing: it is final') in info.value.msg
         assert info.value.result == {'status': source}
-    assert _store.get_upgrade(store, upgrade['id']) == upgrade
+    assert store_upgrades.get_upgrade(store, upgrade['id']) == upgrade
 
 
 def test_unknown_status_is_refused(store):
-    upgrade = _store.create_upgrade(store, _cluster(store), '2024.1', '2025.1', [])
+    upgrade = store_upgrades.create_upgrade(store, _cluster(store), '2024.1', '2025.1', [])
     with pytest.raises(StoreError) as info:
-        _store.transition_upgrade(store, upgrade['id'], 'done')
+        store_upgrades.transition_upgrade(store, upgrade['id'], 'done')
     assert info.value.msg.startswith("Unknown upgrade status 'done'; expected one of pending, running")
 
 
 def test_a_second_active_upgrade_names_the_first(store):
     first = _upgrade_at(store, 'paused', _cluster(store))
     with pytest.raises(StoreError) as info:
-        _store.create_upgrade(store, 'lab', '2025.1', '2026.1', STEPS)
+        store_upgrades.create_upgrade(store, 'lab', '2025.1', '2026.1', STEPS)
     assert info.value.msg == ('Cluster lab already has an active upgrade: %s (2024.1 → 2025.1, status '
                               'paused). Finish, cancel or roll it back first.' % first['id'])
     assert info.value.result == {'upgrade_id': first['id'], 'status': 'paused'}
     # Once it is finished, the cluster takes a new upgrade; another cluster always can.
-    _store.create_upgrade(store, _cluster(store, 'other'), '2024.1', '2025.1', [])
-    _store.transition_upgrade(store, first['id'], 'rolling_back')
-    _store.transition_upgrade(store, first['id'], 'rolled_back')
-    second = _store.create_upgrade(store, 'lab', '2024.1', '2025.1', STEPS)
-    assert _store.active_upgrade(store, 'lab')['id'] == second['id']
+    store_upgrades.create_upgrade(store, _cluster(store, 'other'), '2024.1', '2025.1', [])
+    store_upgrades.transition_upgrade(store, first['id'], 'rolling_back')
+    store_upgrades.transition_upgrade(store, first['id'], 'rolled_back')
+    second = store_upgrades.create_upgrade(store, 'lab', '2024.1', '2025.1', STEPS)
+    assert store_upgrades.active_upgrade(store, 'lab')['id'] == second['id']
 
 
 def test_a_cancelled_upgrade_cannot_roll_back_over_an_active_one(store):
     cancelled = _upgrade_at(store, 'cancelled', _cluster(store))
-    active = _store.create_upgrade(store, 'lab', '2024.1', '2025.1', [])
+    active = store_upgrades.create_upgrade(store, 'lab', '2024.1', '2025.1', [])
     with pytest.raises(StoreError) as info:
-        _store.transition_upgrade(store, cancelled['id'], 'rolling_back')
+        store_upgrades.transition_upgrade(store, cancelled['id'], 'rolling_back')
     assert info.value.msg.startswith('Cluster lab already has an active upgrade: %s' % active['id'])
-    assert _store.get_upgrade(store, cancelled['id'])['status'] == 'cancelled'
+    assert store_upgrades.get_upgrade(store, cancelled['id'])['status'] == 'cancelled'
 
 
 def test_the_database_itself_enforces_one_active_upgrade(store_url, store):
     """Writes that bypass the Python API are refused by the constraints."""
-    upgrade = _store.create_upgrade(store, _cluster(store), '2024.1', '2025.1', [])
+    upgrade = store_upgrades.create_upgrade(store, _cluster(store), '2024.1', '2025.1', [])
     cluster_id = _raw(store_url, "SELECT id FROM clusters WHERE name = 'lab'")[0][0]
     insert = ("INSERT INTO upgrades (id, cluster_id, active_cluster_id, from_release, to_release, status, "
               "created_at, updated_at) VALUES (:id, :cid, :active, '2024.1', '2025.1', :status, "
@@ -654,14 +660,14 @@ def test_the_database_itself_enforces_one_active_upgrade(store_url, store):
         with pytest.raises((sa.exc.IntegrityError, sa.exc.OperationalError)):
             _raw(store_url, insert, id=str(uuid.uuid4()), cid=cluster_id, active=active, status=status)
     _raw(store_url, insert, id=str(uuid.uuid4()), cid=cluster_id, active=None, status='completed')
-    assert _store.active_upgrade(store, 'lab')['id'] == upgrade['id']
+    assert store_upgrades.active_upgrade(store, 'lab')['id'] == upgrade['id']
 
 
 def _start_upgrade(url, barrier, results):
-    opened = _store.open_store(url)
+    opened = store_engine.open_store(url)
     barrier.wait()
     try:
-        results.put(('won', _store.create_upgrade(opened, 'lab', '2024.1', '2025.1', STEPS)['id']))
+        results.put(('won', store_upgrades.create_upgrade(opened, 'lab', '2024.1', '2025.1', STEPS)['id']))
     except StoreError as exc:
         results.put(('lost', exc.msg))
     finally:
@@ -669,10 +675,10 @@ def _start_upgrade(url, barrier, results):
 
 
 def _move_upgrade(url, upgrade_id, status, barrier, results):
-    opened = _store.open_store(url)
+    opened = store_engine.open_store(url)
     barrier.wait()
     try:
-        results.put(('won', _store.transition_upgrade(opened, upgrade_id, status)['status']))
+        results.put(('won', store_upgrades.transition_upgrade(opened, upgrade_id, status)['status']))
     except StoreError as exc:
         results.put(('lost', exc.msg))
     finally:
@@ -709,7 +715,7 @@ def test_two_processes_moving_one_upgrade_at_once_exactly_one_wins(store_url, st
                                      (store_url, upgrade['id'], 'cancelling')])
     kinds = [kind for kind, _text in outcomes]
     assert sorted(kinds) == ['lost', 'won']
-    final = _store.get_upgrade(store, upgrade['id'])['status']
+    final = store_upgrades.get_upgrade(store, upgrade['id'])['status']
     assert ('won', final) in outcomes
     loser = [text for kind, text in outcomes if kind == 'lost'][0]
     # Either it read the new status (serialised) or its compare-and-set found it moved.
@@ -722,34 +728,34 @@ def test_compare_and_set_loses_to_a_controller_that_moved_first(store_url, store
     if store_url.startswith('sqlite'):
         pytest.skip('BEGIN IMMEDIATE serialises SQLite writers: the interleaving cannot happen')
     upgrade = _upgrade_at(store, 'running', _cluster(store))
-    other = _store.open_store(store_url)
+    other = store_engine.open_store(store_url)
 
     def move_first(_conn, _cursor, statement, *_args):
         if statement.startswith('UPDATE upgrades') and not fired:
             fired.append(True)
-            _store.transition_upgrade(other, upgrade['id'], 'paused')
+            store_upgrades.transition_upgrade(other, upgrade['id'], 'paused')
     fired = []
     sa.event.listen(store.engine, 'before_cursor_execute', move_first)
     try:
         with pytest.raises(StoreError) as info:
-            _store.transition_upgrade(store, upgrade['id'], 'cancelling')
+            store_upgrades.transition_upgrade(store, upgrade['id'], 'cancelling')
     finally:
         other.close()
     assert info.value.msg == ('Upgrade %s was moved from running to paused by another controller '
                               'meanwhile; nothing changed.' % upgrade['id'])
-    assert _store.get_upgrade(store, upgrade['id'])['status'] == 'paused'
+    assert store_upgrades.get_upgrade(store, upgrade['id'])['status'] == 'paused'
 
 
 def test_steps_move_through_their_statuses_with_times(store):
-    upgrade = _store.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS)
-    running = _store.mark_step(store, upgrade['id'], 1, 'running')
+    upgrade = store_upgrades.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS)
+    running = store_upgrades.mark_step(store, upgrade['id'], 1, 'running')
     assert running['status'] == 'running' and running['started_at'] and running['finished_at'] is None
-    again = _store.mark_step(store, upgrade['id'], 1, 'running')  # redone after a controller crash
+    again = store_upgrades.mark_step(store, upgrade['id'], 1, 'running')  # redone after a controller crash
     assert again['started_at'] >= running['started_at']
-    done = _store.mark_step(store, upgrade['id'], 1, 'done', detail={'venv': '/openstack/venvs/keystone-27'})
+    done = store_upgrades.mark_step(store, upgrade['id'], 1, 'done', detail={'venv': '/openstack/venvs/keystone-27'})
     assert done['finished_at'] >= done['started_at'] and done['detail'] == {'venv': '/openstack/venvs/keystone-27'}
-    assert _store.mark_step(store, upgrade['id'], 1, 'reverted')['status'] == 'reverted'
-    assert [s['status'] for s in _store.get_upgrade(store, upgrade['id'])['steps']] == \
+    assert store_upgrades.mark_step(store, upgrade['id'], 1, 'reverted')['status'] == 'reverted'
+    assert [s['status'] for s in store_upgrades.get_upgrade(store, upgrade['id'])['steps']] == \
         ['reverted', 'pending', 'pending']
 
 
@@ -759,17 +765,17 @@ def test_steps_move_through_their_statuses_with_times(store):
     ('skipped', "Unknown step status 'skipped'"),
 ])
 def test_invalid_step_changes_are_refused(store, status, message):
-    upgrade = _store.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS)
+    upgrade = store_upgrades.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS)
     with pytest.raises(StoreError) as info:
-        _store.mark_step(store, upgrade['id'], 2, status)
+        store_upgrades.mark_step(store, upgrade['id'], 2, status)
     assert info.value.msg.startswith(message.format(id=upgrade['id']))
-    assert _store.get_upgrade(store, upgrade['id']) == upgrade
+    assert store_upgrades.get_upgrade(store, upgrade['id']) == upgrade
 
 
 def test_an_unknown_step_is_named(store):
-    upgrade = _store.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS)
+    upgrade = store_upgrades.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS)
     with pytest.raises(StoreError) as info:
-        _store.mark_step(store, upgrade['id'], 9, 'running')
+        store_upgrades.mark_step(store, upgrade['id'], 9, 'running')
     assert info.value.msg == 'No step 9 of upgrade %s in the store.' % upgrade['id']
 
 
@@ -787,33 +793,33 @@ ACTIONS = [
 def test_session_create_get_list_update_delete(store_url, store, writes):
     _cluster(store)
     _cluster(store, 'other')
-    created = _store.create_session(store, 'lab', ['cmp1', 'ctl1'], workflow='default',
+    created = store_sessions.create_session(store, 'lab', ['cmp1', 'ctl1'], workflow='default',
                                     metadata={'ticket': 'CHG-1'}, download=['http://127.0.0.1/x'],
                                     actions=ACTIONS)
-    assert created == _store.get_session(store, created['id'])
+    assert created == store_sessions.get_session(store, created['id'])
     assert created['state'] == 'MAINTENANCE' and created['cluster'] == 'lab'
     assert created['metadata'] == {'ticket': 'CHG-1'} and created['download'] == ['http://127.0.0.1/x']
     assert [(h['host'], h['position'], h['state']) for h in created['hosts']] == [
         ('cmp1', 1, 'pending'), ('ctl1', 2, 'pending')]
     assert [(a['plugin'], a['type'], a['host'], a['metadata']) for a in created['actions']] == [
         ('dummy', 'pre', None, {'wait': 1}), ('os_update', 'host', 'cmp1', {}), ('notify', 'post', None, {})]
-    other = _store.create_session(store, 'other', [])
-    assert [s['id'] for s in _store.list_sessions(store, 'lab')] == [created['id']]
-    assert {s['id'] for s in _store.list_sessions(store)} == {created['id'], other['id']}
-    assert 'hosts' not in _store.list_sessions(store, 'lab')[0]
+    other = store_sessions.create_session(store, 'other', [])
+    assert [s['id'] for s in store_sessions.list_sessions(store, 'lab')] == [created['id']]
+    assert {s['id'] for s in store_sessions.list_sessions(store)} == {created['id'], other['id']}
+    assert 'hosts' not in store_sessions.list_sessions(store, 'lab')[0]
 
     writes.clear()
-    assert _store.update_session(store, created['id'], state='MAINTENANCE') == created
+    assert store_sessions.update_session(store, created['id'], state='MAINTENANCE') == created
     assert writes == []  # nothing to change, nothing written
-    updated = _store.update_session(store, created['id'], state='MAINTENANCE_FAILED',
+    updated = store_sessions.update_session(store, created['id'], state='MAINTENANCE_FAILED',
                                     metadata={'ticket': 'CHG-2'})
     assert (updated['state'], updated['metadata']) == ('MAINTENANCE_FAILED', {'ticket': 'CHG-2'})
     assert updated['updated_at'] > created['updated_at'] and updated['hosts'] == created['hosts']
 
-    assert _store.delete_session(store, created['id']) is True
-    assert _store.delete_session(store, created['id']) is False
+    assert store_sessions.delete_session(store, created['id']) is True
+    assert store_sessions.delete_session(store, created['id']) is False
     with pytest.raises(StoreError) as info:
-        _store.get_session(store, created['id'])
+        store_sessions.get_session(store, created['id'])
     assert info.value.msg == 'No maintenance session %s in the store.' % created['id']
     assert _raw(store_url, 'SELECT COUNT(*) FROM maintenance_hosts') == [(0,)]
     assert _raw(store_url, 'SELECT COUNT(*) FROM maintenance_actions') == [(0,)]
@@ -826,9 +832,9 @@ def test_session_create_get_list_update_delete(store_url, store, writes):
 def test_bad_sessions_are_refused(store, hosts, actions, message):
     _cluster(store)
     with pytest.raises(StoreError) as info:
-        _store.create_session(store, 'lab', hosts, actions=actions)
+        store_sessions.create_session(store, 'lab', hosts, actions=actions)
     assert info.value.msg == message
-    assert _store.list_sessions(store) == []
+    assert store_sessions.list_sessions(store) == []
 
 
 # --------------------------------------------------------------------------
@@ -838,23 +844,25 @@ def test_bad_sessions_are_refused(store, hosts, actions, message):
 ZIP_PROBE = '''
 import sys
 sys.path.insert(0, sys.argv[1])
-from ansible_collections.osops.lifecycle.plugins.module_utils import _store
-assert '.zip' in _store.__file__, _store.__file__
-store = _store.open_store(sys.argv[2])
-print(_store.upsert_cluster(store, 'lab', 'api')['created'])
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters, engine
+assert '.zip' in engine.__file__, engine.__file__
+store = engine.open_store(sys.argv[2])
+print(clusters.upsert_cluster(store, 'lab', 'api')['created'])
 '''
 
 
 def test_the_store_migrates_when_imported_from_a_zip(tmp_path):
     """Modules import module_utils through zipimport: no migration may need files."""
-    root = os.path.dirname(os.path.abspath(_store.__file__))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(store_engine.__file__)))
     payload = tmp_path / 'payload.zip'
     package = 'ansible_collections/osops/lifecycle/plugins/module_utils'
     with zipfile.ZipFile(payload, 'w') as archive:
         parts = package.split('/')
         for depth in range(1, len(parts) + 1):  # AnsiballZ adds these too
             archive.writestr('/'.join(parts[:depth]) + '/__init__.py', '')
-        for name in ('_errors.py', '_secrets.py', '_store.py', '_store_migrations.py'):
+        names = ['_errors.py', '_secrets.py'] + ['_store/%s' % name for name in os.listdir(os.path.join(root, '_store'))
+                                                  if name.endswith('.py')]
+        for name in names:
             archive.write(os.path.join(root, name), '%s/%s' % (package, name))
     url = 'sqlite:///%s' % (tmp_path / 'store.db')
     env = dict(os.environ, PYTHONPATH='')  # only the zip provides the collection

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._check_api import judge_instances, judge_services
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.api import judge_instances, judge_services
 
 
 def svc(binary, host, up=True, enabled=True, reason=None):

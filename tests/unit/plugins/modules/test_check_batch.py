@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from ansible_collections.osops.lifecycle.plugins.module_utils import _nova_db, _openstack
+from ansible_collections.osops.lifecycle.plugins.module_utils._base import openstack as _openstack
+from ansible_collections.osops.lifecycle.plugins.module_utils._service import nova_db as _nova_db
 from ansible_collections.osops.lifecycle.plugins.modules import (
     check_batch,
     check_cells_v2,

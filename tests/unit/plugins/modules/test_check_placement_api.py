@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.osops.lifecycle.plugins.module_utils import _openstack
+from ansible_collections.osops.lifecycle.plugins.module_utils._base import openstack as _openstack
 from ansible_collections.osops.lifecycle.plugins.modules import check_placement_api
 
 

@@ -165,7 +165,8 @@ import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.osops.lifecycle.plugins.module_utils import _store  # noqa: E402
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters as store_clusters  # noqa: E402
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine  # noqa: E402
 from ansible_collections.osops.lifecycle.plugins.modules import cluster_discover, cluster_info  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
@@ -200,9 +201,9 @@ def any_store_url(request, tmp_path):
 
 
 def stored(url, name):
-    store = _store.open_store(url)
+    store = store_engine.open_store(url)
     try:
-        return _store.get_cluster(store, name), _store.last_discovery_run(store, name)
+        return store_clusters.get_cluster(store, name), store_clusters.last_discovery_run(store, name)
     finally:
         store.close()
 

@@ -5,7 +5,9 @@ import os
 
 import pytest
 
-from ansible_collections.osops.lifecycle.plugins.module_utils import _store
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters as store_clusters
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import upgrades as store_upgrades
 from ansible_collections.osops.lifecycle.plugins.modules import (
     cluster_component_info,
     cluster_info,
@@ -24,17 +26,17 @@ def component(binary, host, release, version=None, state=None):
 @pytest.fixture
 def store_url(tmp_path):
     url = 'sqlite:///%s' % (tmp_path / 'store.db')
-    store = _store.open_store(url)
+    store = store_engine.open_store(url)
     hosts = [{'name': 'ctl', 'address': '192.0.2.1', 'roles': ['control']},
              {'name': 'c1', 'address': None, 'roles': ['compute']},
              {'name': 'c2', 'address': None, 'roles': ['compute']}]
-    _store.upsert_cluster(store, 'even', 'ansible_inventory', region='RegionOne', hosts=hosts, components=[
+    store_clusters.upsert_cluster(store, 'even', 'ansible_inventory', region='RegionOne', hosts=hosts, components=[
         component('nova-api', 'ctl', '2025.1', '31.3.1'), component('nova-compute', 'c1', '2025.1', '31.3.1'),
         component('nova-compute', 'c2', '2025.1', '31.3.1')])
-    _store.upsert_cluster(store, 'mixed', 'ansible_inventory', hosts=hosts, components=[
+    store_clusters.upsert_cluster(store, 'mixed', 'ansible_inventory', hosts=hosts, components=[
         component('nova-api', 'ctl', '2025.2', '32.2.1'), component('nova-compute', 'c1', '2025.1', '31.3.1'),
         component('nova-compute', 'c2', '2025.2', '32.2.1'), component('keystone', 'ctl', None)])
-    _store.create_upgrade(store, 'mixed', '2025.1', '2025.2', [{'phase': 'nova', 'action': 'upgrade'}])
+    store_upgrades.create_upgrade(store, 'mixed', '2025.1', '2025.2', [{'phase': 'nova', 'action': 'upgrade'}])
     store.close()
     return url
 

@@ -5,7 +5,7 @@ import os
 import pytest
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.osops.lifecycle.plugins.module_utils import _processes
+from ansible_collections.osops.lifecycle.plugins.module_utils._service import processes as _processes
 from ansible_collections.osops.lifecycle.plugins.modules import service_version_info
 
 VENVS = '/openstack/venvs'

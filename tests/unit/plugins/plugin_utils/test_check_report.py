@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from oslo_upgradecheck import upgradecheck
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import Code
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import Code
 from ansible_collections.osops.lifecycle.plugins.plugin_utils import _check_report as report_mod
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), *[os.pardir] * 4))

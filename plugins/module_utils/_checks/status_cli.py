@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import (
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import (
     Code,
     RESULT_CODES,
     CheckResult,

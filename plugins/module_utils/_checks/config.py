@@ -11,10 +11,10 @@ library only.
 
 from __future__ import annotations
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success, warning
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import failure, success, warning
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import ServiceConfigCheckModule
-from ansible_collections.osops.lifecycle.plugins.module_utils._service_config import is_json
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import ServiceConfigCheckModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._service.config import is_json
 
 
 class ProjectConfigCheckModule(ServiceConfigCheckModule):

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import (
     CloudError,
     OptionError,
 )
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import CheckModule, OsopsModule
-from ansible_collections.osops.lifecycle.plugins.module_utils._openstack_options import openstack_argument_spec
-from ansible_collections.osops.lifecycle.plugins.module_utils._secrets import secret_values
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.openstack_options import hide_cloud_secrets, openstack_argument_spec
 
 try:
     import openstack
@@ -151,9 +149,7 @@ class OpenStackModule(OsopsModule):
 
     def __init__(self, params=None, batch=None):
         super().__init__(params, batch)
-        # A cloud given as a dict carries its credentials: mask them in every
-        # output, as the no_log auth option is masked.
-        self.ansible.no_log_values.update(secret_values(self.params.get('cloud')))
+        hide_cloud_secrets(self.ansible, self.params)
         if openstack is None:
             self.fail_json(missing_required_lib('openstacksdk'),
                            import_error=OPENSTACK_IMPORT_ERROR)
@@ -194,56 +190,3 @@ class OpenStackModule(OsopsModule):
             self.fail_json('OpenStack API error: %s' % exc)
         except ksa_exceptions.ClientException as exc:
             self.fail_json('Cannot reach or authenticate to the cloud: %s' % exc)
-
-
-class OpenStackCheckModule(OpenStackModule, CheckModule):
-    """A readiness-check module that reads OpenStack APIs.
-
-    Malformed options fail the module.  A cloud that cannot be loaded,
-    reached or authenticated against is recorded as an Error of each check
-    that needed it, so a run still reports every other check.
-    """
-
-
-class ApiMicroversionCheckModule(OpenStackCheckModule):
-    """A check that an API is in the catalog, answers, and offers a microversion.
-
-    Subclasses name the ``service_type``, the openstacksdk ``proxy``, the
-    ``check_name`` and the ``result_key`` of what was found, and say what a
-    missing endpoint and a too-old API mean.  The ``required_microversion``
-    option (with the subclass's default) is in their argument spec.
-    """
-
-    project = 'nova'
-    service_type = proxy = check_name = result_key = None
-
-    def validate(self):
-        super().validate()
-        self.required = required_microversion(self.params)
-
-    def checks(self):
-        self.found = dict(endpoint=None, max_microversion=None)
-        return [(self.check_name, self.check_api)]
-
-    def missing(self):
-        """The outcome when the catalog has no endpoint of ``service_type``."""
-        raise NotImplementedError
-
-    def too_old(self, maximum):
-        """The outcome when the API's maximum microversion is below the required one."""
-        raise NotImplementedError
-
-    def check_api(self):
-        self.found['endpoint'] = catalog_endpoint(self.conn, self.service_type)
-        if not self.found['endpoint']:
-            return self.missing()
-        maximum, problem = api_max_microversion(self.conn, self.proxy, self.found['endpoint'])
-        if problem:
-            return failure('%s: %s' % (self.check_name, problem))
-        self.found['max_microversion'] = str(maximum)
-        if maximum < self.required:
-            return self.too_old(maximum)
-        return success()
-
-    def extra_results(self):
-        return {self.result_key: self.found}

@@ -17,27 +17,26 @@ from __future__ import annotations
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import worst
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import worst
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import OsopsModule
-from ansible_collections.osops.lifecycle.plugins.module_utils._openstack_options import openstack_argument_spec
-from ansible_collections.osops.lifecycle.plugins.module_utils._secrets import secret_values
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.openstack_options import hide_cloud_secrets, openstack_argument_spec
 
 COLLECTION = 'osops.lifecycle.'
 
 
 def _api():
-    from ansible_collections.osops.lifecycle.plugins.module_utils import _check_api
+    from ansible_collections.osops.lifecycle.plugins.module_utils._checks import api as _check_api
     return _check_api
 
 
 def _nova():
-    from ansible_collections.osops.lifecycle.plugins.module_utils import _check_nova
+    from ansible_collections.osops.lifecycle.plugins.module_utils._checks import nova as _check_nova
     return _check_nova
 
 
 def _config():
-    from ansible_collections.osops.lifecycle.plugins.module_utils import _check_config
+    from ansible_collections.osops.lifecycle.plugins.module_utils._checks import config as _check_config
     return _check_config
 
 
@@ -82,8 +81,7 @@ class CheckBatchModule(OsopsModule):
 
     def __init__(self):
         super().__init__()
-        # A cloud given as a dict carries its credentials: mask them as no_log auth is masked.
-        self.ansible.no_log_values.update(secret_values(self.params.get('cloud')))
+        hide_cloud_secrets(self.ansible, self.params)
         self._shared = {}
         self.members = []
 

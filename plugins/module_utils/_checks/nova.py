@@ -10,29 +10,28 @@ classes; they live here so that one process can run several.
 
 from __future__ import annotations
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success, warning
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import failure, success, warning
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError, OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import (
-    CheckModule,
-    ServiceConfigMixin,
-    files_key,
-)
-from ansible_collections.osops.lifecycle.plugins.module_utils._nova_db import (
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import CheckModule, ServiceConfigCheckModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._service.nova_db import (
     CELL0_UUID,
     COMPUTE_BINARY,
     CONTROL_BINARIES,
     NovaDatabaseAccess,
-    NovaDatabaseCheckModule,
     service_summary,
 )
-from ansible_collections.osops.lifecycle.plugins.module_utils._releases import (
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import (
     all_series,
     check_upgrade_path,
     release_of,
     series,
     upgrade_paths,
 )
-from ansible_collections.osops.lifecycle.plugins.module_utils._service_config import ServiceConfig
+from ansible_collections.osops.lifecycle.plugins.module_utils._service.config import ServiceConfig, ServiceConfigMixin, files_key
+
+
+class NovaDatabaseCheckModule(NovaDatabaseAccess, ServiceConfigCheckModule):
+    """A check that reads nova's API and cell databases."""
 
 
 # --- check_cells_v2 --------------------------------------------------------

@@ -10,6 +10,8 @@ must not pay openstacksdk's import for options it does not use.
 
 from __future__ import annotations
 
+from ansible_collections.osops.lifecycle.plugins.module_utils._secrets import secret_values
+
 
 def openstack_argument_spec():
     """The authentication options shared by every OpenStack-facing module."""
@@ -27,3 +29,8 @@ def openstack_argument_spec():
         client_key=dict(type='path', no_log=False, aliases=['key']),
         api_timeout=dict(type='int'),
     )
+
+
+def hide_cloud_secrets(ansible_module, params):
+    """Mask the credentials of a ``cloud`` given as a dict in every output, as the no_log ``auth`` is masked."""
+    ansible_module.no_log_values.update(secret_values(params.get('cloud')))

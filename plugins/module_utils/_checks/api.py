@@ -10,12 +10,67 @@ these classes; they live here so that one process can run several.
 
 from __future__ import annotations
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import failure, success, warning
-from ansible_collections.osops.lifecycle.plugins.module_utils._openstack import (
-    ApiMicroversionCheckModule,
-    OpenStackCheckModule,
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.openstack import (
+    OpenStackModule,
+    api_max_microversion,
     catalog_endpoint,
+    required_microversion,
 )
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import failure, success, warning
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import CheckModule
+
+
+class OpenStackCheckModule(OpenStackModule, CheckModule):
+    """A readiness-check module that reads OpenStack APIs.
+
+    Malformed options fail the module.  A cloud that cannot be loaded,
+    reached or authenticated against is recorded as an Error of each check
+    that needed it, so a run still reports every other check.
+    """
+
+
+class ApiMicroversionCheckModule(OpenStackCheckModule):
+    """A check that an API is in the catalog, answers, and offers a microversion.
+
+    Subclasses name the ``service_type``, the openstacksdk ``proxy``, the
+    ``check_name`` and the ``result_key`` of what was found, and say what a
+    missing endpoint and a too-old API mean.  The ``required_microversion``
+    option (with the subclass's default) is in their argument spec.
+    """
+
+    project = 'nova'
+    service_type = proxy = check_name = result_key = None
+
+    def validate(self):
+        super().validate()
+        self.required = required_microversion(self.params)
+
+    def checks(self):
+        self.found = dict(endpoint=None, max_microversion=None)
+        return [(self.check_name, self.check_api)]
+
+    def missing(self):
+        """The outcome when the catalog has no endpoint of ``service_type``."""
+        raise NotImplementedError
+
+    def too_old(self, maximum):
+        """The outcome when the API's maximum microversion is below the required one."""
+        raise NotImplementedError
+
+    def check_api(self):
+        self.found['endpoint'] = catalog_endpoint(self.conn, self.service_type)
+        if not self.found['endpoint']:
+            return self.missing()
+        maximum, problem = api_max_microversion(self.conn, self.proxy, self.found['endpoint'])
+        if problem:
+            return failure('%s: %s' % (self.check_name, problem))
+        self.found['max_microversion'] = str(maximum)
+        if maximum < self.required:
+            return self.too_old(maximum)
+        return success()
+
+    def extra_results(self):
+        return {self.result_key: self.found}
 
 
 # --- check_placement_api ---------------------------------------------------

@@ -18,11 +18,9 @@ import sys
 from urllib.parse import urlsplit
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._module import (
-    ServiceConfigCheckModule,
-    ServiceConfigModule,
-)
-from ansible_collections.osops.lifecycle.plugins.module_utils._releases import release_of_nova_service_version
+from ansible_collections.osops.lifecycle.plugins.module_utils._secrets import mask_url
+from ansible_collections.osops.lifecycle.plugins.module_utils._service.config import ServiceConfigModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import release_of_nova_service_version
 
 try:
     import sqlalchemy as sa
@@ -33,15 +31,6 @@ except ImportError:
 CELL0_UUID = '00000000-0000-0000-0000-000000000000'
 COMPUTE_BINARY = 'nova-compute'
 CONTROL_BINARIES = ('nova-conductor', 'nova-scheduler', 'nova-osapi_compute')
-
-
-def safe_url(url):
-    """``url`` with its password replaced, for messages."""
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # pylint: disable=broad-except
-        # An unparsable URL may still hold a password: show only its scheme.
-        return '%s://...' % url.split(':', 1)[0]
 
 
 def format_cell_url(template, default):
@@ -84,7 +73,7 @@ class NovaDatabase:
             try:
                 self._engines[url] = sa.create_engine(url, poolclass=NullPool)
             except (sa.exc.ArgumentError, ImportError) as exc:
-                raise OsopsError('Cannot use database URL %s: %s' % (safe_url(url), exc))
+                raise OsopsError('Cannot use database URL %s: %s' % (mask_url(url), exc))
         return self._engines[url]
 
     def _rows(self, url, table_name, build_query):
@@ -96,13 +85,13 @@ class NovaDatabase:
                 return conn.execute(build_query(table)).all()
         except sa.exc.NoSuchTableError:
             raise OsopsError('Database %s has no %s table: is it a nova database, '
-                             'migrated with nova-manage db sync?' % (safe_url(url), table_name))
+                             'migrated with nova-manage db sync?' % (mask_url(url), table_name))
         except sa.exc.SQLAlchemyError as exc:
             reason = str(getattr(exc, 'orig', None) or exc).splitlines()[0]
             password = engine.url.password
             if password:
                 reason = reason.replace(str(password), '***')
-            raise OsopsError('Cannot read %s from %s: %s' % (table_name, safe_url(url), reason))
+            raise OsopsError('Cannot read %s from %s: %s' % (table_name, mask_url(url), reason))
 
     def cell_mappings(self):
         """Every cell mapping: dicts of uuid, name, url (templates filled).
@@ -218,7 +207,3 @@ class NovaDatabaseModule(NovaDatabaseAccess, ServiceConfigModule):
     """A module (not a check) that reads nova's API and cell databases."""
 
     module_kwargs = dict(supports_check_mode=True)
-
-
-class NovaDatabaseCheckModule(NovaDatabaseAccess, ServiceConfigCheckModule):
-    """A check that reads nova's API and cell databases."""

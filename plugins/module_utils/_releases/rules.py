@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._release_data import SERIES
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases.data import SERIES
 
 try:
     from packaging.version import InvalidVersion, Version
