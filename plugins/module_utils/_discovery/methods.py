@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.topology import project_of
 from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import ReleaseError, series
@@ -116,35 +118,57 @@ def _version_map(option, value):
     return result
 
 
+def _typed(kind):
+    """The type checker of a parameter ``kind``: it refuses what Ansible's own types would convert (3 to '3')."""
+    accepted = {'str': str, 'path': str, 'dict': dict, 'path_or_dict': (str, dict)}[kind]
+
+    def check(value):
+        if not isinstance(value, accepted):
+            raise TypeError('expected %s' % _TYPE_NAMES[kind])
+        if kind in ('path', 'path_or_dict') and isinstance(value, str):
+            return os.path.expanduser(value)
+        return value
+    return check
+
+
+def argument_spec(method):
+    """The parameters of ``method`` as an Ansible argument spec (no defaults: unset stays unset)."""
+    return dict((name, dict(dict((key, spec[key]) for key in ('required', 'choices') if key in spec),
+                            type=_typed(spec['type'])))
+                for name, spec in METHODS[method]['parameters'].items())
+
+
+def _refusal(method, name, value):
+    """The OptionError for parameter ``name`` of ``method`` that the validator refused."""
+    spec = METHODS[method]['parameters'][name]
+    if value is None:
+        return OptionError('params.%s' % name, None, '%s (required by method %s)' % (_TYPE_NAMES[spec['type']], method))
+    if 'choices' in spec:
+        return OptionError('params.%s' % name, value, 'one of %s' % ', '.join(spec['choices']))
+    return OptionError('params.%s' % name, value, _TYPE_NAMES[spec['type']])
+
+
 def validate_params(method, params):
     """``params`` of ``method`` checked and normalised; OptionError names the bad parameter."""
     if method not in METHODS:
         raise OptionError('method', method, 'one of %s' % ', '.join(sorted(METHODS)))
-    spec = METHODS[method]['parameters']
+    spec = argument_spec(method)
     params = dict(params or {})
     unknown = sorted(set(params) - set(spec))
     if unknown:
         raise OptionError('params.%s' % unknown[0], params[unknown[0]],
                           'one of the parameters of method %s: %s' % (method, ', '.join(sorted(spec))))
-    for name, pspec in spec.items():
-        option = 'params.%s' % name
-        value = params.get(name)
-        if value is None:
-            if pspec['required']:
-                raise OptionError(option, None, '%s (required by method %s)'
-                                  % (_TYPE_NAMES[pspec['type']], method))
-            continue
-        if 'choices' in pspec and value not in pspec['choices']:
-            raise OptionError(option, value, 'one of %s' % ', '.join(pspec['choices']))
-        kind = pspec['type']
-        if kind == 'dict' and not isinstance(value, dict):
-            raise OptionError(option, value, 'a dict')
-        if kind in ('str', 'path') and not isinstance(value, str):
-            raise OptionError(option, value, _TYPE_NAMES[kind])
-        if kind == 'path_or_dict' and not isinstance(value, (str, dict)):
-            raise OptionError(option, value, _TYPE_NAMES[kind])
-        if kind in ('path', 'path_or_dict') and isinstance(value, str):
-            params[name] = os.path.expanduser(value)
+    validated = ArgumentSpecValidator(spec).validate(params)
+    if validated.error_messages:
+        # Name the first parameter (in the method's order) that is refused on its own.
+        for name in spec:
+            alone = dict((key, params[key]) for key in (name,) if key in params)
+            if ArgumentSpecValidator({name: spec[name]}).validate(alone).error_messages:
+                raise _refusal(method, name, params.get(name))
+        raise OptionError('params', params, 'parameters of method %s' % method, '; '.join(validated.error_messages))
+    for name, value in params.items():
+        if value is not None:
+            params[name] = validated.validated_parameters[name]
     if params.get('versions') is not None:
         params['versions'] = _version_map('params.versions', params['versions'])
     if params.get('host_versions') is not None:

@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import StoreError
-from ansible_collections.osops.lifecycle.plugins.module_utils._store.models import Cluster, Component, DiscoveryRun, Host, utcnow
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import models
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.models import utcnow
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.rows import as_json, plain, plain_rows, plain_select, without_secrets
 
 try:
@@ -87,8 +88,8 @@ def upsert_cluster(store, name, method, params=None, region=None, hosts=(), comp
     desired_components = _desired_components(components)
     with store.transaction() as session:
         cluster = session.scalars(
-            sa.select(Cluster).where(Cluster.name == name)
-            .options(orm.selectinload(Cluster.hosts), orm.selectinload(Cluster.components))
+            sa.select(models.Cluster).where(models.Cluster.name == name)
+            .options(orm.selectinload(models.Cluster.hosts), orm.selectinload(models.Cluster.components))
         ).one_or_none()
         current = dict((h.name, plain(h)) for h in cluster.hosts) if cluster else {}
         host_diff = _diff(current, desired_hosts, ('name',), _HOST_FIELDS)
@@ -113,7 +114,7 @@ def upsert_cluster(store, name, method, params=None, region=None, hosts=(), comp
 
 def _apply_cluster(session, cluster, name, wanted, host_diff, component_diff):
     if cluster is None:
-        cluster = Cluster(name=name, **wanted)
+        cluster = models.Cluster(name=name, **wanted)
         session.add(cluster)
     else:
         for field, value in wanted.items():
@@ -135,7 +136,7 @@ def _apply_cluster(session, cluster, name, wanted, host_diff, component_diff):
     # discovery of thousands of hosts spent most of its store time building and flushing objects.
     # The session flushes the removals and changes above (and a new cluster, for its id) first.
     session.flush()
-    for model, added in ((Host, host_diff['added']), (Component, component_diff['added'])):
+    for model, added in ((models.Host, host_diff['added']), (models.Component, component_diff['added'])):
         if added:
             session.execute(sa.insert(model), [dict(entry, cluster_id=cluster.id) for entry in added])
 
@@ -143,23 +144,24 @@ def _apply_cluster(session, cluster, name, wanted, host_diff, component_diff):
 def get_cluster(store, name):
     """Cluster ``name`` with its hosts and components, or None."""
     with store.transaction() as session:
-        cluster = session.scalars(sa.select(Cluster).where(Cluster.name == name)).one_or_none()
+        cluster = session.scalars(sa.select(models.Cluster).where(models.Cluster.name == name)).one_or_none()
         if cluster is None:
             return None
         result = plain(cluster)
         # In the order of the relationships Cluster.hosts and Cluster.components.
-        result['hosts'] = plain_rows(session, plain_select(Host).where(Host.cluster_id == cluster.id)
-                                      .order_by(Host.name))
-        result['components'] = plain_rows(session, plain_select(Component)
-                                           .where(Component.cluster_id == cluster.id)
-                                           .order_by(Component.service, Component.binary, Component.host))
+        result['hosts'] = plain_rows(session, plain_select(models.Host).where(models.Host.cluster_id == cluster.id)
+                                     .order_by(models.Host.name))
+        result['components'] = plain_rows(session, plain_select(models.Component)
+                                          .where(models.Component.cluster_id == cluster.id)
+                                          .order_by(models.Component.service, models.Component.binary,
+                                                    models.Component.host))
         return result
 
 
 def list_clusters(store):
     """Every cluster (without hosts and components), by name."""
     with store.transaction() as session:
-        return [plain(c) for c in session.scalars(sa.select(Cluster).order_by(Cluster.name))]
+        return [plain(c) for c in session.scalars(sa.select(models.Cluster).order_by(models.Cluster.name))]
 
 
 def record_discovery_run(store, cluster, method, started_at, status, diff=None, api_calls=None,
@@ -170,10 +172,10 @@ def record_discovery_run(store, cluster, method, started_at, status, diff=None, 
     is not recorded: nothing about it is written.
     """
     with store.transaction() as session:
-        cluster_id = session.scalar(sa.select(Cluster.id).where(Cluster.name == cluster))
+        cluster_id = session.scalar(sa.select(models.Cluster.id).where(models.Cluster.name == cluster))
         if cluster_id is None:
             return False
-        session.add(DiscoveryRun(cluster_id=cluster_id, method=method, started_at=started_at,
+        session.add(models.DiscoveryRun(cluster_id=cluster_id, method=method, started_at=started_at,
                                  finished_at=utcnow(), status=status,
                                  diff=None if diff is None else as_json(diff, 'diff'),
                                  api_calls=api_calls, error=error))
@@ -187,7 +189,8 @@ def last_discovery_run(store, cluster, diff=True):
     lists every host and component it added).
     """
     with store.transaction() as session:
-        runs = plain_rows(session, plain_select(DiscoveryRun, leave_out=() if diff else ('diff',))
-                           .join(Cluster, DiscoveryRun.cluster_id == Cluster.id).where(Cluster.name == cluster)
-                           .order_by(DiscoveryRun.started_at.desc(), DiscoveryRun.id.desc()).limit(1))
+        run = models.DiscoveryRun
+        runs = plain_rows(session, plain_select(run, leave_out=() if diff else ('diff',))
+                          .join(models.Cluster, run.cluster_id == models.Cluster.id).where(models.Cluster.name == cluster)
+                          .order_by(run.started_at.desc(), run.id.desc()).limit(1))
         return runs[0] if runs else None

@@ -11,7 +11,7 @@ import json
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._secrets import SECRET_KEY
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import StoreError
-from ansible_collections.osops.lifecycle.plugins.module_utils._store.models import Cluster
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import models
 
 try:
     import sqlalchemy as sa
@@ -84,7 +84,7 @@ def without_secrets(params):
 
 
 def cluster_id_of(session, name):
-    cluster_id = session.scalar(sa.select(Cluster.id).where(Cluster.name == name))
+    cluster_id = session.scalar(sa.select(models.Cluster.id).where(models.Cluster.name == name))
     if cluster_id is None:
         raise StoreError('No cluster named %r in the store; discover it first '
                          '(osops.lifecycle.cluster_discover).' % name)

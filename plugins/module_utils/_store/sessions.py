@@ -11,7 +11,8 @@ import uuid
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import migrations
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import StoreError
-from ansible_collections.osops.lifecycle.plugins.module_utils._store.models import Cluster, MaintenanceAction, MaintenanceHost, MaintenanceSession, utcnow
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import models
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.models import utcnow
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.rows import as_json, cluster_id_of, iso, plain
 
 try:
@@ -32,10 +33,10 @@ def _session_dict(maintenance, details=True):
 
 def _load_session(session, session_id):
     maintenance = session.scalars(
-        sa.select(MaintenanceSession).where(MaintenanceSession.id == session_id)
-        .options(orm.selectinload(MaintenanceSession.hosts),
-                 orm.selectinload(MaintenanceSession.actions),
-                 orm.joinedload(MaintenanceSession.cluster))
+        sa.select(models.MaintenanceSession).where(models.MaintenanceSession.id == session_id)
+        .options(orm.selectinload(models.MaintenanceSession.hosts),
+                 orm.selectinload(models.MaintenanceSession.actions),
+                 orm.joinedload(models.MaintenanceSession.cluster))
     ).one_or_none()
     if maintenance is None:
         raise StoreError('No maintenance session %s in the store.' % session_id)
@@ -57,14 +58,14 @@ def create_session(store, cluster, hosts, state='MAINTENANCE', workflow='default
         raise StoreError('A host is listed twice in %s.' % ', '.join(hosts))
     session_id = str(uuid.uuid4())
     with store.transaction() as session:
-        maintenance = MaintenanceSession(
+        maintenance = models.MaintenanceSession(
             id=session_id, cluster_id=cluster_id_of(session, cluster), state=state, workflow=workflow,
             maintenance_at=maintenance_at, meta=as_json(metadata or {}, 'metadata'),
             download=as_json(download or [], 'download'))
-        maintenance.hosts = [MaintenanceHost(host=host, position=position)
+        maintenance.hosts = [models.MaintenanceHost(host=host, position=position)
                              for position, host in enumerate(hosts, 1)]
         maintenance.actions = [
-            MaintenanceAction(plugin=action['plugin'], type=action['type'], host=action.get('host'),
+            models.MaintenanceAction(plugin=action['plugin'], type=action['type'], host=action.get('host'),
                               meta=as_json(action.get('metadata') or {}, 'metadata of %s' % action['plugin']))
             for action in actions]
         session.add(maintenance)
@@ -80,11 +81,11 @@ def get_session(store, session_id):
 def list_sessions(store, cluster=None):
     """Maintenance sessions (without hosts and actions), oldest first, of one cluster or all."""
     with store.transaction() as session:
-        query = (sa.select(MaintenanceSession).join(MaintenanceSession.cluster)
-                 .options(orm.contains_eager(MaintenanceSession.cluster))
-                 .order_by(MaintenanceSession.created_at, MaintenanceSession.id))
+        query = (sa.select(models.MaintenanceSession).join(models.MaintenanceSession.cluster)
+                 .options(orm.contains_eager(models.MaintenanceSession.cluster))
+                 .order_by(models.MaintenanceSession.created_at, models.MaintenanceSession.id))
         if cluster is not None:
-            query = query.where(Cluster.name == cluster)
+            query = query.where(models.Cluster.name == cluster)
         return [_session_dict(m, details=False) for m in session.scalars(query)]
 
 
@@ -113,5 +114,5 @@ def delete_session(store, session_id):
     """Delete a maintenance session with its hosts and actions; False when there was none."""
     with store.transaction() as session:
         return bool(session.execute(
-            sa.delete(MaintenanceSession).where(MaintenanceSession.id == session_id)
+            sa.delete(models.MaintenanceSession).where(models.MaintenanceSession.id == session_id)
             .execution_options(synchronize_session=False)).rowcount)

@@ -10,7 +10,8 @@ import uuid
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import migrations
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import StoreConflict, StoreError
-from ansible_collections.osops.lifecycle.plugins.module_utils._store.models import Cluster, Upgrade, UpgradeStep, utcnow
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import models
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.models import utcnow
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.rows import as_json, cluster_id_of, plain
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.states import STEP_TRANSITIONS, UPGRADE_TRANSITIONS
 
@@ -31,8 +32,8 @@ def _upgrade_dict(upgrade, steps=True):
 
 def _load_upgrade(session, upgrade_id):
     upgrade = session.scalars(
-        sa.select(Upgrade).where(Upgrade.id == upgrade_id)
-        .options(orm.selectinload(Upgrade.steps), orm.joinedload(Upgrade.cluster))
+        sa.select(models.Upgrade).where(models.Upgrade.id == upgrade_id)
+        .options(orm.selectinload(models.Upgrade.steps), orm.joinedload(models.Upgrade.cluster))
     ).one_or_none()
     if upgrade is None:
         raise StoreError('No upgrade %s in the store.' % upgrade_id)
@@ -49,8 +50,8 @@ def active_upgrade(store, cluster):
     """The active upgrade of cluster ``cluster`` (without its steps), or None."""
     with store.transaction() as session:
         upgrade = session.scalars(
-            sa.select(Upgrade).join(Upgrade.cluster)
-            .where(Cluster.name == cluster, Upgrade.active_cluster_id.is_not(None))
+            sa.select(models.Upgrade).join(models.Upgrade.cluster)
+            .where(models.Cluster.name == cluster, models.Upgrade.active_cluster_id.is_not(None))
         ).one_or_none()
         return None if upgrade is None else _upgrade_dict(upgrade, steps=False)
 
@@ -81,10 +82,10 @@ def create_upgrade(store, cluster, from_release, to_release, steps):
     try:
         with store.transaction() as session:
             cluster_id = cluster_id_of(session, cluster)
-            upgrade = Upgrade(id=upgrade_id, cluster_id=cluster_id, active_cluster_id=cluster_id,
+            upgrade = models.Upgrade(id=upgrade_id, cluster_id=cluster_id, active_cluster_id=cluster_id,
                               from_release=from_release, to_release=to_release, status='pending')
             upgrade.steps = [
-                UpgradeStep(position=position, phase=step['phase'], service=step.get('service'),
+                models.UpgradeStep(position=position, phase=step['phase'], service=step.get('service'),
                             host=step.get('host'), action=step['action'],
                             from_version=step.get('from_version'), to_version=step.get('to_version'),
                             detail=as_json(step.get('detail') or {}, 'detail of step %d' % position))
@@ -125,8 +126,8 @@ def transition_upgrade(store, upgrade_id, status, error=None):
             if error is not None:
                 values['error'] = error
             moved = session.execute(
-                sa.update(Upgrade)
-                .where(Upgrade.id == upgrade_id, Upgrade.status == current)
+                sa.update(models.Upgrade)
+                .where(models.Upgrade.id == upgrade_id, models.Upgrade.status == current)
                 .values(**values)
                 .execution_options(synchronize_session=False)).rowcount
             if moved:
@@ -151,8 +152,8 @@ def mark_step(store, upgrade_id, position, status, detail=None):
                          % (status, ', '.join(STEP_TRANSITIONS)))
     name = '%d of upgrade %s' % (position, upgrade_id)
     with store.transaction() as session:
-        step = session.scalars(sa.select(UpgradeStep).where(
-            UpgradeStep.upgrade_id == upgrade_id, UpgradeStep.position == position)).one_or_none()
+        step = session.scalars(sa.select(models.UpgradeStep).where(
+            models.UpgradeStep.upgrade_id == upgrade_id, models.UpgradeStep.position == position)).one_or_none()
         if step is None:
             raise StoreError('No step %s in the store.' % name)
         current = step.status
@@ -166,8 +167,8 @@ def mark_step(store, upgrade_id, position, status, detail=None):
         if detail is not None:
             values['detail'] = as_json(detail, 'detail of step %s' % name)
         moved = session.execute(
-            sa.update(UpgradeStep)
-            .where(UpgradeStep.id == step.id, UpgradeStep.status == current)
+            sa.update(models.UpgradeStep)
+            .where(models.UpgradeStep.id == step.id, models.UpgradeStep.status == current)
             .values(**values).execution_options(synchronize_session=False)).rowcount
         if not moved:
             raise StoreError('Step %s changed status meanwhile (it was %s); nothing changed.'
