@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
 
 
@@ -12,6 +13,10 @@ def run_module(capsys):
         args = dict(args)
         if check_mode:
             args['_ansible_check_mode'] = True
+        # AnsibleModule.warn() records into a process-wide dict that exit_json() returns: without
+        # this, a warning of one in-process run is returned again by every later run.
+        ansible_warnings._global_warnings.clear()
+        ansible_warnings._global_deprecations.clear()
         with patch_module_args(args):
             with pytest.raises(SystemExit) as exit_info:
                 main()
