@@ -73,7 +73,8 @@ class FakeCloud:
             {'binary': 'cinder-volume', 'host': 'controller@lvm', 'status': 'enabled', 'state': 'up',
              'disabled_reason': None}]
         self.volume_version = '3.70'
-        self.servers = []  # dicts: id, status, task_state (None when settled)
+        self.volume_service_type = 'block-storage'  # as devstack registers it; kolla-ansible: volumev3
+        self.servers = []  # dicts: id, status, task_state (None when settled), project (default p1, the token's)
         self.server_page = server_page  # servers a page, as nova's [api] max_limit
         # path -> threading.Event: a GET of that path is answered once the event is set (at most
         # after 20 s, then with HTTP 503 so that a test waiting for it fails instead of hanging).
@@ -95,7 +96,9 @@ class FakeCloud:
 
         self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
         self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll interval: stop() waits for one (0.5 s by default, at every test's end).
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={'poll_interval': 0.05},
+                                       daemon=True)
 
     def start(self):
         if not self.started:
@@ -122,6 +125,11 @@ class FakeCloud:
                          'project_domain_name': 'Default'},
                 'auth_type': 'password', 'region_name': 'RegionOne', 'interface': 'public'}
 
+    def write_clouds_yaml(self, path, name='fake', password='fake-Secret-1'):
+        """Write a clouds.yaml naming this cloud ``name`` (JSON is YAML); return its path as a str."""
+        path.write_text(json.dumps({'clouds': {name: self.cloud(password)}}))
+        return str(path)
+
     @staticmethod
     def closed_url(path=''):
         """A URL on 127.0.0.1 where nothing listens."""
@@ -138,7 +146,7 @@ class FakeCloud:
         if self.with_network:
             services.append(('network', 'neutron', '/network'))
         if self.with_volume:
-            services.append(('block-storage', 'cinder', '/volume/v3'))
+            services.append((self.volume_service_type, 'cinder', '/volume/v3'))
         return [{'type': kind, 'name': name, 'id': name,
                  'endpoints': [{'interface': interface, 'region': 'RegionOne', 'region_id': 'RegionOne',
                                 'url': self.endpoints.get(kind, self.url + path),
@@ -157,17 +165,20 @@ class FakeCloud:
                     + [('nova-compute', c, 'nova') for c in self.computes], 1)]
 
     def _servers(self, query):
-        ids = [s['id'] for s in self.servers]
+        # As nova: the token's project's servers, every project's with all_tenants.
+        everyone = query.get('all_tenants', ['0'])[0].lower() in ('1', 'true')
+        servers = [s for s in self.servers if everyone or s.get('project', 'p1') == 'p1']
+        ids = [s['id'] for s in servers]
         start = ids.index(query['marker'][0]) + 1 if 'marker' in query else 0
-        chunk = self.servers[start:start + self.server_page]
+        chunk = servers[start:start + self.server_page]
         body = {'servers': [{'id': s['id'], 'name': 'vm-%s' % s['id'], 'status': s['status'],
                              'OS-EXT-STS:task_state': s.get('task_state'),
-                             'OS-EXT-STS:vm_state': s['status'].lower(), 'tenant_id': 'p1',
+                             'OS-EXT-STS:vm_state': s['status'].lower(), 'tenant_id': s.get('project', 'p1'),
                              'user_id': 'u1', 'links': []}
                             for s in chunk]}
-        if start + self.server_page < len(self.servers):
-            body['servers_links'] = [{'rel': 'next', 'href': '%s/compute/v2.1/servers/detail?marker=%s'
-                                      % (self.url, chunk[-1]['id'])}]
+        if start + self.server_page < len(servers):
+            body['servers_links'] = [{'rel': 'next', 'href': '%s/compute/v2.1/servers/detail?marker=%s%s'
+                                      % (self.url, chunk[-1]['id'], '&all_tenants=True' if everyone else '')}]
         return body
 
     def _routes(self, path, query):
