@@ -163,9 +163,9 @@ def test_a_version_document_that_is_not_one_is_a_failure(run_module, fake_cloud)
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "bug: _openstack.api_max_microversion takes max() of microversion() over the document's versions; "
+    "bug: _base/openstack.py api_max_microversion takes max() of microversion() over the document's versions; "
     'with one version whose number does not parse, max() of [None] is None, returned as no problem: '
-    "check_api then stores 'None' as max_microversion and compares None < Version (TypeError), "
+    "_checks/api.py check_api then stores 'None' as max_microversion and compares None < Version (TypeError), "
     "an Error 'The check raised TypeError' instead of this Failure"))
 def test_a_version_number_that_is_not_a_microversion_is_a_failure(run_module, fake_cloud):
     cloud = fake_cloud(with_volume=True)
