@@ -177,7 +177,7 @@ OSA = os.path.join(FIXTURES, 'openstack_inventory.json')
 def _load_store_tests():
     # The PostgreSQL server fixture of the store's own tests (same rules: OSOPS_REQUIRE_POSTGRES=1 fails
     # instead of skipping when PostgreSQL is missing).
-    path = os.path.join(ROOT, 'tests', 'unit', 'plugins', 'module_utils', 'test_store.py')
+    path = os.path.join(ROOT, 'tests', 'unit', 'plugins', 'module_utils', '_store', 'test_upgrades.py')
     spec = importlib.util.spec_from_file_location('osops_test_store_for_discover', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

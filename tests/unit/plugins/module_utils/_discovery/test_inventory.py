@@ -18,7 +18,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.topolog
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError
 from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import all_series
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), *[os.pardir] * 5))
 FIXTURES = os.path.join(ROOT, 'tests', 'fixtures', 'discovery')
 ANSIBLE_INVENTORY = os.path.join(os.path.dirname(sys.executable), 'ansible-inventory')
 OSA_OLD = os.path.join(FIXTURES, 'openstack_inventory.json')
