@@ -1,399 +1,18 @@
-"""The state store, on SQLite and on a real PostgreSQL server.
+"""Upgrades in the store: one active per cluster, moved by compare-and-set along the transition tables."""
 
-Every test taking ``store_url`` runs twice: on a SQLite file and on a fresh
-database of the PostgreSQL server that the ``postgres`` fixture
-(tests/unit/plugins/conftest.py) starts (from Debian's ``postgresql``
-package) on 127.0.0.1 for the session.  Without PostgreSQL the
-PostgreSQL variants are skipped, or fail when ``OSOPS_REQUIRE_POSTGRES=1``
-(CI sets it).
-"""
-
-import datetime
 import multiprocessing
-import os
-import socket
-import sys
-import subprocess
 import uuid
-import zipfile
 
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters as store_clusters
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import models as store_models
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import rows as store_rows
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import sessions as store_sessions
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import migrations
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import states as store_states
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import upgrades as store_upgrades
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import migrations
-from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import StoreError
+from ansible_collections.osops.lifecycle.tests.unit.plugins.module_utils._store.helpers import _cluster, _raw, paths_from
 
-TABLES = {'alembic_version', 'clusters', 'hosts', 'components', 'discovery_runs', 'upgrades',
-          'upgrade_steps', 'maintenance_sessions', 'maintenance_hosts', 'maintenance_actions'}
-
-
-# --------------------------------------------------------------------------
-# Stores on SQLite and on the session's PostgreSQL server (tests/unit/plugins/conftest.py)
-# --------------------------------------------------------------------------
-
-@pytest.fixture(params=['sqlite', 'postgresql'])
-def store_url(request, tmp_path):
-    """The URL of an empty store on each backend."""
-    if request.param == 'sqlite':
-        return 'sqlite:///%s' % (tmp_path / 'store.db')
-    return request.getfixturevalue('postgres').empty_database()
-
-
-@pytest.fixture
-def store(store_url):
-    opened = store_engine.open_store(store_url)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def writes():
-    """The data- and schema-changing SQL statements any engine sends (clear() to start afresh)."""
-    seen = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _many):
-        if statement.split(None, 1)[0].upper() in ('INSERT', 'UPDATE', 'DELETE', 'CREATE', 'ALTER', 'DROP'):
-            seen.append(statement)
-    sa.event.listen(sa.engine.Engine, 'before_cursor_execute', record)
-    yield seen
-    sa.event.remove(sa.engine.Engine, 'before_cursor_execute', record)
-
-
-def _raw(url, sql, **params):
-    """Run SQL on the store's database directly, bypassing the store API."""
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as connection:
-            result = connection.execute(sa.text(sql), params)
-            return result.fetchall() if result.returns_rows else None
-    finally:
-        engine.dispose()
-
-
-# --------------------------------------------------------------------------
-# Migrations
-# --------------------------------------------------------------------------
-
-def test_opening_an_empty_database_creates_the_schema_at_head(store):
-    assert set(sa.inspect(store.engine).get_table_names()) == TABLES
-    with store.engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == migrations.HEAD
-
-
-def test_migrated_schema_matches_the_models(store):
-    with store.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), store_models.Base.metadata)
-    assert differences == []
-
-
-def test_opening_again_changes_nothing(store_url, store, writes):
-    store_clusters.upsert_cluster(store, 'c1', 'api')
-    assert writes  # the recorder works
-    writes.clear()
-    store_engine.open_store(store_url).close()
-    assert writes == []
-    assert [c['name'] for c in store_clusters.list_clusters(store)] == ['c1']
-    assert _raw(store_url, 'SELECT version_num FROM alembic_version') == [(migrations.HEAD,)]
-
-
-def _snapshot(url):
-    engine = sa.create_engine(url)
-    try:
-        tables = sorted(sa.inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
-    return tables, _raw(url, 'SELECT version_num FROM alembic_version'), _raw(url, 'SELECT name FROM clusters')
-
-
-def test_a_store_from_a_newer_collection_is_refused_untouched(store_url, store):
-    store_clusters.upsert_cluster(store, 'c1', 'api')
-    store.close()
-    _raw(store_url, "UPDATE alembic_version SET version_num = '0042_from_the_future'")
-    before = _snapshot(store_url)
-    with pytest.raises(StoreError) as info:
-        store_engine.open_store(store_url)
-    assert info.value.msg.startswith('Store %s was written by a newer osops.lifecycle '
-                                     '(revision 0042_from_the_future); upgrade the collection'
-                                     % sa.engine.make_url(store_url).render_as_string(hide_password=True))
-    assert _snapshot(store_url) == before
-
-
-def _open_and_report(url, barrier, results):
-    barrier.wait()
-    try:
-        store_engine.open_store(url).close()
-        results.put('ok')
-    except StoreError as exc:
-        results.put(exc.msg)
-
-
-def test_two_processes_opening_an_empty_store_at_once_both_succeed(store_url):
-    context = multiprocessing.get_context('fork')
-    barrier, results = context.Barrier(2), context.Queue()
-    workers = [context.Process(target=_open_and_report, args=(store_url, barrier, results))
-               for _worker in range(2)]
-    for worker in workers:
-        worker.start()
-    outcomes = [results.get(timeout=60) for _worker in workers]
-    for worker in workers:
-        worker.join(60)
-    assert outcomes == ['ok', 'ok']
-    assert _raw(store_url, 'SELECT version_num FROM alembic_version') == [(migrations.HEAD,)]
-
-
-# --------------------------------------------------------------------------
-# Opening errors never show a password
-# --------------------------------------------------------------------------
-
-SECRET = 'Sup3r-Secret'
-
-
-def _closed_port():
-    with socket.socket() as sock:  # nothing listens there once the probe socket is closed
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-@pytest.mark.parametrize('url,expected', [
-    ('postgresql+psycopg://osops:%s@127.0.0.1:{port}/osops' % SECRET,
-     'Cannot open store postgresql+psycopg://osops:***@127.0.0.1:{port}/osops: '),
-    ('mysql+pymysql://osops:%s@127.0.0.1:{port}/osops' % SECRET,
-     'Cannot open store mysql+pymysql://osops:***@127.0.0.1:{port}/osops: '),
-    ('postgresql+psycopg://osops:%s@127.0.0.1:notaport/osops' % SECRET,
-     'Cannot parse the store URL postgresql+psycopg://osops:***@127.0.0.1:notaport/osops; '),
-    ('oracle+oracledb://osops:%s@127.0.0.1/osops' % SECRET,
-     'Cannot open store oracle+oracledb://osops:***@127.0.0.1/osops: oracle databases are not supported'),
-    ('postgresql+nosuchdriver://osops:%s@127.0.0.1/osops' % SECRET,
-     'Cannot open store postgresql+nosuchdriver://osops:***@127.0.0.1/osops: '),
-    ('not a url at all', 'Cannot parse the store URL not a url at all; expected sqlite:///PATH'),
-])
-def test_open_errors_are_clear_and_hide_the_password(url, expected):
-    port = _closed_port()
-    with pytest.raises(StoreError) as info:
-        store_engine.open_store(url.format(port=port))
-    error = info.value
-    assert isinstance(error, OsopsError)
-    assert error.msg.startswith(expected.format(port=port))
-    for text in (error.msg, str(error), repr(error.result), repr(error)):
-        assert SECRET not in text
-    # No chained database exception (whose text could hold the URL) in a traceback.
-    assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
-
-
-def test_a_sqlite_file_that_cannot_be_created_is_named(tmp_path):
-    (tmp_path / 'file').write_text('not a directory')
-    url = 'sqlite:///%s' % (tmp_path / 'file' / 'sub' / 'store.db')
-    with pytest.raises(StoreError) as info:
-        store_engine.open_store(url)
-    assert info.value.msg.startswith('Cannot open store %s: ' % url)
-    assert str(tmp_path / 'file') in info.value.msg
-
-
-def test_connection_refused_is_named():
-    port = _closed_port()
-    with pytest.raises(StoreError) as info:
-        store_engine.open_store('postgresql+psycopg://osops:%s@127.0.0.1:%d/osops' % (SECRET, port))
-    assert 'Connection refused' in info.value.msg
-
-
-def test_a_wrong_password_on_a_real_server_is_not_echoed(postgres):
-    url = postgres.url().replace(postgres.password, SECRET)
-    with pytest.raises(StoreError) as info:
-        store_engine.open_store(url)
-    assert 'password authentication failed for user "osops"' in info.value.msg
-    assert SECRET not in info.value.msg and postgres.password not in info.value.msg
-
-
-def test_default_store_is_a_sqlite_file_under_the_home_directory(tmp_path, monkeypatch):
-    monkeypatch.setenv('HOME', str(tmp_path))
-    monkeypatch.delenv(store_engine.STORE_URL_ENV, raising=False)
-    opened = store_engine.open_store()
-    opened.close()
-    assert opened.url == 'sqlite:///%s' % (tmp_path / '.ansible' / 'osops' / 'store.db')
-    assert (tmp_path / '.ansible' / 'osops' / 'store.db').is_file()
-
-
-def test_the_environment_names_the_store_unless_the_option_does(tmp_path, monkeypatch):
-    from_env = 'sqlite:///%s' % (tmp_path / 'env' / 'store.db')
-    monkeypatch.setenv(store_engine.STORE_URL_ENV, from_env)
-    assert store_engine.store_url() == from_env
-    assert store_engine.store_url('sqlite:///x.db') == 'sqlite:///x.db'
-    store_engine.open_store().close()
-    assert (tmp_path / 'env' / 'store.db').is_file()
-
-
-# --------------------------------------------------------------------------
-# Clusters: upsert, diff, idempotence
-# --------------------------------------------------------------------------
-
-HOSTS = [
-    {'name': 'ctl1', 'address': '127.0.0.2', 'roles': ['control']},
-    {'name': 'cmp1', 'address': '127.0.0.3', 'roles': ['compute']},
-]
-COMPONENTS = [
-    {'service': 'nova', 'binary': 'nova-conductor', 'host': 'ctl1', 'version': '29.4.0',
-     'release': '2024.1', 'state': 'up', 'extra': {'zone': 'internal'}},
-    {'service': 'nova', 'binary': 'nova-compute', 'host': 'cmp1', 'version': '29.4.0',
-     'release': '2024.1', 'state': 'up', 'extra': {}},
-    {'service': 'neutron', 'binary': 'neutron-dhcp-agent', 'host': 'ctl1', 'version': '24.2.2',
-     'release': '2024.1', 'state': 'up'},
-]
-PARAMS = {'cloud': 'lab', 'auth': {'auth_url': 'http://127.0.0.2:5000/v3', 'password': SECRET,
-                                   'application_credential_secret': SECRET}, 'api_token': SECRET}
-
-
-def test_first_upsert_creates_everything(store):
-    diff = store_clusters.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS, COMPONENTS)
-    assert diff['changed'] and diff['created'] and diff['cluster'] == {}
-    assert [h['name'] for h in diff['hosts']['added']] == ['cmp1', 'ctl1']
-    assert [(c['service'], c['binary']) for c in diff['components']['added']] == [
-        ('neutron', 'neutron-dhcp-agent'), ('nova', 'nova-compute'), ('nova', 'nova-conductor')]
-    stored = store_clusters.get_cluster(store, 'lab')
-    assert stored['region'] == 'RegionOne' and stored['state'] == 'active'
-    assert stored['params'] == {'cloud': 'lab', 'auth': {'auth_url': 'http://127.0.0.2:5000/v3'}}
-    assert SECRET not in repr(stored)
-    assert {(c['binary'], c['host'], c['version']) for c in stored['components']} == {
-        ('nova-conductor', 'ctl1', '29.4.0'), ('nova-compute', 'cmp1', '29.4.0'),
-        ('neutron-dhcp-agent', 'ctl1', '24.2.2')}
-
-
-def test_the_same_input_twice_is_an_empty_diff_without_writes(store, writes):
-    store_clusters.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS, COMPONENTS)
-    before = store_clusters.get_cluster(store, 'lab')
-    writes.clear()
-    # The same facts in another order, with tuples instead of lists.
-    diff = store_clusters.upsert_cluster(store, 'lab', 'api', dict(PARAMS), 'RegionOne',
-                                 [dict(h, roles=tuple(h['roles'])) for h in reversed(HOSTS)],
-                                 list(reversed(COMPONENTS)))
-    assert diff == {'changed': False, 'created': False, 'cluster': {},
-                    'hosts': {'added': [], 'removed': [], 'changed': []},
-                    'components': {'added': [], 'removed': [], 'changed': []}}
-    assert writes == []
-    assert store_clusters.get_cluster(store, 'lab') == before
-
-
-def test_diff_names_added_removed_and_changed(store):
-    store_clusters.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS, COMPONENTS)
-    components = [dict(COMPONENTS[0], version='31.3.1', release='2025.1'),  # upgraded
-                  {'service': 'nova', 'binary': 'nova-compute', 'host': 'cmp2', 'version': '29.4.0'}]
-    hosts = [dict(HOSTS[0], roles=['control', 'network']), {'name': 'cmp2'}]
-    diff = store_clusters.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionTwo', hosts, components)
-    assert diff['changed'] and not diff['created']
-    assert diff['cluster'] == {'region': {'before': 'RegionOne', 'after': 'RegionTwo'}}
-    assert diff['hosts'] == {
-        'added': [{'name': 'cmp2', 'address': None, 'roles': []}],
-        'removed': [{'name': 'cmp1', 'address': '127.0.0.3', 'roles': ['compute']}],
-        'changed': [{'name': 'ctl1', 'before': {'roles': ['control']},
-                     'after': {'roles': ['control', 'network']}}],
-    }
-    assert [(c['binary'], c['host']) for c in diff['components']['added']] == [('nova-compute', 'cmp2')]
-    assert [(c['binary'], c['host']) for c in diff['components']['removed']] == [
-        ('neutron-dhcp-agent', 'ctl1'), ('nova-compute', 'cmp1')]
-    assert diff['components']['changed'] == [{
-        'service': 'nova', 'binary': 'nova-conductor', 'host': 'ctl1',
-        'before': {'version': '29.4.0', 'release': '2024.1'},
-        'after': {'version': '31.3.1', 'release': '2025.1'}}]
-    stored = store_clusters.get_cluster(store, 'lab')
-    assert [h['name'] for h in stored['hosts']] == ['cmp2', 'ctl1']
-    assert {(c['binary'], c['host'], c['version']) for c in stored['components']} == {
-        ('nova-conductor', 'ctl1', '31.3.1'), ('nova-compute', 'cmp2', '29.4.0')}
-    assert store_clusters.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionTwo', hosts, components)['changed'] is False
-
-
-def test_check_mode_predicts_without_writing(store, writes):
-    writes.clear()
-    diff = store_clusters.upsert_cluster(store, 'lab', 'api', PARAMS, None, HOSTS, COMPONENTS, check_mode=True)
-    assert diff['changed'] and diff['created'] and len(diff['components']['added']) == 3
-    assert writes == [] and store_clusters.get_cluster(store, 'lab') is None
-
-
-@pytest.mark.parametrize('hosts,components,message', [
-    ([{'name': 'a'}, {'name': 'a'}], [], 'Host a is listed twice.'),
-    ([{'address': '127.0.0.2'}], [], 'A host needs a name'),
-    ([], [{'service': 'nova', 'binary': 'nova-api', 'host': 'a'}] * 2,
-     "Component nova nova-api on host 'a' is listed twice."),
-    ([], [{'service': 'nova', 'host': 'a'}], 'A component needs a service and a binary'),
-    ([], [{'service': 'nova', 'binary': 'nova-api', 'extra': {'when': object()}}], 'extra of nova nova-api'),
-])
-def test_bad_inventory_is_refused_before_any_write(store, hosts, components, message):
-    with pytest.raises(StoreError) as info:
-        store_clusters.upsert_cluster(store, 'lab', 'api', {}, None, hosts, components)
-    assert info.value.msg.startswith(message)
-    assert store_clusters.list_clusters(store) == []
-
-
-@pytest.mark.parametrize('params,kept', [
-    ({'password': 'x', 'username': 'admin'}, {'username': 'admin'}),
-    ({'auth': {'token': 'x', 'auth_url': 'u'}}, {'auth': {'auth_url': 'u'}}),
-    ({'keystone_url': 'u', 'api_key': 'x', 'client_key': '/k.pem'}, {'keystone_url': 'u'}),
-    ({'hosts': [{'name': 'a', 'ssh_passwd': 'x'}]}, {'hosts': [{'name': 'a'}]}),
-    ({'db_password': 'x', 'secret': 'x', 'credentials': {}}, {}),
-])
-def test_secrets_are_removed_from_discovery_params(params, kept):
-    assert store_rows.without_secrets(params) == kept
-
-
-def test_a_cluster_reads_back_as_its_model_instances_do(store):
-    """get_cluster reads hosts and components as rows: the same dicts as _plain of each instance, in
-    the order of the Cluster.hosts and Cluster.components relationships."""
-    store_clusters.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS, COMPONENTS)
-    # cmp0 is stored after cmp1 and ctl1 (a later id) but sorts before them.
-    components = COMPONENTS + [dict(COMPONENTS[1], host='cmp0', extra={'zone': 'nova', 'ids': [2, 1]})]
-    store_clusters.upsert_cluster(store, 'lab', 'api', PARAMS, 'RegionOne', HOSTS + [{'name': 'cmp0'}], components)
-    with store.transaction() as session:
-        cluster = session.scalars(sa.select(store_models.Cluster)).one()
-        expected = dict(store_rows.plain(cluster), hosts=[store_rows.plain(h) for h in cluster.hosts],
-                        components=[store_rows.plain(c) for c in cluster.components])
-    stored = store_clusters.get_cluster(store, 'lab')
-    assert stored == expected
-    assert [h['name'] for h in stored['hosts']] == ['cmp0', 'cmp1', 'ctl1']
-    computes = [c['host'] for c in stored['components'] if c['binary'] == 'nova-compute']
-    assert computes == ['cmp0', 'cmp1']
-    assert stored['components'][1]['extra'] == {'zone': 'nova', 'ids': [2, 1]}
-    assert isinstance(stored['created_at'], str) and store_clusters.get_cluster(store, 'other') is None
-
-
-def test_the_last_discovery_run_is_read_with_or_without_its_diff(store):
-    assert store_clusters.last_discovery_run(store, 'lab') is None
-    store_clusters.upsert_cluster(store, 'lab', 'api', {}, None, HOSTS, COMPONENTS)
-    first = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)
-    store_clusters.record_discovery_run(store, 'lab', 'api', first, 'ok', diff={'hosts': ['cmp1']}, api_calls=11)
-    store_clusters.record_discovery_run(store, 'lab', 'api', first + datetime.timedelta(days=1), 'failed', error='boom')
-    store_clusters.record_discovery_run(store, 'lab', 'api', first - datetime.timedelta(days=1), 'ok', diff={'old': 1})
-    latest = store_clusters.last_discovery_run(store, 'lab')
-    assert (latest['status'], latest['error'], latest['diff']) == ('failed', 'boom', None)
-    assert latest['started_at'].startswith('2026-11-02')
-    assert store_clusters.last_discovery_run(store, 'lab', diff=False) == dict((k, v) for k, v in latest.items() if k != 'diff')
-    store_clusters.record_discovery_run(store, 'lab', 'api', first + datetime.timedelta(days=2), 'ok', diff={'a': [1]})
-    assert store_clusters.last_discovery_run(store, 'lab')['diff'] == {'a': [1]}
-    assert 'diff' not in store_clusters.last_discovery_run(store, 'lab', diff=False)
-
-
-def test_deleting_a_cluster_cascades(store_url, store):
-    store_clusters.upsert_cluster(store, 'lab', 'api', {}, None, HOSTS, COMPONENTS)
-    upgrade = store_upgrades.create_upgrade(store, 'lab', '2024.1', '2025.1', [{'phase': 'p', 'action': 'a'}])
-    store_sessions.create_session(store, 'lab', ['cmp1'], actions=[{'plugin': 'noop', 'type': 'host'}])
-    with store.transaction() as session:
-        session.execute(sa.delete(store_models.Cluster))
-    for table in TABLES - {'alembic_version'}:
-        assert _raw(store_url, 'SELECT COUNT(*) FROM %s' % table) == [(0,)], table
-    with pytest.raises(StoreError):
-        store_upgrades.get_upgrade(store, upgrade['id'])
-
-
-# --------------------------------------------------------------------------
-# Upgrades: one active per cluster, the transition table, steps
-# --------------------------------------------------------------------------
 
 STEPS = [
     {'phase': 'control', 'service': 'keystone', 'host': 'ctl1', 'action': 'upgrade',
@@ -403,23 +22,10 @@ STEPS = [
 ]
 
 # A path from pending to every status, along allowed transitions.
-PATH_TO = {
-    'pending': [],
-    'running': ['running'],
-    'paused': ['running', 'paused'],
-    'cancelling': ['running', 'cancelling'],
-    'cancelled': ['running', 'cancelling', 'cancelled'],
-    'failed': ['running', 'failed'],
-    'rolling_back': ['running', 'rolling_back'],
-    'rolled_back': ['running', 'rolling_back', 'rolled_back'],
-    'completed': ['running', 'completed'],
-}
+PATH_TO = paths_from(store_states.UPGRADE_TRANSITIONS, 'pending')
 EDGES = [(a, b) for a, targets in sorted(store_states.UPGRADE_TRANSITIONS.items()) for b in targets]
-
-
-def _cluster(store, name='lab'):
-    store_clusters.upsert_cluster(store, name, 'api', {}, None, HOSTS, COMPONENTS)
-    return name
+STEP_PATH_TO = paths_from(store_states.STEP_TRANSITIONS, 'pending')
+STEP_EDGES = [(a, b) for a, targets in sorted(store_states.STEP_TRANSITIONS.items()) for b in targets]
 
 
 def _upgrade_at(store, status, cluster='lab'):
@@ -428,22 +34,6 @@ def _upgrade_at(store, status, cluster='lab'):
         upgrade = store_upgrades.transition_upgrade(store, upgrade['id'], step)
     assert upgrade['status'] == status
     return upgrade
-
-
-def test_transition_table_is_the_one_of_the_design():
-    assert store_states.UPGRADE_TRANSITIONS == {
-        'pending': ('running', 'cancelled'),
-        'running': ('paused', 'cancelling', 'failed', 'rolling_back', 'completed'),
-        'paused': ('running', 'rolling_back'),
-        'cancelling': ('cancelled',),
-        'cancelled': ('rolling_back',),
-        'failed': ('running', 'rolling_back'),
-        'rolling_back': ('rolled_back',),
-        'rolled_back': (),
-        'completed': (),
-    }
-    assert set(migrations.ACTIVE_UPGRADE_STATUSES) | set(migrations.FINISHED_UPGRADE_STATUSES) == \
-        set(store_states.UPGRADE_TRANSITIONS)
 
 
 def test_a_new_upgrade_is_pending_with_its_steps_in_order(store):
@@ -496,6 +86,22 @@ def test_invalid_transitions_name_the_current_status_and_change_nothing(store, s
         assert (', '.join(allowed) if allowed else 'nothing: it is final') in info.value.msg
         assert info.value.result == {'status': source}
     assert store_upgrades.get_upgrade(store, upgrade['id']) == upgrade
+
+
+@pytest.mark.parametrize('status', migrations.ACTIVE_UPGRADE_STATUSES)
+def test_every_active_upgrade_can_finish_and_then_frees_its_cluster(store, status):
+    """No status holds the cluster's one active slot for good: from each, allowed transitions lead
+    to a finished status, and once there the cluster takes a new upgrade."""
+    upgrade = _upgrade_at(store, status, _cluster(store))
+    paths = paths_from(store_states.UPGRADE_TRANSITIONS, status)
+    finished = [paths[s] for s in migrations.FINISHED_UPGRADE_STATUSES if s in paths]
+    assert finished, 'an upgrade that is %s can never finish' % status
+    for step in min(finished, key=len):
+        assert store_upgrades.active_upgrade(store, 'lab')['id'] == upgrade['id']
+        upgrade = store_upgrades.transition_upgrade(store, upgrade['id'], step)
+    assert upgrade['status'] in migrations.FINISHED_UPGRADE_STATUSES
+    assert store_upgrades.active_upgrade(store, 'lab') is None
+    assert store_upgrades.create_upgrade(store, 'lab', '2025.1', '2026.1', [])['status'] == 'pending'
 
 
 def test_unknown_status_is_refused(store):
@@ -656,101 +262,39 @@ def test_invalid_step_changes_are_refused(store, status, message):
     assert store_upgrades.get_upgrade(store, upgrade['id']) == upgrade
 
 
+def _step_at(store, status):
+    """Upgrade of 'lab' whose step 1 has been moved along allowed step changes to ``status``."""
+    upgrade = store_upgrades.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS)
+    for step in STEP_PATH_TO[status]:
+        store_upgrades.mark_step(store, upgrade['id'], 1, step)
+    return store_upgrades.get_upgrade(store, upgrade['id'])
+
+
+@pytest.mark.parametrize('source,target', STEP_EDGES)
+def test_every_allowed_step_change(store, source, target):
+    upgrade = _step_at(store, source)
+    assert upgrade['steps'][0]['status'] == source
+    moved = store_upgrades.mark_step(store, upgrade['id'], 1, target)
+    assert moved['status'] == target == store_upgrades.get_upgrade(store, upgrade['id'])['steps'][0]['status']
+    assert (moved['finished_at'] is None) == (target == 'running')
+
+
+@pytest.mark.parametrize('source', sorted(store_states.STEP_TRANSITIONS))
+def test_other_step_changes_name_the_current_status_and_change_nothing(store, source):
+    upgrade = _step_at(store, source)
+    allowed = store_states.STEP_TRANSITIONS[source]
+    for target in sorted(set(store_states.STEP_TRANSITIONS) - set(allowed)):
+        with pytest.raises(StoreError) as info:
+            store_upgrades.mark_step(store, upgrade['id'], 1, target)
+        assert info.value.msg.startswith('Step 1 of upgrade %s is %s: it cannot become %s (from %s it can only '
+                                         'become ' % (upgrade['id'], source, target, source))
+        assert (', '.join(allowed) if allowed else 'nothing: it is final') in info.value.msg
+        assert info.value.result == {'status': source}
+    assert store_upgrades.get_upgrade(store, upgrade['id']) == upgrade
+
+
 def test_an_unknown_step_is_named(store):
     upgrade = store_upgrades.create_upgrade(store, _cluster(store), '2024.1', '2025.1', STEPS)
     with pytest.raises(StoreError) as info:
         store_upgrades.mark_step(store, upgrade['id'], 9, 'running')
     assert info.value.msg == 'No step 9 of upgrade %s in the store.' % upgrade['id']
-
-
-# --------------------------------------------------------------------------
-# Maintenance sessions
-# --------------------------------------------------------------------------
-
-ACTIONS = [
-    {'plugin': 'dummy', 'type': 'pre', 'metadata': {'wait': 1}},
-    {'plugin': 'os_update', 'type': 'host', 'host': 'cmp1'},
-    {'plugin': 'notify', 'type': 'post'},
-]
-
-
-def test_session_create_get_list_update_delete(store_url, store, writes):
-    _cluster(store)
-    _cluster(store, 'other')
-    created = store_sessions.create_session(store, 'lab', ['cmp1', 'ctl1'], workflow='default',
-                                    metadata={'ticket': 'CHG-1'}, download=['http://127.0.0.1/x'],
-                                    actions=ACTIONS)
-    assert created == store_sessions.get_session(store, created['id'])
-    assert created['state'] == 'MAINTENANCE' and created['cluster'] == 'lab'
-    assert created['metadata'] == {'ticket': 'CHG-1'} and created['download'] == ['http://127.0.0.1/x']
-    assert [(h['host'], h['position'], h['state']) for h in created['hosts']] == [
-        ('cmp1', 1, 'pending'), ('ctl1', 2, 'pending')]
-    assert [(a['plugin'], a['type'], a['host'], a['metadata']) for a in created['actions']] == [
-        ('dummy', 'pre', None, {'wait': 1}), ('os_update', 'host', 'cmp1', {}), ('notify', 'post', None, {})]
-    other = store_sessions.create_session(store, 'other', [])
-    assert [s['id'] for s in store_sessions.list_sessions(store, 'lab')] == [created['id']]
-    assert {s['id'] for s in store_sessions.list_sessions(store)} == {created['id'], other['id']}
-    assert 'hosts' not in store_sessions.list_sessions(store, 'lab')[0]
-
-    writes.clear()
-    assert store_sessions.update_session(store, created['id'], state='MAINTENANCE') == created
-    assert writes == []  # nothing to change, nothing written
-    updated = store_sessions.update_session(store, created['id'], state='MAINTENANCE_FAILED',
-                                    metadata={'ticket': 'CHG-2'})
-    assert (updated['state'], updated['metadata']) == ('MAINTENANCE_FAILED', {'ticket': 'CHG-2'})
-    assert updated['updated_at'] > created['updated_at'] and updated['hosts'] == created['hosts']
-
-    assert store_sessions.delete_session(store, created['id']) is True
-    assert store_sessions.delete_session(store, created['id']) is False
-    with pytest.raises(StoreError) as info:
-        store_sessions.get_session(store, created['id'])
-    assert info.value.msg == 'No maintenance session %s in the store.' % created['id']
-    assert _raw(store_url, 'SELECT COUNT(*) FROM maintenance_hosts') == [(0,)]
-    assert _raw(store_url, 'SELECT COUNT(*) FROM maintenance_actions') == [(0,)]
-
-
-@pytest.mark.parametrize('hosts,actions,message', [
-    (['cmp1'], [{'plugin': 'x', 'type': 'during'}], "Action 'x': type must be one of pre, host, post."),
-    (['cmp1', 'cmp1'], [], 'A host is listed twice in cmp1, cmp1.'),
-])
-def test_bad_sessions_are_refused(store, hosts, actions, message):
-    _cluster(store)
-    with pytest.raises(StoreError) as info:
-        store_sessions.create_session(store, 'lab', hosts, actions=actions)
-    assert info.value.msg == message
-    assert store_sessions.list_sessions(store) == []
-
-
-# --------------------------------------------------------------------------
-# Inside an AnsiballZ payload
-# --------------------------------------------------------------------------
-
-ZIP_PROBE = '''
-import sys
-sys.path.insert(0, sys.argv[1])
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters, engine
-assert '.zip' in engine.__file__, engine.__file__
-store = engine.open_store(sys.argv[2])
-print(clusters.upsert_cluster(store, 'lab', 'api')['created'])
-'''
-
-
-def test_the_store_migrates_when_imported_from_a_zip(tmp_path):
-    """Modules import module_utils through zipimport: no migration may need files."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(store_engine.__file__)))
-    payload = tmp_path / 'payload.zip'
-    package = 'ansible_collections/osops/lifecycle/plugins/module_utils'
-    with zipfile.ZipFile(payload, 'w') as archive:
-        parts = package.split('/')
-        for depth in range(1, len(parts) + 1):  # AnsiballZ adds these too
-            archive.writestr('/'.join(parts[:depth]) + '/__init__.py', '')
-        names = ['_errors.py', '_secrets.py'] + ['_store/%s' % name for name in os.listdir(os.path.join(root, '_store'))
-                                                  if name.endswith('.py')]
-        for name in names:
-            archive.write(os.path.join(root, name), '%s/%s' % (package, name))
-    url = 'sqlite:///%s' % (tmp_path / 'store.db')
-    env = dict(os.environ, PYTHONPATH='')  # only the zip provides the collection
-    result = subprocess.run([sys.executable, '-c', ZIP_PROBE, str(payload), url], capture_output=True,
-                            text=True, timeout=120, check=False, env=env, cwd=str(tmp_path))
-    assert (result.returncode, result.stdout.strip()) == (0, 'True'), result.stderr
-    assert _raw(url, 'SELECT version_num FROM alembic_version') == [(migrations.HEAD,)]
