@@ -102,4 +102,3 @@ def test_the_hypervisors_description_names_the_limit_auto_applies():
     hypervisors = [p for m in METHODS if m['name'] == 'openstack_api' for p in m['parameters']
                    if p['name'] == 'hypervisors'][0]
     assert 'at most %d nova-compute services' % limit in hypervisors['description']
-

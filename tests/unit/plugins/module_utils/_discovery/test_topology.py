@@ -25,4 +25,3 @@ def test_openstack_ansible_host_groups_give_the_same_role_in_both_spellings():
         assert role in ROLES
         assert topology.OSA_ROLE_GROUPS[group.replace('-', '_')] == role
     assert any('-' in group for group in topology.OSA_ROLE_GROUPS)  # the spelling before 2026.1 is there
-

@@ -107,4 +107,3 @@ def test_maximum_microversions_are_versions_that_never_go_down(field):
     maxima = [getattr(s, field) for s in RELEASED]
     assert all(isinstance(maximum, Version) for maximum in maxima)  # compared as versions, not text
     assert maxima == sorted(maxima)
-

@@ -39,8 +39,8 @@ def test_the_same_input_twice_is_an_empty_diff_without_writes(store, writes):
     writes.clear()
     # The same facts in another order, with tuples instead of lists.
     diff = store_clusters.upsert_cluster(store, 'lab', 'api', dict(PARAMS), 'RegionOne',
-                                 [dict(h, roles=tuple(h['roles'])) for h in reversed(HOSTS)],
-                                 list(reversed(COMPONENTS)))
+                                         [dict(h, roles=tuple(h['roles'])) for h in reversed(HOSTS)],
+                                         list(reversed(COMPONENTS)))
     assert diff == {'changed': False, 'created': False, 'cluster': {},
                     'hosts': {'added': [], 'removed': [], 'changed': []},
                     'components': {'added': [], 'removed': [], 'changed': []}}

@@ -110,7 +110,7 @@ def test_the_store_migrates_when_imported_from_a_zip(tmp_path):
         for depth in range(1, len(parts) + 1):  # AnsiballZ adds these too
             archive.writestr('/'.join(parts[:depth]) + '/__init__.py', '')
         names = ['_errors.py', '_secrets.py'] + ['_store/%s' % name for name in os.listdir(os.path.join(root, '_store'))
-                                                  if name.endswith('.py')]
+                                                 if name.endswith('.py')]
         for name in names:
             archive.write(os.path.join(root, name), '%s/%s' % (package, name))
     url = 'sqlite:///%s' % (tmp_path / 'store.db')

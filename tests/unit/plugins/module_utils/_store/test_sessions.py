@@ -18,8 +18,8 @@ def test_session_create_get_list_update_delete(store_url, store, writes):
     _cluster(store)
     _cluster(store, 'other')
     created = store_sessions.create_session(store, 'lab', ['cmp1', 'ctl1'], workflow='default',
-                                    metadata={'ticket': 'CHG-1'}, download=['http://127.0.0.1/x'],
-                                    actions=ACTIONS)
+                                            metadata={'ticket': 'CHG-1'}, download=['http://127.0.0.1/x'],
+                                            actions=ACTIONS)
     assert created == store_sessions.get_session(store, created['id'])
     assert created['state'] == 'MAINTENANCE' and created['cluster'] == 'lab'
     assert created['metadata'] == {'ticket': 'CHG-1'} and created['download'] == ['http://127.0.0.1/x']
@@ -36,7 +36,7 @@ def test_session_create_get_list_update_delete(store_url, store, writes):
     assert store_sessions.update_session(store, created['id'], state='MAINTENANCE') == created
     assert writes == []  # nothing to change, nothing written
     updated = store_sessions.update_session(store, created['id'], state='MAINTENANCE_FAILED',
-                                    metadata={'ticket': 'CHG-2'})
+                                            metadata={'ticket': 'CHG-2'})
     assert (updated['state'], updated['metadata']) == ('MAINTENANCE_FAILED', {'ticket': 'CHG-2'})
     assert updated['updated_at'] > created['updated_at'] and updated['hosts'] == created['hosts']
 
