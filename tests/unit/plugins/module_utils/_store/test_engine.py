@@ -42,6 +42,26 @@ def test_open_errors_are_clear_and_hide_the_password(url, expected):
     assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
 
 
+@pytest.mark.parametrize('password', ['Xq7z@Kv9w-1', 'Xq7z@Kv9w@Lm3n-2'])
+def test_an_unencoded_at_in_the_password_is_refused_without_showing_any_of_it(password):
+    url = 'postgresql+psycopg://osops:%s@127.0.0.1:%d/osops' % (password, _closed_port())
+    with pytest.raises(StoreError) as info:
+        store_engine.open_store(url)
+    assert info.value.msg.startswith('Cannot open store postgresql+psycopg://osops:***@127.0.0.1:')
+    assert 'percent-encode it (@ as %40' in info.value.msg
+    for part in password.split('@'):
+        assert part not in info.value.msg
+
+
+def test_a_percent_encoded_password_is_hidden_in_both_forms(postgres):
+    password = 'p@ss-Word-9'
+    url = postgres.url().replace(':%s@' % postgres.password, ':%s@' % password.replace('@', '%40'))
+    with pytest.raises(StoreError) as info:
+        store_engine.open_store(url)
+    assert 'password authentication failed' in info.value.msg
+    assert password not in info.value.msg and 'p%40ss' not in info.value.msg
+
+
 def test_a_sqlite_file_that_cannot_be_created_is_named(tmp_path):
     (tmp_path / 'file').write_text('not a directory')
     url = 'sqlite:///%s' % (tmp_path / 'file' / 'sub' / 'store.db')
