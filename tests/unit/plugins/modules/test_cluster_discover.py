@@ -1,173 +1,26 @@
 """cluster_discover: every method into a real store; check -> apply -> check -> apply; errors.
 
 The openstack_api method meets a small OpenStack served over real HTTP on
-127.0.0.1 (FakeCloud below), so openstacksdk and keystoneauth run unchanged:
+127.0.0.1 (FakeCloud, in fake_cloud.py), so openstacksdk and keystoneauth run unchanged:
 authentication, the token's catalog, version discovery, pagination.  The
 real cloud is proven by tests/integration/lab/test_discover_lab.py.
 """
 
+import importlib.util
 import json
+import os
+import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+import time
 
+import pytest
+import sqlalchemy as sa
+from ansible.module_utils.basic import AnsibleModule
 
-class FakeCloud:
-    def __init__(self, computes=2, page=2, with_network=True, link_prefix=None):
-        self.computes = ['compute%d' % i for i in range(1, computes + 1)]
-        self.page = page
-        self.with_network = with_network
-        # Where next links point (nova's [api] compute_link_prefix); the server by default.
-        self.link_prefix = link_prefix
-        self.requests = []
-        self.microversions = []  # (path, OpenStack-API-Version header)
-        self.down = set()
-        # path -> threading.Event: a GET of that path is answered once the event is set (at most
-        # after 20 s, then with HTTP 503 so that a test waiting for it fails instead of hanging).
-        self.gates = {}
-        self.errors = {}  # path -> HTTP status it answers, with a message
-        cloud = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                cloud.handle(self, 'GET')
-
-            def do_POST(self):
-                cloud.handle(self, 'POST')
-
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def cloud(self, password='fake-Secret-1'):
-        return {'auth': {'auth_url': self.url + '/identity/v3', 'username': 'admin', 'password': password,
-                         'project_name': 'admin', 'user_domain_name': 'Default',
-                         'project_domain_name': 'Default'},
-                'auth_type': 'password', 'region_name': 'RegionOne', 'interface': 'public'}
-
-    # ------------------------------------------------------------------
-    def _catalog(self):
-        services = [('identity', 'keystone', '/identity/v3'), ('compute', 'nova', '/compute/v2.1'),
-                    ('placement', 'placement', '/placement')]
-        if self.with_network:
-            services.append(('network', 'neutron', '/network'))
-        return [{'type': kind, 'name': name, 'id': name,
-                 'endpoints': [{'interface': interface, 'region': 'RegionOne', 'region_id': 'RegionOne',
-                                'url': self.url + path, 'id': '%s-%s' % (name, interface)}
-                               for interface in ('public', 'internal')]}
-                for kind, name, path in services]
-
-    def _routes(self, path, query):
-        url = self.url
-        if path.rstrip('/') == '/identity/v3':
-            return 200, {'version': {'id': 'v3.14', 'status': 'stable', 'updated': '2020-04-07T00:00:00Z',
-                                     'links': [{'rel': 'self', 'href': url + '/identity/v3/'}],
-                                     'media-types': [{'base': 'application/json',
-                                                      'type': 'application/vnd.openstack.identity-v3+json'}]}}
-        if path.rstrip('/') == '/compute/v2.1':
-            return 200, {'version': {'id': 'v2.1', 'status': 'CURRENT', 'version': '2.104', 'min_version': '2.1',
-                                     'updated': '2013-07-23T11:33:21Z',
-                                     'links': [{'rel': 'self', 'href': url + '/compute/v2.1/'}]}}
-        if path.rstrip('/') == '/compute':
-            return 200, {'versions': [{'id': 'v2.1', 'status': 'CURRENT', 'version': '2.104', 'min_version': '2.1',
-                                       'links': [{'rel': 'self', 'href': url + '/compute/v2.1/'}]}]}
-        if path == '/compute/v2.1/os-services':
-            services = [{'id': i, 'binary': binary, 'host': host, 'zone': zone,
-                         'status': 'enabled', 'state': 'down' if host in self.down else 'up',
-                         'updated_at': '2026-11-22T05:00:00.000000', 'disabled_reason': None,
-                         'forced_down': False}
-                        for i, (binary, host, zone) in enumerate(
-                            [('nova-conductor', 'controller', 'internal'), ('nova-scheduler', 'controller', 'internal')]
-                            + [('nova-compute', c, 'nova') for c in self.computes], 1)]
-            return 200, {'services': services}
-        if path == '/compute/v2.1/os-hypervisors/detail':
-            start = self.computes.index(query['marker'][0]) + 1 if 'marker' in query else 0
-            chunk = self.computes[start:start + self.page]
-            body = {'hypervisors': [{'id': c, 'hypervisor_hostname': c, 'hypervisor_type': 'fake',
-                                     'hypervisor_version': 1000, 'host_ip': '127.0.1.%d' % (i + start + 1),
-                                     'state': 'up', 'status': 'enabled',
-                                     'service': {'host': c, 'id': c, 'disabled_reason': None}}
-                                    for i, c in enumerate(chunk)]}
-            if start + self.page < len(self.computes):
-                body['hypervisors_links'] = [{'rel': 'next', 'href': '%s/compute/v2.1/os-hypervisors/detail?marker=%s'
-                                              % (self.link_prefix or url, chunk[-1])}]
-            return 200, body
-        if path.rstrip('/') == '/placement':
-            return 200, {'versions': [{'id': 'v1.0', 'max_version': '1.39', 'min_version': '1.0',
-                                       'status': 'CURRENT',
-                                       'links': [{'rel': 'self', 'href': ''}]}]}
-        if path == '/placement/resource_providers':
-            return 200, {'resource_providers': [{'uuid': 'rp-%s' % c, 'name': c, 'generation': 1,
-                                                 'links': []} for c in self.computes]}
-        if path.rstrip('/') == '/network':
-            return 300, {'versions': [{'id': 'v2.0', 'status': 'CURRENT',
-                                       'links': [{'rel': 'self', 'href': url + '/network/v2.0/'}]}]}
-        if path == '/network/v2.0/agents':
-            return 200, {'agents': [{'id': 'a-%s' % c, 'binary': 'neutron-ovn-metadata-agent', 'host': c,
-                                     'agent_type': 'OVN Metadata agent', 'alive': True,
-                                     'admin_state_up': True} for c in self.computes]}
-        return 404, {'error': {'message': 'not found: %s' % path}}
-
-    def handle(self, request, method):
-        parsed = urlparse(request.path)
-        self.requests.append((method, parsed.path))
-        self.microversions.append((parsed.path, request.headers.get('OpenStack-API-Version')))
-        length = int(request.headers.get('Content-Length') or 0)
-        if length:
-            request.rfile.read(length)
-        if method == 'POST' and parsed.path == '/identity/v3/auth/tokens':
-            status, body = 201, {'token': {
-                'methods': ['password'], 'expires_at': '2099-01-01T00:00:00.000000Z',
-                'issued_at': '2026-11-22T05:00:00.000000Z',
-                'user': {'id': 'u1', 'name': 'admin', 'domain': {'id': 'default', 'name': 'Default'}},
-                'project': {'id': 'p1', 'name': 'admin', 'domain': {'id': 'default', 'name': 'Default'}},
-                'roles': [{'id': 'r1', 'name': 'admin'}], 'catalog': self._catalog()}}
-            headers = {'X-Subject-Token': 'fake-token'}
-        elif parsed.path in self.errors:
-            status, headers = self.errors[parsed.path], {}
-            body = {'computeFault': {'code': status, 'message': 'Unexpected API Error (fake).'}}
-        elif parsed.path in self.gates and not self.gates[parsed.path].wait(20):
-            status, body, headers = 503, {'error': {'message': 'the gate of %s never opened' % parsed.path}}, {}
-        else:
-            status, body = self._routes(parsed.path, parse_qs(parsed.query))
-            headers = {}
-        data = json.dumps(body).encode()
-        request.send_response(status)
-        request.send_header('Content-Type', 'application/json')
-        request.send_header('Content-Length', str(len(data)))
-        for key, value in headers.items():
-            request.send_header(key, value)
-        request.end_headers()
-        request.wfile.write(data)
-
-
-# --------------------------------------------------------------------------
-# The tests
-# --------------------------------------------------------------------------
-
-import importlib.util  # noqa: E402
-import os  # noqa: E402
-import socket  # noqa: E402
-import time  # noqa: E402
-
-import pytest  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters as store_clusters  # noqa: E402
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine  # noqa: E402
-from ansible_collections.osops.lifecycle.plugins.modules import cluster_discover, cluster_info  # noqa: E402
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters as store_clusters
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine
+from ansible_collections.osops.lifecycle.plugins.modules import cluster_discover, cluster_info
+from ansible_collections.osops.lifecycle.tests.unit.plugins.modules.fake_cloud import FakeCloud
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 FIXTURES = os.path.join(ROOT, 'tests', 'fixtures', 'discovery')
