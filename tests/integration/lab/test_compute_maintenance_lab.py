@@ -21,6 +21,8 @@ import pytest
 pytestmark = [
     pytest.mark.lab,
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
+    # the lab's ensure_image_and_flavor uses find_* with openstacksdk's default ignore_missing
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
 ]
 
 ROOT = Path(__file__).resolve().parents[3]
