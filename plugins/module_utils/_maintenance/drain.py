@@ -144,7 +144,8 @@ def _look(move, mover, seen, now, timeout):
         return True
     if verdict == DONE:
         move['to'] = seen['host']
-        _finish(move, MOVED, now)
+        _finish(move, MOVED, now, 'it completed before the abort asked after %d s took effect (%s)'
+                % (timeout, move['message']) if move.get('_aborting') else None)
         return False
     if verdict == FAILED:
         if move.get('_aborting'):

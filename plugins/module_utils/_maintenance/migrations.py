@@ -20,6 +20,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.compu
     service_record,
 )
 from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.drain import (
+    COLD,
     LIVE,
     MOVED,
     PLANNED,
@@ -38,7 +39,8 @@ except ImportError:  # the OpenStack base module reports the missing library
 # 2.56: cold migration to a given host; live migration with block_migration 'auto' (2.25) and a host the
 # scheduler checks (2.30); the abort of a live migration (2.24) - everything a drain uses (nova 17.0.0, Queens).
 DRAIN_MICROVERSION = (2, 56)
-MIGRATION_TYPES = {LIVE: 'live-migration'}
+# nova's migration_type of each method (os-migrations).
+MIGRATION_TYPES = {LIVE: 'live-migration', COLD: 'migration'}
 
 
 def host_instances(conn, host):
@@ -61,9 +63,8 @@ class NovaMover:
 
     def _migration(self, move):
         """The nova migration record of ``move`` (the newest one it started), or None."""
-        wanted = MIGRATION_TYPES.get(move['method'], 'migration')
-        found = [m for m in self._migrations(move['id'])
-                 if m['id'] not in self.known[move['id']] and m.get('migration_type') in (wanted, None)]
+        found = [m for m in self._migrations(move['id']) if m['id'] not in self.known[move['id']]
+                 and m.get('migration_type') in (MIGRATION_TYPES[move['method']], None)]
         if not found:
             return None
         newest = max(found, key=lambda m: m['id'])

@@ -210,6 +210,16 @@ def test_a_stuck_live_migration_is_aborted_through_the_api():
     assert moves[1]['outcome'] == 'moved'  # the next one still ran
 
 
+def test_a_migration_that_completes_while_it_is_aborted_is_moved():
+    clock = Clock()
+    mover = FakeMover(clock, takes=31)
+    mover.abort = lambda m: 'aborting migration 7'  # too late: nova finishes it anyway
+    moves = drive([move()], mover, clock, timeout=30)
+    assert (moves[0]['outcome'], moves[0]['to']) == ('moved', 'c2')
+    assert moves[0]['message'] == ('it completed before the abort asked after 30 s took effect '
+                                   '(aborting migration 7)')
+
+
 def test_an_abort_that_never_settles_is_a_timeout_bounded_in_time():
     clock = Clock()
     mover = FakeMover(clock, takes=None)
