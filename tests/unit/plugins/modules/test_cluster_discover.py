@@ -156,7 +156,6 @@ class FakeCloud:
 # The tests
 # --------------------------------------------------------------------------
 
-import importlib.util  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
 import time  # noqa: E402
@@ -172,20 +171,6 @@ from ansible_collections.osops.lifecycle.plugins.modules import cluster_discover
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 FIXTURES = os.path.join(ROOT, 'tests', 'fixtures', 'discovery')
 OSA = os.path.join(FIXTURES, 'openstack_inventory.json')
-
-
-def _load_store_tests():
-    # The PostgreSQL server fixture of the store's own tests (same rules: OSOPS_REQUIRE_POSTGRES=1 fails
-    # instead of skipping when PostgreSQL is missing).
-    path = os.path.join(ROOT, 'tests', 'unit', 'plugins', 'module_utils', 'test_store.py')
-    spec = importlib.util.spec_from_file_location('osops_test_store_for_discover', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-STORE_TESTS = _load_store_tests()
-postgres = STORE_TESTS.postgres
 
 
 @pytest.fixture
@@ -224,7 +209,7 @@ def test_check_apply_check_apply(run_module, any_store_url):
         assert not os.path.exists(store_url[len('sqlite:///'):])  # check mode did not even create the store
     else:
         assert stored(store_url, 'prod') == (None, None)
-        assert STORE_TESTS.PG_PASSWORD not in json.dumps(first)
+        assert sa.engine.make_url(store_url).password not in json.dumps(first)
     applied = discover(run_module, store_url)
     assert applied['changed'] is True and applied['diff'] == first['diff']
     cluster, run = stored(store_url, 'prod')
