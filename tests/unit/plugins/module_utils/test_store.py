@@ -412,10 +412,10 @@ def test_transition_table_is_the_one_of_the_design():
     assert store_states.UPGRADE_TRANSITIONS == {
         'pending': ('running', 'cancelled'),
         'running': ('paused', 'cancelling', 'failed', 'rolling_back', 'completed'),
-        'paused': ('running', 'rolling_back'),
+        'paused': ('running', 'cancelling', 'rolling_back'),
         'cancelling': ('cancelled',),
         'cancelled': ('rolling_back',),
-        'failed': ('running', 'rolling_back'),
+        'failed': ('running', 'cancelling', 'rolling_back'),
         'rolling_back': ('rolled_back',),
         'rolled_back': (),
         'completed': (),
@@ -639,6 +639,91 @@ def test_an_unknown_step_is_named(store):
     with pytest.raises(StoreError) as info:
         store_upgrades.mark_step(store, upgrade['id'], 9, 'running')
     assert info.value.msg == 'No step 9 of upgrade %s in the store.' % upgrade['id']
+
+
+def test_an_upgrade_keeps_its_options_who_started_it_and_its_batches(store):
+    steps = [dict(step, detail=dict(step.get('detail') or {}, batch=batch))
+             for step, batch in zip(STEPS, (1, 1, 4))] + [{'phase': 'finalize', 'action': 'check'}]
+    upgrade = store_upgrades.create_upgrade(store, _cluster(store), '2024.1', '2025.1', steps,
+                                            options={'batch_size': 2}, started_by='ops@bastion')
+    assert (upgrade['options'], upgrade['started_by'], upgrade['started_at'], upgrade['finished_at']) == (
+        {'batch_size': 2}, 'ops@bastion', None, None)
+    # A step without a batch is a batch of its own, after the one before it.
+    assert [(s['position'], s['batch']) for s in upgrade['steps']] == [(1, 1), (2, 1), (3, 4), (4, 5)]
+    running = store_upgrades.transition_upgrade(store, upgrade['id'], 'running')
+    assert running['started_at'] and running['finished_at'] is None
+    paused = store_upgrades.transition_upgrade(store, upgrade['id'], 'paused')
+    again = store_upgrades.transition_upgrade(store, upgrade['id'], 'running')
+    assert paused['started_at'] == again['started_at'] == running['started_at']  # the first start stays
+    done = store_upgrades.transition_upgrade(store, upgrade['id'], 'completed')
+    assert done['finished_at'] >= done['started_at']
+
+
+@pytest.mark.parametrize('batches,message', [
+    ((2, 1), 'Step 2: batch 1 comes after batch 2'),
+    ((1, 'x'), "Step 2: batch 'x' comes after batch 1"),
+    ((True, 1), 'Step 1: batch True comes after batch 0'),
+])
+def test_batches_that_go_down_are_refused(store, batches, message):
+    steps = [dict(STEPS[i], detail={'batch': batch}) for i, batch in enumerate(batches)]
+    with pytest.raises(StoreError) as info:
+        store_upgrades.create_upgrade(store, _cluster(store), '2024.1', '2025.1', steps)
+    assert info.value.msg.startswith(message)
+    assert store_upgrades.list_upgrades(store) == []
+
+
+def test_upgrades_are_listed_and_found(store):
+    assert store_upgrades.list_upgrades(store) == [] and store_upgrades.find_upgrade(store, 'lab') is None
+    first = _upgrade_at(store, 'completed', _cluster(store))
+    store_upgrades.mark_step(store, first['id'], 1, 'running')
+    second = store_upgrades.create_upgrade(store, 'lab', '2025.1', '2026.1', STEPS)
+    other = store_upgrades.create_upgrade(store, _cluster(store, 'other'), '2024.1', '2025.1', STEPS[:1])
+    listed = store_upgrades.list_upgrades(store)
+    assert [(u['id'], u['cluster'], u['steps_total'], u['step_counts']) for u in listed] == [
+        (first['id'], 'lab', 3, {'running': 1, 'pending': 2}), (second['id'], 'lab', 3, {'pending': 3}),
+        (other['id'], 'other', 1, {'pending': 1})]
+    assert [u['id'] for u in store_upgrades.list_upgrades(store, 'lab')] == [first['id'], second['id']]
+    assert 'steps' not in listed[0]
+    # The active upgrade, else the latest.
+    assert store_upgrades.find_upgrade(store, 'lab')['id'] == second['id']
+    store_upgrades.transition_upgrade(store, second['id'], 'cancelled')
+    third = store_upgrades.create_upgrade(store, 'lab', '2025.1', '2026.1', STEPS)
+    store_upgrades.transition_upgrade(store, third['id'], 'cancelled')
+    assert store_upgrades.find_upgrade(store, 'lab')['id'] == third['id']
+    assert store_upgrades.find_upgrade(store, 'nowhere') is None
+
+
+def _store_at_0001(url, monkeypatch):
+    """A store migrated to revision 0001 only, as an older collection left it."""
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, 'REVISIONS', migrations.REVISIONS[:1])
+        patch.setattr(migrations, 'KNOWN_REVISIONS', migrations.KNOWN_REVISIONS[:1])
+        patch.setattr(migrations, 'HEAD', migrations.KNOWN_REVISIONS[0])
+        store_engine.open_store(url).close()
+    assert _raw(url, 'SELECT version_num FROM alembic_version') == [('0001_initial',)]
+
+
+def test_a_0001_store_migrates_to_head_keeping_its_upgrades(store_url, monkeypatch):
+    _store_at_0001(store_url, monkeypatch)
+    _raw(store_url, "INSERT INTO clusters (id, name, method, params, state, created_at, updated_at) VALUES "
+                    "(1, 'lab', 'api', '{}', 'active', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+    _raw(store_url, "INSERT INTO upgrades (id, cluster_id, active_cluster_id, from_release, to_release, status, "
+                    "created_at, updated_at) VALUES ('u1', 1, 1, '2024.1', '2025.1', 'running', CURRENT_TIMESTAMP, "
+                    "CURRENT_TIMESTAMP)")
+    for position in (1, 2):
+        _raw(store_url, "INSERT INTO upgrade_steps (upgrade_id, position, phase, action, status, detail) VALUES "
+                        "('u1', :position, 'control', 'upgrade', 'pending', '{}')", position=position)
+    opened = store_engine.open_store(store_url)
+    try:
+        upgrade = store_upgrades.get_upgrade(opened, 'u1')
+        assert (upgrade['status'], upgrade['options'], upgrade['started_by']) == ('running', {}, None)
+        assert [(s['position'], s['batch'], s['claimed_by']) for s in upgrade['steps']] == [(1, 1, None), (2, 2, None)]
+        assert store_upgrades.active_upgrade(opened, 'lab')['id'] == 'u1'
+        with opened.engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), store_models.Base.metadata) == []
+    finally:
+        opened.close()
+    assert _raw(store_url, 'SELECT version_num FROM alembic_version') == [(migrations.HEAD,)]
 
 
 # --------------------------------------------------------------------------
