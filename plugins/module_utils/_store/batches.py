@@ -174,7 +174,8 @@ def claim_batch(store, upgrade_id, claimed_by, batch=None, rollback=False, check
     steps; a later one than the next is an error.
 
     Returns ``upgrade`` (without steps), ``status_before``, ``batch``,
-    ``steps``, ``stop``, ``reason`` and ``changed``.
+    ``steps`` (each with its ``status_before``), ``stop``, ``reason`` and
+    ``changed``.
     """
     write = not check_mode
     with store.transaction() as session:
@@ -218,7 +219,8 @@ def claim_batch(store, upgrade_id, claimed_by, batch=None, rollback=False, check
         if not rollback:
             values.update(status='running', started_at=now, finished_at=None, error=None)
         changes = [(step, values) for step in steps]
-        claimed = [_after(step, values) for step, values in changes]
+        # status_before: pending (first run), running (cut short: redone), failed (retried), done (to revert).
+        claimed = [dict(_after(step, values), status_before=step.status) for step, values in changes]
         if write:
             _write_steps(session, changes)
         pointer = {'current_batch': target, 'current_position': steps[0].position}

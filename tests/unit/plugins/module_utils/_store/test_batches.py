@@ -94,14 +94,15 @@ def test_a_batch_cut_short_is_handed_out_again_and_done_steps_are_skipped(store,
     again = batches.claim_batch(store, upgrade, 'second')
     assert again['batch'] == 4 and [s['position'] for s in again['steps']] == list(range(6, 12))
     assert {s['claimed_by'] for s in again['steps']} == {'second'}
+    assert {s['status_before'] for s in again['steps']} == {'running'}  # redone
     # A failure on cmp2 only: continue retries cmp2's steps, cmp1's done ones are skipped.
     batches.finish_batch(store, upgrade, 4, _done(range(6, 10)) + [
         {'position': 10, 'status': 'failed', 'error': 'nova-compute did not start'}])
     assert store_upgrades.get_upgrade(store, upgrade, steps=False)['status'] == 'failed'
     store_upgrades.transition_upgrade(store, upgrade, 'running')
     retry = batches.claim_batch(store, upgrade, 'me')
-    assert [(s['position'], s['status'], s['error']) for s in retry['steps']] == [
-        (10, 'running', None), (11, 'running', None)]
+    assert [(s['position'], s['status'], s['status_before'], s['error']) for s in retry['steps']] == [
+        (10, 'running', 'failed', None), (11, 'running', 'failed', None)]  # 11 had no outcome: failed
 
 
 def test_a_failed_step_fails_the_upgrade_naming_step_host_and_reason(store, upgrade):
