@@ -162,7 +162,6 @@ import time  # noqa: E402
 
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters as store_clusters  # noqa: E402
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine  # noqa: E402
@@ -358,24 +357,6 @@ def test_hypervisors_below_the_uptime_microversion_and_next_links_on_the_endpoin
 
 HYPERVISORS = '/compute/v2.1/os-hypervisors/detail'
 NOT_READ = 'hypervisor details (type, version, host address) not read'
-
-
-@pytest.fixture
-def warned(monkeypatch):
-    """The messages the module passed to ``AnsibleModule.warn``.
-
-    Recorded at the call: where the warning then goes depends on whether Ansible's controller code
-    was imported into the test process before (it is by the inventory plugin's tests).
-    """
-    messages = []
-    original = AnsibleModule.warn
-
-    def warn(self, warning, *args, **kwargs):
-        messages.append(warning)
-        return original(self, warning, *args, **kwargs)
-
-    monkeypatch.setattr(AnsibleModule, 'warn', warn)
-    return messages
 
 
 def computes_of(result):
