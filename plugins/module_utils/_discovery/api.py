@@ -27,6 +27,7 @@ try:
 except ImportError:  # _releases reports it first
     Version = None
 
+
 @contextlib.contextmanager
 def counting_requests(session):
     """Count every HTTP request made through a keystoneauth session (auth included)."""

@@ -17,6 +17,7 @@ try:
 except ImportError:  # _releases reports it first
     Version = None
 
+
 def release_from_version(project, version):
     """``(release id or None, reason)`` for a version of ``project``."""
     found = release_of(project, version)

@@ -26,6 +26,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.topolog
 )
 from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import ReleaseError, series
 
+
 def read_json(path, what):
     """The JSON document at ``path``; DiscoveryError naming the file when it cannot be read."""
     try:

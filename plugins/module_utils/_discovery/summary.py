@@ -9,6 +9,7 @@ from __future__ import annotations
 from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import all_series, check_upgrade_path, series
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.states import FINISHED_SESSION_STATES
 
+
 def component_summary(components, target=None):
     """Components of a cluster grouped by (service, binary), with mixed versions flagged."""
     grouped = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
 
+
 class DiscoveryError(OsopsError):
     """A discovery source that cannot be read or understood."""
 

@@ -149,10 +149,10 @@ def get_cluster(store, name):
         result = plain(cluster)
         # In the order of the relationships Cluster.hosts and Cluster.components.
         result['hosts'] = plain_rows(session, plain_select(Host).where(Host.cluster_id == cluster.id)
-                                      .order_by(Host.name))
+                                     .order_by(Host.name))
         result['components'] = plain_rows(session, plain_select(Component)
-                                           .where(Component.cluster_id == cluster.id)
-                                           .order_by(Component.service, Component.binary, Component.host))
+                                          .where(Component.cluster_id == cluster.id)
+                                          .order_by(Component.service, Component.binary, Component.host))
         return result
 
 
@@ -188,6 +188,6 @@ def last_discovery_run(store, cluster, diff=True):
     """
     with store.transaction() as session:
         runs = plain_rows(session, plain_select(DiscoveryRun, leave_out=() if diff else ('diff',))
-                           .join(Cluster, DiscoveryRun.cluster_id == Cluster.id).where(Cluster.name == cluster)
-                           .order_by(DiscoveryRun.started_at.desc(), DiscoveryRun.id.desc()).limit(1))
+                          .join(Cluster, DiscoveryRun.cluster_id == Cluster.id).where(Cluster.name == cluster)
+                          .order_by(DiscoveryRun.started_at.desc(), DiscoveryRun.id.desc()).limit(1))
         return runs[0] if runs else None

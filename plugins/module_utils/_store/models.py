@@ -200,3 +200,9 @@ if STORE_IMPORT_ERROR is None:  # the ORM models need SQLAlchemy when they are d
         started_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(migrations.timestamp())
         finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(migrations.timestamp())
         detail: orm.Mapped[dict] = orm.mapped_column(sa.JSON, default=dict)
+
+else:
+    # Without SQLAlchemy the names still exist, so that modules import (Ansible's import test, a
+    # controller without the library): engine.open_store says what is missing before any is used.
+    Base = Cluster = Host = Component = DiscoveryRun = Upgrade = UpgradeStep = None
+    MaintenanceSession = MaintenanceHost = MaintenanceAction = None
