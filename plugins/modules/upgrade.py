@@ -88,9 +88,9 @@ options:
     elements: str
   target_versions:
     description:
-      - Service to the version to install (V({nova: 33.0.2})); each must be a
+      - "Service to the version to install (V({nova: 33.0.2})); each must be a
         version of O(target_release). When omitted, the newest version of the
-        release this collection knows. Only with O(state=started).
+        release this collection knows. Only with O(state=started)."
     type: dict
   service_hosts:
     description:

@@ -12,7 +12,7 @@ short_description: Claim and finish the steps of an upgrade, one batch at a time
 version_added: 0.1.0
 author: osops.lifecycle contributors (@osops)
 description:
-  - The bookkeeping of an upgrade planned by M(osops.lifecycle.upgrade):
+  - The bookkeeping of an upgrade planned by M(osops.lifecycle.upgrade) -
     the C(upgrade) role calls it once per batch to claim the batch's steps
     and once to finish them, from the controller (C(run_once),
     C(delegate_to=localhost)); the batch's hosts run the steps in between.

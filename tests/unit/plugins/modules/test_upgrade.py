@@ -76,7 +76,7 @@ def test_starting_again_with_other_options_keeps_the_plan_and_warns(run_module, 
     again = _start(run_module, lab_store, batch_size=5)
     assert again['changed'] is False and again['upgrade']['options']['batch_size'] == 1
     assert warned == ['Upgrade %s keeps the options it was planned with (batch_size=1); the options given '
-                                 'now are not applied.' % first['upgrade']['id']]
+                      'now are not applied.' % first['upgrade']['id']]
 
 
 def _running(url, upgrade_id):
