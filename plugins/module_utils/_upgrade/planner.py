@@ -79,7 +79,6 @@ CONTROL_ORDER = (
     ('neutron', ('neutron-server',)),
 )
 SERVICES = tuple(service for service, _binaries in CONTROL_ORDER)
-_BINARIES = dict(CONTROL_ORDER)
 COMPUTE_BINARIES = ('nova-compute', 'nova-compute-ironic')
 
 OPTION_DEFAULTS = {
@@ -115,9 +114,13 @@ def plan_options(options=None):
     return result
 
 
+_BINARY_RANK = dict((service, dict((binary, rank) for rank, binary in enumerate(binaries)))
+                    for service, binaries in CONTROL_ORDER)
+
+
 def _binary_key(service, binary):
-    order = _BINARIES[service]
-    return (order.index(binary) if binary in order else len(order), binary)
+    rank = _BINARY_RANK[service]
+    return (rank.get(binary, len(rank)), binary)
 
 
 def _where(components):
@@ -238,7 +241,8 @@ class _Plan:
         self.target, self.options = target, options
         self.steps, self.batch = [], 0
         units = _units(cluster, components, options)
-        self.todo = set(u for u in units if series(u.release) != target)
+        at_target = set(release for release in set(u.release for u in units) if series(release) == target)
+        self.todo = set(u for u in units if u.release not in at_target)
         self.services = [s for s in planned if any(u.service == s for u in self.todo)]
         self.versions = _target_versions(self.services, target, options)
         self.computes = set(u.host for u in self.todo if u.binary in COMPUTE_BINARIES)
