@@ -12,7 +12,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import batches as store_batches
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import upgrades as store_upgrades
-from ansible_collections.osops.lifecycle.plugins.modules import upgrade
+from ansible_collections.osops.lifecycle.plugins.modules import cluster_info, upgrade
 
 TARGET = {'nova': '33.0.2', 'keystone': '29.1.0', 'placement': '15.0.0', 'glance': '32.0.0', 'neutron': '28.0.2'}
 START = {'cluster': 'lab', 'target_release': '2026.1', 'target_versions': TARGET, 'started_by': 'ops@bastion'}
@@ -132,8 +132,13 @@ def test_continue_a_paused_upgrade_by_id(run_module, lab_store):
 
 def test_a_cancel_with_nothing_running_ends_at_once(run_module, lab_store):
     upgrade_id = _start(run_module, lab_store)['upgrade']['id']
+    status = run_module(cluster_info.main, {'name': 'lab', 'store': lab_store})['clusters'][0]
+    assert (status['upgrade_in_progress'], status['upgrade']) == (True, {
+        'id': upgrade_id, 'from_release': '2025.1', 'to_release': '2026.1', 'status': 'pending'})
     result = run_module(upgrade.main, {'cluster': 'lab', 'state': 'cancelled', 'store': lab_store})
     assert (result['changed'], result['upgrade']['status']) == (True, 'cancelled')  # pending
+    status = run_module(cluster_info.main, {'name': 'lab', 'store': lab_store})['clusters'][0]
+    assert (status['upgrade_in_progress'], status['upgrade']) == (False, None)
     assert run_module(upgrade.main, {'id': upgrade_id, 'state': 'cancelled', 'store': lab_store})['changed'] is False
 
 

@@ -395,3 +395,13 @@ def test_every_command_is_of_a_phase_and_order_the_planner_knows():
             assert entry.phase in ('expand', 'finalize'), (service, entry)
             assert entry.phase == 'expand' or entry.action in commands.FINALIZE_ORDER, (service, entry)
             assert entry.argv[0].endswith('-manage'), (service, entry)
+
+
+def test_the_pure_parts_import_neither_sqlalchemy_nor_ansible():
+    probe = ('import json, sys; sys.path[:0] = json.loads(sys.argv[1]); '
+             'from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade import commands, planner, '
+             'progress, rollback; '
+             'print(sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "alembic", "ansible")))')
+    result = subprocess.run([sys.executable, '-c', probe, json.dumps(sys.path)], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == '[]'
