@@ -14,6 +14,10 @@ The OpenStack-facing base is ``_base.openstack``.
 
 from __future__ import annotations
 
+import getpass
+import os
+import socket
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
@@ -52,6 +56,15 @@ class OsopsModule:
         if self.batch is None:
             return build()
         return self.batch.shared(key, build)
+
+    @staticmethod
+    def actor():
+        """Who runs this module, for the records it writes: ``user@host`` of the process."""
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):  # no name for the uid (a container's arbitrary user)
+            user = 'uid-%d' % os.getuid()
+        return '%s@%s' % (user, socket.gethostname())
 
     def validate(self):
         """Check option values the argument spec cannot express; raise OptionError."""

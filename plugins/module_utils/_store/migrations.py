@@ -212,9 +212,33 @@ def _0001_initial(op):
     op.create_index('ix_maintenance_actions_session', 'maintenance_actions', ['session_id'])
 
 
+def _0002_upgrade_details(op):
+    """What running an upgrade needs: its options, who started it and when, where it is,
+    and each step's batch and claim."""
+    with op.batch_alter_table('upgrades') as table:
+        table.add_column(sa.Column('options', sa.JSON))
+        table.add_column(sa.Column('started_by', sa.String(255)))
+        table.add_column(sa.Column('started_at', timestamp()))
+        table.add_column(sa.Column('finished_at', timestamp()))
+        table.add_column(sa.Column('current_batch', sa.Integer))
+        table.add_column(sa.Column('current_position', sa.Integer))
+    with op.batch_alter_table('upgrade_steps') as table:
+        table.add_column(sa.Column('batch', sa.Integer))
+        table.add_column(sa.Column('claimed_by', sa.String(255)))
+        table.add_column(sa.Column('claimed_at', timestamp()))
+        table.add_column(sa.Column('error', sa.Text))
+    # Upgrades stored before: no options, each step a batch of its own.
+    upgrades = sa.table('upgrades', sa.column('options', sa.JSON))
+    op.execute(upgrades.update().values(options={}))
+    steps = sa.table('upgrade_steps', sa.column('batch', sa.Integer), sa.column('position', sa.Integer))
+    op.execute(steps.update().values(batch=steps.c.position))
+    op.create_index('ix_upgrade_steps_upgrade_batch', 'upgrade_steps', ['upgrade_id', 'batch'])
+
+
 # Oldest first.  Never edit or reorder a released revision: append a new one.
 REVISIONS = (
     ('0001_initial', _0001_initial),
+    ('0002_upgrade_details', _0002_upgrade_details),
 )
 KNOWN_REVISIONS = tuple(revision for revision, _upgrade in REVISIONS)
 HEAD = KNOWN_REVISIONS[-1]

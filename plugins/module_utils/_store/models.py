@@ -111,6 +111,14 @@ if STORE_IMPORT_ERROR is None:  # the ORM models need SQLAlchemy when they are d
         to_release: orm.Mapped[str] = orm.mapped_column(sa.String(16))
         status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
         error: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+        # 0002: the planner's options, who started it, when it first ran and ended,
+        # and the batch (and its first step) claimed last.
+        options: orm.Mapped[dict | None] = orm.mapped_column(sa.JSON)
+        started_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+        started_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(migrations.timestamp())
+        finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(migrations.timestamp())
+        current_batch: orm.Mapped[int | None]
+        current_position: orm.Mapped[int | None]
         cluster: orm.Mapped[Cluster] = orm.relationship()
         steps: orm.Mapped[list[UpgradeStep]] = orm.relationship(
             cascade='all, delete-orphan', passive_deletes=True, order_by='UpgradeStep.position')
@@ -121,6 +129,7 @@ if STORE_IMPORT_ERROR is None:  # the ORM models need SQLAlchemy when they are d
             sa.UniqueConstraint('upgrade_id', 'position', name='uq_upgrade_steps_upgrade_position'),
             sa.CheckConstraint(migrations.in_list('status', migrations.STEP_STATUSES),
                                name='ck_upgrade_steps_status'),
+            sa.Index('ix_upgrade_steps_upgrade_batch', 'upgrade_id', 'batch'),
         )
         id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
         upgrade_id: orm.Mapped[str] = orm.mapped_column(sa.ForeignKey(
@@ -136,6 +145,11 @@ if STORE_IMPORT_ERROR is None:  # the ORM models need SQLAlchemy when they are d
         detail: orm.Mapped[dict] = orm.mapped_column(sa.JSON, default=dict)
         from_version: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
         to_version: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+        # 0002: steps claimed together form a batch; who claimed it last, and when; why it failed.
+        batch: orm.Mapped[int | None]
+        claimed_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+        claimed_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(migrations.timestamp())
+        error: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
 
     class MaintenanceSession(_Timestamps, Base):
         __tablename__ = 'maintenance_sessions'
@@ -186,3 +200,9 @@ if STORE_IMPORT_ERROR is None:  # the ORM models need SQLAlchemy when they are d
         started_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(migrations.timestamp())
         finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(migrations.timestamp())
         detail: orm.Mapped[dict] = orm.mapped_column(sa.JSON, default=dict)
+
+else:
+    # Without SQLAlchemy the names still exist, so that modules import (Ansible's import test, a
+    # controller without the library): engine.open_store says what is missing before any is used.
+    Base = Cluster = Host = Component = DiscoveryRun = Upgrade = UpgradeStep = None
+    MaintenanceSession = MaintenanceHost = MaintenanceAction = None

@@ -16,11 +16,13 @@ UPGRADE_TRANSITIONS = {
     # A plan that never started can be dropped without a rollback.
     'pending': ('running', 'cancelled'),
     'running': ('paused', 'cancelling', 'failed', 'rolling_back', 'completed'),
-    'paused': ('running', 'rolling_back'),
+    # A paused or failed upgrade can also be cancelled: it stays where it stopped.
+    'paused': ('running', 'cancelling', 'rolling_back'),
+    # cancelling lasts while the batch that was running finishes.
     'cancelling': ('cancelled',),
     'cancelled': ('rolling_back',),
     # continue after a fix retries the failed step; or roll back.
-    'failed': ('running', 'rolling_back'),
+    'failed': ('running', 'cancelling', 'rolling_back'),
     'rolling_back': ('rolled_back',),
     'rolled_back': (),
     'completed': (),
@@ -36,6 +38,16 @@ STEP_TRANSITIONS = {
     'failed': ('running', 'reverted'),
     'reverted': (),
 }
+
+# The phases of an upgrade plan, in order (``_upgrade.planner`` builds them).
+PHASES = ('prepare', 'expand', 'control', 'compute', 'finalize')
+# Phases whose steps change the code a host runs: what a rollback reverts.
+# prepare and expand steps stay done (the expanded schema stays: the old
+# code runs on it).
+CODE_PHASES = ('control', 'compute')
+# Once a step of this phase has started, a rollback is refused: the contract
+# steps remove what the old code needs.
+NO_RETURN_PHASE = 'finalize'
 
 # Maintenance session states after which a host is back in service (Fenix's final states).
 FINISHED_SESSION_STATES = ('MAINTENANCE_DONE', 'MAINTENANCE_FAILED')

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from ansible.module_utils.common import warnings as ansible_warnings
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
 
@@ -28,6 +29,72 @@ def run_module(capsys):
         result['_rc'] = exit_info.value.code
         return result
     return run
+
+
+@pytest.fixture
+def warned(monkeypatch):
+    """The messages the module passed to ``AnsibleModule.warn``.
+
+    Recorded at the call: where the warning then goes depends on whether Ansible's controller code
+    was imported into the test process before (it is by the inventory plugin's tests).
+    """
+    messages = []
+    original = AnsibleModule.warn
+
+    def warn(self, warning, *args, **kwargs):
+        messages.append(warning)
+        return original(self, warning, *args, **kwargs)
+
+    monkeypatch.setattr(AnsibleModule, 'warn', warn)
+    return messages
+
+
+# The lab as openstack_api discovery records it at 2025.1: the APIs without a host, nova's services with
+# one; and a cluster still at 2024.1.
+LAB_VERSIONS = {'keystone': '27.1.0', 'glance': '30.2.0', 'placement': '13.0.1', 'nova': '31.3.1', 'neutron': '26.0.6'}
+LAB_TARGET_VERSIONS = {'nova': '33.0.2', 'keystone': '29.1.0', 'placement': '15.0.0', 'glance': '32.0.0',
+                       'neutron': '28.0.2'}
+
+
+def _component(binary, host, zone=None, release='2025.1', version=None):
+    service = 'placement' if binary == 'placement-api' else binary.split('-')[0]
+    return {'service': service, 'binary': binary, 'host': host, 'state': 'up', 'release': release,
+            'version': version or LAB_VERSIONS[service], 'extra': {'zone': zone} if zone else {}}
+
+
+def seed_lab(url):
+    """Record clusters ``lab`` (2025.1: a controller, two computes) and ``old`` (2024.1) in the store at ``url``."""
+    from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters, engine
+    store = engine.open_store(url)
+    try:
+        hosts = [{'name': 'controller', 'roles': ['control']}, {'name': 'compute1', 'roles': ['compute']},
+                 {'name': 'compute2', 'roles': ['compute']}]
+        components = [_component(b, '') for b in ('keystone', 'glance-api', 'placement-api', 'nova-api',
+                                                  'neutron-server')]
+        components += [_component('nova-conductor', 'controller', 'internal'),
+                       _component('nova-scheduler', 'controller', 'internal'),
+                       _component('nova-compute', 'compute1', 'nova'), _component('nova-compute', 'compute2', 'nova')]
+        clusters.upsert_cluster(store, 'lab', 'openstack_api', hosts=hosts, components=components)
+        clusters.upsert_cluster(store, 'old', 'openstack_api', hosts=hosts[:2], components=[
+            _component('nova-conductor', 'controller', release='2024.1', version='29.4.0'),
+            _component('nova-compute', 'compute1', release='2024.1', version='29.4.0')])
+    finally:
+        store.close()
+    return url
+
+
+@pytest.fixture
+def lab_store(tmp_path):
+    """A SQLite store holding clusters lab and old."""
+    return seed_lab('sqlite:///%s' % (tmp_path / 'store.db'))
+
+
+@pytest.fixture(params=['sqlite', 'postgresql'])
+def lab_store_any(request, tmp_path):
+    """The same on each backend (SQLite and PostgreSQL)."""
+    if request.param == 'sqlite':
+        return seed_lab('sqlite:///%s' % (tmp_path / 'store.db'))
+    return seed_lab(request.getfixturevalue('postgres').empty_database())
 
 
 # --------------------------------------------------------------------------

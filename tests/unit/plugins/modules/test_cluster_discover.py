@@ -214,24 +214,6 @@ HYPERVISORS = '/compute/v2.1/os-hypervisors/detail'
 NOT_READ = 'hypervisor details (type, version, host address) not read'
 
 
-@pytest.fixture
-def warned(monkeypatch):
-    """The messages the module passed to ``AnsibleModule.warn``.
-
-    Recorded at the call: where the warning then goes depends on whether Ansible's controller code
-    was imported into the test process before (it is by the inventory plugin's tests).
-    """
-    messages = []
-    original = AnsibleModule.warn
-
-    def warn(self, warning, *args, **kwargs):
-        messages.append(warning)
-        return original(self, warning, *args, **kwargs)
-
-    monkeypatch.setattr(AnsibleModule, 'warn', warn)
-    return messages
-
-
 def computes_of(result):
     return dict((c['host'], c) for c in result['cluster']['components'] if c['binary'] == 'nova-compute')
 

@@ -15,6 +15,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._store import clus
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import models as store_models
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import migrations
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import upgrades as store_upgrades
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import StoreError
 from ansible_collections.osops.lifecycle.tests.unit.plugins.module_utils._store.helpers import TABLES, _raw
 
@@ -119,3 +120,36 @@ def test_the_store_migrates_when_imported_from_a_zip(tmp_path):
                             text=True, timeout=120, check=False, env=env, cwd=str(tmp_path))
     assert (result.returncode, result.stdout.strip()) == (0, 'True'), result.stderr
     assert _raw(url, 'SELECT version_num FROM alembic_version') == [(migrations.HEAD,)]
+
+
+def _store_at_0001(url, monkeypatch):
+    """A store migrated to revision 0001 only, as an older collection left it."""
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, 'REVISIONS', migrations.REVISIONS[:1])
+        patch.setattr(migrations, 'KNOWN_REVISIONS', migrations.KNOWN_REVISIONS[:1])
+        patch.setattr(migrations, 'HEAD', migrations.KNOWN_REVISIONS[0])
+        store_engine.open_store(url).close()
+    assert _raw(url, 'SELECT version_num FROM alembic_version') == [('0001_initial',)]
+
+
+def test_a_0001_store_migrates_to_head_keeping_its_upgrades(store_url, monkeypatch):
+    _store_at_0001(store_url, monkeypatch)
+    _raw(store_url, "INSERT INTO clusters (id, name, method, params, state, created_at, updated_at) VALUES "
+                    "(1, 'lab', 'api', '{}', 'active', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+    _raw(store_url, "INSERT INTO upgrades (id, cluster_id, active_cluster_id, from_release, to_release, status, "
+                    "created_at, updated_at) VALUES ('u1', 1, 1, '2024.1', '2025.1', 'running', CURRENT_TIMESTAMP, "
+                    "CURRENT_TIMESTAMP)")
+    for position in (1, 2):
+        _raw(store_url, "INSERT INTO upgrade_steps (upgrade_id, position, phase, action, status, detail) VALUES "
+                        "('u1', :position, 'control', 'upgrade', 'pending', '{}')", position=position)
+    opened = store_engine.open_store(store_url)
+    try:
+        upgrade = store_upgrades.get_upgrade(opened, 'u1')
+        assert (upgrade['status'], upgrade['options'], upgrade['started_by']) == ('running', {}, None)
+        assert [(s['position'], s['batch'], s['claimed_by']) for s in upgrade['steps']] == [(1, 1, None), (2, 2, None)]
+        assert store_upgrades.active_upgrade(opened, 'lab')['id'] == 'u1'
+        with opened.engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), store_models.Base.metadata) == []
+    finally:
+        opened.close()
+    assert _raw(store_url, 'SELECT version_num FROM alembic_version') == [(migrations.HEAD,)]

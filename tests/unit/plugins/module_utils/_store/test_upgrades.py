@@ -298,3 +298,55 @@ def test_an_unknown_step_is_named(store):
     with pytest.raises(StoreError) as info:
         store_upgrades.mark_step(store, upgrade['id'], 9, 'running')
     assert info.value.msg == 'No step 9 of upgrade %s in the store.' % upgrade['id']
+
+
+def test_an_upgrade_keeps_its_options_who_started_it_and_its_batches(store):
+    steps = [dict(step, detail=dict(step.get('detail') or {}, batch=batch))
+             for step, batch in zip(STEPS, (1, 1, 4))] + [{'phase': 'finalize', 'action': 'check'}]
+    upgrade = store_upgrades.create_upgrade(store, _cluster(store), '2024.1', '2025.1', steps,
+                                            options={'batch_size': 2}, started_by='ops@bastion')
+    assert (upgrade['options'], upgrade['started_by'], upgrade['started_at'], upgrade['finished_at']) == (
+        {'batch_size': 2}, 'ops@bastion', None, None)
+    # A step without a batch is a batch of its own, after the one before it.
+    assert [(s['position'], s['batch']) for s in upgrade['steps']] == [(1, 1), (2, 1), (3, 4), (4, 5)]
+    running = store_upgrades.transition_upgrade(store, upgrade['id'], 'running')
+    assert running['started_at'] and running['finished_at'] is None
+    paused = store_upgrades.transition_upgrade(store, upgrade['id'], 'paused')
+    again = store_upgrades.transition_upgrade(store, upgrade['id'], 'running')
+    assert paused['started_at'] == again['started_at'] == running['started_at']  # the first start stays
+    done = store_upgrades.transition_upgrade(store, upgrade['id'], 'completed')
+    assert done['finished_at'] >= done['started_at']
+
+
+@pytest.mark.parametrize('batches,message', [
+    ((2, 1), 'Step 2: batch 1 comes after batch 2'),
+    ((1, 'x'), "Step 2: batch 'x' comes after batch 1"),
+    ((True, 1), 'Step 1: batch True comes after batch 0'),
+])
+def test_batches_that_go_down_are_refused(store, batches, message):
+    steps = [dict(STEPS[i], detail={'batch': batch}) for i, batch in enumerate(batches)]
+    with pytest.raises(StoreError) as info:
+        store_upgrades.create_upgrade(store, _cluster(store), '2024.1', '2025.1', steps)
+    assert info.value.msg.startswith(message)
+    assert store_upgrades.list_upgrades(store) == []
+
+
+def test_upgrades_are_listed_and_found(store):
+    assert store_upgrades.list_upgrades(store) == [] and store_upgrades.find_upgrade(store, 'lab') is None
+    first = _upgrade_at(store, 'completed', _cluster(store))
+    store_upgrades.mark_step(store, first['id'], 1, 'running')
+    second = store_upgrades.create_upgrade(store, 'lab', '2025.1', '2026.1', STEPS)
+    other = store_upgrades.create_upgrade(store, _cluster(store, 'other'), '2024.1', '2025.1', STEPS[:1])
+    listed = store_upgrades.list_upgrades(store)
+    assert [(u['id'], u['cluster'], u['steps_total'], u['step_counts']) for u in listed] == [
+        (first['id'], 'lab', 3, {'running': 1, 'pending': 2}), (second['id'], 'lab', 3, {'pending': 3}),
+        (other['id'], 'other', 1, {'pending': 1})]
+    assert [u['id'] for u in store_upgrades.list_upgrades(store, 'lab')] == [first['id'], second['id']]
+    assert 'steps' not in listed[0]
+    # The active upgrade, else the latest.
+    assert store_upgrades.find_upgrade(store, 'lab')['id'] == second['id']
+    store_upgrades.transition_upgrade(store, second['id'], 'cancelled')
+    third = store_upgrades.create_upgrade(store, 'lab', '2025.1', '2026.1', STEPS)
+    store_upgrades.transition_upgrade(store, third['id'], 'cancelled')
+    assert store_upgrades.find_upgrade(store, 'lab')['id'] == third['id']
+    assert store_upgrades.find_upgrade(store, 'nowhere') is None
