@@ -1,4 +1,4 @@
-"""Fixture for module tests: run a module in-process and return its JSON result."""
+"""Fixture for module tests (modules/, module_utils/): run a module in-process and return its JSON result."""
 
 import json
 
