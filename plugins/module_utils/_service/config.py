@@ -138,21 +138,20 @@ def files_key(files):
     return None if files is None else tuple(files)
 
 
+# The options of every module that reads a service's configuration on its host
+# (the ``osops.lifecycle.service_config`` doc fragment).
+CONFIG_ARGUMENT_SPEC = dict(
+    config_files=dict(type='list', elements='path'),
+    config_dir=dict(type='path'),
+)
+
+
 class ServiceConfigMixin:
-    """The ``config_files`` / ``config_dir`` options and the config they name.
-
-    The options are documented in the ``osops.lifecycle.service_config`` doc
-    fragment.  ``config`` is read on first use.
-    """
-
-    config_argument_spec = dict(
-        config_files=dict(type='list', elements='path'),
-        config_dir=dict(type='path'),
-    )
+    """The ``config_files`` / ``config_dir`` options and the config they name; ``config`` is read on first use."""
 
     @classmethod
     def full_argument_spec(cls):
-        spec = dict(cls.config_argument_spec)
+        spec = dict(CONFIG_ARGUMENT_SPEC)
         spec.update(cls.argument_spec)
         return spec
 
