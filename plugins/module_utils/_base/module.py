@@ -42,10 +42,9 @@ class OsopsModule:
         self.batch = batch
         self.check_mode = self.ansible.check_mode
 
-    @classmethod
-    def full_argument_spec(cls):
+    def full_argument_spec(self):
         """Every option of the module: its own and its bases' (authentication, config files)."""
-        return dict(cls.argument_spec)
+        return dict(self.argument_spec)
 
     def shared(self, key, build):
         """``build()``, once per ``key`` for every check of a batch (a config, a database, a connection)."""
