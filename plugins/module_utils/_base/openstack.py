@@ -165,8 +165,8 @@ def connect(kwargs):
 class OpenStackModule(OsopsModule):
     """Base of every module that talks to an OpenStack API."""
 
-    def __init__(self, params=None, batch=None):
-        super().__init__(params, batch)
+    def __init__(self):
+        super().__init__()
         hide_cloud_secrets(self.ansible, self.params)
         try:
             require_openstacksdk()
@@ -174,27 +174,20 @@ class OpenStackModule(OsopsModule):
             self.fail_json(exc.msg, **exc.result)
         self._conn = None
 
-    @classmethod
-    def full_argument_spec(cls):
+    def full_argument_spec(self):
         spec = openstack_argument_spec()
-        spec.update(cls.argument_spec)
+        spec.update(self.argument_spec)
         return spec
 
     @property
     def conn(self):
         """The openstacksdk connection, opened on first use."""
         if self._conn is None:
-            self.open_connection()
+            self._conn = connect(self._connection_kwargs)
         return self._conn
 
     def validate(self):
         self._connection_kwargs = connection_kwargs(self.params)
-
-    def open_connection(self):
-        """Load the cloud configuration (no API call is made yet)."""
-        # Every check of a batch with the same options shares one connection (one token).
-        self._conn = self.shared(('openstack', repr(sorted(self._connection_kwargs.items()))),
-                                 lambda: connect(self._connection_kwargs))
 
     def __call__(self):
         try:
