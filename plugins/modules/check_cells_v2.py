@@ -85,11 +85,11 @@ cells:
   sample: [{name: cell0, uuid: 00000000-0000-0000-0000-000000000000}, {name: cell1, uuid: 1b5f6c1e-...}]
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.nova import CheckCellsV2Module
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import CheckModule
 
 
 def main():
-    CheckCellsV2Module()()
+    CheckModule('check_cells_v2')()
 
 
 if __name__ == '__main__':

@@ -98,11 +98,11 @@ cinder:
       type: str
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.api import CheckCinderApiModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import CheckModule
 
 
 def main():
-    CheckCinderApiModule()()
+    CheckModule('check_cinder_api')()
 
 
 if __name__ == '__main__':

@@ -84,11 +84,11 @@ storage_version:
   sample: 2
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.config import CheckCloudkittyStorageModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import CheckModule
 
 
 def main():
-    CheckCloudkittyStorageModule()()
+    CheckModule('check_cloudkitty_storage')()
 
 
 if __name__ == '__main__':

@@ -87,11 +87,11 @@ instances:
   elements: str
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.nova import CheckHwMachineTypeModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import CheckModule
 
 
 def main():
-    CheckHwMachineTypeModule()()
+    CheckModule('check_hw_machine_type')()
 
 
 if __name__ == '__main__':

@@ -92,11 +92,11 @@ instances:
   sample: [{id: 5d1c..., status: MIGRATING, task_state: migrating}]
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.api import CheckInstanceStatesModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import CheckModule
 
 
 def main():
-    CheckInstanceStatesModule()()
+    CheckModule('check_instance_states')()
 
 
 if __name__ == '__main__':

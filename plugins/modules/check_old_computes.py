@@ -99,11 +99,11 @@ computes:
   sample: [{cell: cell1, host: compute1, version: 67}]
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.nova import CheckOldComputesModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import CheckModule
 
 
 def main():
-    CheckOldComputesModule()()
+    CheckModule('check_old_computes')()
 
 
 if __name__ == '__main__':

@@ -112,11 +112,11 @@ placement:
       sample: '1.39'
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.api import CheckPlacementApiModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import CheckModule
 
 
 def main():
-    CheckPlacementApiModule()()
+    CheckModule('check_placement_api')()
 
 
 if __name__ == '__main__':

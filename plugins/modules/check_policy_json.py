@@ -101,11 +101,11 @@ policy_file:
   sample: /etc/nova/policy.yaml
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.config import CheckPolicyJsonModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import CheckModule
 
 
 def main():
-    CheckPolicyJsonModule()()
+    CheckModule('check_policy_json')()
 
 
 if __name__ == '__main__':

@@ -88,11 +88,11 @@ pin:
   sample: auto
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.nova import CheckRpcPinModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import CheckModule
 
 
 def main():
-    CheckRpcPinModule()()
+    CheckModule('check_rpc_pin')()
 
 
 if __name__ == '__main__':

@@ -87,11 +87,11 @@ code:
   sample: 0
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.config import CheckServiceUserTokenModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import CheckModule
 
 
 def main():
-    CheckServiceUserTokenModule()()
+    CheckModule('check_service_user_token')()
 
 
 if __name__ == '__main__':

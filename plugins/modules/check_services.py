@@ -87,11 +87,11 @@ services:
   sample: [{project: nova, binary: nova-compute, host: compute1, up: true, enabled: true, reason: null}]
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.api import CheckServicesModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import CheckModule
 
 
 def main():
-    CheckServicesModule()()
+    CheckModule('check_services')()
 
 
 if __name__ == '__main__':

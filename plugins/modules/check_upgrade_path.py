@@ -149,11 +149,11 @@ allowed_targets:
   sample: ['2025.2', '2026.1']
 '''
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.nova import CheckUpgradePathModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import CheckModule
 
 
 def main():
-    CheckUpgradePathModule()()
+    CheckModule('check_upgrade_path')()
 
 
 if __name__ == '__main__':

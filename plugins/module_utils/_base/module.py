@@ -29,33 +29,14 @@ class OsopsModule:
     argument_spec = {}
     module_kwargs = {}
 
-    def __init__(self, params=None, batch=None):
-        """Build the module from Ansible's arguments, or as one check of a batch.
-
-        ``check_batch`` runs several check classes in one process: it validates
-        each one's ``params`` itself and passes its own module as ``batch``,
-        whose AnsibleModule (no_log values, warnings, check mode) they share.
-        """
-        if batch is None:
-            self.ansible = AnsibleModule(argument_spec=self.full_argument_spec(),
-                                         **self.module_kwargs)
-            self.params = self.ansible.params
-        else:
-            self.ansible = batch.ansible
-            self.params = params
-        self.batch = batch
+    def __init__(self):
+        self.ansible = AnsibleModule(argument_spec=self.full_argument_spec(), **self.module_kwargs)
+        self.params = self.ansible.params
         self.check_mode = self.ansible.check_mode
 
-    @classmethod
-    def full_argument_spec(cls):
+    def full_argument_spec(self):
         """Every option of the module: its own and its bases' (authentication, config files)."""
-        return dict(cls.argument_spec)
-
-    def shared(self, key, build):
-        """``build()``, once per ``key`` for every check of a batch (a config, a database, a connection)."""
-        if self.batch is None:
-            return build()
-        return self.batch.shared(key, build)
+        return dict(self.argument_spec)
 
     @staticmethod
     def actor():

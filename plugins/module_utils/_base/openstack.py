@@ -18,6 +18,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import (
     CloudError,
     OptionError,
+    OsopsError,
 )
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.openstack_options import hide_cloud_secrets, openstack_argument_spec
@@ -144,44 +145,49 @@ def api_max_microversion(conn, proxy, endpoint):
     return maximum, None
 
 
+def require_openstacksdk():
+    """Raise the error of a module that needs openstacksdk where it cannot be imported."""
+    if openstack is None:
+        raise OsopsError(missing_required_lib('openstacksdk'), import_error=OPENSTACK_IMPORT_ERROR)
+
+
+def connect(kwargs):
+    """An openstacksdk connection from ``connection_kwargs``; the cloud configuration is loaded, no API call is made."""
+    try:
+        return openstack.connect(**kwargs)
+    except (openstack.exceptions.ConfigException, ksa_exceptions.OptionError) as exc:
+        raise CloudError(
+            'Cannot load the cloud configuration: %s. Name a cloud '
+            'defined in clouds.yaml (or OS_CLIENT_CONFIG_FILE) with '
+            'the cloud option, set OS_CLOUD, or pass auth.' % str(exc).rstrip('.'))
+
+
 class OpenStackModule(OsopsModule):
     """Base of every module that talks to an OpenStack API."""
 
-    def __init__(self, params=None, batch=None):
-        super().__init__(params, batch)
+    def __init__(self):
+        super().__init__()
         hide_cloud_secrets(self.ansible, self.params)
-        if openstack is None:
-            self.fail_json(missing_required_lib('openstacksdk'),
-                           import_error=OPENSTACK_IMPORT_ERROR)
+        try:
+            require_openstacksdk()
+        except OsopsError as exc:
+            self.fail_json(exc.msg, **exc.result)
         self._conn = None
 
-    @classmethod
-    def full_argument_spec(cls):
+    def full_argument_spec(self):
         spec = openstack_argument_spec()
-        spec.update(cls.argument_spec)
+        spec.update(self.argument_spec)
         return spec
 
     @property
     def conn(self):
         """The openstacksdk connection, opened on first use."""
         if self._conn is None:
-            self.open_connection()
+            self._conn = connect(self._connection_kwargs)
         return self._conn
 
     def validate(self):
         self._connection_kwargs = connection_kwargs(self.params)
-
-    def open_connection(self):
-        """Load the cloud configuration (no API call is made yet)."""
-        try:
-            # Every check of a batch with the same options shares one connection (one token).
-            self._conn = self.shared(('openstack', repr(sorted(self._connection_kwargs.items()))),
-                                     lambda: openstack.connect(**self._connection_kwargs))
-        except (openstack.exceptions.ConfigException, ksa_exceptions.OptionError) as exc:
-            raise CloudError(
-                'Cannot load the cloud configuration: %s. Name a cloud '
-                'defined in clouds.yaml (or OS_CLIENT_CONFIG_FILE) with '
-                'the cloud option, set OS_CLOUD, or pass auth.' % str(exc).rstrip('.'))
 
     def __call__(self):
         try:

@@ -2,115 +2,60 @@
 # Copyright (c) osops.lifecycle contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The readiness checks that read OpenStack APIs (one class per check module).
+"""The readiness checks that read OpenStack APIs: functions of a :class:`CheckContext`.
 
-The check modules (``check_placement_api`` ...) and ``check_batch`` run
-these classes; they live here so that one process can run several.
+``_checks.registry`` names them (and their options) per check module.
 """
 
 from __future__ import annotations
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.openstack import (
-    OpenStackModule,
     api_max_microversion,
     catalog_endpoint,
     required_microversion,
 )
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import failure, success, warning
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import CheckModule
 
 
-class OpenStackCheckModule(OpenStackModule, CheckModule):
-    """A readiness-check module that reads OpenStack APIs.
+def microversion_option(params):
+    """Refuse a ``required_microversion`` that is not a microversion (OptionError)."""
+    required_microversion(params)
 
-    Malformed options fail the module.  A cloud that cannot be loaded,
-    reached or authenticated against is recorded as an Error of each check
-    that needed it, so a run still reports every other check.
+
+def _api_version(ctx, name, service_type, proxy, found, missing, too_old):
+    """Whether ``service_type`` is in the catalog, answers, and offers ``required_microversion``.
+
+    What it finds goes in ``found``; ``missing`` is the outcome without an
+    endpoint, ``too_old`` the details of a Failure (``{required}``, ``{maximum}``).
     """
-
-
-class ApiMicroversionCheckModule(OpenStackCheckModule):
-    """A check that an API is in the catalog, answers, and offers a microversion.
-
-    Subclasses name the ``service_type``, the openstacksdk ``proxy``, the
-    ``check_name`` and the ``result_key`` of what was found, and say what a
-    missing endpoint and a too-old API mean.  The ``required_microversion``
-    option (with the subclass's default) is in their argument spec.
-    """
-
-    project = 'nova'
-    service_type = proxy = check_name = result_key = None
-
-    def validate(self):
-        super().validate()
-        self.required = required_microversion(self.params)
-
-    def checks(self):
-        self.found = dict(endpoint=None, max_microversion=None)
-        return [(self.check_name, self.check_api)]
-
-    def missing(self):
-        """The outcome when the catalog has no endpoint of ``service_type``."""
-        raise NotImplementedError
-
-    def too_old(self, maximum):
-        """The outcome when the API's maximum microversion is below the required one."""
-        raise NotImplementedError
-
-    def check_api(self):
-        self.found['endpoint'] = catalog_endpoint(self.conn, self.service_type)
-        if not self.found['endpoint']:
-            return self.missing()
-        maximum, problem = api_max_microversion(self.conn, self.proxy, self.found['endpoint'])
-        if problem:
-            return failure('%s: %s' % (self.check_name, problem))
-        self.found['max_microversion'] = str(maximum)
-        if maximum < self.required:
-            return self.too_old(maximum)
-        return success()
-
-    def extra_results(self):
-        return {self.result_key: self.found}
+    found['endpoint'] = catalog_endpoint(ctx.conn, service_type)
+    if not found['endpoint']:
+        return missing
+    maximum, problem = api_max_microversion(ctx.conn, proxy, found['endpoint'])
+    if problem:
+        return failure('%s: %s' % (name, problem))
+    found['max_microversion'] = str(maximum)
+    required = required_microversion(ctx.params)
+    if maximum < required:
+        return failure(too_old.format(required=required, maximum=maximum))
+    return success()
 
 
 # --- check_placement_api ---------------------------------------------------
-class CheckPlacementApiModule(ApiMicroversionCheckModule):
-    argument_spec = dict(
-        required_microversion=dict(type='str', default='1.36'),
-    )
-
-    service_type = 'placement'
-    proxy = 'placement'
-    check_name = 'Placement API'
-    result_key = 'placement'
-
-    def missing(self):
-        return failure('Placement API endpoint not found in the service catalog '
-                       '(interface %s). Register the placement service and its endpoints '
-                       'in keystone.' % self.params['interface'])
-
-    def too_old(self, maximum):
-        return failure('Placement API version %s needed, you have %s. Upgrade placement '
-                       'before nova.' % (self.required, maximum))
+def placement_api(ctx):
+    return _api_version(
+        ctx, 'Placement API', 'placement', 'placement', ctx.found['placement'],
+        missing=failure('Placement API endpoint not found in the service catalog (interface %s). Register the '
+                        'placement service and its endpoints in keystone.' % ctx.params['interface']),
+        too_old='Placement API version {required} needed, you have {maximum}. Upgrade placement before nova.')
 
 
 # --- check_cinder_api ------------------------------------------------------
-class CheckCinderApiModule(ApiMicroversionCheckModule):
-    argument_spec = dict(
-        required_microversion=dict(type='str', default='3.44'),
-    )
-
-    service_type = 'block-storage'
-    proxy = 'block_storage'
-    check_name = 'Cinder API'
-    result_key = 'cinder'
-
-    def missing(self):
-        return success('Cinder is not in the service catalog; nothing to check.')
-
-    def too_old(self, maximum):
-        return failure('Cinder API %s or greater is required, it offers %s. Upgrade cinder '
-                       'before nova.' % (self.required, maximum))
+def cinder_api(ctx):
+    return _api_version(
+        ctx, 'Cinder API', 'block-storage', 'block_storage', ctx.found['cinder'],
+        missing=success('Cinder is not in the service catalog; nothing to check.'),
+        too_old='Cinder API {required} or greater is required, it offers {maximum}. Upgrade cinder before nova.')
 
 
 # --- check_services --------------------------------------------------------
@@ -133,11 +78,11 @@ def _volume(conn):
 
 
 # project -> (catalog service type, lister)
-SOURCES = (
-    ('nova', 'compute', _compute),
-    ('neutron', 'network', _network),
-    ('cinder', 'block-storage', _volume),
-)
+SOURCES = {
+    'nova': ('compute', _compute),
+    'neutron': ('network', _network),
+    'cinder': ('block-storage', _volume),
+}
 
 
 def _service_label(service):
@@ -159,27 +104,14 @@ def judge_services(services):
     return success()
 
 
-class CheckServicesModule(OpenStackCheckModule):
-    check_name = 'Services up and enabled'
-    project = 'nova'
-
-    def checks(self):
-        self.found = []
-        return [(self.check_name, self._checker(project, service_type, lister), project)
-                for project, service_type, lister in SOURCES]
-
-    def _checker(self, project, service_type, lister):
-        def check():
-            if not catalog_endpoint(self.conn, service_type):
-                return success('%s (%s) is not in the service catalog; nothing to check.'
-                               % (project, service_type))
-            services = lister(self.conn)
-            self.found.extend(dict(s, project=project) for s in services)
-            return judge_services(services)
-        return check
-
-    def extra_results(self):
-        return dict(services=self.found)
+def services(ctx, project):
+    """The services of ``project`` (one result per project of ``SOURCES``)."""
+    service_type, lister = SOURCES[project]
+    if not catalog_endpoint(ctx.conn, service_type):
+        return success('%s (%s) is not in the service catalog; nothing to check.' % (project, service_type))
+    found = lister(ctx.conn)
+    ctx.found['services'].extend(dict(s, project=project) for s in found)
+    return judge_services(found)
 
 
 # --- check_instance_states -------------------------------------------------
@@ -212,23 +144,8 @@ def judge_instances(servers, limit=5):
     return success()
 
 
-class CheckInstanceStatesModule(OpenStackCheckModule):
-    check_name = 'Instances in transitional states'
-    argument_spec = dict(
-        list_limit=dict(type='int', default=5),
-    )
-
-    project = 'nova'
-    unsettled = ()
-
-    def checks(self):
-        return [(self.check_name, self.check_instances)]
-
-    def check_instances(self):
-        servers = [dict(id=s.id, status=s.status, task_state=s.task_state)
-                   for s in self.conn.compute.servers(details=True, all_projects=True)]
-        self.unsettled = [s for s in servers if s['task_state'] or s['status'] in IN_FLIGHT | NEEDS_DECISION]
-        return judge_instances(servers, self.params['list_limit'])
-
-    def extra_results(self):
-        return dict(instances=list(self.unsettled))
+def instance_states(ctx):
+    servers = [dict(id=s.id, status=s.status, task_state=s.task_state)
+               for s in ctx.conn.compute.servers(details=True, all_projects=True)]
+    ctx.found['instances'] = [s for s in servers if s['task_state'] or s['status'] in IN_FLIGHT | NEEDS_DECISION]
+    return judge_instances(servers, ctx.params['list_limit'])

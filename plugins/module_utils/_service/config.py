@@ -18,7 +18,6 @@ import glob
 import json
 import os
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
 
 # A section name no oslo.config file uses, so that configparser does not
@@ -138,35 +137,9 @@ def files_key(files):
     return None if files is None else tuple(files)
 
 
-class ServiceConfigMixin:
-    """The ``config_files`` / ``config_dir`` options and the config they name.
-
-    The options are documented in the ``osops.lifecycle.service_config`` doc
-    fragment.  ``config`` is read on first use.
-    """
-
-    config_argument_spec = dict(
-        config_files=dict(type='list', elements='path'),
-        config_dir=dict(type='path'),
-    )
-
-    @classmethod
-    def full_argument_spec(cls):
-        spec = dict(cls.config_argument_spec)
-        spec.update(cls.argument_spec)
-        return spec
-
-    @property
-    def config(self):
-        if getattr(self, '_config', None) is None:
-            self._config = self.shared(
-                ('config', self.project, files_key(self.params['config_files']), self.params['config_dir']),
-                lambda: ServiceConfig(self.project, self.params['config_files'], self.params['config_dir']))
-        return self._config
-
-
-class ServiceConfigModule(ServiceConfigMixin, OsopsModule):
-    """A module (not a check) that reads one service's configuration on its host.
-
-    A missing or broken file fails the module with the reason.
-    """
+# The options of every module that reads a service's configuration on its host
+# (the ``osops.lifecycle.service_config`` doc fragment).
+CONFIG_ARGUMENT_SPEC = dict(
+    config_files=dict(type='list', elements='path'),
+    config_dir=dict(type='path'),
+)

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
 from ansible_collections.osops.lifecycle.plugins.module_utils._secrets import mask_url
-from ansible_collections.osops.lifecycle.plugins.module_utils._service.config import ServiceConfigModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._service.config import CONFIG_ARGUMENT_SPEC, ServiceConfig
 from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import release_of_nova_service_version
 
 try:
@@ -191,19 +192,18 @@ def service_summary(services, binaries):
     return result
 
 
-class NovaDatabaseAccess:
-    """``self.database``: nova's databases, opened once from the module's nova.conf."""
+class NovaDatabaseModule(OsopsModule):
+    """A module (not a check) that reads nova's API and cell databases.
 
-    project = 'nova'
+    A missing or broken config, or a database that cannot be read, fails the module with the reason.
+    """
+
+    argument_spec = CONFIG_ARGUMENT_SPEC
+    module_kwargs = dict(supports_check_mode=True)
 
     @property
     def database(self):
+        """nova's databases, opened once from the nova config the ``config_files`` / ``config_dir`` options name."""
         if getattr(self, '_database', None) is None:
-            self._database = self.shared(('nova database', id(self.config)), lambda: NovaDatabase(self.config))
+            self._database = NovaDatabase(ServiceConfig('nova', self.params['config_files'], self.params['config_dir']))
         return self._database
-
-
-class NovaDatabaseModule(NovaDatabaseAccess, ServiceConfigModule):
-    """A module (not a check) that reads nova's API and cell databases."""
-
-    module_kwargs = dict(supports_check_mode=True)

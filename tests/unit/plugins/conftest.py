@@ -1,4 +1,4 @@
-"""Fixtures shared by the plugins' unit tests: a real PostgreSQL server for the session.
+"""Fixtures shared by the plugins' unit tests: run a module in-process; a real PostgreSQL server.
 
 ``postgres`` starts one server (initdb + pg_ctl from Debian's ``postgresql``
 package) on 127.0.0.1 the first time a test asks for it, and stops it at the
@@ -9,6 +9,7 @@ PostgreSQL, tests that need it are skipped, or fail when
 """
 
 import glob
+import json
 import os
 import pwd
 import shutil
@@ -20,6 +21,8 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from ansible.module_utils.common import warnings as ansible_warnings
+from ansible.module_utils.testing import patch_module_args
 
 PG_PASSWORD = 'pg-Secret-4711'
 
@@ -135,3 +138,22 @@ def postgres():
         pytest.fail('Cannot start PostgreSQL from %s: %s' % (bindir, exc), pytrace=False)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def run_module(capsys):
+    def run(main, args, check_mode=False):
+        args = dict(args)
+        if check_mode:
+            args['_ansible_check_mode'] = True
+        # AnsibleModule.warn() records into a process-wide dict that exit_json() returns: without
+        # this, a warning of one in-process run is returned again by every later run.
+        ansible_warnings._global_warnings.clear()
+        ansible_warnings._global_deprecations.clear()
+        with patch_module_args(args):
+            with pytest.raises(SystemExit) as exit_info:
+                main()
+        result = json.loads(capsys.readouterr().out)
+        result['_rc'] = exit_info.value.code
+        return result
+    return run

@@ -1,4 +1,7 @@
-"""Fixtures for module tests: run a module in-process; a small OpenStack over real HTTP on 127.0.0.1."""
+"""Fixtures for module tests: a store seeded with the lab's clusters; a small OpenStack over real HTTP on 127.0.0.1.
+
+run_module, for module_utils tests too, is in tests/unit/plugins/conftest.py.
+"""
 
 import json
 import socket
@@ -7,28 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.testing import patch_module_args
-
-
-@pytest.fixture
-def run_module(capsys):
-    def run(main, args, check_mode=False):
-        args = dict(args)
-        if check_mode:
-            args['_ansible_check_mode'] = True
-        # AnsibleModule.warn() records into a process-wide dict that exit_json() returns: without
-        # this, a warning of one in-process run is returned again by every later run.
-        ansible_warnings._global_warnings.clear()
-        ansible_warnings._global_deprecations.clear()
-        with patch_module_args(args):
-            with pytest.raises(SystemExit) as exit_info:
-                main()
-        result = json.loads(capsys.readouterr().out)
-        result['_rc'] = exit_info.value.code
-        return result
-    return run
 
 
 @pytest.fixture
