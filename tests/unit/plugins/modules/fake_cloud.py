@@ -1,9 +1,12 @@
 """A small OpenStack served over real HTTP on 127.0.0.1, so openstacksdk and keystoneauth run unchanged.
 
-Authentication, the token's catalog, version discovery and pagination for the
-discovery tests; nova's compute services (PUT /os-services/{id} as nova 2.53+
-answers it), servers, live and cold migrations, confirm and abort for the
-maintenance modules.  The real cloud is the lab (tests/integration/lab).
+Keystone, nova, placement, neutron and (``with_volume``) cinder: authentication, the
+token's catalog, version discovery and pagination for the discovery and check
+modules; nova's compute services (PUT /os-services/{id} as nova 2.53+ answers it),
+servers, live and cold migrations, confirm and abort for the maintenance modules.
+Module tests get one through the ``fake_cloud`` fixture of conftest.py, which
+stops it when the test ends (``with`` stops it at the end of a block).  The real
+cloud is the lab (tests/integration/lab).
 
 A migration advances one step each time its server is read (GET /servers/{id}):
 after ``steps`` reads a live migration has completed and a cold one waits in
@@ -14,20 +17,54 @@ migration status error, or running until aborted).
 
 import itertools
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
+
+
+def free_port():
+    """A port on 127.0.0.1 where nothing listens (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
 
 
 def uuid(kind, number):
     return '%08d-0000-4000-8000-%012d' % (kind, number)
 
 
+# What a server has unless a test says otherwise (the token's project is p1).
+SERVER_DEFAULTS = dict(status='ACTIVE', task_state=None, host='compute1', project='p1')
+
+
 class FakeCloud:
-    def __init__(self, computes=2, page=2, with_network=True, link_prefix=None, max_microversion='2.104'):
+    """Keystone, nova, placement, neutron and (with_volume) cinder, served on 127.0.0.1.
+
+    What the services answer is data the tests change:
+
+    - nova's services: ``services`` (as PUT /os-services/{id} leaves them; ``service(host)``
+      finds one), ``down`` (hosts whose every service is down) and ``disabled`` (host ->
+      disabled_reason, None for none: every service of the host disabled);
+    - nova's servers: ``servers`` (id -> server; ``add_server()`` adds one, assigning a list
+      of dicts with id, status, task_state, host, project replaces them all), listed
+      ``server_page`` a page; ``migrations``, ``behaviour`` and ``steps`` (see the module);
+    - ``max_microversion`` (nova's), ``volume_version`` (cinder's maximum microversion);
+    - neutron's agents: ``dead_agents`` and ``disabled_agents`` (by host);
+    - cinder: ``volume_services`` (its listing), ``volume_service_type`` (its catalog type);
+    - ``errors`` (path -> HTTP status), ``gates`` (path -> threading.Event answered once
+      set), ``endpoints`` (service type -> catalog URL instead of the fake's own).
+
+    Every request is recorded: ``requests`` (method, path), ``microversions`` (path,
+    OpenStack-API-Version header) and ``bodies`` (method, path, JSON body).
+    """
+
+    def __init__(self, computes=2, page=2, with_network=True, link_prefix=None, with_volume=False,
+                 server_page=1000, max_microversion='2.104'):
         self.computes = ['compute%d' % i for i in range(1, computes + 1)]
         self.page = page
         self.with_network = with_network
+        self.with_volume = with_volume
         # Where next links point (nova's [api] compute_link_prefix); the server by default.
         self.link_prefix = link_prefix
         self.max_microversion = max_microversion
@@ -35,22 +72,35 @@ class FakeCloud:
         self.microversions = []  # (path, OpenStack-API-Version header)
         self.bodies = []  # (method, path, JSON body) of every request with a body
         self.down = set()
-        # path -> threading.Event: a GET of that path is answered once the event is set (at most
-        # after 20 s, then with HTTP 503 so that a test waiting for it fails instead of hanging).
-        self.gates = {}
-        self.errors = {}  # path -> HTTP status it answers, with a message
+        self.disabled = {}  # host -> disabled_reason (None: no reason) of its nova services
         self.services = [dict(id=uuid(1, i), binary=binary, host=host, zone=zone, status='enabled',
                               disabled_reason=None, forced_down=False)
                          for i, (binary, host, zone) in enumerate(
                              [('nova-conductor', 'controller', 'internal'),
                               ('nova-scheduler', 'controller', 'internal')]
                              + [('nova-compute', c, 'nova') for c in self.computes], 1)]
-        self.servers = {}
+        self.dead_agents = set()
+        self.disabled_agents = set()
+        self.volume_services = [
+            {'binary': 'cinder-scheduler', 'host': 'controller', 'status': 'enabled', 'state': 'up',
+             'disabled_reason': None},
+            {'binary': 'cinder-volume', 'host': 'controller@lvm', 'status': 'enabled', 'state': 'up',
+             'disabled_reason': None}]
+        self.volume_version = '3.70'
+        self.volume_service_type = 'block-storage'  # as devstack registers it; kolla-ansible: volumev3
+        self._servers = {}
+        self.server_page = server_page  # servers a page, as nova's [api] max_limit
         self.migrations = []
         self.behaviour = {}
         self.steps = 2
         self._ids = itertools.count(1)
+        # path -> threading.Event: a GET of that path is answered once the event is set (at most
+        # after 20 s, then with HTTP 503 so that a test waiting for it fails instead of hanging).
+        self.gates = {}
+        self.errors = {}  # path (with or without its trailing /) -> HTTP status it answers, with a message
+        self.endpoints = {}  # service type -> the URL its catalog entry names
         self.lock = threading.Lock()
+        self.started = self.stopped = False
         cloud = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -71,15 +121,28 @@ class FakeCloud:
 
         self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
         self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll interval: stop() waits for one (0.5 s by default, at every test's end).
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={'poll_interval': 0.05},
+                                       daemon=True)
 
-    def __enter__(self):
-        self.thread.start()
+    def start(self):
+        if not self.started:
+            self.started = True
+            self.thread.start()
         return self
 
+    def stop(self):
+        if not self.stopped:
+            self.stopped = True
+            if self.started:
+                self.server.shutdown()
+            self.server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
     def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        self.stop()
 
     def cloud(self, password='fake-Secret-1'):
         return {'auth': {'auth_url': self.url + '/identity/v3', 'username': 'admin', 'password': password,
@@ -87,26 +150,77 @@ class FakeCloud:
                          'project_domain_name': 'Default'},
                 'auth_type': 'password', 'region_name': 'RegionOne', 'interface': 'public'}
 
+    def write_clouds_yaml(self, path, name='fake', password='fake-Secret-1'):
+        """Write a clouds.yaml naming this cloud ``name`` (JSON is YAML); return its path as a str."""
+        path.write_text(json.dumps({'clouds': {name: self.cloud(password)}}))
+        return str(path)
+
+    @staticmethod
+    def closed_url(path=''):
+        """A URL on 127.0.0.1 where nothing listens."""
+        return 'http://127.0.0.1:%d%s' % (free_port(), path)
+
+    def paths(self):
+        """The paths asked, in order (the token request included)."""
+        return [path for _method, path in self.requests]
+
     # ------------------------------------------------------------------ compute state
-    def add_server(self, name, host='compute1', status='ACTIVE', task_state=None):
-        server_id = uuid(2, next(self._ids))
-        self.servers[server_id] = dict(id=server_id, name=name, status=status, task_state=task_state, host=host)
-        return server_id
+    @property
+    def servers(self):
+        """id -> server, in the order nova lists them."""
+        return self._servers
+
+    @servers.setter
+    def servers(self, servers):
+        """Replace every server by these (dicts with an id; SERVER_DEFAULTS for what they leave out)."""
+        self._servers = {}
+        for server in servers.values() if isinstance(servers, dict) else servers:
+            self._keep(server)
+
+    def _keep(self, server):
+        kept = dict(SERVER_DEFAULTS, name='vm-%s' % server['id'])
+        kept.update(server)
+        self._servers[kept['id']] = kept
+        return kept['id']
+
+    def add_server(self, name, host='compute1', status='ACTIVE', task_state=None, project='p1'):
+        return self._keep(dict(id=uuid(2, next(self._ids)), name=name, host=host, status=status,
+                               task_state=task_state, project=project))
 
     def service(self, host, binary='nova-compute'):
         return next(s for s in self.services if (s['host'], s['binary']) == (host, binary))
 
     def _service_view(self, s):
         up = s['host'] not in self.down and not s['forced_down']
-        return dict(s, state='up' if up else 'down', updated_at='2026-11-22T05:00:00.000000')
+        view = dict(s, state='up' if up else 'down', updated_at='2026-11-22T05:00:00.000000')
+        if s['host'] in self.disabled:
+            view.update(status='disabled', disabled_reason=self.disabled[s['host']])
+        return view
 
     def _server_view(self, s):
-        view = {'id': s['id'], 'name': s['name'], 'status': s['status'], 'tenant_id': 'p1', 'links': [],
-                'OS-EXT-STS:task_state': s['task_state'], 'OS-EXT-SRV-ATTR:host': s['host'],
-                'OS-EXT-STS:vm_state': s['status'].lower()}
+        view = {'id': s['id'], 'name': s['name'], 'status': s['status'], 'tenant_id': s['project'],
+                'user_id': 'u1', 'links': [], 'OS-EXT-STS:task_state': s['task_state'],
+                'OS-EXT-SRV-ATTR:host': s['host'], 'OS-EXT-STS:vm_state': s['status'].lower()}
         if s['status'] == 'ERROR':
             view['fault'] = {'code': 500, 'message': 'fake fault'}
         return view
+
+    def _server_list(self, query):
+        # As nova: the token's project's servers, every project's with all_tenants; on the hosts
+        # asked (host); server_page a page, the next link carrying the other filters.
+        everyone = query.get('all_tenants', ['0'])[0].lower() in ('1', 'true')
+        hosts = query.get('host')
+        servers = [s for s in self._servers.values()
+                   if (everyone or s['project'] == 'p1') and (hosts is None or s['host'] in hosts)]
+        ids = [s['id'] for s in servers]
+        start = ids.index(query['marker'][0]) + 1 if 'marker' in query else 0
+        chunk = servers[start:start + self.server_page]
+        body = {'servers': [self._server_view(s) for s in chunk]}
+        if start + self.server_page < len(servers):
+            filters = [(key, value) for key, values in query.items() if key != 'marker' for value in values]
+            body['servers_links'] = [{'rel': 'next', 'href': '%s/compute/v2.1/servers/detail?%s'
+                                      % (self.url, urlencode([('marker', chunk[-1]['id'])] + filters))}]
+        return body
 
     def _update_service(self, service_id, body):
         service = next((s for s in self.services if s['id'] == service_id), None)
@@ -132,7 +246,7 @@ class FakeCloud:
         for s in self.services:
             view = self._service_view(s)
             if (s['binary'] == 'nova-compute' and s['host'] != source and (host is None or s['host'] == host)
-                    and view['state'] == 'up' and s['status'] == 'enabled'):
+                    and view['state'] == 'up' and view['status'] == 'enabled'):
                 return s['host']
         return None
 
@@ -203,6 +317,7 @@ class FakeCloud:
         return 202, None
 
     def _compute_routes(self, method, path, query, body):
+        """nova's services updates, servers and migrations (None: a path for _routes)."""
         parts = path[len('/compute/v2.1/'):].split('/')
         if method == 'PUT' and parts[0] == 'os-services' and len(parts) == 2:
             return self._update_service(parts[1], body)
@@ -213,10 +328,8 @@ class FakeCloud:
         if parts[0] != 'servers':
             return None
         if method == 'GET' and parts[1:] == ['detail']:
-            hosts = query.get('host')
-            return 200, {'servers': [self._server_view(s) for s in self.servers.values()
-                                     if hosts is None or s['host'] in hosts]}
-        server = self.servers.get(parts[1]) if len(parts) > 1 else None
+            return 200, self._server_list(query)
+        server = self._servers.get(parts[1]) if len(parts) > 1 else None
         if server is None:
             return 404, {'itemNotFound': {'code': 404, 'message': 'Instance could not be found.'}}
         if method == 'GET' and len(parts) == 2:
@@ -234,9 +347,12 @@ class FakeCloud:
                     ('placement', 'placement', '/placement')]
         if self.with_network:
             services.append(('network', 'neutron', '/network'))
+        if self.with_volume:
+            services.append((self.volume_service_type, 'cinder', '/volume/v3'))
         return [{'type': kind, 'name': name, 'id': name,
                  'endpoints': [{'interface': interface, 'region': 'RegionOne', 'region_id': 'RegionOne',
-                                'url': self.url + path, 'id': '%s-%s' % (name, interface)}
+                                'url': self.endpoints.get(kind, self.url + path),
+                                'id': '%s-%s' % (name, interface)}
                                for interface in ('public', 'internal')]}
                 for kind, name, path in services]
 
@@ -281,8 +397,18 @@ class FakeCloud:
                                        'links': [{'rel': 'self', 'href': url + '/network/v2.0/'}]}]}
         if path == '/network/v2.0/agents':
             return 200, {'agents': [{'id': 'a-%s' % c, 'binary': 'neutron-ovn-metadata-agent', 'host': c,
-                                     'agent_type': 'OVN Metadata agent', 'alive': True,
-                                     'admin_state_up': True} for c in self.computes]}
+                                     'agent_type': 'OVN Metadata agent', 'alive': c not in self.dead_agents,
+                                     'admin_state_up': c not in self.disabled_agents} for c in self.computes]}
+        if path.rstrip('/') in ('/volume', '/volume/v3'):
+            # cinder names its maximum microversion "version" (placement names it max_version)
+            return 300 if path.rstrip('/') == '/volume' else 200, {'versions': [{
+                'id': 'v3.0', 'status': 'CURRENT', 'version': self.volume_version, 'min_version': '3.0',
+                'updated': '2023-08-31T00:00:00Z', 'links': [{'rel': 'self', 'href': url + '/volume/v3/'}],
+                'media-types': [{'base': 'application/json',
+                                 'type': 'application/vnd.openstack.volume+json;version=3'}]}]}
+        if path == '/volume/v3/os-services':
+            return 200, {'services': [dict(s, zone='nova', updated_at='2026-11-22T05:00:00.000000')
+                                      for s in self.volume_services]}
         return 404, {'error': {'message': 'not found: %s' % path}}
 
     def handle(self, request, method):
@@ -290,10 +416,11 @@ class FakeCloud:
         self.requests.append((method, parsed.path))
         self.microversions.append((parsed.path, request.headers.get('OpenStack-API-Version')))
         length = int(request.headers.get('Content-Length') or 0)
-        body = json.loads(request.rfile.read(length) or b'null') if length else None
+        body = json.loads(request.rfile.read(length)) if length else None
         if body is not None:
             self.bodies.append((method, parsed.path, body))
         headers = {}
+        error = self.errors.get(parsed.path) or self.errors.get(parsed.path.rstrip('/'))
         if method == 'POST' and parsed.path == '/identity/v3/auth/tokens':
             status, body = 201, {'token': {
                 'methods': ['password'], 'expires_at': '2099-01-01T00:00:00.000000Z',
@@ -302,8 +429,8 @@ class FakeCloud:
                 'project': {'id': 'p1', 'name': 'admin', 'domain': {'id': 'default', 'name': 'Default'}},
                 'roles': [{'id': 'r1', 'name': 'admin'}], 'catalog': self._catalog()}}
             headers = {'X-Subject-Token': 'fake-token'}
-        elif parsed.path in self.errors:
-            status = self.errors[parsed.path]
+        elif error:
+            status = error
             body = {'computeFault': {'code': status, 'message': 'Unexpected API Error (fake).'}}
         elif parsed.path in self.gates and not self.gates[parsed.path].wait(20):
             status, body = 503, {'error': {'message': 'the gate of %s never opened' % parsed.path}}

@@ -4,7 +4,6 @@ import pytest
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance import drain
 from ansible_collections.osops.lifecycle.plugins.modules import compute_host_drain
-from ansible_collections.osops.lifecycle.tests.unit.plugins.modules.fake_cloud import FakeCloud
 
 FIELDS = {'id', 'name', 'status', 'from', 'to', 'method', 'fallback', 'outcome', 'duration', 'migration_id',
           'message'}
@@ -17,12 +16,12 @@ def quick(monkeypatch):
 
 
 @pytest.fixture
-def cloud():
-    with FakeCloud(computes=3, with_network=False) as fake:
-        fake.ids = dict((name, fake.add_server(name, 'compute1', status))
-                        for name, status in (('web-1', 'ACTIVE'), ('db-1', 'SHUTOFF'), ('cache-1', 'PAUSED')))
-        fake.add_server('elsewhere', 'compute2')
-        yield fake
+def cloud(fake_cloud):
+    fake = fake_cloud(computes=3, with_network=False)
+    fake.ids = dict((name, fake.add_server(name, 'compute1', status))
+                    for name, status in (('web-1', 'ACTIVE'), ('db-1', 'SHUTOFF'), ('cache-1', 'PAUSED')))
+    fake.add_server('elsewhere', 'compute2')
+    return fake
 
 
 def run(run_module, cloud, check_mode=False, **args):
@@ -193,8 +192,8 @@ def test_a_disabled_target_is_refused(run_module, cloud):
     assert writes(cloud) == []
 
 
-def test_an_api_older_than_queens_is_refused(run_module):
-    with FakeCloud(max_microversion='2.55', with_network=False) as cloud:
+def test_an_api_older_than_queens_is_refused(run_module, fake_cloud):
+    with fake_cloud(max_microversion='2.55', with_network=False) as cloud:
         result = run(run_module, cloud)
         assert writes(cloud) == []
     assert result['msg'] == ('Draining a compute host needs the compute API at microversion 2.56 or later; '

@@ -3,15 +3,13 @@
 import pytest
 
 from ansible_collections.osops.lifecycle.plugins.modules import compute_service
-from ansible_collections.osops.lifecycle.tests.unit.plugins.modules.fake_cloud import FakeCloud
 
 FIELDS = {'host', 'binary', 'id', 'status', 'state', 'forced_down', 'disabled_reason', 'changed'}
 
 
 @pytest.fixture
-def cloud():
-    with FakeCloud(computes=3, with_network=False) as fake:
-        yield fake
+def cloud(fake_cloud):
+    return fake_cloud(computes=3, with_network=False)
 
 
 def run(run_module, cloud, check_mode=False, **args):
@@ -110,8 +108,8 @@ def test_bad_options_call_no_api(run_module, cloud, args, message):
     assert cloud.requests == []
 
 
-def test_an_api_without_service_updates_by_id_is_refused(run_module):
-    with FakeCloud(max_microversion='2.52', with_network=False) as cloud:
+def test_an_api_without_service_updates_by_id_is_refused(run_module, fake_cloud):
+    with fake_cloud(max_microversion='2.52', with_network=False) as cloud:
         result = run(run_module, cloud, hosts=['compute1'], state='disabled')
         assert result['failed'] is True and puts(cloud) == []
     assert result['msg'] == ('Updating a nova-compute service needs the compute API at microversion 2.53 or later; '
