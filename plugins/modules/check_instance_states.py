@@ -24,7 +24,7 @@ extends_documentation_fragment:
   - osops.lifecycle.openstack
 options:
   list_limit:
-    description: How many server IDs the details name per state, at most.
+    description: How many server IDs the details name per state, at most (1 or more).
     type: int
     default: 5
 attributes:

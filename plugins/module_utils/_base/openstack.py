@@ -130,7 +130,7 @@ def api_max_microversion(conn, proxy, endpoint):
     document could not be read.
     """
     try:
-        response = getattr(conn, proxy).get('/', raise_exc=False)
+        response = getattr(conn, proxy).get(_version_document_path(conn, endpoint), raise_exc=False)
     except (ksa_exceptions.ClientException, openstack.exceptions.SDKException) as exc:
         return None, describe_api_error(exc, endpoint)
     if response.status_code != 200:
@@ -138,11 +138,24 @@ def api_max_microversion(conn, proxy, endpoint):
     try:
         versions = response.json()['versions']
         # Most services name the maximum max_version; cinder names it version.
-        maximum = max(microversion(v.get('max_version') or v['version'])
-                      for v in versions if v.get('max_version') or v.get('version'))
+        found = [microversion(v.get('max_version') or v['version'])
+                 for v in versions if v.get('max_version') or v.get('version')]
+        maximum = max(version for version in found if version is not None)
     except (ValueError, KeyError, TypeError):
         return None, 'the version document at %s is not one of an OpenStack API' % endpoint
     return maximum, None
+
+
+def _version_document_path(conn, endpoint):
+    """Where the version document of ``endpoint`` is: its root, or the URL without a trailing project id.
+
+    Legacy deployments register cinder as ``.../v3/<project_id>``; only ``.../v3/`` serves the document.
+    """
+    project = getattr(conn, 'current_project_id', None)
+    trimmed = (endpoint or '').rstrip('/')
+    if project and trimmed.endswith('/' + project):
+        return trimmed[:-len(project)]
+    return '/'
 
 
 def require_openstacksdk():

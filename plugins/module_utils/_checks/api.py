@@ -14,12 +14,19 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._base.openstack im
     catalog_endpoint,
     required_microversion,
 )
+from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import failure, success, warning
 
 
 def microversion_option(params):
     """Refuse a ``required_microversion`` that is not a microversion (OptionError)."""
     required_microversion(params)
+
+
+def list_limit_option(params):
+    """Refuse a ``list_limit`` below 1 (OptionError)."""
+    if params['list_limit'] < 1:
+        raise OptionError('list_limit', params['list_limit'], 'a number of instances of 1 or more')
 
 
 def _api_version(ctx, name, service_type, proxy, found, missing, too_old):

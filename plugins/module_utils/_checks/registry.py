@@ -104,7 +104,8 @@ CHECKS = {
     'check_hw_machine_type': Check('hw_machine_type unset', _nova, 'hw_machine_type', returns=dict(instances=[])),
     'check_instance_states': Check(
         'Instances in transitional states', _api, 'instance_states', reads='cloud',
-        argument_spec=dict(list_limit=dict(type='int', default=5)), returns=dict(instances=[])),
+        argument_spec=dict(list_limit=dict(type='int', default=5)), validate='list_limit_option',
+        returns=dict(instances=[])),
     'check_old_computes': Check(
         'Older than N-1 computes', _nova, 'old_computes',
         argument_spec=dict(target_release=dict(type='str', required=True)),

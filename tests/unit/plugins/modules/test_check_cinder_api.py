@@ -162,11 +162,6 @@ def test_a_version_document_that_is_not_one_is_a_failure(run_module, fake_cloud)
     assert result['cinder']['max_microversion'] is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: _base/openstack.py api_max_microversion takes max() of microversion() over the document's versions; "
-    'with one version whose number does not parse, max() of [None] is None, returned as no problem: '
-    "_checks/api.py check_api then stores 'None' as max_microversion and compares None < Version (TypeError), "
-    "an Error 'The check raised TypeError' instead of this Failure"))
 def test_a_version_number_that_is_not_a_microversion_is_a_failure(run_module, fake_cloud):
     cloud = fake_cloud(with_volume=True)
     cloud.volume_version = 'three'
@@ -227,10 +222,6 @@ def test_a_password_in_the_auth_option_never_appears_in_the_output(run_module, f
     assert 'auth-Pa55-word' not in json.dumps(result)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'bug: a catalog URL ending in the project ID (/v3/<project_id>, as legacy deployments register '
-    "cinder) is asked GET <endpoint>/, which cinder's v3 router does not route (only /v3/ serves the "
-    'version document): the check reports a Failure for a cinder that offers 3.70'))
 def test_a_catalog_url_with_the_project_id_reads_the_version_document(run_module, fake_cloud):
     cloud = fake_cloud(with_volume=True)
     cloud.endpoints['block-storage'] = cloud.url + '/volume/v3/p1'

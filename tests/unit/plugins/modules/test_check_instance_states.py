@@ -223,9 +223,6 @@ def test_bad_options_fail_the_module_before_any_request(run_module, fake_cloud, 
     assert 'upgrade_checks' not in result and cloud.requests == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'bug: list_limit (_checks/api.py) is not validated; 0 (or a negative number) slices the server IDs away and the '
-    "details read '1 ACTIVE/migrating (, ...)' instead of the module refusing the option"))
 @pytest.mark.parametrize('limit', [0, -1])
 def test_a_list_limit_below_one_fails_the_module(run_module, fake_cloud, limit):
     cloud = fake_cloud()
