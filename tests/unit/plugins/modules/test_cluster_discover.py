@@ -15,7 +15,6 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters as store_clusters
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine
