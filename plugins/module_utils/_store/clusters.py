@@ -176,9 +176,9 @@ def record_discovery_run(store, cluster, method, started_at, status, diff=None, 
         if cluster_id is None:
             return False
         session.add(models.DiscoveryRun(cluster_id=cluster_id, method=method, started_at=started_at,
-                                 finished_at=utcnow(), status=status,
-                                 diff=None if diff is None else as_json(diff, 'diff'),
-                                 api_calls=api_calls, error=error))
+                                        finished_at=utcnow(), status=status,
+                                        diff=None if diff is None else as_json(diff, 'diff'),
+                                        api_calls=api_calls, error=error))
     return True
 
 

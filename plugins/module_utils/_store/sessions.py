@@ -66,7 +66,7 @@ def create_session(store, cluster, hosts, state='MAINTENANCE', workflow='default
                              for position, host in enumerate(hosts, 1)]
         maintenance.actions = [
             models.MaintenanceAction(plugin=action['plugin'], type=action['type'], host=action.get('host'),
-                              meta=as_json(action.get('metadata') or {}, 'metadata of %s' % action['plugin']))
+                                     meta=as_json(action.get('metadata') or {}, 'metadata of %s' % action['plugin']))
             for action in actions]
         session.add(maintenance)
     return get_session(store, session_id)

@@ -83,12 +83,12 @@ def create_upgrade(store, cluster, from_release, to_release, steps):
         with store.transaction() as session:
             cluster_id = cluster_id_of(session, cluster)
             upgrade = models.Upgrade(id=upgrade_id, cluster_id=cluster_id, active_cluster_id=cluster_id,
-                              from_release=from_release, to_release=to_release, status='pending')
+                                     from_release=from_release, to_release=to_release, status='pending')
             upgrade.steps = [
                 models.UpgradeStep(position=position, phase=step['phase'], service=step.get('service'),
-                            host=step.get('host'), action=step['action'],
-                            from_version=step.get('from_version'), to_version=step.get('to_version'),
-                            detail=as_json(step.get('detail') or {}, 'detail of step %d' % position))
+                                   host=step.get('host'), action=step['action'],
+                                   from_version=step.get('from_version'), to_version=step.get('to_version'),
+                                   detail=as_json(step.get('detail') or {}, 'detail of step %d' % position))
                 for position, step in enumerate(steps, 1)]
             session.add(upgrade)
     except StoreConflict as exc:
