@@ -298,7 +298,7 @@ def test_cluster_release():
     assert discovery_summary.cluster_release([component('nova-api', 'c', '2025.1'), component('keystone', 'c', '2025.1')]) \
         == ('2025.1', 'every component runs 2025.1')
     release, reason = discovery_summary.cluster_release([component('nova-compute', 'a', '2025.1'),
-                                                 component('nova-compute', 'b', '2025.2')])
+                                                         component('nova-compute', 'b', '2025.2')])
     assert release is None and reason == 'mixed releases: 2025.1 (nova-compute on a); 2025.2 (nova-compute on b)'
     release, reason = discovery_summary.cluster_release([component('nova-api', 'c', '2025.1'), component('keystone', 'c', None)])
     assert release is None and reason.startswith('1 of 2 components run 2025.1; the release of the others is '

@@ -389,8 +389,8 @@ def test_the_same_input_twice_is_an_empty_diff_without_writes(store, writes):
     writes.clear()
     # The same facts in another order, with tuples instead of lists.
     diff = store_clusters.upsert_cluster(store, 'lab', 'api', dict(PARAMS), 'RegionOne',
-                                 [dict(h, roles=tuple(h['roles'])) for h in reversed(HOSTS)],
-                                 list(reversed(COMPONENTS)))
+                                         [dict(h, roles=tuple(h['roles'])) for h in reversed(HOSTS)],
+                                         list(reversed(COMPONENTS)))
     assert diff == {'changed': False, 'created': False, 'cluster': {},
                     'hosts': {'added': [], 'removed': [], 'changed': []},
                     'components': {'added': [], 'removed': [], 'changed': []}}
@@ -794,8 +794,8 @@ def test_session_create_get_list_update_delete(store_url, store, writes):
     _cluster(store)
     _cluster(store, 'other')
     created = store_sessions.create_session(store, 'lab', ['cmp1', 'ctl1'], workflow='default',
-                                    metadata={'ticket': 'CHG-1'}, download=['http://127.0.0.1/x'],
-                                    actions=ACTIONS)
+                                            metadata={'ticket': 'CHG-1'}, download=['http://127.0.0.1/x'],
+                                            actions=ACTIONS)
     assert created == store_sessions.get_session(store, created['id'])
     assert created['state'] == 'MAINTENANCE' and created['cluster'] == 'lab'
     assert created['metadata'] == {'ticket': 'CHG-1'} and created['download'] == ['http://127.0.0.1/x']
@@ -812,7 +812,7 @@ def test_session_create_get_list_update_delete(store_url, store, writes):
     assert store_sessions.update_session(store, created['id'], state='MAINTENANCE') == created
     assert writes == []  # nothing to change, nothing written
     updated = store_sessions.update_session(store, created['id'], state='MAINTENANCE_FAILED',
-                                    metadata={'ticket': 'CHG-2'})
+                                            metadata={'ticket': 'CHG-2'})
     assert (updated['state'], updated['metadata']) == ('MAINTENANCE_FAILED', {'ticket': 'CHG-2'})
     assert updated['updated_at'] > created['updated_at'] and updated['hosts'] == created['hosts']
 
@@ -861,7 +861,7 @@ def test_the_store_migrates_when_imported_from_a_zip(tmp_path):
         for depth in range(1, len(parts) + 1):  # AnsiballZ adds these too
             archive.writestr('/'.join(parts[:depth]) + '/__init__.py', '')
         names = ['_errors.py', '_secrets.py'] + ['_store/%s' % name for name in os.listdir(os.path.join(root, '_store'))
-                                                  if name.endswith('.py')]
+                                                 if name.endswith('.py')]
         for name in names:
             archive.write(os.path.join(root, name), '%s/%s' % (package, name))
     url = 'sqlite:///%s' % (tmp_path / 'store.db')
