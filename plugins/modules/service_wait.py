@@ -13,7 +13,7 @@ version_added: 0.1.0
 author: osops.lifecycle contributors (@osops)
 description:
   - Polls, until O(timeout) runs out, until the process manager reports the
-    service running with the same main pid for a second, its processes run
+    service running, its main process up for a second at least, its processes run
     the venv its files name (or O(venv)), and - when O(url) is given - a GET
     of O(url) (an API's version document, for example
     C(http://127.0.0.2:5000/v3)) gets an HTTP answer below 500.
@@ -48,6 +48,10 @@ attributes:
   platform:
     support: full
     platforms: posix
+  action_group:
+    support: full
+    membership:
+      - osops.lifecycle.venv_service
 seealso:
   - module: osops.lifecycle.service_restart
 '''

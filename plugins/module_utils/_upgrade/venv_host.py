@@ -112,10 +112,14 @@ def process_paths(pid, proc_path='/proc'):
     """Absolute paths a process names on its command line or has mapped (unreadable parts are skipped)."""
     paths = []
     try:
-        paths += [arg for arg in _read(os.path.join(proc_path, str(pid), 'cmdline')).decode(
-            'utf-8', 'replace').split('\0') if arg.startswith('/')]
+        args = _read(os.path.join(proc_path, str(pid), 'cmdline')).decode('utf-8', 'replace').split('\0')
     except OSError:
-        pass
+        args = []
+    # The arguments before the program: a script's path names its venv as the service's files do, where the
+    # interpreter the kernel shows first may be the venv's real path. A process that set its title has one
+    # argument: "nova-scheduler: master process [/v/bin/nova-scheduler ...]".
+    paths += [word.strip('[]()') for arg in args[1:] + args[:1] for word in arg.split()
+              if word.strip('[]()').startswith('/')]
     try:
         for line in _read(os.path.join(proc_path, str(pid), 'maps')).decode('utf-8', 'replace').splitlines():
             fields = line.split(None, 5)
@@ -158,6 +162,17 @@ def has_module(venv, module):
 def missing_paths(paths):
     """The paths that do not exist on this host."""
     return [path for path in paths if not os.path.exists(path)]
+
+
+def process_age(pid, proc_path='/proc'):
+    """Seconds since the process started, or None when it is gone."""
+    try:
+        stat = _read(os.path.join(proc_path, str(pid), 'stat')).decode('utf-8', 'replace')
+        uptime = float(_read(os.path.join(proc_path, 'uptime')).split()[0])
+        started = int(stat.rsplit(')', 1)[1].split()[19]) / os.sysconf('SC_CLK_TCK')
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(uptime - started, 0.0)
 
 
 def mount_namespace(pid='self', proc_path='/proc'):

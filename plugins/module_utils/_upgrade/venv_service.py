@@ -233,22 +233,18 @@ def http_get(url, timeout):
 
 def wait_ready(service, venv, url=None, timeout=120.0, request_timeout=5.0, clock=time.monotonic,
                sleep=time.sleep, settle=1.0):
-    """Wait until the service runs ``venv`` with one pid for ``settle`` seconds and ``url`` answers below 500.
+    """Wait until the service runs ``venv``, its main process up for ``settle`` seconds, and ``url`` answers below 500.
 
     Returns the last observation with ``elapsed``; raises ManagerError
     naming what was still missing when ``timeout`` runs out.
     """
     start = clock()
-    seen_pid, since, answer = None, None, None
+    answer = None
     while True:
         now = clock()
         state = service.process(venv)
-        if state['running'] and state['runs_venv']:
-            if state['pid'] != seen_pid:
-                seen_pid, since = state['pid'], now
-        else:
-            seen_pid, since = None, None
-        settled = since is not None and now - since >= settle
+        age = venv_host.process_age(state['pid'], service.proc_path) if state['pid'] else None
+        settled = state['running'] and state['runs_venv'] and age is not None and age >= settle
         answer = http_get(url, request_timeout) if settled and url else None
         if settled and (not url or (answer[0] is not None and answer[0] < 500)):
             state.update(elapsed=round(clock() - start, 3), http_status=answer[0] if answer else None,
@@ -260,7 +256,7 @@ def wait_ready(service, venv, url=None, timeout=120.0, request_timeout=5.0, cloc
             elif not state['runs_venv']:
                 why = 'pid %s runs %s, not %s' % (state['pid'], ', '.join(state['venvs']) or 'no venv', venv)
             elif not settled:
-                why = 'its pid changed within the last %.0f s' % settle
+                why = 'pid %s started less than %.0f s ago' % (state['pid'], settle)
             else:
                 why = '%s answered %s' % (url, answer[0] if answer[0] is not None else answer[2])
             raise ManagerError('%s on %s is not ready after %.0f s: %s.' % (

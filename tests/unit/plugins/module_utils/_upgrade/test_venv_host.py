@@ -65,12 +65,21 @@ def test_process_venvs_from_command_lines_and_maps(tmp_path, procfs):
         '7f02-7f03 r-xp 00000000 08:01 43 %s/lib/python3.11/site-packages/_cffi_backend.so\n'
         '7f04-7f05 rw-p 00000000 00:00 0 [heap]\n' % keystone))
     proc(procfs, 22, ['sleep', '1'], ppid=21)
+    # a title set with setproctitle: one argument with spaces
+    proc(procfs, 30, ['nova-scheduler: master process [%s/bin/nova-scheduler --config-file x]' % nova])
+    assert venv_host.process_venvs([30], str(procfs)) == [str(nova)]
     assert venv_host.descendants(20, str(procfs)) == [20, 21, 22]
     assert venv_host.process_venvs([10], str(procfs)) == [str(nova)]
     found = venv_host.process_venvs(venv_host.descendants(20, str(procfs)), str(procfs))
     assert found == [str(uwsgi), str(keystone)]
     assert venv_host.runs_venv(found, str(keystone)) and not venv_host.runs_venv(found, str(nova))
     assert venv_host.process_venvs([99], str(procfs)) == []  # gone: nothing, no error
+    # the lab: the interpreter shows the venv's real path, the script the path the service's files name
+    (tmp_path / 'view').mkdir()
+    os.symlink(nova, tmp_path / 'view' / 'nova-31.3.1')
+    view = tmp_path / 'view' / 'nova-31.3.1'
+    proc(procfs, 11, ['%s/bin/python3.11' % nova, '%s/bin/nova-compute' % view])
+    assert venv_host.process_venvs([11], str(procfs)) == [str(view)]
 
 
 def test_venv_command(tmp_path):
@@ -115,3 +124,15 @@ def test_manager_errors_name_the_command(tmp_path):
         manager.reload()
     with pytest.raises(process_managers.ManagerError, match=r'status x failed on .* \(rc 2\)'):
         manager.status()
+
+
+def test_process_age(tmp_path, procfs):
+    assert 0 <= venv_host.process_age(os.getpid()) < 24 * 3600 * 365
+    (procfs / 'uptime').write_text('1000.50 1900.00\n')
+    entry = proc(procfs, 40, ['x'])
+    ticks = os.sysconf('SC_CLK_TCK')
+    (entry / 'stat').write_text('40 (a) b) S 1' + ' 0' * 17 + ' %d 0 0\n' % (990 * ticks))
+    assert venv_host.process_age(40, str(procfs)) == pytest.approx(10.5)
+    assert venv_host.process_age(41, str(procfs)) is None
+    (entry / 'stat').write_text('40 (a) S 1\n')
+    assert venv_host.process_age(40, str(procfs)) is None
