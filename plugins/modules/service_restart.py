@@ -39,6 +39,10 @@ attributes:
   platform:
     support: full
     platforms: posix
+  action_group:
+    support: full
+    membership:
+      - osops.lifecycle.venv_service
 seealso:
   - module: osops.lifecycle.service_venv
   - module: osops.lifecycle.service_wait

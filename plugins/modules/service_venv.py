@@ -17,8 +17,8 @@ description:
     example from C(/openstack/venvs/nova-31.3.1) to
     C(/openstack/venvs/nova-33.0.2), the openstack-ansible layout - then
     has the process manager read them again (C(systemctl daemon-reload),
-    C(supervisorctl reread)). It does not restart the service: see
-    M(osops.lifecycle.service_restart).
+    C(supervisorctl reread)). It does not restart the service;
+    M(osops.lifecycle.service_restart) does.
   - The current venv is the one the uWSGI ini sets (C(virtualenv)/C(home)),
     else the one holding the program the command starts. Every whole-path
     occurrence of it is replaced - in the unit and its drop-ins, in the
@@ -55,6 +55,10 @@ attributes:
   platform:
     support: full
     platforms: posix
+  action_group:
+    support: full
+    membership:
+      - osops.lifecycle.venv_service
 seealso:
   - module: osops.lifecycle.service_venv_info
   - module: osops.lifecycle.service_restart

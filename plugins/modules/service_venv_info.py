@@ -31,6 +31,10 @@ attributes:
   platform:
     support: full
     platforms: posix
+  action_group:
+    support: full
+    membership:
+      - osops.lifecycle.venv_service
 seealso:
   - module: osops.lifecycle.service_venv
   - module: osops.lifecycle.service_version_info
