@@ -49,6 +49,7 @@ attributes:
     support: full
     platforms: posix
   action_group:
+    description: Use C(group/osops.lifecycle.venv_service) in C(module_defaults) to set its defaults.
     support: full
     membership:
       - osops.lifecycle.venv_service

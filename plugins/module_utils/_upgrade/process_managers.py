@@ -58,8 +58,8 @@ class ProcessManager:
     def _call(self, args):
         rc, out, err = self.run(args)
         if rc != 0:
-            raise ManagerError('%s failed on %s (rc %s): %s' % (shlex.join(args), host_name(), rc,
-                                                               (err or out).strip()[-2000:]),
+            why = (err or out).strip()[-2000:]
+            raise ManagerError('%s failed on %s (rc %s): %s' % (shlex.join(args), host_name(), rc, why),
                                cmd=args, stdout=out, stderr=err)
         return out
 
@@ -159,12 +159,12 @@ class Supervisord(ProcessManager):
         self._call(self._ctl('reread'))
 
     def status(self):
-        rc, out, err = self.run(self._ctl('status', self.name))
+        args = self._ctl('status', self.name)
+        rc, out, err = self.run(args)
         fields = out.split()
         if rc not in (0, 3) or len(fields) < 2 or fields[0] != self.name:
-            raise ManagerError('%s failed on %s (rc %s): %s' % (shlex.join(self._ctl('status', self.name)),
-                                                               host_name(), rc, (out + err).strip()),
-                               stdout=out, stderr=err)
+            raise ManagerError('%s failed on %s (rc %s): %s' % (shlex.join(args), host_name(), rc, (out + err).strip()),
+                               cmd=args, stdout=out, stderr=err)
         match = _STATUS_PID.search(out)
         pid = int(match.group(1)) if match and fields[1] == 'RUNNING' else None
         return {'state': fields[1], 'running': fields[1] == 'RUNNING', 'pid': pid, 'pending_reload': False}

@@ -168,7 +168,7 @@ class VenvService:
             return layout, target, []
         if not venv_host.is_venv(target):
             raise missing_venv(target)
-        sources = [(path, text, first, end) for path, text, first, end in layout['files']]
+        sources = list(layout['files'])
         if layout['ini']:
             sources.append((layout['ini'][0], layout['ini'][1], 0, None))
         edits = []

@@ -17,8 +17,8 @@ def venv_with(tmp_path, name, body):
 
 
 def test_runs_with_config_files_first(tmp_path, run_module):
-    venv = venv_with(tmp_path, 'keystone-manage', 'print(json.dumps([sys.argv[1:], os.environ["PYTHONWARNINGS"], '
-                                                   'os.environ["OSOPS_X"]]))')
+    venv = venv_with(tmp_path, 'keystone-manage',
+                     'print(json.dumps([sys.argv[1:], os.environ["PYTHONWARNINGS"], os.environ["OSOPS_X"]]))')
     args = {'venv': str(venv), 'argv': ['keystone-manage', 'db_sync', '--expand'],
             'config_files': ['/etc/keystone/keystone.conf'], 'environment': {'OSOPS_X': 1}}
     predicted = run_module(service_command.main, args, check_mode=True)
