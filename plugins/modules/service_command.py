@@ -80,8 +80,10 @@ cmd:
   elements: str
   sample: [/openstack/venvs/keystone-29.1.0/bin/keystone-manage, --config-file, /etc/keystone/keystone.conf, db_sync, --expand]
 rc:
-  description: Its exit code; null when it did not run.
-  returned: always
+  description:
+    - Its exit code. Left out in check mode (Ansible reads any C(rc) but 0
+      as a failed task); null when the module failed before running it.
+  returned: when it ran, or failed before
   type: int
   sample: 0
 stdout:
@@ -124,6 +126,7 @@ class ServiceCommandModule(OsopsModule):
         if problem:
             self.fail_json('Cannot run %s: %s. %s' % (shlex.join(cmd), problem, BUILD_HINT), **result)
         if self.check_mode:
+            del result['rc']
             self.exit_json(changed=True, msg='would run %s' % shlex.join(cmd), **result)
         start = time.monotonic()
         environ = dict(dict((key, str(value)) for key, value in self.params['environment'].items()),
