@@ -30,6 +30,14 @@ options:
     description: Restart even when the service already runs the configured venv.
     type: bool
     default: false
+  venv:
+    description:
+      - The venv the service must run. It must be the one its files name
+        (the module fails otherwise, changing nothing), except in check mode,
+        where it is the one a switch predicted in the same check run would
+        write.
+      - Defaults to the venv the service's files name.
+    type: path
 attributes:
   check_mode:
     support: full
@@ -67,7 +75,7 @@ reason:
   type: str
   sample: pid 4242 runs /openstack/venvs/keystone-27.1.0, not /openstack/venvs/keystone-29.1.0
 venv:
-  description: The venv the service's files name.
+  description: The venv the service runs (in check mode, would run).
   returned: success
   type: str
   sample: /openstack/venvs/keystone-29.1.0
@@ -100,17 +108,24 @@ duration:
 
 import time
 
+from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
+from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.venv_host import host_name, same_venv
 from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.venv_service import VenvServiceModule
 
 
 class ServiceRestartModule(VenvServiceModule):
-    argument_spec = dict(VenvServiceModule.argument_spec, force=dict(type='bool', default=False))
+    argument_spec = dict(VenvServiceModule.argument_spec, force=dict(type='bool', default=False),
+                         venv=dict(type='path'))
     module_kwargs = dict(supports_check_mode=True)
 
     def run(self):
         start = time.monotonic()
         service = self.service()
-        venv = service.layout()['venv']
+        configured = service.layout()['venv']
+        venv = self.params['venv'] or configured
+        if not self.check_mode and not same_venv(venv, configured):
+            raise OsopsError('%s on %s: its files name %s, not %s; switch it first (service_venv). Nothing was '
+                             'restarted.' % (service.name, host_name(), configured, venv))
         before = service.process(venv)
         if self.params['force']:
             reason = 'forced'
