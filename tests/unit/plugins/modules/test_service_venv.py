@@ -22,96 +22,9 @@ from ansible_collections.osops.lifecycle.plugins.modules import (
     service_wait,
 )
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 # supervisorctl / systemctl stand-in: the program's command is what was last loaded (update / daemon-reload).
-FAKECTL = r'''#!%(python)s
-import configparser, json, os, shlex, signal, subprocess, sys, time
-here = os.path.dirname(os.path.abspath(__file__))
-state_path = os.path.join(here, 'state.json')
-state = json.load(open(state_path)) if os.path.exists(state_path) else {'loaded': {}, 'pid': {}}
-with open(os.path.join(here, 'calls.log'), 'a') as log:
-    log.write(json.dumps(sys.argv[1:]) + '\n')
-
-def alive(pid):
-    try:
-        return open('/proc/%%d/stat' %% pid).read().rsplit(')', 1)[1].split()[0] != 'Z'
-    except OSError:
-        return False
-
-def stop(name):
-    pid = state['pid'].pop(name, None)
-    if pid and alive(pid):
-        os.killpg(pid, signal.SIGTERM)
-        for _ in range(100):
-            if not alive(pid):
-                break
-            time.sleep(0.05)
-
-def start(name):
-    proc = subprocess.Popen(shlex.split(state['loaded'][name]), start_new_session=True,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    state['pid'][name] = proc.pid
-
-def running(name):
-    pid = state['pid'].get(name)
-    return pid if pid and alive(pid) else None
-
-def save():
-    json.dump(state, open(state_path, 'w'))
-
-if os.path.basename(sys.argv[0]) == 'supervisorctl':
-    conf, verb, args = sys.argv[2], sys.argv[3], sys.argv[4:]
-    parser = configparser.RawConfigParser(strict=False)
-    parser.read(conf)
-    def configured(name):
-        return ' '.join(parser.get('program:' + name, 'command').split())
-    if verb == 'reread':
-        print('No config updates to processes')
-    elif verb == 'status':
-        name = args[0]
-        if name not in state['loaded'] and not parser.has_section('program:' + name):
-            print('%%s: ERROR (no such process)' %% name); sys.exit(4)
-        pid = running(name)
-        print('%%s   RUNNING   pid %%d, uptime 0:00:01' %% (name, pid) if pid else '%%s   STOPPED   Not started' %% name)
-        sys.exit(0 if pid else 3)
-    elif verb == 'update':
-        name = args[0]
-        if state['loaded'].get(name) != configured(name):
-            stop(name)
-            state['loaded'][name] = configured(name)
-            print('%%s: stopped\n%%s: updated process group' %% (name, name))
-    elif verb in ('start', 'restart'):
-        name = args[0]
-        state['loaded'].setdefault(name, configured(name))
-        stop(name)
-        start(name)
-        print('%%s: started' %% name)
-    elif verb == 'tail':
-        print('')
-else:
-    def unit_command(name):
-        path = state['units'][name]
-        command = None
-        for file in [path] + sorted(os.path.join(path + '.d', f) for f in os.listdir(path + '.d')
-                                    if f.endswith('.conf')) if os.path.isdir(path + '.d') else [path]:
-            for line in open(file):
-                if line.startswith('ExecStart='):
-                    command = line.split('=', 1)[1].strip() or None
-        return command
-    verb, args = sys.argv[1], sys.argv[2:]
-    if verb == 'daemon-reload':
-        for name in state['units']:
-            state['loaded'][name] = unit_command(name)
-    elif verb == 'show':
-        name = args[-1]
-        pid = running(name)
-        print('ActiveState=%%s\nSubState=%%s\nMainPID=%%d\nNeedDaemonReload=%%s' %% (
-            'active' if pid else 'inactive', 'running' if pid else 'dead', pid or 0,
-            'yes' if unit_command(name) != state['loaded'].get(name) else 'no'))
-    elif verb == 'restart':
-        stop(args[0])
-        start(args[0])
-save()
-'''
+FAKECTL = os.path.join(ROOT, 'tests', 'fixtures', 'venv_driver', 'fakectl.py')
 
 # not a venv's interpreter, so the only venv a sleeper runs is its own
 SLEEPER = '#!%s\nimport time\ntime.sleep(600)\n' % os.path.realpath(sys.executable)
@@ -144,7 +57,8 @@ class Host:
         self.bin.mkdir()
         for name in ('supervisorctl', 'systemctl'):
             path = self.bin / name
-            path.write_text(FAKECTL % {'python': sys.executable})
+            with open(FAKECTL) as fake:
+                path.write_text('#!%s\n%s' % (sys.executable, fake.read()))
             path.chmod(0o755)
         self.venvs = tmp_path / 'venvs'
 
@@ -414,3 +328,15 @@ def test_systemd_unit_missing(host, run_module, monkeypatch):
     monkeypatch.setenv('PATH', '%s:%s' % (host.bin, os.environ['PATH']))
     failed = run_module(service_venv_info.main, {'name': 'nova-compute', 'unit_path': str(host.root / 'none.service')})
     assert 'systemd unit file %s does not exist on ' % (host.root / 'none.service') in failed['msg']
+
+
+def test_restart_of_a_venv_the_files_do_not_name(host, compute, run_module):
+    args = dict(compute['args'], venv=compute['new'])
+    # check mode: the venv a switch would write, predicted in the same check run
+    predicted = run_module(service_restart.main, args, check_mode=True)
+    assert predicted['restarted'] and predicted['venv'] == compute['new'] and 'update' not in host.verbs()
+    refused = run_module(service_restart.main, args)
+    assert refused['failed'] and refused['msg'].endswith(
+        'its files name %s, not %s; switch it first (service_venv). Nothing was restarted.' % (
+            compute['old'], compute['new']))
+    assert 'update' not in host.verbs()
