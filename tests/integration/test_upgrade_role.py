@@ -91,9 +91,8 @@ def run(host, steps, *options):
                    'vars': dict(host['common'], **variables)},
                   {'name': 'Keep it', 'ansible.builtin.set_fact': {
                       'kept': '{{ kept | default([]) + [osops_upgrade_driver_result] }}'}}]
-    tasks.append({'name': 'Write them', 'ansible.builtin.copy': {'content': '{{ kept | to_json }}',
-                                                                   'dest': str(results), 'mode': '0600'},
-                  'check_mode': False, 'changed_when': False})
+    write = {'content': '{{ kept | to_json }}', 'dest': str(results), 'mode': '0600'}
+    tasks.append({'name': 'Write them', 'ansible.builtin.copy': write, 'check_mode': False, 'changed_when': False})
     playbook = host['root'] / 'playbook.yml'
     playbook.write_text(yaml.safe_dump([{'hosts': 'controller', 'gather_facts': False, 'tasks': tasks}]))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.cache', 'collections'),
@@ -128,8 +127,8 @@ def test_check_mode_then_upgrade_then_nothing_to_do(host):
     proc, (db, code) = run(host, upgrade(host, '29.1.0'))
     assert proc.returncode == 0, proc.stdout[-3000:]
     manage = ['--config-file', '/etc/keystone/keystone.conf', 'db_sync']
-    assert [json.loads(line) for line in host['ran'].read_text().splitlines()] == [manage + ['--expand'],
-                                                                                  manage + ['--migrate']]
+    ran = [json.loads(line) for line in host['ran'].read_text().splitlines()]
+    assert ran == [manage + ['--expand'], manage + ['--migrate']]
     assert 'virtualenv = %s\n' % host['new'] in host['ini'].read_text()
     assert (code['changed'], code['failed'], code['version'], code['previous_version']) == (
         True, False, '29.1.0', '27.1.0')
