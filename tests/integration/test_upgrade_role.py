@@ -1,0 +1,155 @@
+"""The upgrade role's venv driver in real ansible-playbook runs, on a local "host" with a supervisorctl stand-in.
+
+keystone under supervisord and uWSGI (the lab's layout) in temp dirs: its
+database commands and code step in check mode (nothing written, started or
+run), for real, and again (no change); a missing target venv recorded in
+osops_upgrade_driver_result, or failing the host.
+"""
+
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+BIN = os.path.dirname(sys.executable)
+FAKECTL = os.path.join(ROOT, 'tests', 'fixtures', 'venv_driver', 'fakectl.py')
+SLEEPER = '#!%s\nimport time\ntime.sleep(600)\n' % os.path.realpath(sys.executable)
+RECORDER = '#!%s\nimport json, sys\nopen(%%r, "a").write(json.dumps(sys.argv[1:]) + "\\n")\n' % sys.executable
+
+
+class Versions(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/json')
+        self.end_headers()
+        self.wfile.write(b'{"version": {"id": "v3.14"}}')
+
+    def log_message(self, *args):
+        pass
+
+
+def venv(root, version, ran):
+    path = root / 'venvs' / ('keystone-%s' % version)
+    site = path / 'lib' / 'python3.11' / 'site-packages'
+    (site / 'keystone' / 'wsgi').mkdir(parents=True)
+    (site / 'keystone' / 'wsgi' / 'api.py').write_text('')
+    (site / ('keystone-%s.dist-info' % version)).mkdir()
+    (path / 'bin').mkdir()
+    (path / 'pyvenv.cfg').write_text('')
+    for name, body in (('uwsgi', SLEEPER), ('keystone-manage', RECORDER % str(ran))):
+        (path / 'bin' / name).write_text(body)
+        (path / 'bin' / name).chmod(0o755)
+    return str(path)
+
+
+@pytest.fixture
+def host(tmp_path):
+    ran = tmp_path / 'ran.log'
+    old, new = venv(tmp_path, '27.1.0', ran), venv(tmp_path, '29.1.0', ran)
+    ini = tmp_path / 'keystone-uwsgi.ini'
+    ini.write_text('[uwsgi]\nvirtualenv = %s\nmodule = keystone.wsgi.api:application\n' % old)
+    conf = tmp_path / 'supervisord.conf'
+    conf.write_text('[program:keystone]\ncommand = %s/bin/uwsgi --ini %s\n' % (old, ini))
+    sbin = tmp_path / 'sbin'
+    sbin.mkdir()
+    with open(FAKECTL) as fake:
+        (sbin / 'supervisorctl').write_text('#!%s\n%s' % (sys.executable, fake.read()))
+    (sbin / 'supervisorctl').chmod(0o755)
+    subprocess.run([str(sbin / 'supervisorctl'), '-c', str(conf), 'start', 'keystone'], check=True,
+                   capture_output=True)
+    server = http.server.HTTPServer(('127.0.0.1', 0), Versions)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(yaml.safe_dump({'all': {'hosts': {'controller': {
+        'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}}))
+    yield dict(root=tmp_path, old=old, new=new, ini=ini, conf=conf, ran=ran, inventory=str(inventory),
+               url='http://127.0.0.1:%d/v3' % server.server_port, state=sbin / 'state.json',
+               common={'osops_upgrade_service': 'keystone', 'osops_upgrade_supervisord_config': str(conf),
+                       'osops_upgrade_supervisorctl': str(sbin / 'supervisorctl')})
+    server.shutdown()
+    for pid in json.loads((sbin / 'state.json').read_text())['pid'].values():
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def run(host, steps, *options):
+    """One play of the role's steps on the host; (process, [osops_upgrade_driver_result of each step])."""
+    results = host['root'] / 'results.json'
+    tasks = []
+    for variables in steps:
+        tasks += [{'name': 'Step', 'ansible.builtin.include_role': {'name': 'osops.lifecycle.upgrade'},
+                   'vars': dict(host['common'], **variables)},
+                  {'name': 'Keep it', 'ansible.builtin.set_fact': {
+                      'kept': '{{ kept | default([]) + [osops_upgrade_driver_result] }}'}}]
+    write = {'content': '{{ kept | to_json }}', 'dest': str(results), 'mode': '0600'}
+    tasks.append({'name': 'Write them', 'ansible.builtin.copy': write, 'check_mode': False, 'changed_when': False})
+    playbook = host['root'] / 'playbook.yml'
+    playbook.write_text(yaml.safe_dump([{'hosts': 'controller', 'gather_facts': False, 'tasks': tasks}]))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.cache', 'collections'),
+               ANSIBLE_NOCOLOR='1', HOME=str(host['root']), ANSIBLE_LOCAL_TEMP=str(host['root'] / 'tmp'))
+    if results.exists():
+        results.unlink()
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', host['inventory'], str(playbook)]
+                          + list(options), env=env, capture_output=True, text=True, check=False, timeout=300)
+    return proc, json.loads(results.read_text()) if results.exists() else None
+
+
+def upgrade(host, version, url=True):
+    return [{'osops_upgrade_action': 'db', 'osops_upgrade_version': version,
+             'osops_upgrade_db_commands': [['keystone-manage', 'db_sync', '--expand'],
+                                           ['keystone-manage', 'db_sync', '--migrate']],
+             'osops_upgrade_config_files': ['/etc/keystone/keystone.conf']},
+            {'osops_upgrade_action': 'code', 'osops_upgrade_version': version,
+             'osops_upgrade_wait_url': host['url'] if url else ''}]
+
+
+def test_check_mode_then_upgrade_then_nothing_to_do(host):
+    before = (host['conf'].read_text(), host['ini'].read_text(), host['state'].read_text())
+    proc, (db, code) = run(host, upgrade(host, '29.1.0'), '--check', '--diff')
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert (host['conf'].read_text(), host['ini'].read_text(), host['state'].read_text()) == before
+    assert not host['ran'].exists()  # the database commands did not run
+    assert db['venv'] == host['new'] and db['changed'] and db['actions']['db']['durations'] == [0.0, 0.0]
+    assert code['changed'] and code['venv'] == host['new'] and code['previous_venv'] == host['old']
+    assert code['actions']['restart']['reason'].startswith('pid ') and 'wait_ready' not in code['actions']
+    assert '-virtualenv = %s' % host['old'] in proc.stdout and '+virtualenv = %s' % host['new'] in proc.stdout
+
+    proc, (db, code) = run(host, upgrade(host, '29.1.0'))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    manage = ['--config-file', '/etc/keystone/keystone.conf', 'db_sync']
+    ran = [json.loads(line) for line in host['ran'].read_text().splitlines()]
+    assert ran == [manage + ['--expand'], manage + ['--migrate']]
+    assert 'virtualenv = %s\n' % host['new'] in host['ini'].read_text()
+    assert (code['changed'], code['failed'], code['version'], code['previous_version']) == (
+        True, False, '29.1.0', '27.1.0')
+    assert code['actions']['wait_ready']['http_status'] == 200 and code['duration'] > 0
+    assert set(code) >= {'driver', 'service', 'host', 'action', 'changed', 'failed', 'msg', 'venv', 'version',
+                         'previous_venv', 'previous_version', 'duration', 'actions'}
+
+    proc, (code,) = run(host, upgrade(host, '29.1.0')[1:])
+    assert proc.returncode == 0 and code['changed'] is False
+    assert code['actions']['restart']['reason'] == 'pid %d already runs %s' % (
+        code['actions']['wait_ready']['pid'], host['new'])
+    assert 'changed=0' in proc.stdout
+
+
+def test_missing_target_is_recorded_or_fails_the_host(host):
+    before = host['ini'].read_text()
+    step = dict(upgrade(host, '99.0.0')[1], osops_upgrade_fail_on_error=False)
+    proc, (code,) = run(host, [step])
+    assert proc.returncode == 0 and code['failed'] and not code['changed']
+    assert code['msg'].startswith('target venv %s/venvs/keystone-99.0.0 does not exist on ' % host['root'])
+    assert code['msg'].endswith('(task: Point the service at its target venv)')
+    proc, results = run(host, [dict(step, osops_upgrade_fail_on_error=True)])
+    assert proc.returncode == 2 and results is None and 'keystone-99.0.0 does not exist' in proc.stdout
+    assert host['ini'].read_text() == before

@@ -1,0 +1,51 @@
+"""service_command runs a venv's program as an argument list, and fails naming it."""
+
+import json
+import sys
+
+from ansible_collections.osops.lifecycle.plugins.modules import service_command
+
+
+def venv_with(tmp_path, name, body):
+    venv = tmp_path / 'keystone-29.1.0'
+    (venv / 'bin').mkdir(parents=True, exist_ok=True)
+    (venv / 'pyvenv.cfg').write_text('')
+    path = venv / 'bin' / name
+    path.write_text('#!%s\nimport json, os, sys\n%s\n' % (sys.executable, body))
+    path.chmod(0o755)
+    return venv
+
+
+def test_runs_with_config_files_first(tmp_path, run_module):
+    venv = venv_with(tmp_path, 'keystone-manage',
+                     'print(json.dumps([sys.argv[1:], os.environ["PYTHONWARNINGS"], os.environ["OSOPS_X"]]))')
+    args = {'venv': str(venv), 'argv': ['keystone-manage', 'db_sync', '--expand'],
+            'config_files': ['/etc/keystone/keystone.conf'], 'environment': {'OSOPS_X': 1}}
+    predicted = run_module(service_command.main, args, check_mode=True)
+    assert predicted['changed'] and 'rc' not in predicted and predicted['msg'].startswith('would run ')
+    result = run_module(service_command.main, args)
+    assert result['cmd'] == [str(venv / 'bin' / 'keystone-manage'), '--config-file', '/etc/keystone/keystone.conf',
+                             'db_sync', '--expand']
+    assert json.loads(result['stdout']) == [result['cmd'][1:], 'ignore', '1']
+    assert (result['rc'], result['changed'], result['stderr']) == (0, True, '')
+    assert set(result) >= {'cmd', 'rc', 'stdout', 'stderr', 'duration'}
+
+
+def test_failure_names_the_command_host_and_rc(tmp_path, run_module):
+    venv = venv_with(tmp_path, 'nova-manage', 'sys.stderr.write("noise\\nDBError: no such table\\n"); sys.exit(1)')
+    result = run_module(service_command.main, {'venv': str(venv), 'argv': ['nova-manage', 'api_db', 'sync']})
+    assert result['failed'] and result['rc'] == 1
+    assert result['msg'].startswith('%s api_db sync failed on ' % (venv / 'bin' / 'nova-manage'))
+    assert result['msg'].endswith('(rc 1): noise\nDBError: no such table')
+
+
+def test_missing_venv_or_program_runs_nothing(tmp_path, run_module):
+    result = run_module(service_command.main, {'venv': str(tmp_path / 'nova-33.0.2'), 'argv': ['nova-manage']})
+    assert result['failed'] and result['rc'] is None
+    assert 'venv %s does not exist on ' % (tmp_path / 'nova-33.0.2') in result['msg']
+    assert 'labctl install' in result['msg']
+    venv = venv_with(tmp_path, 'keystone-manage', '')
+    result = run_module(service_command.main, {'venv': str(venv), 'argv': ['glance-manage', 'db', 'sync']})
+    assert result['failed'] and 'glance-manage is not an executable' in result['msg']
+    result = run_module(service_command.main, {'venv': str(venv), 'argv': []})
+    assert result['failed'] and result['msg'] == 'Option argv: the command is empty.'
