@@ -339,6 +339,24 @@ def test_cluster_status_state_and_reason():
         'id': 'u1', 'from_release': '2025.1', 'to_release': '2026.1', 'status': 'running'}
 
 
+@pytest.mark.parametrize('state,cluster_state', [
+    ('SCHEDULED', 'active'),  # holds its hosts, has not touched them
+    ('MAINTENANCE', 'maintenance'),
+    ('PREPARE_MAINTENANCE', 'maintenance'),
+    ('PLANNED_MAINTENANCE', 'maintenance'),
+    ('MAINTENANCE_COMPLETE', 'maintenance'),
+    ('MAINTENANCE_FAILED', 'maintenance'),  # its hosts may still be disabled
+    ('MAINTENANCE_DONE', 'active'),
+])
+def test_cluster_status_follows_maintenance_sessions(state, cluster_state):
+    cluster = {'name': 'c', 'region': None, 'method': 'openstack_api', 'state': 'active', 'state_reason': None,
+               'updated_at': 't', 'hosts': [{'name': 'a'}], 'components': [component('nova-compute', 'a', '2025.1', state='up')]}
+    done = {'id': 's0', 'state': 'MAINTENANCE_DONE'}
+    status = discovery_summary.compose_status(cluster, None, [done, {'id': 's1', 'state': state}], None)
+    assert status['state'] == cluster_state
+    assert status['state_reason'] == (None if cluster_state == 'active' else 'maintenance session s1 is %s' % state)
+
+
 def test_release_from_microversion_waits_for_the_next_release(monkeypatch):
     """A maximum unique so far names no release while the release after it is not recorded."""
     import dataclasses

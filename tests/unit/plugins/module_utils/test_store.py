@@ -31,6 +31,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._store import clus
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import models as store_models
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import rows as store_rows
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import session_steps as store_steps
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import sessions as store_sessions
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import states as store_states
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import upgrades as store_upgrades
@@ -40,7 +41,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine impo
 
 PG_PASSWORD = 'pg-Secret-4711'
 TABLES = {'alembic_version', 'clusters', 'hosts', 'components', 'discovery_runs', 'upgrades',
-          'upgrade_steps', 'maintenance_sessions', 'maintenance_hosts', 'maintenance_actions'}
+          'upgrade_steps', 'maintenance_sessions', 'maintenance_hosts', 'maintenance_actions', 'maintenance_steps'}
 
 
 # --------------------------------------------------------------------------
@@ -498,7 +499,8 @@ def test_the_last_discovery_run_is_read_with_or_without_its_diff(store):
 def test_deleting_a_cluster_cascades(store_url, store):
     store_clusters.upsert_cluster(store, 'lab', 'api', {}, None, HOSTS, COMPONENTS)
     upgrade = store_upgrades.create_upgrade(store, 'lab', '2024.1', '2025.1', [{'phase': 'p', 'action': 'a'}])
-    store_sessions.create_session(store, 'lab', ['cmp1'], actions=[{'plugin': 'noop', 'type': 'host'}])
+    store_sessions.create_session(store, 'lab', ['cmp1'], actions=[{'plugin': 'noop', 'type': 'host'}],
+                                  steps=[{'phase': 'host', 'stage': 1, 'host': 'cmp1', 'action': 'drain'}])
     with store.transaction() as session:
         session.execute(sa.delete(store_models.Cluster))
     for table in TABLES - {'alembic_version'}:
@@ -780,7 +782,7 @@ def test_an_unknown_step_is_named(store):
 
 
 # --------------------------------------------------------------------------
-# Maintenance sessions
+# Maintenance sessions: one active session per host, the state table, steps
 # --------------------------------------------------------------------------
 
 ACTIONS = [
@@ -790,51 +792,385 @@ ACTIONS = [
 ]
 
 
-def test_session_create_get_list_update_delete(store_url, store, writes):
-    _cluster(store)
-    _cluster(store, 'other')
-    created = store_sessions.create_session(store, 'lab', ['cmp1', 'ctl1'], workflow='default',
-                                    metadata={'ticket': 'CHG-1'}, download=['http://127.0.0.1/x'],
-                                    actions=ACTIONS)
+def _steps(hosts=('cmp1', 'cmp2')):
+    """Steps as a workflow lays them out: downloads (stage 1), a pre action (2), one batch per host
+    (disable, drain, enable), a post action."""
+    steps = [{'phase': 'prepare', 'stage': 1, 'action': 'download', 'host': h} for h in hosts]
+    steps.append({'phase': 'prepare', 'stage': 2, 'action': 'pre_action', 'plugin': 'dummy', 'metadata': {'wait': 1}})
+    for batch, host in enumerate(hosts, 1):
+        steps += [{'phase': 'host', 'stage': 2 + batch, 'batch': batch, 'host': host, 'action': action}
+                  for action in ('disable', 'drain', 'enable')]
+    steps.append({'phase': 'complete', 'stage': 3 + len(hosts), 'action': 'post_action', 'plugin': 'notify'})
+    return steps
+
+
+def _computes(store, name='lab'):
+    store_clusters.upsert_cluster(store, name, 'api', {}, None, HOSTS + [{'name': 'cmp2', 'roles': ['compute']}],
+                                  COMPONENTS)
+    return name
+
+
+def _session(store, hosts=('cmp1', 'cmp2'), cluster='lab', **kwargs):
+    return store_sessions.create_session(store, cluster, [{'host': h, 'batch': b} for b, h in enumerate(hosts, 1)],
+                                         steps=_steps(hosts), **kwargs)
+
+
+def _claim(store, session, hosts=(), action=None):
+    return store_steps.claim_steps(store, session['id'], hosts, action)
+
+
+def _finish(store, session, outcome='done', detail=None, **which):
+    return store_steps.finish_steps(store, session['id'], [dict(which, outcome=outcome, detail=detail)])
+
+
+def test_session_tables_match_the_design():
+    assert store_states.SESSION_TRANSITIONS == {
+        'SCHEDULED': ('MAINTENANCE',),
+        'MAINTENANCE': ('PREPARE_MAINTENANCE', 'PLANNED_MAINTENANCE'),
+        'PREPARE_MAINTENANCE': ('PLANNED_MAINTENANCE', 'MAINTENANCE_FAILED'),
+        'PLANNED_MAINTENANCE': ('MAINTENANCE_COMPLETE', 'MAINTENANCE_DONE', 'MAINTENANCE_FAILED'),
+        'MAINTENANCE_COMPLETE': ('MAINTENANCE_DONE', 'MAINTENANCE_FAILED'),
+        'MAINTENANCE_FAILED': ('PREPARE_MAINTENANCE', 'PLANNED_MAINTENANCE', 'MAINTENANCE_COMPLETE'),
+        'MAINTENANCE_DONE': (),
+    }
+    # The states other code relies on are states of the table, and the schema's CHECKs allow the tables' values.
+    for states in (store_states.RUNNABLE_SESSION_STATES, store_states.WAITING_SESSION_STATES,
+                   store_states.FINISHED_SESSION_STATES, tuple(store_states.SESSION_PHASE_STATES.values())):
+        assert set(states) <= set(store_states.SESSION_TRANSITIONS)
+    assert set(store_states.SESSION_STEP_TRANSITIONS) == set(migrations.SESSION_STEP_STATUSES)
+    assert set(store_states.MAINTENANCE_HOST_TRANSITIONS) == set(migrations.MAINTENANCE_HOST_STATES)
+    assert set(store_states.SESSION_PHASE_STATES) == set(migrations.SESSION_STEP_PHASES)
+
+
+def test_session_create_get_list_delete(store_url, store):
+    _computes(store)
+    _computes(store, 'other')
+    created = _session(store, workflow='default', metadata={'ticket': 'CHG-1'}, download=[{'url': 'http://x'}],
+                       actions=ACTIONS, max_parallel=2, plan=[{'batch': 1, 'hosts': ['cmp1']}])
     assert created == store_sessions.get_session(store, created['id'])
-    assert created['state'] == 'MAINTENANCE' and created['cluster'] == 'lab'
-    assert created['metadata'] == {'ticket': 'CHG-1'} and created['download'] == ['http://127.0.0.1/x']
-    assert [(h['host'], h['position'], h['state']) for h in created['hosts']] == [
-        ('cmp1', 1, 'pending'), ('ctl1', 2, 'pending')]
+    assert (created['state'], created['cluster'], created['max_parallel'], created['reason']) == (
+        'MAINTENANCE', 'lab', 2, None)
+    assert created['metadata'] == {'ticket': 'CHG-1'} and created['download'] == [{'url': 'http://x'}]
+    assert created['plan'] == [{'batch': 1, 'hosts': ['cmp1']}]
+    assert [(h['host'], h['position'], h['batch'], h['state']) for h in created['hosts']] == [
+        ('cmp1', 1, 1, 'pending'), ('cmp2', 2, 2, 'pending')]
     assert [(a['plugin'], a['type'], a['host'], a['metadata']) for a in created['actions']] == [
         ('dummy', 'pre', None, {'wait': 1}), ('os_update', 'host', 'cmp1', {}), ('notify', 'post', None, {})]
-    other = store_sessions.create_session(store, 'other', [])
+    assert [(s['position'], s['stage'], s['phase'], s['host'], s['action'], s['status'], s['attempts'])
+            for s in created['steps'][:4]] == [
+        (1, 1, 'prepare', 'cmp1', 'download', 'pending', 0), (2, 1, 'prepare', 'cmp2', 'download', 'pending', 0),
+        (3, 2, 'prepare', None, 'pre_action', 'pending', 0), (4, 3, 'host', 'cmp1', 'disable', 'pending', 0)]
+    assert created['steps'][2]['metadata'] == {'wait': 1} and len(created['steps']) == 10
+    other = store_sessions.create_session(store, 'other', ['cmp1'])  # another cluster's cmp1
     assert [s['id'] for s in store_sessions.list_sessions(store, 'lab')] == [created['id']]
     assert {s['id'] for s in store_sessions.list_sessions(store)} == {created['id'], other['id']}
-    assert 'hosts' not in store_sessions.list_sessions(store, 'lab')[0]
+    summary = store_sessions.list_sessions(store, 'lab')[0]
+    assert 'hosts' not in summary and 'steps' not in summary and 'plan' not in summary
+    assert store_sessions.active_hosts(store, 'lab') == [
+        {'host': 'cmp1', 'session': created['id'], 'state': 'MAINTENANCE'},
+        {'host': 'cmp2', 'session': created['id'], 'state': 'MAINTENANCE'}]
+    assert store_sessions.active_hosts(store, 'lab', ['cmp2', 'ctl1']) == [
+        {'host': 'cmp2', 'session': created['id'], 'state': 'MAINTENANCE'}]
 
-    writes.clear()
-    assert store_sessions.update_session(store, created['id'], state='MAINTENANCE') == created
-    assert writes == []  # nothing to change, nothing written
-    updated = store_sessions.update_session(store, created['id'], state='MAINTENANCE_FAILED',
-                                    metadata={'ticket': 'CHG-2'})
-    assert (updated['state'], updated['metadata']) == ('MAINTENANCE_FAILED', {'ticket': 'CHG-2'})
-    assert updated['updated_at'] > created['updated_at'] and updated['hosts'] == created['hosts']
-
-    assert store_sessions.delete_session(store, created['id']) is True
-    assert store_sessions.delete_session(store, created['id']) is False
+    with pytest.raises(StoreError) as info:
+        store_sessions.delete_session(store, created['id'])
+    assert info.value.msg == ('Maintenance session %s is MAINTENANCE, not finished: delete it with force once the '
+                              'hosts it disabled are enabled again.' % created['id'])
+    forced = store_sessions.delete_session(store, created['id'], force=True)
+    assert forced['deleted'] and forced['session']['steps'] == created['steps']
+    assert store_sessions.delete_session(store, created['id']) == {'deleted': False, 'session': None}
     with pytest.raises(StoreError) as info:
         store_sessions.get_session(store, created['id'])
     assert info.value.msg == 'No maintenance session %s in the store.' % created['id']
-    assert _raw(store_url, 'SELECT COUNT(*) FROM maintenance_hosts') == [(0,)]
-    assert _raw(store_url, 'SELECT COUNT(*) FROM maintenance_actions') == [(0,)]
+    for table in ('maintenance_hosts', 'maintenance_actions', 'maintenance_steps'):
+        assert _raw(store_url, 'SELECT COUNT(*) FROM %s' % table) == [(1 if table == 'maintenance_hosts' else 0,)]
 
 
-@pytest.mark.parametrize('hosts,actions,message', [
-    (['cmp1'], [{'plugin': 'x', 'type': 'during'}], "Action 'x': type must be one of pre, host, post."),
-    (['cmp1', 'cmp1'], [], 'A host is listed twice in cmp1, cmp1.'),
+@pytest.mark.parametrize('hosts,actions,steps,message', [
+    (['cmp1'], [{'plugin': 'x', 'type': 'during'}], [], "Action 'x': type must be one of pre, host, post."),
+    (['cmp1', 'cmp1'], [], [], 'A host is listed twice in cmp1, cmp1.'),
+    (['cmp1'], [], [{'phase': 'host', 'stage': 1, 'action': 'drain', 'host': 'cmp9'}], 'Step 1 needs a phase'),
+    (['cmp1'], [], [{'phase': 'during', 'stage': 1, 'action': 'drain'}], 'Step 1 needs a phase (prepare, host, complete)'),
+    (['cmp1'], [], [{'phase': 'host', 'action': 'drain', 'host': 'cmp1'}], 'Step 1 needs a phase'),
 ])
-def test_bad_sessions_are_refused(store, hosts, actions, message):
-    _cluster(store)
+def test_bad_sessions_are_refused(store, hosts, actions, steps, message):
+    _computes(store)
     with pytest.raises(StoreError) as info:
-        store_sessions.create_session(store, 'lab', hosts, actions=actions)
-    assert info.value.msg == message
+        store_sessions.create_session(store, 'lab', hosts, actions=actions, steps=steps)
+    assert info.value.msg.startswith(message)
     assert store_sessions.list_sessions(store) == []
+
+
+def test_a_host_in_an_active_session_is_refused_until_that_session_is_finished(store):
+    first = _session(store, cluster=_computes(store))
+    with pytest.raises(StoreError) as info:
+        _session(store, hosts=('cmp2',))
+    assert info.value.msg == ('Host cmp2 is already in maintenance session %s (MAINTENANCE); finish that session, '
+                              'or delete it, first.' % first['id'])
+    assert info.value.result == {'hosts': ['cmp2'], 'session': first['id']}
+    assert [s['id'] for s in store_sessions.list_sessions(store)] == [first['id']]  # nothing half-written
+    _run_to_the_end(store, first)
+    assert store_sessions.active_hosts(store, 'lab') == []
+    second = _session(store, hosts=('cmp2',))
+    assert store_sessions.active_hosts(store, 'lab') == [{'host': 'cmp2', 'session': second['id'],
+                                                          'state': 'MAINTENANCE'}]
+
+
+def test_the_database_itself_keeps_one_active_session_per_host(store_url, store):
+    """Writes that bypass the Python API are refused by the constraints."""
+    first = _session(store, cluster=_computes(store))
+    cluster_id = _raw(store_url, "SELECT id FROM clusters WHERE name = 'lab'")[0][0]
+    others = [store_sessions.create_session(store, 'lab', []) for _session_ in range(2)]
+
+    def insert(session, host, state, active):
+        _raw(store_url, 'INSERT INTO maintenance_hosts (session_id, host, state, position, detail, active_cluster_id) '
+                        'VALUES (:sid, :host, :state, 1, :detail, :active)',
+             sid=session['id'], host=host, state=state, detail='{}', active=active)
+    with pytest.raises(sa.exc.IntegrityError):  # cmp1 holds its slot in the first session
+        insert(others[0], 'cmp1', 'pending', cluster_id)
+    # (MariaDB reports a failed CHECK as an OperationalError, 4025.)
+    with pytest.raises((sa.exc.IntegrityError, sa.exc.OperationalError)):
+        insert(others[0], 'cmp9', 'exploded', None)
+    for other in others:  # rows of finished sessions hold no slot: they never collide
+        insert(other, 'cmp1', 'done', None)
+    assert store_sessions.active_hosts(store, 'lab') == [
+        {'host': 'cmp1', 'session': first['id'], 'state': 'MAINTENANCE'},
+        {'host': 'cmp2', 'session': first['id'], 'state': 'MAINTENANCE'}]
+
+
+def _create_session(url, barrier, results):
+    opened = store_engine.open_store(url)
+    barrier.wait()
+    try:
+        results.put(('won', _session(opened, hosts=('cmp1',))['id']))
+    except StoreError as exc:
+        results.put(('lost', exc.msg))
+    finally:
+        opened.close()
+
+
+@pytest.mark.parametrize('round_', range(3))
+def test_two_sessions_claiming_the_same_host_at_once_exactly_one_wins(store_url, store, round_):
+    _computes(store)
+    outcomes = _race(_create_session, [(store_url,), (store_url,)])
+    assert [kind for kind, _text in outcomes] == ['lost', 'won']
+    winner = outcomes[1][1]
+    assert outcomes[0][1] == ('Host cmp1 is already in maintenance session %s (MAINTENANCE); finish that session, '
+                              'or delete it, first.' % winner)
+    assert _raw(store_url, 'SELECT id FROM maintenance_sessions') == [(winner,)]
+    assert _raw(store_url, 'SELECT COUNT(*) FROM maintenance_steps') == [(len(_steps(('cmp1',))),)]
+
+
+def _run_to_the_end(store, session):
+    hosts = [h['host'] for h in store_sessions.get_session(store, session['id'])['hosts']]
+    while store_sessions.get_session(store, session['id'])['state'] != 'MAINTENANCE_DONE':
+        claimed = _claim(store, session, hosts)['claimed'] or _claim(store, session)['claimed']
+        assert claimed
+        store_steps.finish_steps(store, session['id'], [{'position': s['position'], 'outcome': 'done'}
+                                                        for s in claimed])
+
+
+def test_a_session_runs_stage_after_stage_and_records_every_step(store, writes):
+    session = _session(store, cluster=_computes(store), actions=ACTIONS)
+    # Stage 1: both downloads at once; cmp2's disable (stage 4) waits.
+    first = _claim(store, session, ['cmp1', 'cmp2'])
+    assert [(s['host'], s['action'], s['status'], s['attempts']) for s in first['claimed']] == [
+        ('cmp1', 'download', 'running', 1), ('cmp2', 'download', 'running', 1)]
+    assert first['session']['state'] == 'PREPARE_MAINTENANCE' and first['claimed'][0]['started_at']
+    assert _claim(store, session)['waiting'] == [{
+        'host': None, 'position': 3, 'action': 'pre_action',
+        'reason': 'waits for step 1 (download on cmp1), of an earlier stage'}]
+    done = store_steps.finish_steps(store, session['id'], [
+        {'host': 'cmp1', 'outcome': 'done', 'detail': {'files': 1}}, {'position': 2, 'outcome': 'skipped'}])
+    assert [(s['position'], s['status'], s['detail']) for s in done['finished']] == [
+        (1, 'done', {'files': 1}), (2, 'skipped', {})]
+    writes.clear()
+    again = store_steps.finish_steps(store, session['id'], [{'position': 1, 'outcome': 'done', 'detail': {'files': 1}}])
+    assert again['finished'] == [] and [s['position'] for s in again['unchanged']] == [1] and writes == []
+    # Stage 2: the pre action, then batch 1 (cmp1) while batch 2 (cmp2) waits.
+    pre = _claim(store, session)['claimed']
+    assert [(s['action'], s['plugin'], s['metadata']) for s in pre] == [('pre_action', 'dummy', {'wait': 1})]
+    _finish(store, session, position=pre[0]['position'])
+    batch = _claim(store, session, ['cmp1', 'cmp2'], action='disable')
+    assert [s['host'] for s in batch['claimed']] == ['cmp1'] and batch['session']['state'] == 'PLANNED_MAINTENANCE'
+    assert batch['waiting'] == [{'host': 'cmp2', 'position': 7, 'action': 'disable',
+                                 'reason': 'waits for step 4 (disable on cmp1), of an earlier stage'}]
+    _finish(store, session, host='cmp1')
+    wrong = _claim(store, session, ['cmp1'], action='enable')
+    assert wrong['claimed'] == [] and wrong['waiting'][0]['reason'] == 'its next step is step 5 (drain on cmp1), not enable'
+    for action in ('drain', 'enable'):
+        assert [s['action'] for s in _claim(store, session, ['cmp1'], action)['claimed']] == [action]
+        _finish(store, session, host='cmp1')
+    stored = store_sessions.get_session(store, session['id'])
+    assert [(h['host'], h['state'], bool(h['started_at']), bool(h['finished_at'])) for h in stored['hosts']] == [
+        ('cmp1', 'done', True, True), ('cmp2', 'pending', False, False)]
+    assert _claim(store, session, ['cmp1'])['finished'] == ['cmp1']
+    _run_to_the_end(store, session)
+    stored = store_sessions.get_session(store, session['id'])
+    assert stored['state'] == 'MAINTENANCE_DONE' and stored['reason'] is None
+    assert all(s['status'] in ('done', 'skipped') and s['started_at'] <= s['finished_at'] for s in stored['steps'])
+    assert [h['state'] for h in stored['hosts']] == ['done', 'done']
+    with pytest.raises(StoreError) as info:
+        _claim(store, session, ['cmp1'])
+    assert info.value.msg == 'Maintenance session %s is MAINTENANCE_DONE: nothing is left to run.' % session['id']
+    assert store_sessions.delete_session(store, session['id'])['deleted']
+
+
+def test_a_failed_step_fails_the_session_and_continuing_redoes_only_it(store):
+    session = _session(store, cluster=_computes(store))
+    _run_stage = lambda hosts=(): store_steps.finish_steps(store, session['id'], [  # noqa: E731
+        {'position': s['position'], 'outcome': 'done'} for s in _claim(store, session, hosts)['claimed']])
+    _run_stage(['cmp1', 'cmp2'])
+    _run_stage()
+    _run_stage(['cmp1'])  # disable
+    drain = _claim(store, session, ['cmp1'])['claimed'][0]
+    failed = _finish(store, session, 'failed', {'msg': 'migration of i-1 timed out'}, host='cmp1')
+    assert failed['session']['state'] == 'MAINTENANCE_FAILED'
+    assert failed['session']['reason'] == 'step 5 (drain on cmp1) failed: migration of i-1 timed out'
+    with pytest.raises(StoreError) as info:
+        _claim(store, session, ['cmp1'])
+    assert info.value.msg == ('Maintenance session %s failed: step 5 (drain on cmp1) failed: migration of i-1 timed '
+                              'out. Fix the cause, then continue it (osops.lifecycle.maintenance_session, state '
+                              'continued).' % session['id'])
+    assert [h['state'] for h in store_sessions.get_session(store, session['id'])['hosts']] == ['failed', 'pending']
+    predicted = store_sessions.continue_session(store, session['id'], check_mode=True)
+    assert predicted['changed'] and predicted['session']['state'] == 'PLANNED_MAINTENANCE'
+    assert store_sessions.get_session(store, session['id'])['state'] == 'MAINTENANCE_FAILED'
+    continued = store_sessions.continue_session(store, session['id'])
+    assert continued['changed'] and [s['position'] for s in continued['reset']] == [drain['position']]
+    assert (continued['session']['state'], continued['session']['reason']) == ('PLANNED_MAINTENANCE', None)
+    assert store_sessions.continue_session(store, session['id'])['changed'] is False
+    redo = _claim(store, session, ['cmp1'])['claimed']
+    assert [(s['position'], s['attempts'], s['detail']) for s in redo] == [
+        (drain['position'], 2, {'msg': 'migration of i-1 timed out'})]
+    _finish(store, session, host='cmp1')
+    steps = store_sessions.get_session(store, session['id'])['steps']
+    assert [s['attempts'] for s in steps if s['host'] == 'cmp1' and s['phase'] == 'host'] == [1, 2, 0]
+
+
+def test_a_step_found_running_is_claimed_again(store):
+    """The controller died during a step: claiming it again redoes it."""
+    session = _session(store, cluster=_computes(store))
+    first = _claim(store, session, ['cmp1'])['claimed'][0]
+    again = _claim(store, session, ['cmp1'])['claimed'][0]
+    assert (again['position'], again['attempts']) == (first['position'], 2) and again['started_at'] >= first['started_at']
+
+
+@pytest.mark.parametrize('which,message', [
+    ({'position': 4}, 'Step 4 (disable on cmp1) of maintenance session {id} is pending: only a claimed (running) '
+                      'step can become done.'),
+    ({'position': 99}, 'No step 99 in maintenance session {id}.'),
+    ({'host': 'cmp2'}, 'Host cmp2 has no running step in maintenance session {id}: claim its step first.'),
+])
+def test_finishing_a_step_that_was_not_claimed_is_refused(store, which, message):
+    session = _session(store, cluster=_computes(store))
+    before = store_sessions.get_session(store, session['id'])
+    with pytest.raises(StoreError) as info:
+        _finish(store, session, **which)
+    assert info.value.msg == message.format(id=session['id'])
+    assert store_sessions.get_session(store, session['id']) == before
+
+
+def test_claims_name_bad_input(store):
+    session = _session(store, cluster=_computes(store))
+    with pytest.raises(StoreError) as info:
+        _claim(store, session, ['cmp1', 'ctl1'])
+    assert info.value.msg == 'Not hosts of maintenance session %s: ctl1.' % session['id']
+    with pytest.raises(StoreError) as info:
+        store_steps.finish_steps(store, session['id'], [{'position': 1, 'outcome': 'great'}])
+    assert info.value.msg == "Outcome 'great' of a step: expected one of done, failed, skipped."
+    with pytest.raises(StoreError) as info:
+        store_steps.claim_steps(store, 'nope', ['cmp1'])
+    assert info.value.msg == 'No maintenance session nope in the store.'
+
+
+def test_a_scheduled_session_is_claimed_only_once_started(store):
+    when = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
+    session = _session(store, cluster=_computes(store), state='SCHEDULED', maintenance_at=when)
+    with pytest.raises(StoreError) as info:
+        _claim(store, session, ['cmp1'])
+    assert info.value.msg.startswith('Maintenance session %s is scheduled for 2030-01-01 00:00:00' % session['id'])
+    started = store_sessions.transition_session(store, session['id'], 'MAINTENANCE')
+    assert started['state'] == 'MAINTENANCE' and started['maintenance_at'] == '2030-01-01T00:00:00+00:00'
+    assert _claim(store, session, ['cmp1'])['claimed'][0]['action'] == 'download'
+
+
+@pytest.mark.parametrize('source', sorted(store_states.SESSION_TRANSITIONS))
+def test_invalid_session_transitions_name_the_current_state(store, source):
+    _computes(store)
+    session = store_sessions.create_session(store, 'lab', ['cmp1'], state='SCHEDULED')
+    path = {'SCHEDULED': [], 'MAINTENANCE': ['MAINTENANCE'], 'PREPARE_MAINTENANCE': ['MAINTENANCE', 'PREPARE_MAINTENANCE'],
+            'PLANNED_MAINTENANCE': ['MAINTENANCE', 'PLANNED_MAINTENANCE'],
+            'MAINTENANCE_COMPLETE': ['MAINTENANCE', 'PLANNED_MAINTENANCE', 'MAINTENANCE_COMPLETE'],
+            'MAINTENANCE_FAILED': ['MAINTENANCE', 'PLANNED_MAINTENANCE', 'MAINTENANCE_FAILED'],
+            'MAINTENANCE_DONE': ['MAINTENANCE', 'PLANNED_MAINTENANCE', 'MAINTENANCE_DONE']}[source]
+    for state in path:
+        moved = store_sessions.transition_session(store, session['id'], state, reason='why' if 'FAILED' in state else None)
+    assert store_sessions.get_session(store, session['id'])['state'] == source
+    allowed = store_states.SESSION_TRANSITIONS[source]
+    for target in sorted(set(store_states.SESSION_TRANSITIONS) - set(allowed)):
+        with pytest.raises(StoreError) as info:
+            store_sessions.transition_session(store, session['id'], target)
+        assert info.value.msg.startswith('Maintenance session %s is %s: it cannot become %s (from %s it can only become '
+                                         % (session['id'], source, target, source))
+        assert info.value.result == {'state': source}
+    assert (store_sessions.active_hosts(store, 'lab') == []) == (source == 'MAINTENANCE_DONE')
+    if path and path[-1] == 'MAINTENANCE_FAILED':
+        assert moved['reason'] == 'why'
+
+
+def test_check_mode_writes_nothing(store, writes):
+    session = _session(store, cluster=_computes(store))
+    writes.clear()
+    claimed = store_steps.claim_steps(store, session['id'], ['cmp1', 'cmp2'], check_mode=True)
+    assert [s['status'] for s in claimed['claimed']] == ['running', 'running']
+    store_steps.claim_steps(store, session['id'], ['cmp1'])
+    writes.clear()
+    finished = store_steps.finish_steps(store, session['id'], [{'host': 'cmp1', 'outcome': 'failed'}], check_mode=True)
+    assert finished['finished'][0]['status'] == 'failed'
+    assert store_sessions.transition_session(store, session['id'], 'PLANNED_MAINTENANCE', check_mode=True)['state'] == \
+        'PLANNED_MAINTENANCE'
+    assert store_sessions.delete_session(store, session['id'], force=True, check_mode=True)['deleted']
+    assert writes == []
+    assert store_sessions.get_session(store, session['id'])['state'] == 'PREPARE_MAINTENANCE'
+
+
+def _store_at_0001(url):
+    """A store at revision 0001 (before maintenance steps), as an older collection left it."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            migrations.REVISIONS[0][1](migrations.Operations(migrations.MigrationContext.configure(connection)))
+            table = migrations._version_table()  # pylint: disable=protected-access
+            table.create(connection)
+            connection.execute(table.insert().values(version_num='0001_initial'))
+    finally:
+        engine.dispose()
+
+
+def test_a_store_at_0001_migrates_with_its_sessions_kept(store_url):
+    _store_at_0001(store_url)
+    now = "'2026-11-01 00:00:00'"
+    _raw(store_url, "INSERT INTO clusters (id, name, method, params, state, created_at, updated_at) "
+                    "VALUES (1, 'lab', 'api', '{}', 'active', %s, %s)" % (now, now))
+    _raw(store_url, "INSERT INTO maintenance_sessions (id, cluster_id, state, workflow, metadata, download, "
+                    "created_at, updated_at) VALUES ('s-old', 1, 'MAINTENANCE_DONE', 'default', '{}', '[]', %s, %s)"
+         % (now, now))
+    _raw(store_url, "INSERT INTO maintenance_hosts (session_id, host, state, position, detail) "
+                    "VALUES ('s-old', 'cmp1', 'pending', 1, '{}')")
+    _raw(store_url, "INSERT INTO maintenance_actions (session_id, plugin, type, metadata, state, detail) "
+                    "VALUES ('s-old', 'noop', 'pre', '{}', 'pending', '{}')")
+    opened = store_engine.open_store(store_url)
+    try:
+        old = store_sessions.get_session(opened, 's-old')
+        assert (old['max_parallel'], old['plan'], old['steps']) == (1, None, [])
+        assert [(h['host'], h['batch']) for h in old['hosts']] == [('cmp1', None)]
+        assert [a['plugin'] for a in old['actions']] == ['noop']
+        with opened.engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), store_models.Base.metadata) == []
+    finally:
+        opened.close()
+    assert _raw(store_url, 'SELECT version_num FROM alembic_version') == [(migrations.HEAD,)]
 
 
 # --------------------------------------------------------------------------
