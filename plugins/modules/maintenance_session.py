@@ -362,6 +362,7 @@ class MaintenanceSessionModule(OpenStackModule):
 
     def start(self, store, session, changed, plan=None):
         """Exit with ``session``, started first when it is scheduled and its time has come."""
+        before = {} if plan else {'state': session['state']}
         wait = 0 if session['state'] != 'SCHEDULED' else asked.start_in(
             session['maintenance_at'], datetime.datetime.now(datetime.timezone.utc), self.params['wait_max'])
         if session['state'] == 'SCHEDULED' and wait is not None:
@@ -383,7 +384,7 @@ class MaintenanceSessionModule(OpenStackModule):
         self.exit_json(changed=changed, msg=msg, session_id=session['id'], session=session,
                        plan=plan or session['plan'], waited=0 if self.check_mode else wait or 0,
                        run_at=session['maintenance_at'] if session['state'] == 'SCHEDULED' else None,
-                       diff={'before': {} if plan else {'state': session['state']}, 'after': {'state': session['state']}})
+                       diff={'before': before, 'after': {'state': session['state']}})
 
     def continued(self, store):
         result = sessions.continue_session(store, self.params['id'], check_mode=self.check_mode)
@@ -397,9 +398,9 @@ class MaintenanceSessionModule(OpenStackModule):
                 'MAINTENANCE_DONE': 'it is finished, nothing to continue',
                 'SCHEDULED': 'it has not started, nothing to continue'}.get(
                     session['state'], 'it has not failed; a step left running is claimed again'))
+        before = 'MAINTENANCE_FAILED' if result['changed'] else session['state']
         self.exit_json(changed=result['changed'], msg=msg, session_id=session['id'], session=session,
-                       reset=result['reset'], diff={'before': {'state': 'MAINTENANCE_FAILED' if result['changed'] else
-                                                              session['state']}, 'after': {'state': session['state']}})
+                       reset=result['reset'], diff={'before': {'state': before}, 'after': {'state': session['state']}})
 
     def absent(self, store):
         session_id = self.params['id']

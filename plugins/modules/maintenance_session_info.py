@@ -111,7 +111,7 @@ sessions:
       type: str
       sample: '2026-12-01T02:14:09+00:00'
     plan:
-      description: The host order and why (see M(osops.lifecycle.maintenance_session)'s RV(plan)).
+      description: The host order and why (see RV(osops.lifecycle.maintenance_session#module:plan)).
       returned: with O(id)
       type: dict
       sample: {batches: []}

@@ -149,8 +149,8 @@ class _Planner:
             text = '%s (empty): empty hosts go first' % seed.name
         else:
             share, rc = load[seed.name]
-            text = '%s (%s): the lightest load left (%d%% of its %s)' % (seed.name, _count(seed),
-                                                                          round(share * 100), rc)
+            text = '%s (%s): the lightest load left (%d%% of its %s)' % (
+                seed.name, _count(seed), round(share * 100), rc)
         if final:
             text += '; at its first turn %s' % self.deferred[seed.name]
         return text

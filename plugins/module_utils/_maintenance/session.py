@@ -95,8 +95,8 @@ def start_in(maintenance_at, now, wait_max):
 
 def session_hosts(plan):
     """The session's hosts in plan order, with their batch and why they are there."""
-    return [{'host': host, 'batch': batch['batch'], 'detail': dict((k, plan['hosts'][host][k])
-                                                                    for k in ('az', 'instances', 'reason'))}
+    return [{'host': host, 'batch': batch['batch'],
+             'detail': dict((k, plan['hosts'][host][k]) for k in ('az', 'instances', 'reason'))}
             for batch in plan['batches'] for host in batch['hosts']]
 
 

@@ -280,4 +280,3 @@ def delete_session(store, session_id, force=False, check_mode=False):
             session.execute(sa.delete(models.MaintenanceSession).where(models.MaintenanceSession.id == session_id)
                             .execution_options(synchronize_session=False))
         return {'deleted': True, 'session': result}
-

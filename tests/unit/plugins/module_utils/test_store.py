@@ -1018,11 +1018,13 @@ def test_a_session_runs_stage_after_stage_and_records_every_step(store, writes):
 
 def test_a_failed_step_fails_the_session_and_continuing_redoes_only_it(store):
     session = _session(store, cluster=_computes(store))
-    _run_stage = lambda hosts=(): store_steps.finish_steps(store, session['id'], [  # noqa: E731
-        {'position': s['position'], 'outcome': 'done'} for s in _claim(store, session, hosts)['claimed']])
-    _run_stage(['cmp1', 'cmp2'])
-    _run_stage()
-    _run_stage(['cmp1'])  # disable
+
+    def run_stage(hosts=()):
+        store_steps.finish_steps(store, session['id'], [{'position': s['position'], 'outcome': 'done'}
+                                                        for s in _claim(store, session, hosts)['claimed']])
+    run_stage(['cmp1', 'cmp2'])
+    run_stage()
+    run_stage(['cmp1'])  # disable
     drain = _claim(store, session, ['cmp1'])['claimed'][0]
     failed = _finish(store, session, 'failed', {'msg': 'migration of i-1 timed out'}, host='cmp1')
     assert failed['session']['state'] == 'MAINTENANCE_FAILED'

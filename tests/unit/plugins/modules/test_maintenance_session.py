@@ -54,8 +54,8 @@ def cloud(monkeypatch):
 def store_url(tmp_path):
     url = 'sqlite:///%s' % (tmp_path / 'store.db')
     store = store_engine.open_store(url)
-    hosts = [{'name': 'controller', 'roles': ['control']}] + [{'name': 'compute%d' % i, 'roles': ['compute']}
-                                                               for i in (1, 2, 3)]
+    hosts = [{'name': 'controller', 'roles': ['control']}] + [
+        {'name': 'compute%d' % i, 'roles': ['compute']} for i in (1, 2, 3)]
     components = [{'service': 'nova', 'binary': 'nova-compute', 'host': 'compute%d' % i, 'state': 'up'} for i in (1, 2, 3)]
     store_clusters.upsert_cluster(store, 'lab', 'openstack_api', hosts=hosts, components=components)
     store.close()
@@ -183,8 +183,8 @@ def test_no_capacity_to_empty_a_host_is_refused(run_module, store_url, store, cl
     assert store_sessions.list_sessions(store) == []
 
 
-def test_a_session_far_ahead_is_scheduled_and_started_when_its_time_comes(run_module, store_url, store, cloud,
-                                                                           monkeypatch):
+def test_a_session_far_ahead_is_scheduled_and_started_when_its_time_comes(
+        run_module, store_url, store, cloud, monkeypatch):
     slept = []
     monkeypatch.setattr(maintenance_session.time, 'sleep', slept.append)
     when = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=2)).replace(microsecond=0)
@@ -202,6 +202,7 @@ def test_a_session_far_ahead_is_scheduled_and_started_when_its_time_comes(run_mo
     started = run_module(maintenance_session.main, soon)
     assert started['changed'] and started['session']['state'] == 'MAINTENANCE' and started['run_at'] is None
     assert 7000 < slept[0] <= 7200 and started['waited'] == slept[0]
+    assert started['diff'] == {'before': {'state': 'SCHEDULED'}, 'after': {'state': 'MAINTENANCE'}}
     assert store_sessions.get_session(store, scheduled['session_id'])['state'] == 'MAINTENANCE'
     assert run_module(maintenance_session.main, soon)['changed'] is False
 
@@ -255,8 +256,8 @@ def test_delete_a_finished_session(run_module, store_url, store, cloud):
     assert store_sessions.list_sessions(store) == []
 
 
-def test_an_active_session_is_deleted_only_with_force_and_names_the_hosts_to_enable(run_module, store_url, store,
-                                                                                     cloud):
+def test_an_active_session_is_deleted_only_with_force_and_names_the_hosts_to_enable(
+        run_module, store_url, store, cloud):
     created = run_module(maintenance_session.main, args(store_url, hosts=['compute2']))
     _fail_a_drain(store, created['session_id'])
     task = {'state': 'absent', 'id': created['session_id'], 'store': store_url}

@@ -15,13 +15,16 @@ def brief(steps):
     return [(s['stage'], s['phase'], s.get('batch'), s.get('host'), s['action'], s.get('plugin')) for s in steps]
 
 
+def host(stage, batch, name):
+    """The default workflow's steps of one host with ACTIONS' two host actions."""
+    return [(stage, 'host', batch, name, 'disable', None), (stage, 'host', batch, name, 'notify', None),
+            (stage, 'host', batch, name, 'drain', None), (stage, 'host', batch, name, 'host_action', 'site.ops.patch'),
+            (stage, 'host', batch, name, 'host_action', '/srv/tasks/firmware.yml'),
+            (stage, 'host', batch, name, 'enable', None), (stage, 'host', batch, name, 'verify', None)]
+
+
 def test_the_default_workflow_laid_out_stage_after_stage():
     steps = workflow.lay_out('default', [['c1', 'c2'], ['c3']], ACTIONS, [{'url': 'http://x'}])
-    host = lambda stage, batch, name: [  # noqa: E731
-        (stage, 'host', batch, name, 'disable', None), (stage, 'host', batch, name, 'notify', None),
-        (stage, 'host', batch, name, 'drain', None), (stage, 'host', batch, name, 'host_action', 'site.ops.patch'),
-        (stage, 'host', batch, name, 'host_action', '/srv/tasks/firmware.yml'),
-        (stage, 'host', batch, name, 'enable', None), (stage, 'host', batch, name, 'verify', None)]
     assert brief(steps) == [
         (1, 'prepare', None, 'c1', 'download', None), (1, 'prepare', None, 'c2', 'download', None),
         (1, 'prepare', None, 'c3', 'download', None),
