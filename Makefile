@@ -15,6 +15,8 @@
 #   bench-discovery     discovery on the lab as it is and at 5,000 seeded computes, vs openstackclient
 #   bench-check         playbooks/check.yml vs the real nova-status (both on a lab that is up;
 #                       OSOPS_LAB_NET/OSOPS_LAB_HOME pick the lab; docs/discovery.md, docs/checks.md)
+#   bench-maintenance-planner  the maintenance planner at 10,000 hosts and 200,000 instances
+#                       (no lab; docs/maintenance.md)
 #   make demo           setup, then tests/tools/demo.sh when it exists
 #
 # See docs/testing.md for what each tier proves and how long it takes.
@@ -59,7 +61,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help setup setup-apt setup-venv test unit sanity lint changelog-lint \
 	build-check integration lab demo clean lab-deps lab-up lab-down lab-status \
-	lab-reset lab-install lab-bench bench-discovery bench-check
+	lab-reset lab-install lab-bench bench-discovery bench-check bench-maintenance-planner
 
 help:
 	@sed -n '3,20p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -174,6 +176,8 @@ bench-discovery:
 	$(BIN)/python tests/lab/bench_discovery.py $(BENCH_ARGS)
 bench-check:
 	$(BIN)/python tests/lab/bench_check.py $(BENCH_ARGS)
+bench-maintenance-planner:
+	$(BIN)/python tests/lab/bench_maintenance_planner.py $(BENCH_ARGS)
 
 demo:
 	$(MAKE) --no-print-directory setup
