@@ -5,44 +5,8 @@
 
 from __future__ import annotations
 
-DOCUMENTATION = r'''
-name: release
-short_description: Facts about an OpenStack release series
-version_added: 0.1.0
-author: osops.lifecycle contributors (@osops)
-description:
-  - Returns the collection's release data for a series named by id or name
-    (C(2026.1), C(gazpacho)) - its id, name, SLURP flag, dates, status, each
-    project's first and last version, and nova's compute service versions.
-  - With O(project), returns instead the series that shipped that version of
-    the project (C('31.3.1' | osops.lifecycle.release('nova'))), or null.
-  - An unknown release fails the task with the list of known ones.
-positional: _input, project
-options:
-  _input:
-    description: A release id or name, or with O(project) a version of that project.
-    type: str
-    required: true
-  project:
-    description: A project (C(nova), C(keystone), ...) whose version O(_input) is.
-    type: str
-'''
-
-EXAMPLES = r'''
-- name: The nova major version 2026.1 ships
-  ansible.builtin.debug:
-    msg: "{{ ('2026.1' | osops.lifecycle.release).projects.nova.first.split('.') | first }}"
-
-- name: The release of the installed nova
-  ansible.builtin.debug:
-    msg: "{{ ('31.3.1' | osops.lifecycle.release('nova')).id }}"
-'''
-
-RETURN = r'''
-_value:
-  description: The series as a dict (id, name, slurp, released, status, eol, projects, ...), or null.
-  type: dict
-'''
+# Each filter is documented in its own file beside this one (release.yml,
+# newest_version.yml), as ansible-core documents a file of several filters.
 
 from ansible.errors import AnsibleFilterError
 

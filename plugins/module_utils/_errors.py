@@ -34,3 +34,7 @@ class OptionError(OsopsError):
 
 class CloudError(OsopsError):
     """The cloud could not be reached, authenticated against or understood."""
+
+
+class MaintenanceError(OsopsError):
+    """A maintenance step was refused or failed; its message says what was changed, if anything."""

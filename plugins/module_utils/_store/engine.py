@@ -32,9 +32,10 @@ import contextlib
 import os
 import re
 import time
+from urllib.parse import unquote
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._secrets import mask_url
+from ansible_collections.osops.lifecycle.plugins.module_utils._secrets import mask_url, url_password
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import migrations
 
 try:
@@ -66,13 +67,14 @@ class StoreConflict(StoreError):
 
 
 def _reason(exc, password):
-    """A one-line, secret-free reason from a database error."""
+    """A one-line, secret-free reason from a database error (the password as written and decoded)."""
     orig = getattr(exc, 'orig', None) or exc
     text = '; '.join(line.strip() for line in str(orig).splitlines() if line.strip())
     text = re.sub(r'\s*\(Background on this error at: [^)]*\)', '', text)
     if password:
-        text = text.replace(password, '***')
-    return text or type(orig).__name__
+        for form in sorted({password, unquote(password)}, key=len, reverse=True):
+            text = text.replace(form, '***')
+    return mask_url(text) or type(orig).__name__
 
 
 class Store:
@@ -177,7 +179,7 @@ def _create_engine(url):
         return sa.create_engine(url, pool_pre_ping=True,
                                 connect_args={'connect_timeout': CONNECT_TIMEOUT, 'charset': 'utf8mb4'})
     raise StoreError('Cannot open store %s: %s databases are not supported; use %s.'
-                     % (url.render_as_string(hide_password=True), backend, SUPPORTED_URLS))
+                     % (mask_url(url.render_as_string(hide_password=False)), backend, SUPPORTED_URLS))
 
 
 # Key of the PostgreSQL advisory lock held while migrating ('osops' in ASCII).
@@ -230,15 +232,19 @@ def open_store(url=None):
     except (sa.exc.ArgumentError, ValueError):
         raise StoreError('Cannot parse the store URL %s; expected %s.'
                          % (mask_url(text), SUPPORTED_URLS)) from None
-    safe = parsed.render_as_string(hide_password=True)
+    # Masked in the text as given: SQLAlchemy parses a password holding an unencoded @ up to that @.
+    safe, password = mask_url(text), url_password(text)
+    if password and '@' in password:
+        raise StoreError('Cannot open store %s: its password holds an unencoded @, which ends the password '
+                         'for the database driver; percent-encode it (@ as %%40, : as %%3A, / as %%2F).' % safe)
     try:
         engine = _create_engine(parsed)
     except OSError as exc:  # the SQLite file's directory cannot be created
         raise StoreError('Cannot open store %s: %s.' % (safe, exc)) from None
     except (ImportError, sa.exc.NoSuchModuleError, sa.exc.ArgumentError) as exc:
         raise StoreError('Cannot open store %s: %s; supported URLs: %s.'
-                         % (safe, _reason(exc, parsed.password), SUPPORTED_URLS)) from None
-    store = Store(engine, safe, parsed.password)
+                         % (safe, _reason(exc, password), SUPPORTED_URLS)) from None
+    store = Store(engine, safe, password)
     try:
         _migrate(store)
     except sa.exc.SQLAlchemyError as exc:

@@ -4,13 +4,12 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.osops.lifecycle.plugins.filter.release import release
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import all_series
 
 
-def test_by_id_and_name():
-    assert release('2026.1') == release('Gazpacho')
-    data = release('2026.1')
-    assert (data['id'], data['name'], data['slurp'], data['projects']['nova']['first']) == (
-        '2026.1', 'gazpacho', True, '33.0.0')
+@pytest.mark.parametrize('found', all_series(), ids=str)
+def test_by_id_and_name(found):
+    assert release(found.id) == release(found.name.title()) == found.as_dict()
 
 
 def test_by_project_version():

@@ -1,191 +1,29 @@
 """cluster_discover: every method into a real store; check -> apply -> check -> apply; errors.
 
 The openstack_api method meets a small OpenStack served over real HTTP on
-127.0.0.1 (FakeCloud below), so openstacksdk and keystoneauth run unchanged:
-authentication, the token's catalog, version discovery, pagination.  The
-real cloud is proven by tests/integration/lab/test_discover_lab.py.
+127.0.0.1 (FakeCloud, through the fake_cloud fixture of conftest.py), so
+openstacksdk and keystoneauth run unchanged: authentication, the token's
+catalog, version discovery, pagination.  The real cloud is proven by
+tests/integration/lab/test_discover_lab.py.
 """
 
 import json
+import os
+import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+import time
 
+import pytest
+import sqlalchemy as sa
+from ansible.module_utils.basic import AnsibleModule
 
-class FakeCloud:
-    def __init__(self, computes=2, page=2, with_network=True, link_prefix=None):
-        self.computes = ['compute%d' % i for i in range(1, computes + 1)]
-        self.page = page
-        self.with_network = with_network
-        # Where next links point (nova's [api] compute_link_prefix); the server by default.
-        self.link_prefix = link_prefix
-        self.requests = []
-        self.microversions = []  # (path, OpenStack-API-Version header)
-        self.down = set()
-        # path -> threading.Event: a GET of that path is answered once the event is set (at most
-        # after 20 s, then with HTTP 503 so that a test waiting for it fails instead of hanging).
-        self.gates = {}
-        self.errors = {}  # path -> HTTP status it answers, with a message
-        cloud = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                cloud.handle(self, 'GET')
-
-            def do_POST(self):
-                cloud.handle(self, 'POST')
-
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def cloud(self, password='fake-Secret-1'):
-        return {'auth': {'auth_url': self.url + '/identity/v3', 'username': 'admin', 'password': password,
-                         'project_name': 'admin', 'user_domain_name': 'Default',
-                         'project_domain_name': 'Default'},
-                'auth_type': 'password', 'region_name': 'RegionOne', 'interface': 'public'}
-
-    # ------------------------------------------------------------------
-    def _catalog(self):
-        services = [('identity', 'keystone', '/identity/v3'), ('compute', 'nova', '/compute/v2.1'),
-                    ('placement', 'placement', '/placement')]
-        if self.with_network:
-            services.append(('network', 'neutron', '/network'))
-        return [{'type': kind, 'name': name, 'id': name,
-                 'endpoints': [{'interface': interface, 'region': 'RegionOne', 'region_id': 'RegionOne',
-                                'url': self.url + path, 'id': '%s-%s' % (name, interface)}
-                               for interface in ('public', 'internal')]}
-                for kind, name, path in services]
-
-    def _routes(self, path, query):
-        url = self.url
-        if path.rstrip('/') == '/identity/v3':
-            return 200, {'version': {'id': 'v3.14', 'status': 'stable', 'updated': '2020-04-07T00:00:00Z',
-                                     'links': [{'rel': 'self', 'href': url + '/identity/v3/'}],
-                                     'media-types': [{'base': 'application/json',
-                                                      'type': 'application/vnd.openstack.identity-v3+json'}]}}
-        if path.rstrip('/') == '/compute/v2.1':
-            return 200, {'version': {'id': 'v2.1', 'status': 'CURRENT', 'version': '2.104', 'min_version': '2.1',
-                                     'updated': '2013-07-23T11:33:21Z',
-                                     'links': [{'rel': 'self', 'href': url + '/compute/v2.1/'}]}}
-        if path.rstrip('/') == '/compute':
-            return 200, {'versions': [{'id': 'v2.1', 'status': 'CURRENT', 'version': '2.104', 'min_version': '2.1',
-                                       'links': [{'rel': 'self', 'href': url + '/compute/v2.1/'}]}]}
-        if path == '/compute/v2.1/os-services':
-            services = [{'id': i, 'binary': binary, 'host': host, 'zone': zone,
-                         'status': 'enabled', 'state': 'down' if host in self.down else 'up',
-                         'updated_at': '2026-11-22T05:00:00.000000', 'disabled_reason': None,
-                         'forced_down': False}
-                        for i, (binary, host, zone) in enumerate(
-                            [('nova-conductor', 'controller', 'internal'), ('nova-scheduler', 'controller', 'internal')]
-                            + [('nova-compute', c, 'nova') for c in self.computes], 1)]
-            return 200, {'services': services}
-        if path == '/compute/v2.1/os-hypervisors/detail':
-            start = self.computes.index(query['marker'][0]) + 1 if 'marker' in query else 0
-            chunk = self.computes[start:start + self.page]
-            body = {'hypervisors': [{'id': c, 'hypervisor_hostname': c, 'hypervisor_type': 'fake',
-                                     'hypervisor_version': 1000, 'host_ip': '127.0.1.%d' % (i + start + 1),
-                                     'state': 'up', 'status': 'enabled',
-                                     'service': {'host': c, 'id': c, 'disabled_reason': None}}
-                                    for i, c in enumerate(chunk)]}
-            if start + self.page < len(self.computes):
-                body['hypervisors_links'] = [{'rel': 'next', 'href': '%s/compute/v2.1/os-hypervisors/detail?marker=%s'
-                                              % (self.link_prefix or url, chunk[-1])}]
-            return 200, body
-        if path.rstrip('/') == '/placement':
-            return 200, {'versions': [{'id': 'v1.0', 'max_version': '1.39', 'min_version': '1.0',
-                                       'status': 'CURRENT',
-                                       'links': [{'rel': 'self', 'href': ''}]}]}
-        if path == '/placement/resource_providers':
-            return 200, {'resource_providers': [{'uuid': 'rp-%s' % c, 'name': c, 'generation': 1,
-                                                 'links': []} for c in self.computes]}
-        if path.rstrip('/') == '/network':
-            return 300, {'versions': [{'id': 'v2.0', 'status': 'CURRENT',
-                                       'links': [{'rel': 'self', 'href': url + '/network/v2.0/'}]}]}
-        if path == '/network/v2.0/agents':
-            return 200, {'agents': [{'id': 'a-%s' % c, 'binary': 'neutron-ovn-metadata-agent', 'host': c,
-                                     'agent_type': 'OVN Metadata agent', 'alive': True,
-                                     'admin_state_up': True} for c in self.computes]}
-        return 404, {'error': {'message': 'not found: %s' % path}}
-
-    def handle(self, request, method):
-        parsed = urlparse(request.path)
-        self.requests.append((method, parsed.path))
-        self.microversions.append((parsed.path, request.headers.get('OpenStack-API-Version')))
-        length = int(request.headers.get('Content-Length') or 0)
-        if length:
-            request.rfile.read(length)
-        if method == 'POST' and parsed.path == '/identity/v3/auth/tokens':
-            status, body = 201, {'token': {
-                'methods': ['password'], 'expires_at': '2099-01-01T00:00:00.000000Z',
-                'issued_at': '2026-11-22T05:00:00.000000Z',
-                'user': {'id': 'u1', 'name': 'admin', 'domain': {'id': 'default', 'name': 'Default'}},
-                'project': {'id': 'p1', 'name': 'admin', 'domain': {'id': 'default', 'name': 'Default'}},
-                'roles': [{'id': 'r1', 'name': 'admin'}], 'catalog': self._catalog()}}
-            headers = {'X-Subject-Token': 'fake-token'}
-        elif parsed.path in self.errors:
-            status, headers = self.errors[parsed.path], {}
-            body = {'computeFault': {'code': status, 'message': 'Unexpected API Error (fake).'}}
-        elif parsed.path in self.gates and not self.gates[parsed.path].wait(20):
-            status, body, headers = 503, {'error': {'message': 'the gate of %s never opened' % parsed.path}}, {}
-        else:
-            status, body = self._routes(parsed.path, parse_qs(parsed.query))
-            headers = {}
-        data = json.dumps(body).encode()
-        request.send_response(status)
-        request.send_header('Content-Type', 'application/json')
-        request.send_header('Content-Length', str(len(data)))
-        for key, value in headers.items():
-            request.send_header(key, value)
-        request.end_headers()
-        request.wfile.write(data)
-
-
-# --------------------------------------------------------------------------
-# The tests
-# --------------------------------------------------------------------------
-
-import importlib.util  # noqa: E402
-import os  # noqa: E402
-import socket  # noqa: E402
-import time  # noqa: E402
-
-import pytest  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters as store_clusters  # noqa: E402
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine  # noqa: E402
-from ansible_collections.osops.lifecycle.plugins.modules import cluster_discover, cluster_info  # noqa: E402
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters as store_clusters
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine
+from ansible_collections.osops.lifecycle.plugins.modules import cluster_discover, cluster_info
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 FIXTURES = os.path.join(ROOT, 'tests', 'fixtures', 'discovery')
 OSA = os.path.join(FIXTURES, 'openstack_inventory.json')
-
-
-def _load_store_tests():
-    # The PostgreSQL server fixture of the store's own tests (same rules: OSOPS_REQUIRE_POSTGRES=1 fails
-    # instead of skipping when PostgreSQL is missing).
-    path = os.path.join(ROOT, 'tests', 'unit', 'plugins', 'module_utils', 'test_store.py')
-    spec = importlib.util.spec_from_file_location('osops_test_store_for_discover', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-STORE_TESTS = _load_store_tests()
-postgres = STORE_TESTS.postgres
 
 
 @pytest.fixture
@@ -195,6 +33,7 @@ def store_url(tmp_path):
 
 @pytest.fixture(params=['sqlite', 'postgresql'])
 def any_store_url(request, tmp_path):
+    # postgres: the session's PostgreSQL server (tests/unit/plugins/conftest.py)
     if request.param == 'sqlite':
         return 'sqlite:///%s' % (tmp_path / 'store.db')
     return request.getfixturevalue('postgres').empty_database()
@@ -224,7 +63,7 @@ def test_check_apply_check_apply(run_module, any_store_url):
         assert not os.path.exists(store_url[len('sqlite:///'):])  # check mode did not even create the store
     else:
         assert stored(store_url, 'prod') == (None, None)
-        assert STORE_TESTS.PG_PASSWORD not in json.dumps(first)
+        assert sa.engine.make_url(store_url).password not in json.dumps(first)
     applied = discover(run_module, store_url)
     assert applied['changed'] is True and applied['diff'] == first['diff']
     cluster, run = stored(store_url, 'prod')
@@ -324,10 +163,10 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def test_openstack_api_calls_grow_with_pages_not_hosts(run_module, store_url):
+def test_openstack_api_calls_grow_with_pages_not_hosts(run_module, store_url, fake_cloud):
     calls = {}
     for computes in (2, 9):
-        with FakeCloud(computes=computes, page=5) as cloud:
+        with fake_cloud(computes=computes, page=5) as cloud:
             result = discover(run_module, store_url, name='api%d' % computes, method='openstack_api',
                               params={'host_versions': {'compute1': {'nova': '34.0.0'}}}, cloud=cloud.cloud())
             assert result['api_calls'] == len(cloud.requests)
@@ -358,11 +197,11 @@ def test_openstack_api_calls_grow_with_pages_not_hosts(run_module, store_url):
     assert not any('compute3' in path for path in calls[9])
 
 
-def test_hypervisors_below_the_uptime_microversion_and_next_links_on_the_endpoint(run_module, store_url):
+def test_hypervisors_below_the_uptime_microversion_and_next_links_on_the_endpoint(run_module, store_url, fake_cloud):
     # The fake's nova offers 2.104: the hypervisors are asked at 2.87 (from 2.88 nova-api makes one
     # RPC call per hypervisor for its uptime).  Its next links name an unreachable host, as behind
     # a proxy with another compute_link_prefix: the pages are still read from the catalog's endpoint.
-    with FakeCloud(computes=5, page=2, link_prefix='http://127.0.0.1:%d' % free_port()) as cloud:
+    with fake_cloud(computes=5, page=2, link_prefix='http://127.0.0.1:%d' % free_port()) as cloud:
         result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
     assert not result.get('failed'), result
     assert sorted(c['host'] for c in result['cluster']['components'] if c['binary'] == 'nova-compute') == [
@@ -397,8 +236,8 @@ def computes_of(result):
     return dict((c['host'], c) for c in result['cluster']['components'] if c['binary'] == 'nova-compute')
 
 
-def test_hypervisors_auto_reads_them_up_to_the_limit(run_module, store_url, warned):
-    with FakeCloud(computes=3, page=2) as cloud:
+def test_hypervisors_auto_reads_them_up_to_the_limit(run_module, store_url, warned, fake_cloud):
+    with fake_cloud(computes=3, page=2) as cloud:
         result = discover(run_module, store_url, method='openstack_api', params={'hypervisors': 'auto'},
                           cloud=cloud.cloud())
     assert not result.get('failed'), result
@@ -408,9 +247,9 @@ def test_hypervisors_auto_reads_them_up_to_the_limit(run_module, store_url, warn
     assert dict((h['name'], h['address']) for h in result['cluster']['hosts'])['compute3'] == '127.0.1.3'
 
 
-def test_hypervisors_auto_skips_them_above_the_limit_and_says_why(run_module, store_url, warned):
+def test_hypervisors_auto_skips_them_above_the_limit_and_says_why(run_module, store_url, warned, fake_cloud):
     # 501 nova-compute services: one more than HYPERVISORS_AUTO_LIMIT (the real constant, not patched).
-    with FakeCloud(computes=501, page=1000) as cloud:
+    with fake_cloud(computes=501, page=1000) as cloud:
         result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
         paths = [path for _method, path in cloud.requests]
         always = discover(run_module, store_url, name='always', method='openstack_api',
@@ -435,8 +274,8 @@ def test_hypervisors_auto_skips_them_above_the_limit_and_says_why(run_module, st
     assert dict((h['name'], h['address']) for h in always['cluster']['hosts'])['compute2'] == '127.0.1.2'
 
 
-def test_hypervisors_never_is_a_note_not_a_warning(run_module, store_url, warned):
-    with FakeCloud(computes=2) as cloud:
+def test_hypervisors_never_is_a_note_not_a_warning(run_module, store_url, warned, fake_cloud):
+    with fake_cloud(computes=2) as cloud:
         result = discover(run_module, store_url, method='openstack_api', params={'hypervisors': 'never'},
                           cloud=cloud.cloud())
     assert HYPERVISORS not in [path for _method, path in cloud.requests]
@@ -450,8 +289,8 @@ def test_notes_of_the_inventory_methods_are_empty(run_module, store_url):
     assert discover(run_module, store_url)['notes'] == []
 
 
-def test_a_service_going_down_is_a_change(run_module, store_url):
-    with FakeCloud(computes=2, with_network=False) as cloud:
+def test_a_service_going_down_is_a_change(run_module, store_url, fake_cloud):
+    with fake_cloud(computes=2, with_network=False) as cloud:
         discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
         cloud.down.add('compute2')
         result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
@@ -475,12 +314,12 @@ class OpenGate(threading.Event):
             self.wait(0.1)
 
 
-def test_compute_services_are_listed_while_the_other_services_are_read(run_module, store_url):
+def test_compute_services_are_listed_while_the_other_services_are_read(run_module, store_url, fake_cloud):
     # nova's compute service listing is answered only once placement's providers have been asked for,
     # and placement's only once nova's has been: discovery reading them one after the other, in either
     # order, would wait 20 s for a 503.
     services, providers = '/compute/v2.1/os-services', '/placement/resource_providers'
-    with FakeCloud(computes=3) as cloud:
+    with fake_cloud(computes=3) as cloud:
         cloud.gates.update({services: OpenGate(cloud, providers), providers: OpenGate(cloud, services)})
         result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
         requests = [path for _method, path in cloud.requests]
@@ -493,11 +332,11 @@ def test_compute_services_are_listed_while_the_other_services_are_read(run_modul
     assert run['api_calls'] == result['api_calls'] == len(requests)
 
 
-def test_a_store_that_cannot_be_opened_does_not_wait_for_the_api(run_module):
+def test_a_store_that_cannot_be_opened_does_not_wait_for_the_api(run_module, fake_cloud):
     # The API discovery runs while the store is opened; when the store fails, the module fails at
     # once with the store's error instead of waiting for nova (held here for 20 s).
     url = 'postgresql+psycopg://osops:db-Secret-42@127.0.0.1:%d/osops' % free_port()
-    with FakeCloud() as cloud:
+    with fake_cloud() as cloud:
         cloud.gates['/compute/v2.1/os-services'] = threading.Event()
         began = time.monotonic()
         result = run_module(cluster_discover.main, {'name': 'prod', 'method': 'openstack_api', 'params': {},
@@ -510,8 +349,8 @@ def test_a_store_that_cannot_be_opened_does_not_wait_for_the_api(run_module):
 
 
 @pytest.mark.parametrize('path', ['/compute/v2.1/os-services', '/placement/resource_providers'])
-def test_an_api_error_in_a_listing_is_named_and_writes_nothing(run_module, store_url, path):
-    with FakeCloud() as cloud:
+def test_an_api_error_in_a_listing_is_named_and_writes_nothing(run_module, store_url, path, fake_cloud):
+    with fake_cloud() as cloud:
         cloud.errors[path] = 500
         result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
     what, endpoint = (('compute services', '/compute/v2.1') if 'os-services' in path
@@ -522,8 +361,8 @@ def test_an_api_error_in_a_listing_is_named_and_writes_nothing(run_module, store
     assert stored(store_url, 'prod') == (None, None)
 
 
-def test_a_listing_the_service_does_not_have_is_empty(run_module, store_url):
-    with FakeCloud(computes=2) as cloud:
+def test_a_listing_the_service_does_not_have_is_empty(run_module, store_url, fake_cloud):
+    with fake_cloud(computes=2) as cloud:
         cloud.errors['/network/v2.0/agents'] = 404
         result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud.cloud())
     assert not result.get('failed'), result.get('msg')
@@ -531,8 +370,8 @@ def test_a_listing_the_service_does_not_have_is_empty(run_module, store_url):
     assert [c['binary'] for c in cluster['components'] if c['service'] == 'neutron'] == ['neutron-server']
 
 
-def test_unreachable_api_fails_clearly_and_writes_nothing(run_module, store_url):
-    cloud = FakeCloud().cloud(password='api-Secret-77')
+def test_unreachable_api_fails_clearly_and_writes_nothing(run_module, store_url, fake_cloud):
+    cloud = fake_cloud().cloud(password='api-Secret-77')
     cloud['auth']['auth_url'] = 'http://127.0.0.1:%d/identity/v3' % free_port()
     result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud)
     assert result['failed'] and 'cannot connect to the identity service (auth_url): is the service running?' in result['msg']

@@ -1,10 +1,12 @@
 """The read-only modules over a real store: cluster_info, cluster_component_info,
 upgrade_version_info and discovery_method_info."""
 
+import json
 import os
 
 import pytest
 
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import methods as discovery_methods
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters as store_clusters
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import upgrades as store_upgrades
@@ -103,9 +105,11 @@ def test_upgrade_versions(run_module, store_url):
 
 
 def test_discovery_methods(run_module):
+    registry = json.loads(json.dumps(discovery_methods.method_list()))
     result = run_module(discovery_method_info.main, {}, check_mode=True)
-    assert [m['name'] for m in result['methods']] == ['ansible_inventory', 'kolla_ansible', 'openstack_ansible',
-                                                      'openstack_api']
-    one = run_module(discovery_method_info.main, {'name': 'kolla_ansible'})
-    assert [p['name'] for p in one['methods'][0]['parameters']] == ['host_versions', 'inventory',
-                                                                    'openstack_release', 'versions']
+    assert result['methods'] == registry and result['changed'] is False
+    for method in registry:
+        one = run_module(discovery_method_info.main, {'name': method['name']})
+        assert one['methods'] == [method]
+    unknown = run_module(discovery_method_info.main, {'name': 'ssh'})
+    assert unknown['failed'] and unknown['msg'].endswith(': %s, got: ssh' % ', '.join(m['name'] for m in registry))

@@ -1,6 +1,9 @@
 """The check model: worst result wins, an exception is recorded, never lost."""
 
+import types
+
 import pytest
+from oslo_upgradecheck import upgradecheck
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks import model as _checks
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import Code
@@ -14,10 +17,23 @@ def test_worst(codes, expected):
     assert _checks.worst(codes) == expected
 
 
-@pytest.mark.parametrize('code,name', [(0, 'Success'), (1, 'Warning'), (2, 'Failure'), (255, 'Error')])
-def test_result_names(code, name):
-    assert _checks.result_name(code) == name
-    assert _checks.RESULT_CODES[name] == code
+@pytest.mark.parametrize('code', list(upgradecheck.Code), ids=lambda code: code.name)
+def test_result_codes_and_names_are_oslo_upgradechecks(code):
+    """What *-status upgrade check prints and exits with means the same here."""
+    name = _checks.result_name(code.value)
+    assert name == upgradecheck.UPGRADE_CHECK_MSG_MAP[code]
+    assert _checks.RESULT_CODES[name] == code.value
+
+
+def test_error_is_the_code_oslo_upgradecheck_returns_when_a_check_raises(capsys):
+    def boom():
+        raise RuntimeError('cell0 is gone')
+
+    command = types.SimpleNamespace(command=types.SimpleNamespace(action_fn=boom))
+    assert upgradecheck.run(command) == Code.ERROR
+    assert 'cell0 is gone' in capsys.readouterr().out
+    assert _checks.RESULT_CODES[_checks.result_name(Code.ERROR)] == Code.ERROR
+    assert Code.ERROR not in [code.value for code in upgradecheck.Code]  # never a check's own result
 
 
 def test_unknown_code_is_a_clear_error():

@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# The checks a host runs in its osops.lifecycle.check_batch, as the check
+# role builds them. Each filter is documented in its own file beside this one
+# (config_checks.yml, nova_db_checks.yml), as ansible-core documents a file of
+# several filters.
+
+from __future__ import annotations
+
+
+def _files_option(config_files, project):
+    """A check's options naming the project's config files, when ``config_files`` lists the project."""
+    return {'config_files': config_files[project]} if project in config_files else {}
+
+
+def config_checks(service_groups, group_names, config_files=None):
+    config_files = config_files or {}
+    on_host = set(group_names)
+    held = [project for project, groups in service_groups.items() if on_host & set(groups)]
+    checks = [{'module': 'check_policy_json', 'options': dict({'project': project}, **_files_option(config_files, project))}
+              for project in held]
+    if 'nova' in held:
+        checks.append({'module': 'check_service_user_token', 'options': _files_option(config_files, 'nova')})
+    if 'cloudkitty' in held:
+        checks.append({'module': 'check_cloudkitty_storage', 'options': _files_option(config_files, 'cloudkitty')})
+    return checks
+
+
+def nova_db_checks(target_release, config_files=None, cloud_checks=False, current_release=None,
+                   venv_version=None, venvs_dir=None):
+    files = _files_option(config_files or {}, 'nova')
+    checks = [{'module': 'check_rpc_pin', 'options': dict(files)}]
+    if not cloud_checks:
+        return checks
+    if current_release:
+        source = {'current_release': current_release, 'current_release_source': 'given (osops_check_current_release)'}
+    else:
+        source = {'from_nova_database': True}
+        if venv_version:
+            source.update(version=venv_version,
+                          current_release_source='from the newest nova venv under %s older than the target (nova-%s)'
+                          % (venvs_dir, venv_version))
+    return checks + [
+        {'module': 'check_cells_v2', 'options': dict(files)},
+        {'module': 'check_old_computes', 'options': dict(files, target_release=target_release)},
+        {'module': 'check_hw_machine_type', 'options': dict(files)},
+        {'module': 'check_upgrade_path', 'options': dict(files, **source, target_release=target_release)},
+    ]
+
+
+class FilterModule:
+    def filters(self):
+        return {'config_checks': config_checks, 'nova_db_checks': nova_db_checks}

@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The openstacksdk side of draining a compute host.
+
+``NovaMover`` starts, watches, confirms and aborts the migration of one
+instance; ``drain_host`` validates the host (and the target), plans every
+instance, disables the host, and runs the moves with ``drain.move_all``.
+Nothing is changed before everything is validated and planned.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._errors import MaintenanceError, OptionError
+from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.compute import (
+    compute_services,
+    ensure_services,
+    require_compute_microversion,
+    service_record,
+)
+from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.drain import (
+    COLD,
+    LIVE,
+    MOVED,
+    PLANNED,
+    Refused,
+    Unseen,
+    final_check,
+    move_all,
+    plan_drain,
+)
+
+try:
+    from openstack import exceptions as sdk_exceptions
+except ImportError:  # the OpenStack base module reports the missing library
+    sdk_exceptions = None
+
+# 2.56: cold migration to a given host; live migration with block_migration 'auto' (2.25) and a host the
+# scheduler checks (2.30); the abort of a live migration (2.24) - everything a drain uses (nova 17.0.0, Queens).
+DRAIN_MICROVERSION = (2, 56)
+# nova's migration_type of each method (os-migrations).
+MIGRATION_TYPES = {LIVE: 'live-migration', COLD: 'migration'}
+
+
+def host_instances(conn, host):
+    """Every instance nova places on ``host``, in every project, as plain dicts."""
+    return [dict(id=s.id, name=s.name, status=s.status, task_state=s.task_state, host=s.compute_host)
+            for s in conn.compute.servers(details=True, all_projects=True, compute_host=host)
+            if s.compute_host == host]
+
+
+class NovaMover:
+    """The API calls of moving one instance (``drain.move_all`` drives them)."""
+
+    def __init__(self, conn, target_host=None):
+        self.conn = conn
+        self.target_host = target_host
+        self.known = {}  # instance id -> migration ids that existed before its move started
+
+    def _migrations(self, server_id):
+        return [m.to_dict(computed=False) for m in self.conn.compute.migrations(server_id=server_id)]
+
+    def _migration(self, move):
+        """The nova migration record of ``move`` (the newest one it started), or None."""
+        found = [m for m in self._migrations(move['id']) if m['id'] not in self.known[move['id']]
+                 and m.get('migration_type') in (MIGRATION_TYPES[move['method']], None)]
+        if not found:
+            return None
+        newest = max(found, key=lambda m: m['id'])
+        move['migration_id'] = newest['id']
+        return newest
+
+    def start(self, move):
+        try:
+            self.known[move['id']] = set(m['id'] for m in self._migrations(move['id']))
+            if move['method'] == LIVE:
+                self.conn.compute.live_migrate_server(move['id'], host=self.target_host, block_migration='auto')
+            else:
+                self.conn.compute.migrate_server(move['id'], host=self.target_host)
+        except sdk_exceptions.SDKException as exc:
+            raise Refused(str(exc))
+
+    def observe(self, move):
+        try:
+            server = self.conn.compute.get_server(move['id'])
+            migration = self._migration(move)
+        except sdk_exceptions.SDKException as exc:
+            raise Unseen(str(exc))
+        return dict(status=server.status, task_state=server.task_state, host=server.compute_host,
+                    fault=(server.fault or {}).get('message'),
+                    migration_status=migration['status'] if migration else None)
+
+    def confirm(self, move):
+        try:
+            self.conn.compute.confirm_server_resize(move['id'])
+        except sdk_exceptions.SDKException as exc:
+            move['message'] = 'confirming the cold migration failed: %s' % exc
+
+    def abort(self, move):
+        """Abort a live migration (DELETE /servers/{id}/migrations/{migration}); what happened, as text."""
+        try:
+            migration = self._migration(move)
+            if migration is None:
+                return 'aborting: nova shows no migration record to abort'
+            self.conn.compute.abort_server_migration(migration['id'], move['id'], ignore_missing=False)
+        except sdk_exceptions.SDKException as exc:
+            return 'aborting migration %s failed: %s' % (move['migration_id'], exc)
+        return 'aborting migration %s' % migration['id']
+
+
+def _summary(host, moves, skipped, check_mode):
+    """``host c1: 3 instances: 2 moved live, 1 failed`` (``would move live`` in check mode)."""
+    counts = {}
+    for move in moves:
+        if move['outcome'] in (MOVED, PLANNED):
+            key = '%s %s' % ('would move' if check_mode else 'moved', move['method'])
+        else:
+            key = move['outcome']
+        counts[key] = counts.get(key, 0) + 1
+    text = 'host %s: %d instance%s: %s' % (host, len(moves), '' if len(moves) == 1 else 's',
+                                           ', '.join('%d %s' % (n, k) for k, n in sorted(counts.items())))
+    if skipped:
+        text += '; %d skipped, left on the host: %s' % (len(skipped), ', '.join(s['name'] or s['id'] for s in skipped))
+    return text
+
+
+def drain_host(conn, host, target_host=None, disable=True, disable_reason=None, parallel=1, timeout=600,
+               fallback_cold=False, skip_unmovable=False, check_mode=False):
+    """Move every instance off ``host``; the module's result (raises MaintenanceError with it on failure)."""
+    if target_host == host:
+        raise OptionError('target_host', target_host, 'another host than host (%s)' % host)
+    require_compute_microversion(conn, DRAIN_MICROVERSION, 'Draining a compute host')
+    services = [service_record(s) for s in conn.compute.services()]
+    found = compute_services(services, [host] + ([target_host] if target_host else []))
+    if target_host and (found[target_host]['status'], found[target_host]['state']) != ('enabled', 'up'):
+        raise MaintenanceError('target_host %s cannot receive instances: its nova-compute is %s and %s. '
+                               'Nothing was changed.' % (target_host, found[target_host]['status'],
+                                                         found[target_host]['state']))
+    moves, skipped = plan_drain(host_instances(conn, host), host, target_host, fallback_cold, skip_unmovable)
+    result = dict(changed=False, service=None, instances=moves + skipped)
+    if disable:
+        reason = disable_reason if found[host]['status'] == 'enabled' else None
+        (result['service'],), _diff = ensure_services(conn, [host], 'disabled', reason, check_mode=check_mode,
+                                                      services=services)
+        result['changed'] = result['service']['changed']
+    if not moves:
+        result['msg'] = 'host %s has no instances%s' % (
+            host, ' to move (%d skipped, left on the host)' % len(skipped) if skipped else '')
+        return result
+    result['changed'] = True
+    if not check_mode:
+        mover = NovaMover(conn, target_host)
+        final_check(move_all(moves, mover, parallel, timeout), mover)
+    summary = _summary(host, moves, skipped, check_mode)
+    if not check_mode and any(m['outcome'] != MOVED for m in moves):
+        raise MaintenanceError('Draining %s failed: %s. See instances for each one\'s message.' % (host, summary),
+                               **result)
+    return dict(result, msg=summary)

@@ -1,0 +1,234 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: compute_host_drain
+short_description: Move every instance off a compute host and wait (the k8s_drain of OpenStack)
+version_added: 0.1.0
+author: osops.lifecycle contributors (@osops)
+description:
+  - Empties one compute host through nova's API, as C(kubernetes.core.k8s_drain)
+    empties a node - by default it first disables the host's C(nova-compute)
+    (nova's cordon), then moves its instances and waits until each is on
+    another host in the status it had (C(ACTIVE), C(PAUSED) or C(SHUTOFF)).
+  - C(ACTIVE) and C(PAUSED) instances are live-migrated (C(block_migration=auto),
+    so block migration when there is no shared storage); C(SHUTOFF) ones are
+    cold-migrated and the migration confirmed. With O(fallback_cold), an
+    C(ACTIVE) instance whose live migration nova refuses or fails is
+    cold-migrated instead (it is stopped during the copy and started again).
+  - Before anything changes, every instance is checked - one in C(ERROR), in a
+    status nova cannot migrate (C(SUSPENDED), C(RESCUE), C(SHELVED),
+    C(VERIFY_RESIZE) ...) or with an operation in progress (a C(task_state))
+    fails the task naming it, unless O(skip_unmovable) leaves such instances
+    on the host.
+  - At most O(parallel) migrations run at once. A live migration that takes
+    longer than O(migration_timeout) is aborted through nova's API
+    (C(DELETE /servers/{id}/migrations/{migration}), not force-complete) and
+    reported C(aborted); nova cannot abort a cold migration, which is reported
+    C(timeout). At the end every moved instance is read again and must be on
+    another host in its original status.
+  - The task fails when an instance did not move; the host stays disabled (as
+    a drained node stays cordoned) and RV(instances) says what happened to each.
+    Enable the host again with M(osops.lifecycle.compute_service).
+  - Needs compute API microversion 2.56 (nova 17.0.0, Queens) or later.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - osops.lifecycle.openstack
+options:
+  host:
+    description:
+      - The compute host to empty, as nova names it.
+    type: str
+    required: true
+  target_host:
+    description:
+      - The host every instance goes to, checked by the scheduler. It must run an
+        enabled C(nova-compute) that is up. When omitted the scheduler chooses
+        for each instance.
+    type: str
+  disable:
+    description:
+      - Disable the host's C(nova-compute) before moving its instances, so that
+        none comes back and no new one lands there.
+      - An already disabled host keeps its reason.
+    type: bool
+    default: true
+  disable_reason:
+    description:
+      - The reason nova records when O(disable) disables the host.
+    type: str
+    default: drained by osops.lifecycle.compute_host_drain
+  parallel:
+    description:
+      - How many migrations off this host run at once. nova's computes run one
+        live migration at a time by default (C(max_concurrent_live_migrations));
+        raise both together.
+    type: int
+    default: 1
+  migration_timeout:
+    description:
+      - Seconds each migration may take before a live one is aborted (and then
+        given up to 120 s to roll back) or a cold one is reported C(timeout).
+    type: int
+    default: 600
+  fallback_cold:
+    description:
+      - Cold-migrate an C(ACTIVE) instance whose live migration nova refuses or
+        fails (not one aborted for its time). The instance is stopped while
+        its disk is copied and started again on the new host.
+    type: bool
+    default: false
+  skip_unmovable:
+    description:
+      - Leave instances that cannot be moved (C(ERROR), a status nova cannot
+        migrate, an operation in progress) on the host and report them
+        C(skipped), instead of failing before anything moves.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    details: Validates everything and returns the plan (which instance, which method); nothing is disabled or moved.
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: posix
+  action_group:
+    support: full
+    membership:
+      - osops.lifecycle.openstack
+seealso:
+  - module: osops.lifecycle.compute_service
+'''
+
+EXAMPLES = r'''
+- name: Empty compute1 for its kernel update
+  osops.lifecycle.compute_host_drain:
+    cloud: mycloud
+    host: compute1
+    disable_reason: kernel update CHG-1234
+    parallel: 2
+    migration_timeout: 900
+    fallback_cold: true
+  delegate_to: localhost
+  run_once: true
+
+- name: What would move, and how
+  osops.lifecycle.compute_host_drain:
+    cloud: mycloud
+    host: compute1
+  check_mode: true
+  register: drain_plan
+  delegate_to: localhost
+  run_once: true
+'''
+
+RETURN = r'''
+instances:
+  description: Every instance that was on the host, ordered by name - moved, planned (check mode), failed or skipped.
+  returned: success, and on failure once the instances were read
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The instance's id.
+      type: str
+      sample: 3f0c2a8e-5a0b-4d1e-9c7a-1f2e3d4c5b6a
+    name:
+      description: The instance's name.
+      type: str
+      sample: web-1
+    status:
+      description: Its status before the drain, which it keeps.
+      type: str
+      sample: ACTIVE
+    from:
+      description: The drained host.
+      type: str
+      sample: compute1
+    to:
+      description: The host it landed on (O(target_host), or null, while planned or when it did not move).
+      type: str
+      sample: compute2
+    method:
+      description: C(live) or C(cold) (the method used; C(cold) after a live migration refused with O(fallback_cold)); null when skipped.
+      type: str
+      sample: live
+    fallback:
+      description: C(cold) when an unused cold fallback was planned for it, else null.
+      type: str
+      sample: null
+    outcome:
+      description: C(moved), C(planned) (check mode), C(skipped), C(failed), C(aborted) or C(timeout).
+      type: str
+      sample: moved
+    duration:
+      description: Seconds from the start of its migration to its end (null when it did not start).
+      type: float
+      sample: 16.2
+    migration_id:
+      description: nova's id of its migration (C(openstack server migration list)), null when none was seen.
+      type: int
+      sample: 42
+    message:
+      description: Why it failed, was skipped or fell back to cold migration; null otherwise.
+      type: str
+      sample: null
+service:
+  description: The host's C(nova-compute) service after O(disable), as in M(osops.lifecycle.compute_service); null with O(disable=false).
+  returned: success
+  type: dict
+  sample: {host: compute1, status: disabled, state: up, forced_down: false, disabled_reason: kernel update, changed: true}
+unmovable:
+  description: When the task failed before anything changed, the instances that cannot be moved (as RV(instances)).
+  returned: when an instance cannot be moved and O(skip_unmovable) is false
+  type: list
+  elements: dict
+'''
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.openstack import OpenStackModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError
+from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.migrations import drain_host
+
+
+class ComputeHostDrainModule(OpenStackModule):
+    argument_spec = dict(
+        host=dict(type='str', required=True),
+        target_host=dict(type='str'),
+        disable=dict(type='bool', default=True),
+        disable_reason=dict(type='str', default='drained by osops.lifecycle.compute_host_drain'),
+        parallel=dict(type='int', default=1),
+        migration_timeout=dict(type='int', default=600),
+        fallback_cold=dict(type='bool', default=False),
+        skip_unmovable=dict(type='bool', default=False),
+    )
+    module_kwargs = dict(supports_check_mode=True)
+
+    def validate(self):
+        super().validate()
+        for name in ('parallel', 'migration_timeout'):
+            if self.params[name] < 1:
+                raise OptionError(name, self.params[name], 'a positive number')
+
+    def run(self):
+        p = self.params
+        result = drain_host(self.conn, p['host'], target_host=p['target_host'], disable=p['disable'],
+                            disable_reason=p['disable_reason'], parallel=p['parallel'],
+                            timeout=p['migration_timeout'], fallback_cold=p['fallback_cold'],
+                            skip_unmovable=p['skip_unmovable'], check_mode=self.check_mode)
+        self.exit_json(**result)
+
+
+def main():
+    ComputeHostDrainModule()()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,95 @@
+"""The config_checks and nova_db_checks filters build the check role's batches."""
+
+import pytest
+
+from ansible_collections.osops.lifecycle.plugins.filter.check_batches import config_checks, nova_db_checks
+
+SERVICE_GROUPS = {
+    'keystone': ['keystone_all'],
+    'nova': ['nova_api_os_compute', 'nova_conductor', 'nova_compute'],
+    'cinder': ['cinder_api', 'cinder_volume'],
+    'cloudkitty': ['cloudkitty_all'],
+}
+NOVA_CONF = {'nova': ['/etc/nova/nova.conf', '/etc/nova/extra.conf']}
+
+
+def modules(checks):
+    return [(check['module'], check['options'].get('project')) for check in checks]
+
+
+@pytest.mark.parametrize('group_names,expected', [
+    (['nova_compute'], [('check_policy_json', 'nova'), ('check_service_user_token', None)]),
+    # one project held through any of its groups, once
+    (['nova_conductor', 'nova_api_os_compute'], [('check_policy_json', 'nova'), ('check_service_user_token', None)]),
+    # policy per project in the order of the service groups, then nova's and cloudkitty's own
+    (['cloudkitty_all', 'cinder_volume', 'keystone_all', 'nova_conductor'],
+     [('check_policy_json', 'keystone'), ('check_policy_json', 'nova'), ('check_policy_json', 'cinder'),
+      ('check_policy_json', 'cloudkitty'), ('check_service_user_token', None), ('check_cloudkitty_storage', None)]),
+    (['cloudkitty_all'], [('check_policy_json', 'cloudkitty'), ('check_cloudkitty_storage', None)]),
+    (['galera_all', 'ungrouped'], []),
+    ([], []),
+])
+def test_config_checks_follow_the_host_groups(group_names, expected):
+    assert modules(config_checks(SERVICE_GROUPS, group_names)) == expected
+
+
+@pytest.mark.parametrize('config_files,expected', [
+    ({}, {}),
+    (NOVA_CONF, {'nova': NOVA_CONF['nova']}),
+    # an empty list is given, not dropped: the checks then read no file
+    ({'cinder': [], 'cloudkitty': ['/etc/cloudkitty/ck.conf']}, {'cinder': [], 'cloudkitty': ['/etc/cloudkitty/ck.conf']}),
+])
+def test_config_files_only_for_the_projects_listed(config_files, expected):
+    checks = config_checks(SERVICE_GROUPS, ['nova_compute', 'cinder_api', 'cloudkitty_all'], config_files=config_files)
+    project_of = {'check_service_user_token': 'nova', 'check_cloudkitty_storage': 'cloudkitty'}
+    for check in checks:
+        project = check['options'].get('project') or project_of[check['module']]
+        if project in expected:
+            assert check['options']['config_files'] == expected[project], check
+        else:
+            assert 'config_files' not in check['options'], check
+
+
+def test_config_checks_options_are_the_check_modules_own():
+    checks = config_checks(SERVICE_GROUPS, ['nova_compute'], config_files=NOVA_CONF)
+    assert checks == [
+        {'module': 'check_policy_json', 'options': {'project': 'nova', 'config_files': NOVA_CONF['nova']}},
+        {'module': 'check_service_user_token', 'options': {'config_files': NOVA_CONF['nova']}},
+    ]
+
+
+def test_nova_db_checks_without_the_cloud_checks_is_the_rpc_pin_only():
+    assert nova_db_checks('2026.1', config_files=NOVA_CONF, current_release='2025.1', venv_version='31.3.1',
+                          venvs_dir='/openstack/venvs') == [
+        {'module': 'check_rpc_pin', 'options': {'config_files': NOVA_CONF['nova']}}]
+
+
+def test_nova_db_checks_of_the_whole_cloud():
+    checks = nova_db_checks('2026.1', config_files=NOVA_CONF, cloud_checks=True)
+    assert [c['module'] for c in checks] == ['check_rpc_pin', 'check_cells_v2', 'check_old_computes',
+                                             'check_hw_machine_type', 'check_upgrade_path']
+    assert all(c['options']['config_files'] == NOVA_CONF['nova'] for c in checks)
+    assert [c['options'].get('target_release') for c in checks] == [None, None, '2026.1', None, '2026.1']
+
+
+@pytest.mark.parametrize('current,venv_version,expected', [
+    # given by the operator: that release, nothing read from the database
+    ('2025.1', '31.3.1', {'current_release': '2025.1', 'current_release_source': 'given (osops_check_current_release)'}),
+    # else nova's database, with the venv standing in when the database tells nothing
+    (None, '31.3.1', {'from_nova_database': True, 'version': '31.3.1',
+                      'current_release_source': 'from the newest nova venv under /srv/venvs older than the target '
+                                                '(nova-31.3.1)'}),
+    (None, None, {'from_nova_database': True}),
+    ('', '', {'from_nova_database': True}),
+])
+def test_nova_db_checks_upgrade_path_source(current, venv_version, expected):
+    checks = nova_db_checks('2026.2', cloud_checks=True, current_release=current, venv_version=venv_version,
+                            venvs_dir='/srv/venvs')
+    (path,) = [c['options'] for c in checks if c['module'] == 'check_upgrade_path']
+    assert path == dict(expected, target_release='2026.2')
+
+
+def test_nova_db_checks_options_are_separate_dicts():
+    checks = nova_db_checks('2026.1', config_files=NOVA_CONF, cloud_checks=True)
+    checks[0]['options']['config_files'] = ['/changed']
+    assert checks[1]['options']['config_files'] == NOVA_CONF['nova']

@@ -1,0 +1,192 @@
+"""Discovery from deployment inventories (openstack-ansible, kolla-ansible, any Ansible inventory) on realistic fixtures."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import inventory
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import methods as discovery_methods
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import summary as discovery_summary
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.topology import DiscoveryError
+
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), *[os.pardir] * 5))
+FIXTURES = os.path.join(ROOT, 'tests', 'fixtures', 'discovery')
+ANSIBLE_INVENTORY = os.path.join(os.path.dirname(sys.executable), 'ansible-inventory')
+OSA_OLD = os.path.join(FIXTURES, 'openstack_inventory.json')
+OSA_NEW = os.path.join(FIXTURES, 'openstack_inventory-2026.1.json')
+
+
+def run_command(args, environ_update=None):
+    result = subprocess.run(args, capture_output=True, text=True, check=False,
+                            env=dict(os.environ, **(environ_update or {})))
+    return result.returncode, result.stdout, result.stderr
+
+
+def discover(method, **params):
+    params = discovery_methods.validate_params(method, params)
+    if method == 'openstack_ansible':
+        return inventory.discover_openstack_ansible(params)
+    if method == 'kolla_ansible':
+        return inventory.discover_kolla_ansible(params, run_command, ANSIBLE_INVENTORY)
+    return inventory.discover_ansible_inventory(params, run_command, ANSIBLE_INVENTORY)
+
+
+def by_binary(components):
+    result = {}
+    for c in components:
+        result.setdefault(c['binary'], {})[c['host']] = c
+    return result
+
+
+# --------------------------------------------------------------------------
+# openstack-ansible
+# --------------------------------------------------------------------------
+
+def test_both_openstack_ansible_spellings_give_the_same_cluster():
+    old, new = discover('openstack_ansible', inventory=OSA_OLD), discover('openstack_ansible', inventory=OSA_NEW)
+    assert json.load(open(OSA_OLD))['shared-infra_hosts'] and json.load(open(OSA_NEW))['shared_infra_hosts']
+    assert [(h['name'], h['roles']) for h in old['hosts']] == [(h['name'], h['roles']) for h in new['hosts']]
+    assert [(c['binary'], c['host']) for c in old['components']] == [(c['binary'], c['host']) for c in new['components']]
+    hosts = dict((h['name'], h) for h in new['hosts'])
+    assert hosts['infra1']['roles'] == ['control', 'network'] and hosts['infra1']['address'] == '127.29.236.11'
+    assert hosts['compute1']['roles'] == ['compute', 'network']
+    binaries = by_binary(new['components'])
+    assert sorted(binaries['nova-compute']) == ['compute1', 'compute2']
+    assert sorted(binaries['nova-conductor']) == ['infra1_nova_api_container-1a2b3c03',
+                                                  'infra2_nova_api_container-1a2b3c04']
+    assert set(binaries) >= {'keystone', 'placement-api', 'glance-api', 'neutron-server', 'nova-api',
+                             'nova-scheduler', 'nova-novncproxy', 'nova-api-metadata', 'ovn-controller'}
+    # containers are hosts of their own, addressed on the management network
+    assert hosts['infra1_nova_api_container-1a2b3c03']['address'].startswith('127.29.238.')
+
+
+def test_openstack_ansible_venv_tags_give_releases_and_reveal_mixed_computes():
+    found = discover('openstack_ansible', inventory=OSA_OLD)
+    nova = by_binary(found['components'])['nova-compute']
+    assert (nova['compute1']['release'], nova['compute2']['release']) == ('2025.1', '2025.2')
+    assert nova['compute1']['version'] is None  # the tag is openstack-ansible's, not nova's version
+    assert nova['compute1']['extra'] == {
+        'venv_tag': '31.1.0',
+        'release_reason': "openstack-ansible venv_tag 31.1.0 is 2025.1 (openstack-ansible majors follow nova's)"}
+    keystone = next(iter(by_binary(found['components'])['keystone'].values()))
+    assert keystone['release'] is None and 'params.versions' in keystone['extra']['release_reason']
+    summary = dict((c['binary'], c) for c in discovery_summary.component_summary(found['components'], '2026.1'))
+    assert summary['nova-compute']['mixed'] is True and summary['nova-compute']['can_upgrade'] is False
+    assert summary['nova-compute']['reason'] == (
+        'nova-compute runs mixed releases (2025.1 on compute1; 2025.2 on compute2): '
+        'finish the previous upgrade first.')
+    assert summary['nova-conductor']['can_upgrade'] is True
+    assert summary['keystone']['can_upgrade'] is False and 'unknown' in summary['keystone']['reason']
+
+
+def test_versions_and_host_versions_override_facts():
+    found = discover('openstack_ansible', inventory=OSA_OLD, versions={'nova': '31.3.1', 'keystone': '27.0.2'},
+                     host_versions={'compute2': {'nova': '32.2.1'}})
+    binaries = by_binary(found['components'])
+    assert binaries['nova-compute']['compute1']['version'] == '31.3.1'
+    assert binaries['nova-compute']['compute2']['version'] == '32.2.1'
+    assert binaries['nova-compute']['compute2']['release'] == '2025.2'
+    assert binaries['nova-compute']['compute2']['extra'] == {'release_reason': 'nova 32.2.1 shipped in 2025.2'}
+    assert {c['release'] for c in binaries['keystone'].values()} == {'2025.1'}
+
+
+def test_venv_tags_from_the_fact_cache():
+    found = discover('openstack_ansible', inventory=OSA_NEW, fact_cache=os.path.join(FIXTURES, 'ansible_facts'))
+    binaries = by_binary(found['components'])
+    assert binaries['nova-compute']['compute1']['release'] == '2025.2'
+    assert binaries['nova-compute']['compute1']['extra']['venv_tag'] == '32.1.0'
+    assert binaries['nova-compute']['compute2']['release'] is None  # no cached facts for compute2
+    assert binaries['ovn-controller']['compute1']['release'] is None  # OVN is not an OpenStack project
+
+
+def test_a_broken_fact_cache_is_named(tmp_path):
+    with pytest.raises(DiscoveryError, match='Fact cache .*/nope is not a directory.'):
+        discover('openstack_ansible', inventory=OSA_NEW, fact_cache=str(tmp_path / 'nope'))
+    (tmp_path / 'compute1').write_text('{"ansible_local": ')
+    with pytest.raises(DiscoveryError, match='Cached facts of compute1, .*/compute1 is not valid JSON'):
+        discover('openstack_ansible', inventory=OSA_NEW, fact_cache=str(tmp_path))
+
+
+@pytest.mark.parametrize('content, message', [
+    ('{"_meta": {', 'is not valid JSON'),
+    ('[1, 2]', 'is not an inventory: expected a JSON object of groups, got list'),
+    ('{"nova_compute": 3}', 'group nova_compute is not an object with hosts and children'),
+    ('{"web": {"hosts": ["a"]}}', 'names no OpenStack service group openstack-ansible deploys'),
+])
+def test_malformed_openstack_ansible_inventory_is_named(tmp_path, content, message):
+    path = tmp_path / 'openstack_inventory.json'
+    path.write_text(content)
+    with pytest.raises(DiscoveryError) as error:
+        discover('openstack_ansible', inventory=str(path))
+    assert message in error.value.msg and str(path) in error.value.msg
+
+
+def test_missing_inventory_is_named(tmp_path):
+    with pytest.raises(DiscoveryError, match='openstack-ansible inventory .*/nope.json does not exist'):
+        discover('openstack_ansible', inventory=str(tmp_path / 'nope.json'))
+    with pytest.raises(DiscoveryError, match='Inventory .*/multinode does not exist'):
+        discover('kolla_ansible', inventory=str(tmp_path / 'multinode'))
+
+
+# --------------------------------------------------------------------------
+# kolla-ansible and any inventory
+# --------------------------------------------------------------------------
+
+def test_kolla_multinode():
+    found = discover('kolla_ansible', inventory=os.path.join(FIXTURES, 'multinode'), openstack_release='epoxy')
+    hosts = dict((h['name'], h) for h in found['hosts'])
+    assert set(hosts) == {'control01', 'control02', 'network01', 'compute01', 'compute02',
+                          'monitoring01', 'storage01'}  # localhost (deployment) runs no service
+    assert hosts['compute01'] == {'name': 'compute01', 'address': '127.0.10.31', 'roles': ['compute', 'network']}
+    assert hosts['monitoring01']['roles'] == ['monitoring']
+    binaries = by_binary(found['components'])
+    assert sorted(binaries['nova-api']) == ['control01', 'control02']  # [nova-api:children] nova -> control
+    assert sorted(binaries['neutron-l3-agent']) == ['network01']
+    assert sorted(binaries['cinder-volume']) == ['storage01']
+    assert sorted(binaries['neutron-openvswitch-agent']) == ['compute01', 'compute02', 'network01']
+    assert {c['release'] for c in found['components']} == {'2025.1'}
+    assert found['components'][0]['extra'] == {'release_reason': 'kolla-ansible openstack_release is 2025.1'}
+
+
+def test_kolla_release_from_inventory_variables(tmp_path):
+    path = tmp_path / 'multinode'
+    path.write_text(open(os.path.join(FIXTURES, 'multinode')).read() + '\n[all:vars]\nopenstack_release=2024.1\n')
+    assert {c['release'] for c in discover('kolla_ansible', inventory=str(path))['components']} == {'2024.1'}
+    path.write_text(open(os.path.join(FIXTURES, 'multinode')).read() + '\n[all:vars]\nopenstack_release=master\n')
+    component = discover('kolla_ansible', inventory=str(path))['components'][0]
+    assert component['release'] is None
+    assert component['extra']['release_reason'] == "kolla-ansible openstack_release 'master' is not a known series"
+
+
+def test_an_unparsable_inventory_is_named(tmp_path):
+    path = tmp_path / 'multinode'
+    path.write_text('[control\ncontrol01\n')
+    with pytest.raises(DiscoveryError, match='Cannot parse inventory .*multinode'):
+        discover('kolla_ansible', inventory=str(path))
+
+
+def test_any_inventory_with_a_group_map():
+    found = discover('ansible_inventory', inventory=os.path.join(FIXTURES, 'inventory.ini'),
+                     groups={'controllers': ['nova-api', 'keystone', 'placement-api'], 'computes': 'nova-compute'},
+                     versions={'nova': '33.0.2'})
+    assert [(h['name'], h['address'], h['roles']) for h in found['hosts']] == [
+        ('cmp1', '192.0.2.20', ['compute']), ('cmp2', '192.0.2.21', ['compute']),
+        ('ctl1', '192.0.2.10', ['control']), ('ctl2', '192.0.2.11', ['control'])]
+    binaries = by_binary(found['components'])
+    assert binaries['placement-api']['ctl1']['service'] == 'placement'
+    assert binaries['nova-compute']['cmp2']['release'] == '2026.1'
+
+
+def test_any_inventory_as_a_dict_and_unknown_groups():
+    inventory = {'_meta': {'hostvars': {'a': {'ansible_host': '192.0.2.1'}}},
+                 'all': {'children': ['ctl']}, 'ctl': {'hosts': ['a'], 'children': ['more']},
+                 'more': {'hosts': ['b']}}
+    found = discover('ansible_inventory', inventory=inventory, groups={'ctl': 'keystone'})
+    assert [(h['name'], h['address']) for h in found['hosts']] == [('a', '192.0.2.1'), ('b', None)]
+    with pytest.raises(DiscoveryError, match=r'params.groups names computes, which params.inventory does '
+                                             r'not have \(its groups: ctl, more\)'):
+        discover('ansible_inventory', inventory=inventory, groups={'computes': 'nova-compute'})

@@ -1,0 +1,324 @@
+"""A small OpenStack served over real HTTP on 127.0.0.1, so openstacksdk and keystoneauth run unchanged.
+
+Authentication, the token's catalog, version discovery and pagination for the
+discovery tests; nova's compute services (PUT /os-services/{id} as nova 2.53+
+answers it), servers, live and cold migrations, confirm and abort for the
+maintenance modules.  The real cloud is the lab (tests/integration/lab).
+
+A migration advances one step each time its server is read (GET /servers/{id}):
+after ``steps`` reads a live migration has completed and a cold one waits in
+VERIFY_RESIZE for its confirm.  ``behaviour[server_id]`` scripts it per method:
+``{'live': 'refuse' | 'fail' | 'stuck'}`` (refused with HTTP 400, ended with
+migration status error, or running until aborted).
+"""
+
+import itertools
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+
+def uuid(kind, number):
+    return '%08d-0000-4000-8000-%012d' % (kind, number)
+
+
+class FakeCloud:
+    def __init__(self, computes=2, page=2, with_network=True, link_prefix=None, max_microversion='2.104'):
+        self.computes = ['compute%d' % i for i in range(1, computes + 1)]
+        self.page = page
+        self.with_network = with_network
+        # Where next links point (nova's [api] compute_link_prefix); the server by default.
+        self.link_prefix = link_prefix
+        self.max_microversion = max_microversion
+        self.requests = []
+        self.microversions = []  # (path, OpenStack-API-Version header)
+        self.bodies = []  # (method, path, JSON body) of every request with a body
+        self.down = set()
+        # path -> threading.Event: a GET of that path is answered once the event is set (at most
+        # after 20 s, then with HTTP 503 so that a test waiting for it fails instead of hanging).
+        self.gates = {}
+        self.errors = {}  # path -> HTTP status it answers, with a message
+        self.services = [dict(id=uuid(1, i), binary=binary, host=host, zone=zone, status='enabled',
+                              disabled_reason=None, forced_down=False)
+                         for i, (binary, host, zone) in enumerate(
+                             [('nova-conductor', 'controller', 'internal'),
+                              ('nova-scheduler', 'controller', 'internal')]
+                             + [('nova-compute', c, 'nova') for c in self.computes], 1)]
+        self.servers = {}
+        self.migrations = []
+        self.behaviour = {}
+        self.steps = 2
+        self._ids = itertools.count(1)
+        self.lock = threading.Lock()
+        cloud = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                cloud.handle(self, 'GET')
+
+            def do_POST(self):
+                cloud.handle(self, 'POST')
+
+            def do_PUT(self):
+                cloud.handle(self, 'PUT')
+
+            def do_DELETE(self):
+                cloud.handle(self, 'DELETE')
+
+        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def cloud(self, password='fake-Secret-1'):
+        return {'auth': {'auth_url': self.url + '/identity/v3', 'username': 'admin', 'password': password,
+                         'project_name': 'admin', 'user_domain_name': 'Default',
+                         'project_domain_name': 'Default'},
+                'auth_type': 'password', 'region_name': 'RegionOne', 'interface': 'public'}
+
+    # ------------------------------------------------------------------ compute state
+    def add_server(self, name, host='compute1', status='ACTIVE', task_state=None):
+        server_id = uuid(2, next(self._ids))
+        self.servers[server_id] = dict(id=server_id, name=name, status=status, task_state=task_state, host=host)
+        return server_id
+
+    def service(self, host, binary='nova-compute'):
+        return next(s for s in self.services if (s['host'], s['binary']) == (host, binary))
+
+    def _service_view(self, s):
+        up = s['host'] not in self.down and not s['forced_down']
+        return dict(s, state='up' if up else 'down', updated_at='2026-11-22T05:00:00.000000')
+
+    def _server_view(self, s):
+        view = {'id': s['id'], 'name': s['name'], 'status': s['status'], 'tenant_id': 'p1', 'links': [],
+                'OS-EXT-STS:task_state': s['task_state'], 'OS-EXT-SRV-ATTR:host': s['host'],
+                'OS-EXT-STS:vm_state': s['status'].lower()}
+        if s['status'] == 'ERROR':
+            view['fault'] = {'code': 500, 'message': 'fake fault'}
+        return view
+
+    def _update_service(self, service_id, body):
+        service = next((s for s in self.services if s['id'] == service_id), None)
+        if service is None:
+            return 404, {'itemNotFound': {'code': 404, 'message': 'Service %s could not be found.' % service_id}}
+        if service['binary'] != 'nova-compute':
+            return 400, {'badRequest': {'code': 400, 'message': 'Updating a %s service is not supported. Only '
+                                        'nova-compute services can be updated.' % service['binary']}}
+        if body.get('status') == 'enabled' and body.get('disabled_reason'):
+            return 400, {'badRequest': {'code': 400, 'message': "Specifying 'disabled_reason' with status "
+                                                                "'enabled' is invalid."}}
+        if not set(body) & {'status', 'forced_down'}:
+            return 400, {'badRequest': {'code': 400, 'message': 'No updates were requested.'}}
+        if 'status' in body:
+            service['status'] = body['status']
+            service['disabled_reason'] = body.get('disabled_reason') if body['status'] == 'disabled' else None
+        if 'forced_down' in body:
+            service['forced_down'] = body['forced_down']
+        return 200, {'service': self._service_view(service)}
+
+    def _schedule(self, source, host):
+        """The destination nova's scheduler would pick (None: no valid host)."""
+        for s in self.services:
+            view = self._service_view(s)
+            if (s['binary'] == 'nova-compute' and s['host'] != source and (host is None or s['host'] == host)
+                    and view['state'] == 'up' and s['status'] == 'enabled'):
+                return s['host']
+        return None
+
+    def _action(self, server, body):
+        live, cold = 'os-migrateLive' in body, 'migrate' in body
+        if 'confirmResize' in body:
+            if server['status'] != 'VERIFY_RESIZE':
+                return 409, {'conflictingRequest': {'code': 409, 'message': 'not in VERIFY_RESIZE'}}
+            server.update(status=server.pop('was'))
+            self._migration_of(server)['status'] = 'confirmed'
+            return 204, None
+        if not (live or cold):
+            return 400, {'badRequest': {'code': 400, 'message': 'unknown action %s' % list(body)}}
+        method = 'live' if live else 'cold'
+        allowed = ('ACTIVE', 'PAUSED') if live else ('ACTIVE', 'SHUTOFF')
+        if server['status'] not in allowed or server['task_state']:
+            return 409, {'conflictingRequest': {'code': 409, 'message': 'Cannot migrate instance %s while it is '
+                                                'in vm_state %s' % (server['id'], server['status'].lower())}}
+        if self.behaviour.get(server['id'], {}).get(method) == 'refuse':
+            return 400, {'badRequest': {'code': 400, 'message': 'Migration pre-check error: fake refusal'}}
+        host = (body['os-migrateLive'] if live else body['migrate'] or {}).get('host')
+        if host and host not in self.computes:
+            return 400, {'badRequest': {'code': 400, 'message': 'Compute host %s could not be found.' % host}}
+        migration = dict(id=next(self._ids), uuid=uuid(3, len(self.migrations) + 1), instance_uuid=server['id'],
+                         migration_type='live-migration' if live else 'migration',
+                         status='running' if live else 'migrating', source_compute=server['host'],
+                         dest_compute=self._schedule(server['host'], host), steps=self.steps, method=method,
+                         created_at='2026-11-22T05:00:00.000000', updated_at=None)
+        self.migrations.append(migration)
+        server.update(was=server['status'], status='MIGRATING' if live else 'RESIZE',
+                      task_state='migrating' if live else 'resize_prep')
+        return 202, None
+
+    def _migration_of(self, server):
+        return [m for m in self.migrations if m['instance_uuid'] == server['id']][-1]
+
+    def _advance(self, server):
+        """One step of the server's migration in progress (each time the server is read)."""
+        if not server['task_state'] or 'was' not in server:
+            return
+        migration = self._migration_of(server)
+        how = self.behaviour.get(server['id'], {}).get(migration['method'])
+        if how == 'stuck':
+            return
+        migration['steps'] -= 1
+        if migration['steps'] > 0:
+            return
+        if how == 'fail' or migration['dest_compute'] is None:
+            migration['status'] = 'error'
+            server.update(status=server.pop('was'), task_state=None)
+        elif migration['method'] == 'live':
+            migration['status'] = 'completed'
+            server.update(status=server.pop('was'), task_state=None, host=migration['dest_compute'])
+        else:
+            migration['status'] = 'finished'
+            server.update(status='VERIFY_RESIZE', task_state=None, host=migration['dest_compute'])
+
+    def _abort(self, server, migration_id):
+        migration = next((m for m in self.migrations if str(m['id']) == migration_id
+                          and m['instance_uuid'] == server['id']), None)
+        if migration is None:
+            return 404, {'itemNotFound': {'code': 404, 'message': 'migration %s not found' % migration_id}}
+        if migration['method'] != 'live' or migration['status'] not in ('queued', 'preparing', 'running'):
+            return 400, {'badRequest': {'code': 400, 'message': 'Migration %s state of instance %s is %s. Cannot '
+                                        'abort live migration.' % (migration_id, server['id'], migration['status'])}}
+        migration['status'] = 'cancelled'
+        server.update(status=server.pop('was'), task_state=None)
+        return 202, None
+
+    def _compute_routes(self, method, path, query, body):
+        parts = path[len('/compute/v2.1/'):].split('/')
+        if method == 'PUT' and parts[0] == 'os-services' and len(parts) == 2:
+            return self._update_service(parts[1], body)
+        if method == 'GET' and path == '/compute/v2.1/os-migrations':
+            found = [m for m in self.migrations if m['instance_uuid'] in query.get('instance_uuid', [m['instance_uuid']])]
+            return 200, {'migrations': [dict((k, v) for k, v in m.items() if k not in ('steps', 'method'))
+                                        for m in found]}
+        if parts[0] != 'servers':
+            return None
+        if method == 'GET' and parts[1:] == ['detail']:
+            hosts = query.get('host')
+            return 200, {'servers': [self._server_view(s) for s in self.servers.values()
+                                     if hosts is None or s['host'] in hosts]}
+        server = self.servers.get(parts[1]) if len(parts) > 1 else None
+        if server is None:
+            return 404, {'itemNotFound': {'code': 404, 'message': 'Instance could not be found.'}}
+        if method == 'GET' and len(parts) == 2:
+            self._advance(server)
+            return 200, {'server': self._server_view(server)}
+        if method == 'POST' and parts[2:] == ['action']:
+            return self._action(server, body)
+        if method == 'DELETE' and len(parts) == 4 and parts[2] == 'migrations':
+            return self._abort(server, parts[3])
+        return None
+
+    # ------------------------------------------------------------------ routes
+    def _catalog(self):
+        services = [('identity', 'keystone', '/identity/v3'), ('compute', 'nova', '/compute/v2.1'),
+                    ('placement', 'placement', '/placement')]
+        if self.with_network:
+            services.append(('network', 'neutron', '/network'))
+        return [{'type': kind, 'name': name, 'id': name,
+                 'endpoints': [{'interface': interface, 'region': 'RegionOne', 'region_id': 'RegionOne',
+                                'url': self.url + path, 'id': '%s-%s' % (name, interface)}
+                               for interface in ('public', 'internal')]}
+                for kind, name, path in services]
+
+    def _routes(self, path, query):
+        url = self.url
+        if path.rstrip('/') == '/identity/v3':
+            return 200, {'version': {'id': 'v3.14', 'status': 'stable', 'updated': '2020-04-07T00:00:00Z',
+                                     'links': [{'rel': 'self', 'href': url + '/identity/v3/'}],
+                                     'media-types': [{'base': 'application/json',
+                                                      'type': 'application/vnd.openstack.identity-v3+json'}]}}
+        if path.rstrip('/') == '/compute/v2.1':
+            return 200, {'version': {'id': 'v2.1', 'status': 'CURRENT', 'version': self.max_microversion,
+                                     'min_version': '2.1', 'updated': '2013-07-23T11:33:21Z',
+                                     'links': [{'rel': 'self', 'href': url + '/compute/v2.1/'}]}}
+        if path.rstrip('/') == '/compute':
+            return 200, {'versions': [{'id': 'v2.1', 'status': 'CURRENT', 'version': self.max_microversion,
+                                       'min_version': '2.1',
+                                       'links': [{'rel': 'self', 'href': url + '/compute/v2.1/'}]}]}
+        if path == '/compute/v2.1/os-services':
+            return 200, {'services': [self._service_view(s) for s in self.services]}
+        if path == '/compute/v2.1/os-hypervisors/detail':
+            start = self.computes.index(query['marker'][0]) + 1 if 'marker' in query else 0
+            chunk = self.computes[start:start + self.page]
+            body = {'hypervisors': [{'id': c, 'hypervisor_hostname': c, 'hypervisor_type': 'fake',
+                                     'hypervisor_version': 1000, 'host_ip': '127.0.1.%d' % (i + start + 1),
+                                     'state': 'up', 'status': 'enabled',
+                                     'service': {'host': c, 'id': c, 'disabled_reason': None}}
+                                    for i, c in enumerate(chunk)]}
+            if start + self.page < len(self.computes):
+                body['hypervisors_links'] = [{'rel': 'next', 'href': '%s/compute/v2.1/os-hypervisors/detail?marker=%s'
+                                              % (self.link_prefix or url, chunk[-1])}]
+            return 200, body
+        if path.rstrip('/') == '/placement':
+            return 200, {'versions': [{'id': 'v1.0', 'max_version': '1.39', 'min_version': '1.0',
+                                       'status': 'CURRENT',
+                                       'links': [{'rel': 'self', 'href': ''}]}]}
+        if path == '/placement/resource_providers':
+            return 200, {'resource_providers': [{'uuid': 'rp-%s' % c, 'name': c, 'generation': 1,
+                                                 'links': []} for c in self.computes]}
+        if path.rstrip('/') == '/network':
+            return 300, {'versions': [{'id': 'v2.0', 'status': 'CURRENT',
+                                       'links': [{'rel': 'self', 'href': url + '/network/v2.0/'}]}]}
+        if path == '/network/v2.0/agents':
+            return 200, {'agents': [{'id': 'a-%s' % c, 'binary': 'neutron-ovn-metadata-agent', 'host': c,
+                                     'agent_type': 'OVN Metadata agent', 'alive': True,
+                                     'admin_state_up': True} for c in self.computes]}
+        return 404, {'error': {'message': 'not found: %s' % path}}
+
+    def handle(self, request, method):
+        parsed = urlparse(request.path)
+        self.requests.append((method, parsed.path))
+        self.microversions.append((parsed.path, request.headers.get('OpenStack-API-Version')))
+        length = int(request.headers.get('Content-Length') or 0)
+        body = json.loads(request.rfile.read(length) or b'null') if length else None
+        if body is not None:
+            self.bodies.append((method, parsed.path, body))
+        headers = {}
+        if method == 'POST' and parsed.path == '/identity/v3/auth/tokens':
+            status, body = 201, {'token': {
+                'methods': ['password'], 'expires_at': '2099-01-01T00:00:00.000000Z',
+                'issued_at': '2026-11-22T05:00:00.000000Z',
+                'user': {'id': 'u1', 'name': 'admin', 'domain': {'id': 'default', 'name': 'Default'}},
+                'project': {'id': 'p1', 'name': 'admin', 'domain': {'id': 'default', 'name': 'Default'}},
+                'roles': [{'id': 'r1', 'name': 'admin'}], 'catalog': self._catalog()}}
+            headers = {'X-Subject-Token': 'fake-token'}
+        elif parsed.path in self.errors:
+            status = self.errors[parsed.path]
+            body = {'computeFault': {'code': status, 'message': 'Unexpected API Error (fake).'}}
+        elif parsed.path in self.gates and not self.gates[parsed.path].wait(20):
+            status, body = 503, {'error': {'message': 'the gate of %s never opened' % parsed.path}}
+        else:
+            query = parse_qs(parsed.query)
+            with self.lock:
+                routed = (self._compute_routes(method, parsed.path, query, body)
+                          if parsed.path.startswith('/compute/v2.1/') else None)
+                status, body = routed or self._routes(parsed.path, query)
+        data = json.dumps(body).encode() if body is not None else b''
+        request.send_response(status)
+        if body is not None:
+            request.send_header('Content-Type', 'application/json')
+        request.send_header('Content-Length', str(len(data)))
+        for key, value in headers.items():
+            request.send_header(key, value)
+        request.end_headers()
+        request.wfile.write(data)

@@ -1,0 +1,201 @@
+"""compute_host_drain against nova's API over real HTTP (FakeCloud): plan, moves, waits, aborts; bad input."""
+
+import pytest
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance import drain
+from ansible_collections.osops.lifecycle.plugins.modules import compute_host_drain
+from ansible_collections.osops.lifecycle.tests.unit.plugins.modules.fake_cloud import FakeCloud
+
+FIELDS = {'id', 'name', 'status', 'from', 'to', 'method', 'fallback', 'outcome', 'duration', 'migration_id',
+          'message'}
+
+
+@pytest.fixture(autouse=True)
+def quick(monkeypatch):
+    monkeypatch.setattr(drain, 'POLL_INTERVAL', 0.01)
+    monkeypatch.setattr(drain, 'ABORT_WAIT', 2)
+
+
+@pytest.fixture
+def cloud():
+    with FakeCloud(computes=3, with_network=False) as fake:
+        fake.ids = dict((name, fake.add_server(name, 'compute1', status))
+                        for name, status in (('web-1', 'ACTIVE'), ('db-1', 'SHUTOFF'), ('cache-1', 'PAUSED')))
+        fake.add_server('elsewhere', 'compute2')
+        yield fake
+
+
+def run(run_module, cloud, check_mode=False, **args):
+    args.setdefault('host', 'compute1')
+    return run_module(compute_host_drain.main, dict(args, cloud=cloud.cloud()), check_mode=check_mode)
+
+
+def writes(cloud):
+    return [(method, path) for method, path in cloud.requests if method in ('PUT', 'POST', 'DELETE')
+            and not path.startswith('/identity/')]
+
+
+def placed(cloud):
+    return dict((s['name'], (s['host'], s['status'], s['task_state'])) for s in cloud.servers.values())
+
+
+def by_name(result):
+    return dict((i['name'], i) for i in result['instances'])
+
+
+def test_check_then_drain_then_nothing_left(run_module, cloud):
+    plan = run(run_module, cloud, check_mode=True, disable_reason='kernel CHG-1')
+    assert plan['changed'] is True and writes(cloud) == []
+    assert plan['msg'] == 'host compute1: 3 instances: 1 would move cold, 2 would move live'
+    assert [(i['name'], i['method'], i['outcome'], i['to']) for i in plan['instances']] == [
+        ('cache-1', 'live', 'planned', None), ('db-1', 'cold', 'planned', None), ('web-1', 'live', 'planned', None)]
+    assert plan['service']['status'] == 'disabled' and cloud.service('compute1')['status'] == 'enabled'
+
+    result = run(run_module, cloud, disable_reason='kernel CHG-1')
+    assert result['changed'] is True and not result.get('failed'), result.get('msg')
+    assert result['msg'] == 'host compute1: 3 instances: 1 moved cold, 2 moved live'
+    # read back from nova: every instance on another (enabled) host, in its original status, settled
+    assert placed(cloud) == {'web-1': ('compute2', 'ACTIVE', None), 'db-1': ('compute2', 'SHUTOFF', None),
+                             'cache-1': ('compute2', 'PAUSED', None), 'elsewhere': ('compute2', 'ACTIVE', None)}
+    assert cloud.service('compute1')['status'] == 'disabled'
+    assert cloud.service('compute1')['disabled_reason'] == 'kernel CHG-1'
+    instances = by_name(result)
+    assert all(set(i) == FIELDS for i in instances.values())
+    migrations = dict((m['instance_uuid'], m) for m in cloud.migrations)
+    for name, method in (('web-1', 'live'), ('db-1', 'cold'), ('cache-1', 'live')):
+        i = instances[name]
+        assert (i['from'], i['to'], i['method'], i['outcome'], i['message']) == (
+            'compute1', 'compute2', method, 'moved', None)
+        assert i['id'] == cloud.ids[name] and i['migration_id'] == migrations[i['id']]['id']
+        assert i['duration'] >= 0
+    assert migrations[cloud.ids['db-1']]['status'] == 'confirmed'  # the cold migration was confirmed
+    actions = [body for method, path, body in cloud.bodies if path.endswith('/action')]
+    assert {'os-migrateLive': {'host': None, 'block_migration': 'auto'}} in actions
+    assert {'confirmResize': None} in actions
+    # the host was disabled before the first migration started
+    first = writes(cloud)
+    assert first[0] == ('PUT', '/compute/v2.1/os-services/%s' % cloud.service('compute1')['id'])
+
+    for check_mode in (True, False):
+        again = run(run_module, cloud, check_mode=check_mode)
+        assert again['changed'] is False and again['instances'] == []
+        assert again['msg'] == 'host compute1 has no instances'
+    assert writes(cloud) == first
+
+
+def test_an_already_disabled_host_keeps_its_reason(run_module, cloud):
+    cloud.service('compute1').update(status='disabled', disabled_reason='by the operator')
+    result = run(run_module, cloud, disable_reason='ignored')
+    assert result['service']['changed'] is False and result['service']['disabled_reason'] == 'by the operator'
+    assert cloud.service('compute1')['disabled_reason'] == 'by the operator'
+
+
+def test_disable_false_leaves_the_service(run_module, cloud):
+    result = run(run_module, cloud, disable=False, target_host='compute3')
+    assert result['service'] is None and cloud.service('compute1')['status'] == 'enabled'
+    assert {i['to'] for i in result['instances']} == {'compute3'}
+    assert placed(cloud)['db-1'] == ('compute3', 'SHUTOFF', None)
+    migrate = [body for method, path, body in cloud.bodies if 'migrate' in body]
+    assert migrate == [{'migrate': {'host': 'compute3'}}]
+
+
+def test_an_empty_host_is_disabled_but_nothing_moves(run_module, cloud):
+    result = run(run_module, cloud, host='compute3')
+    assert result['changed'] is True and result['msg'] == 'host compute3 has no instances'
+    assert result['service']['status'] == 'disabled'
+    assert [m for m, _p in writes(cloud)] == ['PUT']
+
+
+def test_unmovable_instances_refuse_the_host_before_anything_changes(run_module, cloud):
+    bad = cloud.add_server('broken', 'compute1', 'ERROR')
+    busy = cloud.add_server('busy', 'compute1', 'ACTIVE', 'rebooting')
+    result = run(run_module, cloud)
+    assert result['failed'] is True and result.get('changed', False) is False
+    assert result['msg'].startswith('Host compute1 has instances that cannot be moved: broken (%s): status ERROR; '
+                                    'busy (%s): task_state rebooting (an operation is in progress). Nothing was '
+                                    'changed.' % (bad, busy))
+    assert [u['name'] for u in result['unmovable']] == ['broken', 'busy']
+    assert writes(cloud) == [] and cloud.service('compute1')['status'] == 'enabled'
+
+
+def test_skip_unmovable_moves_the_others(run_module, cloud):
+    cloud.add_server('broken', 'compute1', 'ERROR')
+    cloud.add_server('sleepy', 'compute1', 'SUSPENDED')
+    result = run(run_module, cloud, skip_unmovable=True)
+    assert not result.get('failed') and result['changed'] is True
+    assert result['msg'] == ('host compute1: 3 instances: 1 moved cold, 2 moved live; 2 skipped, left on the '
+                             'host: broken, sleepy')
+    skipped = [i for i in result['instances'] if i['outcome'] == 'skipped']
+    assert [(i['name'], i['message']) for i in skipped] == [
+        ('broken', 'status ERROR'),
+        ('sleepy', 'status SUSPENDED (nova migrates only ACTIVE, PAUSED and SHUTOFF instances)')]
+    assert placed(cloud)['broken'][0] == 'compute1' and placed(cloud)['web-1'][0] == 'compute2'
+
+
+def test_a_stuck_live_migration_is_aborted_through_the_api(run_module, cloud):
+    cloud.behaviour[cloud.ids['web-1']] = {'live': 'stuck'}
+    result = run(run_module, cloud, migration_timeout=1)
+    assert result['failed'] is True and result['changed'] is True
+    web = by_name(result)['web-1']
+    migration = [m for m in cloud.migrations if m['instance_uuid'] == web['id']][0]
+    assert ('DELETE', '/compute/v2.1/servers/%s/migrations/%d' % (web['id'], migration['id'])) in writes(cloud)
+    assert not any(path.endswith('/action') and body == {'os-migrateLive': {'force_complete': None}}
+                   for _m, path, body in cloud.bodies)
+    assert (web['outcome'], web['migration_id'], migration['status']) == ('aborted', migration['id'], 'cancelled')
+    assert web['message'].startswith('live migration took longer than 1 s and was aborted')
+    assert placed(cloud)['web-1'] == ('compute1', 'ACTIVE', None)  # rolled back, running where it was
+    assert result['msg'].startswith('Draining compute1 failed: host compute1: 3 instances: 1 aborted, '
+                                    '1 moved cold, 1 moved live.')
+    assert placed(cloud)['db-1'][0] == placed(cloud)['cache-1'][0] == 'compute2'
+
+
+@pytest.mark.parametrize('how', ['refuse', 'fail'])
+def test_fallback_cold_when_live_migration_refuses(run_module, cloud, how):
+    cloud.behaviour[cloud.ids['web-1']] = {'live': how}
+    result = run(run_module, cloud, fallback_cold=True)
+    assert not result.get('failed'), result['msg']
+    web = by_name(result)['web-1']
+    assert (web['method'], web['outcome'], web['to']) == ('cold', 'moved', 'compute2')
+    assert web['message'].startswith('live migration %s: ' % {'refuse': 'refused', 'fail': 'failed'}[how])
+    assert placed(cloud)['web-1'] == ('compute2', 'ACTIVE', None)
+    assert by_name(result)['cache-1']['fallback'] is None  # PAUSED: nova cannot cold-migrate it
+
+
+def test_without_fallback_a_refused_live_migration_fails_the_task(run_module, cloud):
+    cloud.behaviour[cloud.ids['web-1']] = {'live': 'refuse'}
+    result = run(run_module, cloud)
+    web = by_name(result)['web-1']
+    assert result['failed'] is True and web['outcome'] == 'failed'
+    assert web['message'].startswith('live migration refused: ') and 'fake refusal' in web['message']
+    assert placed(cloud)['web-1'] == ('compute1', 'ACTIVE', None)
+    assert cloud.service('compute1')['status'] == 'disabled'  # stays cordoned
+
+
+@pytest.mark.parametrize('args,message', [
+    (dict(target_host='compute1'), "Option target_host: got 'compute1', expected another host than host (compute1)."),
+    (dict(host='controller'), 'Not a nova-compute host: controller (runs nova-conductor, nova-scheduler, no '
+                              'nova-compute). nova-compute runs on: compute1, compute2, compute3. Nothing was changed.'),
+    (dict(target_host='compute9'), 'Not a nova-compute host: compute9 (unknown to nova).'),
+    (dict(parallel=0), 'Option parallel: got 0, expected a positive number.'),
+    (dict(migration_timeout=0), 'Option migration_timeout: got 0, expected a positive number.'),
+])
+def test_bad_input_changes_nothing(run_module, cloud, args, message):
+    result = run(run_module, cloud, **args)
+    assert result['failed'] is True and result['msg'].startswith(message)
+    assert writes(cloud) == []
+
+
+def test_a_disabled_target_is_refused(run_module, cloud):
+    cloud.service('compute3')['status'] = 'disabled'
+    result = run(run_module, cloud, target_host='compute3')
+    assert result['msg'] == ('target_host compute3 cannot receive instances: its nova-compute is disabled and up. '
+                             'Nothing was changed.')
+    assert writes(cloud) == []
+
+
+def test_an_api_older_than_queens_is_refused(run_module):
+    with FakeCloud(max_microversion='2.55', with_network=False) as cloud:
+        result = run(run_module, cloud)
+        assert writes(cloud) == []
+    assert result['msg'] == ('Draining a compute host needs the compute API at microversion 2.56 or later; '
+                             'this cloud offers 2.55. Upgrade nova first.')
