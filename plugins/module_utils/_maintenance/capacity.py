@@ -103,7 +103,8 @@ def _provider_room(placement, uuid):
 
 def read_capacity(conn):
     """``(hosts, instances)`` of the cloud, as ``planner.plan_maintenance`` takes them."""
-    services = _listing(conn.compute, 'compute services', '/os-services', 'services', {'binary': 'nova-compute'})
+    services = [s for s in _listing(conn.compute, 'compute services', '/os-services', 'services',
+                                    {'binary': 'nova-compute'}) if s.get('binary') == 'nova-compute']
     providers = dict((p.get('name'), p.get('uuid')) for p in _listing(
         conn.placement, 'resource providers', '/resource_providers', 'resource_providers'))
     short = dict((name.split('.')[0], uuid) for name, uuid in providers.items() if name)

@@ -3,7 +3,9 @@
 Authentication, the token's catalog, version discovery and pagination for the
 discovery tests; nova's compute services (PUT /os-services/{id} as nova 2.53+
 answers it), servers, live and cold migrations, confirm and abort for the
-maintenance modules.  The real cloud is the lab (tests/integration/lab).
+maintenance modules; for the maintenance planner, servers' embedded flavors,
+server groups, and placement's inventories and usages (each compute's usage is
+the sum of its servers' flavors).  The real cloud is the lab (tests/integration/lab).
 
 A migration advances one step each time its server is read (GET /servers/{id}):
 after ``steps`` reads a live migration has completed and a cold one waits in
@@ -46,6 +48,8 @@ class FakeCloud:
                               ('nova-scheduler', 'controller', 'internal')]
                              + [('nova-compute', c, 'nova') for c in self.computes], 1)]
         self.servers = {}
+        self.server_groups = []  # dicts: id, policy, members
+        self.inventories = {}  # host -> placement inventories (default: 8 VCPU, 8192 MEMORY_MB, 100 DISK_GB)
         self.migrations = []
         self.behaviour = {}
         self.steps = 2
@@ -88,9 +92,12 @@ class FakeCloud:
                 'auth_type': 'password', 'region_name': 'RegionOne', 'interface': 'public'}
 
     # ------------------------------------------------------------------ compute state
-    def add_server(self, name, host='compute1', status='ACTIVE', task_state=None):
+    def add_server(self, name, host='compute1', status='ACTIVE', task_state=None, flavor=None):
+        """A server; ``flavor`` as nova embeds it from 2.47 (vcpus, ram, disk, ...; default 2 VCPU, 2 GiB, 20 GB)."""
         server_id = uuid(2, next(self._ids))
-        self.servers[server_id] = dict(id=server_id, name=name, status=status, task_state=task_state, host=host)
+        self.servers[server_id] = dict(id=server_id, name=name, status=status, task_state=task_state, host=host,
+                                       flavor=flavor or {'vcpus': 2, 'ram': 2048, 'disk': 20, 'ephemeral': 0,
+                                                         'swap': 0, 'original_name': 'm1.small', 'extra_specs': {}})
         return server_id
 
     def service(self, host, binary='nova-compute'):
@@ -103,7 +110,7 @@ class FakeCloud:
     def _server_view(self, s):
         view = {'id': s['id'], 'name': s['name'], 'status': s['status'], 'tenant_id': 'p1', 'links': [],
                 'OS-EXT-STS:task_state': s['task_state'], 'OS-EXT-SRV-ATTR:host': s['host'],
-                'OS-EXT-STS:vm_state': s['status'].lower()}
+                'OS-EXT-STS:vm_state': s['status'].lower(), 'flavor': s['flavor'], 'image': {'id': 'img-1'}}
         if s['status'] == 'ERROR':
             view['fault'] = {'code': 500, 'message': 'fake fault'}
         return view
@@ -206,6 +213,9 @@ class FakeCloud:
         parts = path[len('/compute/v2.1/'):].split('/')
         if method == 'PUT' and parts[0] == 'os-services' and len(parts) == 2:
             return self._update_service(parts[1], body)
+        if method == 'GET' and path == '/compute/v2.1/os-server-groups':
+            start, limit = int(query.get('offset', ['0'])[0]), int(query.get('limit', ['1000'])[0])
+            return 200, {'server_groups': self.server_groups[start:start + limit]}
         if method == 'GET' and path == '/compute/v2.1/os-migrations':
             found = [m for m in self.migrations if m['instance_uuid'] in query.get('instance_uuid', [m['instance_uuid']])]
             return 200, {'migrations': [dict((k, v) for k, v in m.items() if k not in ('steps', 'method'))
@@ -276,6 +286,17 @@ class FakeCloud:
         if path == '/placement/resource_providers':
             return 200, {'resource_providers': [{'uuid': 'rp-%s' % c, 'name': c, 'generation': 1,
                                                  'links': []} for c in self.computes]}
+        if path.startswith('/placement/resource_providers/rp-'):
+            host, _slash, what = path[len('/placement/resource_providers/rp-'):].partition('/')
+            if what == 'inventories':
+                return 200, {'resource_provider_generation': 1, 'inventories': self.inventories.get(host, {
+                    rc: {'total': total, 'reserved': 0, 'allocation_ratio': 1.0, 'min_unit': 1, 'max_unit': total,
+                         'step_size': 1} for rc, total in (('VCPU', 8), ('MEMORY_MB', 8192), ('DISK_GB', 100))})}
+            if what == 'usages':
+                on_host = [s['flavor'] for s in self.servers.values() if s['host'] == host]
+                return 200, {'resource_provider_generation': 1, 'usages': {
+                    'VCPU': sum(f['vcpus'] for f in on_host), 'MEMORY_MB': sum(f['ram'] for f in on_host),
+                    'DISK_GB': sum(f['disk'] for f in on_host)}}
         if path.rstrip('/') == '/network':
             return 300, {'versions': [{'id': 'v2.0', 'status': 'CURRENT',
                                        'links': [{'rel': 'self', 'href': url + '/network/v2.0/'}]}]}

@@ -1,7 +1,7 @@
 """maintenance_session over a real store: create, continue, delete; check -> apply -> check -> apply; bad input.
 
-The cloud's capacity (what ``read_capacity`` reads through openstacksdk) is given as plain data here;
-tests/unit/plugins/module_utils/_maintenance/test_capacity.py reads it from API answers.
+The cloud's capacity (what ``read_capacity`` reads through openstacksdk) is given as plain data in
+most tests; test_the_plan_is_read_from_the_cloud reads it from FakeCloud over real HTTP.
 """
 
 import datetime
@@ -14,6 +14,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._store import engi
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import session_steps as store_steps
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import sessions as store_sessions
 from ansible_collections.osops.lifecycle.plugins.modules import cluster_info, maintenance_session
+from ansible_collections.osops.lifecycle.tests.unit.plugins.modules.fake_cloud import FakeCloud
 
 RETURNED = {'changed', 'msg', 'session_id', 'session', 'plan', 'run_at', 'waited'}
 SMALL = {'VCPU': 2, 'MEMORY_MB': 2048}
@@ -112,6 +113,31 @@ def test_create_check_apply_check_apply(run_module, store_url, store, cloud):
                                '(MAINTENANCE).' % created['session_id']
         assert RETURNED <= set(again) and again['plan'] == stored['plan']
     assert cloud.reads == 2  # the plan is read for a new session only
+    assert len(store_sessions.list_sessions(store)) == 1
+
+
+def test_the_plan_is_read_from_the_cloud(run_module, store_url, store):
+    """Compute services, placement inventories and usages, servers and server groups through openstacksdk."""
+    with FakeCloud(computes=3, with_network=False) as fake:
+        web = [fake.add_server('web-%d' % i, 'compute1') for i in (1, 2)]
+        db = fake.add_server('db-1', 'compute2', status='SHUTOFF')
+        fake.server_groups.append({'id': 'g-web', 'name': 'web', 'policy': 'anti-affinity', 'members': [web[0], db]})
+        task = args(store_url, cloud=fake.cloud(), max_parallel=2)
+        predicted = run_module(maintenance_session.main, task, check_mode=True)
+        created = run_module(maintenance_session.main, task)
+    assert predicted['changed'] and created['changed'] and predicted['plan']['batches'] == created['plan']['batches']
+    # compute3 (empty) first, then compute2 (the lighter); compute1 shares group g-web with it: a batch of its own.
+    assert [b['hosts'] for b in created['plan']['batches']] == [['compute3'], ['compute2'], ['compute1']]
+    assert created['plan']['batches'][1]['notes'] == ['compute1 waits: it shares anti-affinity group g-web with '
+                                                      'this batch']
+    assert created['plan']['instances'] == dict.fromkeys(web + [db], 'maintained')
+    # db-1 goes to compute3; web-1, of its group, cannot join it there: compute2, maintained by then.
+    assert sorted((m['batch'], m['host'], m['destination_host'], m['instances']) for m in created['plan']['moves']) == [
+        (2, 'compute2', 'compute3', [db]), (3, 'compute1', 'compute2', [web[0]]), (3, 'compute1', 'compute3', [web[1]])]
+    asked = dict((path, version) for path, version in fake.microversions if version)
+    assert asked['/compute/v2.1/servers/detail'] == 'compute 2.47'
+    assert asked['/compute/v2.1/os-server-groups'] == 'compute 2.64'
+    assert ('GET', '/placement/resource_providers/rp-compute1/usages') in fake.requests
     assert len(store_sessions.list_sessions(store)) == 1
 
 

@@ -42,6 +42,7 @@ class Proxy:
 class Conn:
     def __init__(self, servers, groups, services=None, providers=None, page=2):
         services = services or [
+            {'host': 'controller', 'binary': 'nova-conductor', 'zone': 'internal', 'status': 'enabled', 'state': 'up'},
             {'host': 'compute1', 'binary': 'nova-compute', 'zone': 'az1', 'status': 'enabled', 'state': 'up'},
             {'host': 'compute2', 'binary': 'nova-compute', 'zone': 'az2', 'status': 'disabled', 'state': 'up'},
             {'host': 'compute3', 'binary': 'nova-compute', 'zone': 'az1', 'status': 'enabled', 'state': 'down'}]
@@ -119,7 +120,7 @@ def test_flavor_resources_follow_nova(extra_specs, expected):
 
 
 def test_a_compute_without_a_resource_provider_has_no_room():
-    services = [{'host': 'compute9', 'zone': 'nova', 'status': 'enabled', 'state': 'up'}]
+    services = [{'host': 'compute9', 'binary': 'nova-compute', 'zone': 'nova', 'status': 'enabled', 'state': 'up'}]
     hosts, _instances = capacity.read_capacity(Conn([], [], services=services))
     assert hosts == [{'name': 'compute9', 'az': 'nova', 'enabled': True, 'inventories': {}, 'usages': {}}]
 
