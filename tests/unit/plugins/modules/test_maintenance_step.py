@@ -1,11 +1,7 @@
-"""maintenance_step and maintenance_session_info over a real store: the bookkeeping of a session's runner."""
+"""maintenance_step over a real store: the bookkeeping of a session's runner, a batch per run."""
 
 import pytest
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters as store_clusters
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import sessions as store_sessions
-from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.workflow import lay_out
 from ansible_collections.osops.lifecycle.plugins.modules import maintenance_session_info, maintenance_step
 
 CLAIMED = {'changed', 'session', 'claimed', 'waiting', 'finished_hosts'}
@@ -15,21 +11,13 @@ STEP_FIELDS = {'position', 'stage', 'phase', 'batch', 'host', 'action', 'plugin'
 
 
 @pytest.fixture
-def store_url(tmp_path):
-    return 'sqlite:///%s' % (tmp_path / 'store.db')
+def store_url(maintenance_store):
+    return maintenance_store[0]
 
 
 @pytest.fixture
-def session(store_url):
-    """A session over c1 (batch 1) and c2 (batch 2) with a pre action and a host action."""
-    store = store_engine.open_store(store_url)
-    store_clusters.upsert_cluster(store, 'lab', 'api', hosts=[{'name': h, 'roles': ['compute']} for h in ('c1', 'c2')])
-    actions = [{'plugin': 'site.ops.announce', 'type': 'pre', 'metadata': {}},
-               {'plugin': 'site.ops.patch', 'type': 'host', 'metadata': {'reboot': True}}]
-    created = store_sessions.create_session(store, 'lab', [{'host': 'c1', 'batch': 1}, {'host': 'c2', 'batch': 2}],
-                                            actions=actions, steps=lay_out('default', [['c1'], ['c2']], actions, []))
-    store.close()
-    return created['id']
+def session(maintenance_store):
+    return maintenance_store[1]
 
 
 def step(run_module, store_url, session, state, check_mode=False, **extra):
@@ -96,19 +84,3 @@ def test_a_failed_step_stops_the_session_until_it_is_continued(run_module, store
 def test_bad_input_is_named(run_module, store_url, session, task, message):
     result = run_module(maintenance_step.main, dict({'session': session, 'store': store_url}, **task))
     assert result['failed'] and message.format(id=session) in result['msg']
-
-
-def test_session_info_lists_and_gets(run_module, store_url, session, tmp_path):
-    listed = run_module(maintenance_session_info.main, {'store': store_url}, check_mode=True)
-    assert listed['changed'] is False and [s['id'] for s in listed['sessions']] == [session]
-    assert set(listed['sessions'][0]) == {'id', 'cluster', 'state', 'workflow', 'maintenance_at', 'metadata', 'download',
-                                          'max_parallel', 'reason', 'created_at', 'updated_at'}
-    assert run_module(maintenance_session_info.main, {'store': store_url, 'cluster': 'other'})['sessions'] == []
-    one = run_module(maintenance_session_info.main, {'store': store_url, 'id': session})['sessions'][0]
-    assert set(one) == set(listed['sessions'][0]) | {'plan', 'hosts', 'actions', 'steps', 'hosts_to_enable'}
-    assert [h['host'] for h in one['hosts']] == ['c1', 'c2'] and len(one['steps']) == 1 + 2 * 6
-    assert all(set(s) == STEP_FIELDS for s in one['steps'])
-    assert run_module(maintenance_session_info.main, {'store': store_url, 'id': 'nope'})['sessions'] == []
-    missing = tmp_path / 'missing.db'
-    assert run_module(maintenance_session_info.main, {'store': 'sqlite:///%s' % missing})['sessions'] == []
-    assert not missing.exists()  # reading never creates a store
