@@ -13,8 +13,8 @@ migrations in ``migrations`` and refuses a store written by a newer
 collection.
 
 The functions of ``clusters``, ``upgrades``, ``sessions`` and
-``session_steps`` are the whole API the modules use.  They take a :class:`Store`, run one short transaction
-each and return plain dicts.
+``session_steps`` are the whole API the modules use.  They take a
+:class:`Store`, run one short transaction each and return plain dicts.
 Errors are :class:`StoreError` with secret-free messages: a password in the
 URL is always shown as ``***``.
 
