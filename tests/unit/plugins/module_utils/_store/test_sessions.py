@@ -29,7 +29,7 @@ def test_session_create_get_list_delete(store_url, store):
     computes(store)
     computes(store, 'other')
     created = new_session(store, workflow='default', metadata={'ticket': 'CHG-1'}, download=[{'url': 'http://x'}],
-                       actions=ACTIONS, max_parallel=2, plan=[{'batch': 1, 'hosts': ['cmp1']}])
+                          actions=ACTIONS, max_parallel=2, plan=[{'batch': 1, 'hosts': ['cmp1']}])
     assert created == store_sessions.get_session(store, created['id'])
     assert (created['state'], created['cluster'], created['max_parallel'], created['reason']) == (
         'MAINTENANCE', 'lab', 2, None)
@@ -153,7 +153,7 @@ def _session_at(store, state):
     session = store_sessions.create_session(store, computes(store), ['cmp1'], state='SCHEDULED')
     for step in SESSION_PATH_TO[state]:
         session = store_sessions.transition_session(store, session['id'], step,
-                                                     reason='why' if step == 'MAINTENANCE_FAILED' else None)
+                                                    reason='why' if step == 'MAINTENANCE_FAILED' else None)
     assert session['state'] == state
     return session
 

@@ -188,7 +188,7 @@ def test_two_processes_starting_an_upgrade_at_once_exactly_one_wins(store_url, s
 def test_two_processes_moving_one_upgrade_at_once_exactly_one_wins(store_url, store):
     upgrade = _upgrade_at(store, 'running', _cluster(store))
     outcomes = race(_move_upgrade, [(store_url, upgrade['id'], 'paused'),
-                                     (store_url, upgrade['id'], 'cancelling')])
+                                    (store_url, upgrade['id'], 'cancelling')])
     kinds = [kind for kind, _text in outcomes]
     assert sorted(kinds) == ['lost', 'won']
     final = store_upgrades.get_upgrade(store, upgrade['id'])['status']
