@@ -16,6 +16,8 @@
 #   bench-check         playbooks/check.yml vs the real nova-status (both on a lab that is up;
 #                       OSOPS_LAB_NET/OSOPS_LAB_HOME pick the lab; docs/discovery.md, docs/checks.md)
 #   bench-planner       the upgrade planner at 10,000 hosts: time and memory (no lab; docs/upgrades.md)
+#   bench-maintenance-planner  the maintenance planner at 10,000 hosts and 200,000 instances
+#                       (no lab; docs/maintenance.md)
 #   make demo           setup, then tests/tools/demo.sh when it exists
 #
 # See docs/testing.md for what each tier proves and how long it takes.
@@ -60,7 +62,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help setup setup-apt setup-venv test unit sanity lint changelog-lint \
 	build-check integration lab demo clean lab-deps lab-up lab-down lab-status \
-	lab-reset lab-install lab-bench bench-discovery bench-check bench-planner
+	lab-reset lab-install lab-bench bench-discovery bench-check bench-planner bench-maintenance-planner
 
 help:
 	@sed -n '3,20p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -169,7 +171,7 @@ lab-install:
 lab-bench:
 	python3 tests/lab/bench_lab.py --cold --release $(RELEASE)
 
-# Figures (print only; not a test tier), on a lab that is up but for bench-planner. BENCH_ARGS, e.g. --repeat 5.
+# Figures (print only; not a test tier), on a lab that is up but for the planners'. BENCH_ARGS, e.g. --repeat 5.
 BENCH_ARGS ?=
 bench-discovery:
 	$(BIN)/python tests/lab/bench_discovery.py $(BENCH_ARGS)
@@ -177,6 +179,8 @@ bench-check:
 	$(BIN)/python tests/lab/bench_check.py $(BENCH_ARGS)
 bench-planner:
 	$(BIN)/python tests/lab/bench_planner.py $(BENCH_ARGS)
+bench-maintenance-planner:
+	$(BIN)/python tests/lab/bench_maintenance_planner.py $(BENCH_ARGS)
 
 demo:
 	$(MAKE) --no-print-directory setup

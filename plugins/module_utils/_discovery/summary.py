@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import all_series, check_upgrade_path, series
-from ansible_collections.osops.lifecycle.plugins.module_utils._store.states import FINISHED_SESSION_STATES
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.states import FINISHED_SESSION_STATES, WAITING_SESSION_STATES
 
 
 def component_summary(components, target=None):
@@ -95,7 +95,8 @@ def compose_status(cluster, upgrade, sessions, last_run):
     ``state`` is the stored one when it is not active (set by whoever put the
     cluster in maintenance or error), else ``error`` when the last discovery
     failed or an enabled component is down, else ``maintenance`` while a
-    maintenance session is open, else ``active``.
+    maintenance session is open (started, running or failed; not one only
+    scheduled, nor a finished one), else ``active``.
     """
     components = cluster['components']
     release, release_reason = cluster_release(components)
@@ -106,7 +107,7 @@ def compose_status(cluster, upgrade, sessions, last_run):
     state, reason = cluster['state'], cluster.get('state_reason')
     down = sorted('%s on %s' % (c['binary'], c['host'] or '(cluster)') for c in components
                   if c['state'] == 'down')
-    open_sessions = [s for s in sessions if s['state'] not in FINISHED_SESSION_STATES]
+    open_sessions = [s for s in sessions if s['state'] not in FINISHED_SESSION_STATES + WAITING_SESSION_STATES]
     if state == 'active':
         if last_run and last_run['status'] == 'failed':
             state, reason = 'error', 'the last discovery (%s) failed: %s' % (last_run['started_at'], last_run['error'])

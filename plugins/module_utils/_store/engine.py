@@ -12,16 +12,18 @@ PostgreSQL (``postgresql+psycopg://``) and MariaDB/MySQL
 migrations in ``migrations`` and refuses a store written by a newer
 collection.
 
-The functions of ``clusters``, ``upgrades`` and ``sessions`` are the whole
-API the modules use.  They take a :class:`Store`, run one short transaction
-each and return plain dicts.
+The functions of ``clusters``, ``upgrades``, ``sessions`` and
+``session_steps`` are the whole API the modules use.  They take a
+:class:`Store`, run one short transaction each and return plain dicts.
 Errors are :class:`StoreError` with secret-free messages: a password in the
 URL is always shown as ``***``.
 
 Invariants the database itself enforces: one active upgrade per cluster
-(a UNIQUE slot column tied to the status by a CHECK constraint), one row per
-cluster name, host and component.  Status changes are compare-and-set on the
-current status, so two controllers never both move the same upgrade or step.
+(a UNIQUE slot column tied to the status by a CHECK constraint), one active
+maintenance session per host (a UNIQUE slot on the session's hosts), one row
+per cluster name, host and component.  Status changes are compare-and-set on
+the current status, so two controllers never both move the same upgrade,
+session or step.
 """
 
 from __future__ import annotations

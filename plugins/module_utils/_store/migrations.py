@@ -44,6 +44,10 @@ FINISHED_UPGRADE_STATUSES = ('cancelled', 'rolled_back', 'completed')
 STEP_STATUSES = ('pending', 'running', 'done', 'failed', 'reverted')
 CLUSTER_STATES = ('active', 'maintenance', 'error')
 ACTION_TYPES = ('pre', 'host', 'post')
+# Maintenance sessions (0002): a host's state in its session, a step's phase and status.
+MAINTENANCE_HOST_STATES = ('pending', 'running', 'done', 'failed')
+SESSION_STEP_PHASES = ('prepare', 'host', 'complete')
+SESSION_STEP_STATUSES = ('pending', 'running', 'done', 'failed', 'skipped')
 
 
 def in_list(column, values):
@@ -235,10 +239,61 @@ def _0002_upgrade_details(op):
     op.create_index('ix_upgrade_steps_upgrade_batch', 'upgrade_steps', ['upgrade_id', 'batch'])
 
 
+def _0003_maintenance_steps(op):
+    """Maintenance sessions that run: options, plan and failure reason; one active session per host;
+    every step of a session.
+
+    ``maintenance_hosts.active_cluster_id`` holds the session's cluster while
+    the session is active and NULL once it is finished: UNIQUE with the host
+    name, it lets the database refuse a host in two active sessions (NULLs
+    never collide).  The session's state has no CHECK: adding one to the
+    existing table would make SQLite copy it, and dropping the old copy of a
+    parent table cascades its ON DELETE to the hosts and actions; the
+    writers in ``sessions`` enforce the states.
+    """
+    op.add_column('maintenance_sessions', sa.Column('max_parallel', sa.Integer, nullable=False, server_default='1'))
+    op.add_column('maintenance_sessions', sa.Column('reason', sa.Text))
+    op.add_column('maintenance_sessions', sa.Column('plan', sa.JSON))
+    # maintenance_hosts is nobody's parent: SQLite may copy it to add the constraints.
+    with op.batch_alter_table('maintenance_hosts') as batch:
+        batch.add_column(sa.Column('active_cluster_id', sa.Integer))
+        batch.add_column(sa.Column('batch', sa.Integer))
+        batch.create_unique_constraint('uq_maintenance_hosts_active_host', ['active_cluster_id', 'host'])
+        batch.create_check_constraint('ck_maintenance_hosts_state', in_list('state', MAINTENANCE_HOST_STATES))
+    op.create_table(
+        'maintenance_steps',
+        sa.Column('id', sa.Integer, primary_key=True),
+        sa.Column('session_id', sa.String(36), nullable=False),
+        sa.Column('position', sa.Integer, nullable=False),
+        # Steps of one stage may run at once (the hosts of a batch); a stage starts once every
+        # earlier one is finished.
+        sa.Column('stage', sa.Integer, nullable=False),
+        sa.Column('phase', sa.String(16), nullable=False),
+        sa.Column('batch', sa.Integer),
+        sa.Column('host', sa.String(255)),
+        sa.Column('action', sa.String(64), nullable=False),
+        sa.Column('plugin', sa.String(255)),
+        sa.Column('metadata', sa.JSON, nullable=False),
+        sa.Column('status', sa.String(16), nullable=False),
+        sa.Column('attempts', sa.Integer, nullable=False),
+        sa.Column('started_at', timestamp()),
+        sa.Column('finished_at', timestamp()),
+        sa.Column('detail', sa.JSON, nullable=False),
+        sa.ForeignKeyConstraint(['session_id'], ['maintenance_sessions.id'], ondelete='CASCADE',
+                                name='fk_maintenance_steps_session'),
+        sa.UniqueConstraint('session_id', 'position', name='uq_maintenance_steps_session_position'),
+        sa.CheckConstraint(in_list('phase', SESSION_STEP_PHASES), name='ck_maintenance_steps_phase'),
+        sa.CheckConstraint(in_list('status', SESSION_STEP_STATUSES), name='ck_maintenance_steps_status'),
+    )
+    op.create_index('ix_maintenance_steps_session_host', 'maintenance_steps', ['session_id', 'host'])
+    op.create_index('ix_maintenance_steps_session_stage', 'maintenance_steps', ['session_id', 'stage'])
+
+
 # Oldest first.  Never edit or reorder a released revision: append a new one.
 REVISIONS = (
     ('0001_initial', _0001_initial),
     ('0002_upgrade_details', _0002_upgrade_details),
+    ('0003_maintenance_steps', _0003_maintenance_steps),
 )
 KNOWN_REVISIONS = tuple(revision for revision, _upgrade in REVISIONS)
 HEAD = KNOWN_REVISIONS[-1]

@@ -162,18 +162,29 @@ if STORE_IMPORT_ERROR is None:  # the ORM models need SQLAlchemy when they are d
         # ``metadata`` is reserved on declarative classes: the column keeps the name.
         meta: orm.Mapped[dict] = orm.mapped_column('metadata', sa.JSON, default=dict)
         download: orm.Mapped[list] = orm.mapped_column(sa.JSON, default=list)
+        max_parallel: orm.Mapped[int] = orm.mapped_column(default=1, server_default='1')
+        reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+        plan: orm.Mapped[list | None] = orm.mapped_column(sa.JSON)
         cluster: orm.Mapped[Cluster] = orm.relationship()
         hosts: orm.Mapped[list[MaintenanceHost]] = orm.relationship(
             cascade='all, delete-orphan', passive_deletes=True, order_by='MaintenanceHost.position')
         actions: orm.Mapped[list[MaintenanceAction]] = orm.relationship(
             cascade='all, delete-orphan', passive_deletes=True, order_by='MaintenanceAction.id')
+        steps: orm.Mapped[list[MaintenanceStep]] = orm.relationship(
+            cascade='all, delete-orphan', passive_deletes=True, order_by='MaintenanceStep.position')
 
     def _session_fk(table):
         return sa.ForeignKey('maintenance_sessions.id', ondelete='CASCADE', name='fk_%s_session' % table)
 
     class MaintenanceHost(Base):
         __tablename__ = 'maintenance_hosts'
-        __table_args__ = (sa.UniqueConstraint('session_id', 'host', name='uq_maintenance_hosts_session_host'),)
+        __table_args__ = (
+            sa.UniqueConstraint('session_id', 'host', name='uq_maintenance_hosts_session_host'),
+            # One active session per host of a cluster (NULL once the session is finished).
+            sa.UniqueConstraint('active_cluster_id', 'host', name='uq_maintenance_hosts_active_host'),
+            sa.CheckConstraint(migrations.in_list('state', migrations.MAINTENANCE_HOST_STATES),
+                               name='ck_maintenance_hosts_state'),
+        )
         id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
         session_id: orm.Mapped[str] = orm.mapped_column(_session_fk('maintenance_hosts'))
         host: orm.Mapped[str] = orm.mapped_column(sa.String(255))
@@ -182,6 +193,8 @@ if STORE_IMPORT_ERROR is None:  # the ORM models need SQLAlchemy when they are d
         started_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(migrations.timestamp())
         finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(migrations.timestamp())
         detail: orm.Mapped[dict] = orm.mapped_column(sa.JSON, default=dict)
+        active_cluster_id: orm.Mapped[int | None]
+        batch: orm.Mapped[int | None]
 
     class MaintenanceAction(Base):
         __tablename__ = 'maintenance_actions'
@@ -201,8 +214,35 @@ if STORE_IMPORT_ERROR is None:  # the ORM models need SQLAlchemy when they are d
         finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(migrations.timestamp())
         detail: orm.Mapped[dict] = orm.mapped_column(sa.JSON, default=dict)
 
+    class MaintenanceStep(Base):
+        __tablename__ = 'maintenance_steps'
+        __table_args__ = (
+            sa.UniqueConstraint('session_id', 'position', name='uq_maintenance_steps_session_position'),
+            sa.CheckConstraint(migrations.in_list('phase', migrations.SESSION_STEP_PHASES),
+                               name='ck_maintenance_steps_phase'),
+            sa.CheckConstraint(migrations.in_list('status', migrations.SESSION_STEP_STATUSES),
+                               name='ck_maintenance_steps_status'),
+            sa.Index('ix_maintenance_steps_session_host', 'session_id', 'host'),
+            sa.Index('ix_maintenance_steps_session_stage', 'session_id', 'stage'),
+        )
+        id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+        session_id: orm.Mapped[str] = orm.mapped_column(_session_fk('maintenance_steps'))
+        position: orm.Mapped[int]
+        stage: orm.Mapped[int]
+        phase: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+        batch: orm.Mapped[int | None]
+        host: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+        action: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+        plugin: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+        meta: orm.Mapped[dict] = orm.mapped_column('metadata', sa.JSON, default=dict)
+        status: orm.Mapped[str] = orm.mapped_column(sa.String(16), default='pending')
+        attempts: orm.Mapped[int] = orm.mapped_column(default=0)
+        started_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(migrations.timestamp())
+        finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(migrations.timestamp())
+        detail: orm.Mapped[dict] = orm.mapped_column(sa.JSON, default=dict)
+
 else:
     # Without SQLAlchemy the names still exist, so that modules import (Ansible's import test, a
     # controller without the library): engine.open_store says what is missing before any is used.
     Base = Cluster = Host = Component = DiscoveryRun = Upgrade = UpgradeStep = None
-    MaintenanceSession = MaintenanceHost = MaintenanceAction = None
+    MaintenanceSession = MaintenanceHost = MaintenanceAction = MaintenanceStep = None

@@ -49,5 +49,47 @@ CODE_PHASES = ('control', 'compute')
 # steps remove what the old code needs.
 NO_RETURN_PHASE = 'finalize'
 
-# Maintenance session states after which a host is back in service (Fenix's final states).
-FINISHED_SESSION_STATES = ('MAINTENANCE_DONE', 'MAINTENANCE_FAILED')
+# Maintenance sessions: Fenix's states, plus SCHEDULED (created to start at maintenance_at).
+# MAINTENANCE is Fenix's initial state: created, nothing run yet.  A session is in the state of the
+# phase of the steps it runs: PREPARE_MAINTENANCE (downloads, pre actions), PLANNED_MAINTENANCE (the
+# hosts, batch after batch), MAINTENANCE_COMPLETE (post actions).  A failed step fails the session;
+# continuing it (Fenix's update) returns it to the phase of the step that failed.
+SESSION_TRANSITIONS = {
+    'SCHEDULED': ('MAINTENANCE',),
+    'MAINTENANCE': ('PREPARE_MAINTENANCE', 'PLANNED_MAINTENANCE'),
+    'PREPARE_MAINTENANCE': ('PLANNED_MAINTENANCE', 'MAINTENANCE_FAILED'),
+    'PLANNED_MAINTENANCE': ('MAINTENANCE_COMPLETE', 'MAINTENANCE_DONE', 'MAINTENANCE_FAILED'),
+    'MAINTENANCE_COMPLETE': ('MAINTENANCE_DONE', 'MAINTENANCE_FAILED'),
+    'MAINTENANCE_FAILED': ('PREPARE_MAINTENANCE', 'PLANNED_MAINTENANCE', 'MAINTENANCE_COMPLETE'),
+    'MAINTENANCE_DONE': (),
+}
+# The session state while it runs steps of a phase.
+SESSION_PHASE_STATES = {'prepare': 'PREPARE_MAINTENANCE', 'host': 'PLANNED_MAINTENANCE',
+                        'complete': 'MAINTENANCE_COMPLETE'}
+# States in which steps may be claimed (the first claim starts a MAINTENANCE session).
+RUNNABLE_SESSION_STATES = ('MAINTENANCE', 'PREPARE_MAINTENANCE', 'PLANNED_MAINTENANCE', 'MAINTENANCE_COMPLETE')
+# A scheduled session holds its hosts but has not touched them: its cluster is not in maintenance yet.
+WAITING_SESSION_STATES = ('SCHEDULED',)
+# Every host of a session that is not finished stays in it (one active session per host), a failed
+# session included: it is continued, or deleted with force once the role re-enabled its hosts.
+FINISHED_SESSION_STATES = ('MAINTENANCE_DONE',)
+
+# Every allowed change of a session step's status.  A step found ``running`` is claimed again (the
+# controller died during it); a failed one becomes pending again when its session is continued.
+SESSION_STEP_TRANSITIONS = {
+    'pending': ('running',),
+    'running': ('running', 'done', 'failed', 'skipped'),
+    'done': (),
+    'failed': ('pending',),
+    'skipped': (),
+}
+# How a step ends.
+STEP_OUTCOMES = ('done', 'failed', 'skipped')
+# A host's state in its session: running from its first claimed step of the host phase (out of service),
+# failed with a failed one, done once every step of it is done or skipped.
+MAINTENANCE_HOST_TRANSITIONS = {
+    'pending': ('running',),
+    'running': ('done', 'failed'),
+    'failed': ('running',),
+    'done': (),
+}

@@ -1,4 +1,4 @@
-"""Fixtures for module tests: a store seeded with the lab's clusters; a small OpenStack over real HTTP on 127.0.0.1
+"""Fixtures for module tests: stores seeded with the lab's clusters or a maintenance session; a small OpenStack over real HTTP on 127.0.0.1
 (FakeCloud, fake_cloud.py).
 
 run_module, for module_utils tests too, is in tests/unit/plugins/conftest.py.
@@ -93,3 +93,21 @@ def fake_cloud():
     yield start
     for cloud in clouds:
         cloud.stop()
+
+
+@pytest.fixture
+def maintenance_store(tmp_path):
+    """A SQLite store with cluster lab (computes c1, c2) and a session over both (batch 1: c1, batch 2: c2)
+    with a pre action and a host action, laid out by the default workflow: ``(store URL, session id)``."""
+    # pylint: disable=import-outside-toplevel
+    from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.workflow import lay_out
+    from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters, engine, sessions
+    url = 'sqlite:///%s' % (tmp_path / 'store.db')
+    store = engine.open_store(url)
+    clusters.upsert_cluster(store, 'lab', 'api', hosts=[{'name': h, 'roles': ['compute']} for h in ('c1', 'c2')])
+    actions = [{'plugin': 'site.ops.announce', 'type': 'pre', 'metadata': {}},
+               {'plugin': 'site.ops.patch', 'type': 'host', 'metadata': {'reboot': True}}]
+    created = sessions.create_session(store, 'lab', [{'host': 'c1', 'batch': 1}, {'host': 'c2', 'batch': 2}],
+                                      actions=actions, steps=lay_out('default', [['c1'], ['c2']], actions, []))
+    store.close()
+    return url, created['id']

@@ -3,7 +3,9 @@
 Keystone, nova, placement, neutron and (``with_volume``) cinder: authentication, the
 token's catalog, version discovery and pagination for the discovery and check
 modules; nova's compute services (PUT /os-services/{id} as nova 2.53+ answers it),
-servers, live and cold migrations, confirm and abort for the maintenance modules.
+servers, live and cold migrations, confirm and abort for the maintenance modules;
+for the maintenance planner, servers' embedded flavors, server groups, and
+placement's inventories and usages (each compute's usage is the sum of its servers' flavors).
 Module tests get one through the ``fake_cloud`` fixture of conftest.py, which
 stops it when the test ends (``with`` stops it at the end of a block).  The real
 cloud is the lab (tests/integration/lab).
@@ -35,7 +37,9 @@ def uuid(kind, number):
 
 
 # What a server has unless a test says otherwise (the token's project is p1).
-SERVER_DEFAULTS = dict(status='ACTIVE', task_state=None, host='compute1', project='p1')
+SERVER_DEFAULTS = dict(status='ACTIVE', task_state=None, host='compute1', project='p1',
+                       flavor={'vcpus': 2, 'ram': 2048, 'disk': 20, 'ephemeral': 0, 'swap': 0,
+                               'original_name': 'm1.small', 'extra_specs': {}})
 
 
 class FakeCloud:
@@ -90,6 +94,8 @@ class FakeCloud:
         self.volume_service_type = 'block-storage'  # as devstack registers it; kolla-ansible: volumev3
         self._servers = {}
         self.server_page = server_page  # servers a page, as nova's [api] max_limit
+        self.server_groups = []  # dicts: id, policy, members
+        self.inventories = {}  # host -> placement inventories (default: 8 VCPU, 8192 MEMORY_MB, 100 DISK_GB)
         self.migrations = []
         self.behaviour = {}
         self.steps = 2
@@ -183,9 +189,13 @@ class FakeCloud:
         self._servers[kept['id']] = kept
         return kept['id']
 
-    def add_server(self, name, host='compute1', status='ACTIVE', task_state=None, project='p1'):
-        return self._keep(dict(id=uuid(2, next(self._ids)), name=name, host=host, status=status,
-                               task_state=task_state, project=project))
+    def add_server(self, name, host='compute1', status='ACTIVE', task_state=None, project='p1', flavor=None):
+        """A server; ``flavor`` as nova embeds it from 2.47 (default 2 VCPU, 2 GiB, 20 GB)."""
+        server = dict(id=uuid(2, next(self._ids)), name=name, host=host, status=status,
+                      task_state=task_state, project=project)
+        if flavor:
+            server['flavor'] = flavor
+        return self._keep(server)
 
     def service(self, host, binary='nova-compute'):
         return next(s for s in self.services if (s['host'], s['binary']) == (host, binary))
@@ -200,7 +210,8 @@ class FakeCloud:
     def _server_view(self, s):
         view = {'id': s['id'], 'name': s['name'], 'status': s['status'], 'tenant_id': s['project'],
                 'user_id': 'u1', 'links': [], 'OS-EXT-STS:task_state': s['task_state'],
-                'OS-EXT-SRV-ATTR:host': s['host'], 'OS-EXT-STS:vm_state': s['status'].lower()}
+                'OS-EXT-SRV-ATTR:host': s['host'], 'OS-EXT-STS:vm_state': s['status'].lower(),
+                'flavor': s['flavor'], 'image': {'id': 'img-1'}}
         if s['status'] == 'ERROR':
             view['fault'] = {'code': 500, 'message': 'fake fault'}
         return view
@@ -321,6 +332,9 @@ class FakeCloud:
         parts = path[len('/compute/v2.1/'):].split('/')
         if method == 'PUT' and parts[0] == 'os-services' and len(parts) == 2:
             return self._update_service(parts[1], body)
+        if method == 'GET' and path == '/compute/v2.1/os-server-groups':
+            start, limit = int(query.get('offset', ['0'])[0]), int(query.get('limit', ['1000'])[0])
+            return 200, {'server_groups': self.server_groups[start:start + limit]}
         if method == 'GET' and path == '/compute/v2.1/os-migrations':
             found = [m for m in self.migrations if m['instance_uuid'] in query.get('instance_uuid', [m['instance_uuid']])]
             return 200, {'migrations': [dict((k, v) for k, v in m.items() if k not in ('steps', 'method'))
@@ -392,6 +406,17 @@ class FakeCloud:
         if path == '/placement/resource_providers':
             return 200, {'resource_providers': [{'uuid': 'rp-%s' % c, 'name': c, 'generation': 1,
                                                  'links': []} for c in self.computes]}
+        if path.startswith('/placement/resource_providers/rp-'):
+            host, _slash, what = path[len('/placement/resource_providers/rp-'):].partition('/')
+            if what == 'inventories':
+                return 200, {'resource_provider_generation': 1, 'inventories': self.inventories.get(host, {
+                    rc: {'total': total, 'reserved': 0, 'allocation_ratio': 1.0, 'min_unit': 1, 'max_unit': total,
+                         'step_size': 1} for rc, total in (('VCPU', 8), ('MEMORY_MB', 8192), ('DISK_GB', 100))})}
+            if what == 'usages':
+                on_host = [s['flavor'] for s in self.servers.values() if s['host'] == host]
+                return 200, {'resource_provider_generation': 1, 'usages': {
+                    'VCPU': sum(f['vcpus'] for f in on_host), 'MEMORY_MB': sum(f['ram'] for f in on_host),
+                    'DISK_GB': sum(f['disk'] for f in on_host)}}
         if path.rstrip('/') == '/network':
             return 300, {'versions': [{'id': 'v2.0', 'status': 'CURRENT',
                                        'links': [{'rel': 'self', 'href': url + '/network/v2.0/'}]}]}

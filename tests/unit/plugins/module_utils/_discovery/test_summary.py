@@ -1,5 +1,7 @@
 """The cluster summaries: its release, the upgrades it can take, its status."""
 
+import pytest
+
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import summary as discovery_summary
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import topology
 
@@ -52,3 +54,21 @@ def test_cluster_status_state_and_reason():
     status = discovery_summary.compose_status(cluster, upgrade, [], None)
     assert status['upgrade_in_progress'] and status['upgrade'] == {
         'id': 'u1', 'from_release': '2025.1', 'to_release': '2026.1', 'status': 'running'}
+
+
+@pytest.mark.parametrize('state,cluster_state', [
+    ('SCHEDULED', 'active'),  # holds its hosts, has not touched them
+    ('MAINTENANCE', 'maintenance'),
+    ('PREPARE_MAINTENANCE', 'maintenance'),
+    ('PLANNED_MAINTENANCE', 'maintenance'),
+    ('MAINTENANCE_COMPLETE', 'maintenance'),
+    ('MAINTENANCE_FAILED', 'maintenance'),  # its hosts may still be disabled
+    ('MAINTENANCE_DONE', 'active'),
+])
+def test_cluster_status_follows_maintenance_sessions(state, cluster_state):
+    cluster = {'name': 'c', 'region': None, 'method': 'openstack_api', 'state': 'active', 'state_reason': None,
+               'updated_at': 't', 'hosts': [{'name': 'a'}], 'components': [component('nova-compute', 'a', '2025.1', state='up')]}
+    done = {'id': 's0', 'state': 'MAINTENANCE_DONE'}
+    status = discovery_summary.compose_status(cluster, None, [done, {'id': 's1', 'state': state}], None)
+    assert status['state'] == cluster_state
+    assert status['state_reason'] == (None if cluster_state == 'active' else 'maintenance session s1 is %s' % state)

@@ -137,7 +137,8 @@ def test_the_last_discovery_run_is_read_with_or_without_its_diff(store):
 def test_deleting_a_cluster_cascades(store_url, store):
     store_clusters.upsert_cluster(store, 'lab', 'api', {}, None, HOSTS, COMPONENTS)
     upgrade = store_upgrades.create_upgrade(store, 'lab', '2024.1', '2025.1', [{'phase': 'p', 'action': 'a'}])
-    store_sessions.create_session(store, 'lab', ['cmp1'], actions=[{'plugin': 'noop', 'type': 'host'}])
+    store_sessions.create_session(store, 'lab', ['cmp1'], actions=[{'plugin': 'noop', 'type': 'host'}],
+                                  steps=[{'phase': 'host', 'stage': 1, 'host': 'cmp1', 'action': 'drain'}])
     with store.transaction() as session:
         session.execute(sa.delete(store_models.Cluster))
     for table in TABLES - {'alembic_version'}:

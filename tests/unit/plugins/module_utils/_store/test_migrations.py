@@ -14,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters as store_clusters
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import models as store_models
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import sessions as store_sessions
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import migrations
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import upgrades as store_upgrades
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import StoreError
@@ -148,6 +149,31 @@ def test_a_0001_store_migrates_to_head_keeping_its_upgrades(store_url, monkeypat
         assert (upgrade['status'], upgrade['options'], upgrade['started_by']) == ('running', {}, None)
         assert [(s['position'], s['batch'], s['claimed_by']) for s in upgrade['steps']] == [(1, 1, None), (2, 2, None)]
         assert store_upgrades.active_upgrade(opened, 'lab')['id'] == 'u1'
+        with opened.engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), store_models.Base.metadata) == []
+    finally:
+        opened.close()
+    assert _raw(store_url, 'SELECT version_num FROM alembic_version') == [(migrations.HEAD,)]
+
+
+def test_a_store_at_0001_migrates_with_its_sessions_kept(store_url, monkeypatch):
+    _store_at_0001(store_url, monkeypatch)
+    now = "'2026-11-01 00:00:00'"
+    _raw(store_url, "INSERT INTO clusters (id, name, method, params, state, created_at, updated_at) "
+                    "VALUES (1, 'lab', 'api', '{}', 'active', %s, %s)" % (now, now))
+    _raw(store_url, "INSERT INTO maintenance_sessions (id, cluster_id, state, workflow, metadata, download, "
+                    "created_at, updated_at) VALUES ('s-old', 1, 'MAINTENANCE_DONE', 'default', '{}', '[]', %s, %s)"
+         % (now, now))
+    _raw(store_url, "INSERT INTO maintenance_hosts (session_id, host, state, position, detail) "
+                    "VALUES ('s-old', 'cmp1', 'pending', 1, '{}')")
+    _raw(store_url, "INSERT INTO maintenance_actions (session_id, plugin, type, metadata, state, detail) "
+                    "VALUES ('s-old', 'noop', 'pre', '{}', 'pending', '{}')")
+    opened = store_engine.open_store(store_url)
+    try:
+        old = store_sessions.get_session(opened, 's-old')
+        assert (old['max_parallel'], old['plan'], old['steps']) == (1, None, [])
+        assert [(h['host'], h['batch']) for h in old['hosts']] == [('cmp1', None)]
+        assert [a['plugin'] for a in old['actions']] == ['noop']
         with opened.engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(connection), store_models.Base.metadata) == []
     finally:
