@@ -4,6 +4,8 @@
 run_module, for module_utils tests too, is in tests/unit/plugins/conftest.py.
 """
 
+import os
+
 import pytest
 from ansible.module_utils.basic import AnsibleModule
 
@@ -111,3 +113,12 @@ def maintenance_store(tmp_path):
                                       actions=actions, steps=lay_out('default', [['c1'], ['c2']], actions, []))
     store.close()
     return url, created['id']
+
+
+@pytest.fixture(autouse=True)
+def no_user_cloud_config(tmp_path, monkeypatch):
+    """No clouds.yaml or OS_* variable of the machine running the tests."""
+    for name in [n for n in os.environ if n.startswith('OS_')]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+    monkeypatch.setenv('OS_CLIENT_CONFIG_FILE', str(tmp_path / 'absent-clouds.yaml'))

@@ -6,23 +6,15 @@ cinder's.  The lab has no cinder, so this is the module's whole proof.
 """
 
 import json
-import os
 
 import pytest
 
 from ansible_collections.osops.lifecycle.plugins.modules import check_cinder_api
+from ansible_collections.osops.lifecycle.tests.unit.plugins.modules.check_helpers import CHECK_FIELDS, outcome, without_durations
+
+pytestmark = pytest.mark.usefixtures('no_user_cloud_config')
 
 PASSWORD = 'cinder-Secret-9'
-CHECK_FIELDS = {'project', 'name', 'result', 'code', 'details', 'duration'}
-
-
-@pytest.fixture(autouse=True)
-def no_user_cloud_config(tmp_path, monkeypatch):
-    """No clouds.yaml or OS_* variable of the machine running the tests."""
-    for name in [n for n in os.environ if n.startswith('OS_')]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
-    monkeypatch.setenv('OS_CLIENT_CONFIG_FILE', str(tmp_path / 'absent-clouds.yaml'))
 
 
 def run(run_module, fake, check_mode=False, **args):
@@ -42,16 +34,6 @@ def only_check(result):
     assert set(result['cinder']) == {'endpoint', 'max_microversion'}
     assert PASSWORD not in json.dumps(result)
     return check
-
-
-def outcome(check):
-    return check['result'], check['code'], check['details']
-
-
-def without_durations(result):
-    result = dict(result, upgrade_checks=[dict(c, duration=None) for c in result['upgrade_checks']])
-    result.pop('invocation', None)
-    return result
 
 
 def test_a_recent_cinder_is_a_success_read_from_its_version_document(run_module, fake_cloud):

@@ -6,26 +6,18 @@ task state.
 """
 
 import json
-import os
 
 import pytest
 
 from ansible_collections.osops.lifecycle.plugins.modules import check_instance_states
+from ansible_collections.osops.lifecycle.tests.unit.plugins.modules.check_helpers import CHECK_FIELDS, outcome, without_durations
+
+pytestmark = pytest.mark.usefixtures('no_user_cloud_config')
 
 PASSWORD = 'instances-Secret-5'
-CHECK_FIELDS = {'project', 'name', 'result', 'code', 'details', 'duration'}
 LISTING = '/compute/v2.1/servers/detail'
 FAILURE_END = ' Wait for them to finish, or resolve them, before restarting nova.'
 WARNING_END = ' Confirm or revert resizes; rebuild, reset or delete servers in ERROR.'
-
-
-@pytest.fixture(autouse=True)
-def no_user_cloud_config(tmp_path, monkeypatch):
-    """No clouds.yaml or OS_* variable of the machine running the tests."""
-    for name in [n for n in os.environ if n.startswith('OS_')]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
-    monkeypatch.setenv('OS_CLIENT_CONFIG_FILE', str(tmp_path / 'absent-clouds.yaml'))
 
 
 def server(sid, status, task_state=None, project='p1'):
@@ -51,16 +43,6 @@ def only_check(result):
         assert set(instance) == {'id', 'status', 'task_state'}
     assert PASSWORD not in json.dumps(result)
     return check
-
-
-def outcome(check):
-    return check['result'], check['code'], check['details']
-
-
-def without_durations(result):
-    result = dict(result, upgrade_checks=[dict(c, duration=None) for c in result['upgrade_checks']])
-    result.pop('invocation', None)
-    return result
 
 
 def test_no_servers_is_a_success(run_module, fake_cloud):

@@ -5,14 +5,15 @@ cinder's services (with_volume); the tests set which are down or disabled.
 """
 
 import json
-import os
 
 import pytest
 
 from ansible_collections.osops.lifecycle.plugins.modules import check_services
+from ansible_collections.osops.lifecycle.tests.unit.plugins.modules.check_helpers import CHECK_FIELDS, without_durations
+
+pytestmark = pytest.mark.usefixtures('no_user_cloud_config')
 
 PASSWORD = 'services-Secret-3'
-CHECK_FIELDS = {'project', 'name', 'result', 'code', 'details', 'duration'}
 SERVICE_FIELDS = {'project', 'binary', 'host', 'up', 'enabled', 'reason'}
 PROJECTS = ['nova', 'neutron', 'cinder']
 ALL_UP = [('nova', 'nova-conductor', 'controller'), ('nova', 'nova-scheduler', 'controller'),
@@ -20,15 +21,6 @@ ALL_UP = [('nova', 'nova-conductor', 'controller'), ('nova', 'nova-scheduler', '
           ('neutron', 'neutron-ovn-metadata-agent', 'compute1'),
           ('neutron', 'neutron-ovn-metadata-agent', 'compute2'),
           ('cinder', 'cinder-scheduler', 'controller'), ('cinder', 'cinder-volume', 'controller@lvm')]
-
-
-@pytest.fixture(autouse=True)
-def no_user_cloud_config(tmp_path, monkeypatch):
-    """No clouds.yaml or OS_* variable of the machine running the tests."""
-    for name in [n for n in os.environ if n.startswith('OS_')]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
-    monkeypatch.setenv('OS_CLIENT_CONFIG_FILE', str(tmp_path / 'absent-clouds.yaml'))
 
 
 def run(run_module, fake, check_mode=False, **args):
@@ -56,12 +48,6 @@ def checks(result):
 def found(result):
     return dict(((s['project'], s['binary'], s['host']), (s['up'], s['enabled'], s['reason']))
                 for s in result['services'])
-
-
-def without_durations(result):
-    result = dict(result, upgrade_checks=[dict(c, duration=None) for c in result['upgrade_checks']])
-    result.pop('invocation', None)
-    return result
 
 
 OK = ('Success', 0, None)

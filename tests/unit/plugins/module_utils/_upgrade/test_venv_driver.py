@@ -74,7 +74,7 @@ gid = nova
 
 virtualenv = /openstack/venvs/nova-31.1.0
 wsgi-file = /openstack/venvs/nova-31.1.0/bin/nova-api-wsgi
-http-socket = 172.29.236.11:8774
+http-socket = 127.0.0.2:8774
 
 master = true
 enable-threads = true
