@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 # Keys whose values are credentials wherever they appear.
 SECRET_KEY = re.compile(r'(passw(or)?d|secret|token|credentials?|(^|_)key)$', re.IGNORECASE)
@@ -41,3 +42,11 @@ def url_password(url):
 def mask_url(text):
     """``text`` with the password of every URL in it shown as ``***``."""
     return _URL_PASSWORD.sub(r'\1***@', text)
+
+
+def hide_password(text, password):
+    """``text`` with ``password`` (as written in a URL, and percent-decoded) and every URL's password as ``***``."""
+    if password:
+        for form in sorted({password, unquote(password)}, key=len, reverse=True):
+            text = text.replace(form, '***')
+    return mask_url(text)

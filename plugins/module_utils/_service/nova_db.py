@@ -18,7 +18,7 @@ import sys
 from urllib.parse import urlsplit
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._secrets import mask_url
+from ansible_collections.osops.lifecycle.plugins.module_utils._secrets import hide_password, mask_url
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
 from ansible_collections.osops.lifecycle.plugins.module_utils._service.config import CONFIG_ARGUMENT_SPEC, ServiceConfig
 from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import release_of_nova_service_version
@@ -88,10 +88,7 @@ class NovaDatabase:
             raise OsopsError('Database %s has no %s table: is it a nova database, '
                              'migrated with nova-manage db sync?' % (mask_url(url), table_name))
         except sa.exc.SQLAlchemyError as exc:
-            reason = str(getattr(exc, 'orig', None) or exc).splitlines()[0]
-            password = engine.url.password
-            if password:
-                reason = reason.replace(str(password), '***')
+            reason = hide_password(str(getattr(exc, 'orig', None) or exc).splitlines()[0], engine.url.password)
             raise OsopsError('Cannot read %s from %s: %s' % (table_name, mask_url(url), reason))
 
     def cell_mappings(self):

@@ -32,10 +32,9 @@ import contextlib
 import os
 import re
 import time
-from urllib.parse import unquote
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._secrets import mask_url, url_password
+from ansible_collections.osops.lifecycle.plugins.module_utils._secrets import hide_password, mask_url, url_password
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import migrations
 
 try:
@@ -71,10 +70,7 @@ def _reason(exc, password):
     orig = getattr(exc, 'orig', None) or exc
     text = '; '.join(line.strip() for line in str(orig).splitlines() if line.strip())
     text = re.sub(r'\s*\(Background on this error at: [^)]*\)', '', text)
-    if password:
-        for form in sorted({password, unquote(password)}, key=len, reverse=True):
-            text = text.replace(form, '***')
-    return mask_url(text) or type(orig).__name__
+    return hide_password(text, password) or type(orig).__name__
 
 
 class Store:

@@ -65,3 +65,14 @@ def test_secret_values_are_found_under_secret_keys_at_any_depth():
 @pytest.mark.parametrize('data', [None, 'password', ['password'], 3, {}])
 def test_no_secret_values_without_secret_keys(data):
     assert _secrets.secret_values(data) == set()
+
+
+@pytest.mark.parametrize('text,password,expected', [
+    ('FATAL: password authentication failed for "Kq9%40zz"', 'Kq9%40zz',
+     'FATAL: password authentication failed for "***"'),
+    ('driver says Kq9@zz is wrong', 'Kq9%40zz', 'driver says *** is wrong'),
+    ('connect to mysql://nova:Kq9zz@127.0.0.2/nova failed', None, 'connect to mysql://nova:***@127.0.0.2/nova failed'),
+    ('nothing secret here', 'Kq9zz', 'nothing secret here'),
+])
+def test_hide_password_hides_both_forms_and_every_url_password(text, password, expected):
+    assert _secrets.hide_password(text, password) == expected
