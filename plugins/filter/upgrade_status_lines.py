@@ -67,7 +67,7 @@ def upgrade_status_lines(upgrade, brief=False):
         raise AnsibleFilterError('upgrade_status_lines expects an upgrade as upgrade_info returns it, got %r'
                                  % (upgrade,))
     lines = ['Upgrade %s of %s: %s -> %s, %s' % (upgrade['id'], upgrade.get('cluster'), upgrade.get('from_release'),
-                                                  upgrade.get('to_release'), upgrade.get('status'))]
+                                                 upgrade.get('to_release'), upgrade.get('status'))]
     if upgrade.get('started_by'):
         lines[0] += ' (started by %s)' % upgrade['started_by']
     if brief:
