@@ -25,6 +25,11 @@ COLD_STATUSES = ('SHUTOFF',)
 PLANNED, MOVED, FAILED, ABORTED, TIMEOUT, SKIPPED = 'planned', 'moved', 'failed', 'aborted', 'timeout', 'skipped'
 # Verdicts of ``judge``.
 RUNNING, CONFIRM, DONE = 'running', 'confirm', 'done'
+# nova's migration record statuses while a migration is still at work: the instance may already
+# show its new host, settled, while the source compute still cleans up (post-migrating, then
+# completed); a host action or restart before then would cut that short.
+MIGRATION_IN_PROGRESS = ('accepted', 'queued', 'preparing', 'running', 'post-migrating', 'pre-migrating',
+                         'migrating', 'confirming')
 # Seconds between two looks at the moving instances.
 POLL_INTERVAL = 2.0
 # Seconds an aborted live migration is given to roll back (nova puts the instance back on its source).
@@ -95,7 +100,8 @@ def judge(move, seen):
     ``seen`` has ``status``, ``task_state``, ``host``, ``fault`` and
     ``migration_status``.  nova sets a task_state before it accepts a
     migration, so a settled instance still on its host means the migration
-    ended without moving it.
+    ended without moving it; an instance on its new host is done once nova's
+    migration record no longer says the migration is at work.
     """
     if seen['status'] == 'ERROR':
         return FAILED, 'the instance went to ERROR%s' % (': %s' % seen['fault'] if seen.get('fault') else '')
@@ -109,6 +115,8 @@ def judge(move, seen):
             move['method'], migration, move['from'], seen['status'])
     if seen['status'] != move['status']:
         return FAILED, 'it reached %s as %s, not %s%s' % (seen['host'], seen['status'], move['status'], migration)
+    if seen.get('migration_status') in MIGRATION_IN_PROGRESS:
+        return RUNNING, None
     return DONE, None
 
 

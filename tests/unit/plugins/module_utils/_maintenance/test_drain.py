@@ -87,6 +87,12 @@ def seen(status='ACTIVE', task_state=None, host='c2', migration_status=None, fau
 @pytest.mark.parametrize('method,status,look,verdict', [
     ('live', 'ACTIVE', seen('MIGRATING', 'migrating', 'c1'), RUNNING),
     ('live', 'ACTIVE', seen('ACTIVE'), DONE),
+    ('live', 'ACTIVE', seen('ACTIVE', migration_status='completed'), DONE),
+    # On its new host and settled while nova's record still runs (the source cleans up): not yet done.
+    ('live', 'ACTIVE', seen('ACTIVE', migration_status='running'), RUNNING),
+    ('live', 'ACTIVE', seen('ACTIVE', migration_status='post-migrating'), RUNNING),
+    ('cold', 'SHUTOFF', seen('SHUTOFF', migration_status='confirming'), RUNNING),
+    ('cold', 'SHUTOFF', seen('SHUTOFF', migration_status='confirmed'), DONE),
     ('live', 'PAUSED', seen('PAUSED'), DONE),
     ('live', 'ACTIVE', seen('ACTIVE', host='c1', migration_status='error'), FAILED),
     ('live', 'ACTIVE', seen('ACTIVE', host='c1', migration_status='cancelled'), FAILED),
