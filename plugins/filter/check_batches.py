@@ -30,7 +30,7 @@ def config_checks(service_groups, group_names, config_files=None):
 
 
 def nova_db_checks(target_release, config_files=None, cloud_checks=False, current_release=None,
-                   venv_version=None, venvs_dir=None):
+                   venv_version=None, venvs_dir=None, upgrade_path=True):
     files = _files_option(config_files or {}, 'nova')
     checks = [{'module': 'check_rpc_pin', 'options': dict(files)}]
     if not cloud_checks:
@@ -43,12 +43,14 @@ def nova_db_checks(target_release, config_files=None, cloud_checks=False, curren
             source.update(version=venv_version,
                           current_release_source='from the newest nova venv under %s older than the target (nova-%s)'
                           % (venvs_dir, venv_version))
-    return checks + [
+    checks = checks + [
         {'module': 'check_cells_v2', 'options': dict(files)},
         {'module': 'check_old_computes', 'options': dict(files, target_release=target_release)},
         {'module': 'check_hw_machine_type', 'options': dict(files)},
-        {'module': 'check_upgrade_path', 'options': dict(files, **source, target_release=target_release)},
     ]
+    if upgrade_path:
+        checks.append({'module': 'check_upgrade_path', 'options': dict(files, **source, target_release=target_release)})
+    return checks
 
 
 class FilterModule:

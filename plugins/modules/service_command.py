@@ -46,6 +46,19 @@ options:
     description: Extra environment variables.
     type: dict
     default: {}
+  repeat_while_rc:
+    description:
+      - Run the command again while it exits with this code - nova's
+        C(nova-manage db online_data_migrations) exits 1 while migrations
+        remain to be done (it migrates in batches), 0 once none remain.
+        Any other non-zero code fails the task.
+    type: int
+  max_runs:
+    description:
+      - With O(repeat_while_rc), how many times at most to run the command;
+        it fails when the command still exits O(repeat_while_rc) then.
+    type: int
+    default: 50
 attributes:
   check_mode:
     support: full
@@ -70,6 +83,13 @@ EXAMPLES = r'''
   osops.lifecycle.service_command:
     venv: /openstack/venvs/nova-33.0.2
     argv: [nova-manage, --config-file, /etc/nova/nova.conf, api_db, sync]
+
+- name: Nova's online data migrations, until none remain
+  osops.lifecycle.service_command:
+    venv: /openstack/venvs/nova-33.0.2
+    argv: [nova-manage, db, online_data_migrations]
+    config_files: [/etc/nova/nova.conf]
+    repeat_while_rc: 1
 '''
 
 RETURN = r'''
@@ -79,23 +99,28 @@ cmd:
   type: list
   elements: str
   sample: [/openstack/venvs/keystone-29.1.0/bin/keystone-manage, --config-file, /etc/keystone/keystone.conf, db_sync, --expand]
+runs:
+  description: How many times it ran (more than 1 only with O(repeat_while_rc)).
+  returned: when it ran
+  type: int
+  sample: 1
 rc:
   description:
-    - Its exit code. Left out in check mode (Ansible reads any C(rc) but 0
+    - Its last exit code. Left out in check mode (Ansible reads any C(rc) but 0
       as a failed task); null when the module failed before running it.
   returned: when it ran, or failed before
   type: int
   sample: 0
 stdout:
-  description: Its standard output.
+  description: Its standard output (of its last run).
   returned: always
   type: str
 stderr:
-  description: Its error output.
+  description: Its error output (of its last run).
   returned: always
   type: str
 duration:
-  description: Seconds it ran.
+  description: Seconds it ran (all runs).
   returned: always
   type: float
   sample: 4.1
@@ -115,6 +140,8 @@ class ServiceCommandModule(OsopsModule):
         argv=dict(type='list', elements='str', required=True),
         config_files=dict(type='list', elements='path', default=[]),
         environment=dict(type='dict', default={}),
+        repeat_while_rc=dict(type='int'),
+        max_runs=dict(type='int', default=50),
     )
     module_kwargs = dict(supports_check_mode=True)
 
@@ -131,11 +158,18 @@ class ServiceCommandModule(OsopsModule):
         start = time.monotonic()
         environ = dict(dict((key, str(value)) for key, value in self.params['environment'].items()),
                        PYTHONWARNINGS='ignore')
-        rc, out, err = self.ansible.run_command(cmd, environ_update=environ)
-        result.update(rc=rc, stdout=out, stderr=err, duration=round(time.monotonic() - start, 3))
+        repeat, runs = self.params['repeat_while_rc'], 0
+        while True:
+            rc, out, err = self.ansible.run_command(cmd, environ_update=environ)
+            runs += 1
+            if repeat is None or rc != repeat or runs >= self.params['max_runs']:
+                break
+        result.update(rc=rc, stdout=out, stderr=err, runs=runs, duration=round(time.monotonic() - start, 3))
         if rc != 0:
             tail = '\n'.join((err or out).strip().splitlines()[-10:])
-            self.fail_json('%s failed on %s (rc %s): %s' % (shlex.join(cmd), host_name(), rc, tail), **result)
+            again = (' after %d runs (it still exits %d: raise max_runs, or look at what it reports)' % (runs, rc)
+                     if repeat is not None and rc == repeat else '')
+            self.fail_json('%s failed on %s (rc %s)%s: %s' % (shlex.join(cmd), host_name(), rc, again, tail), **result)
         self.exit_json(changed=True, **result)
 
 

@@ -87,7 +87,7 @@ def run(host, steps, *options):
     results = host['root'] / 'results.json'
     tasks = []
     for variables in steps:
-        tasks += [{'name': 'Step', 'ansible.builtin.include_role': {'name': 'osops.lifecycle.upgrade'},
+        tasks += [{'name': 'Step', 'ansible.builtin.include_role': {'name': 'osops.lifecycle.upgrade', 'tasks_from': 'driver'},
                    'vars': dict(host['common'], **variables)},
                   {'name': 'Keep it', 'ansible.builtin.set_fact': {
                       'kept': '{{ kept | default([]) + [osops_upgrade_driver_result] }}'}}]

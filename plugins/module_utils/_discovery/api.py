@@ -283,13 +283,17 @@ def discover_openstack_api(conn, params, interface, region):
             if h.get('host_ip'):
                 addresses[name] = h['host_ip']
     components, roles = [], {}
+    control_hosts = set(host for _project, binary, host, _state, _extra in found + agents
+                        if host and role_of(binary) == 'control')
     for project, binary, host, state, extra in found + agents:
         if binary == 'nova-compute':
             extra.update(hypervisors.get(host, {}))
             if host in providers:
                 extra['resource_provider'] = providers[host]
-        component = {'service': project, 'binary': binary, 'host': host, 'state': state,
-                     'version': host_versions.get(host, {}).get(project) or versions.get(project)}
+        version = host_versions.get(host, {}).get(project) or versions.get(project)
+        if not host and not version:
+            version, extra['version_from'] = _control_version(project, host_versions, control_hosts)
+        component = {'service': project, 'binary': binary, 'host': host, 'state': state, 'version': version}
         if component['version']:
             component['release'], reason = release_from_version(project, component['version'])
         else:
@@ -308,3 +312,17 @@ def discover_openstack_api(conn, params, interface, region):
     regions = sorted(set(entry['region'] for entry in catalog.values() if entry['region']))
     return {'region': ','.join(regions) or None, 'hosts': hosts, 'components': components,
             'notes': notes, 'warnings': warnings}
+
+
+def _control_version(project, host_versions, control_hosts):
+    """The version of an API the catalog names without a host: the one the control hosts of
+    ``params.host_versions`` report for its project (``(version, where)``), when they agree.
+
+    Host facts name what runs on each host (``{controller: {keystone: 27.1.0, ...}}``); the
+    API itself runs on the control hosts, whatever version the computes' agents are at.
+    """
+    reported = dict((host, entry[project]) for host, entry in host_versions.items()
+                    if host in control_hosts and entry.get(project))
+    if len(set(reported.values())) != 1:
+        return None, None
+    return list(reported.values())[0], 'params.host_versions of %s' % ', '.join(sorted(reported))

@@ -175,6 +175,9 @@ def status_values(upgrade, status):
         values['started_at'] = now
     if status in migrations.FINISHED_UPGRADE_STATUSES:
         values['finished_at'] = now
+    if status in ('running', 'completed'):
+        # continued or done: the reason it failed stays with its failed step
+        values['error'] = None
     return values
 
 

@@ -142,6 +142,7 @@ def claim(store, upgrade, claimed_by, batch=None, rollback=False, check_mode=Fal
     """
     out = store_batches.claim_batch(store, upgrade['id'], claimed_by, batch, rollback, check_mode)
     steps = _with_labels(revert_order(out['steps']) if rollback else out['steps'])
+    _attach_compared(store, upgrade['id'], steps)
     by_host = {}
     for step in steps:
         if step['host']:
@@ -149,6 +150,19 @@ def claim(store, upgrade, claimed_by, batch=None, rollback=False, check_mode=Fal
     return {'changed': out['changed'], 'upgrade': out['upgrade'], 'batch': out['batch'], 'rollback': rollback,
             'phase': steps[0]['phase'] if steps else None, 'steps': steps, 'hosts': list(by_host),
             'by_host': by_host, 'stop': out['stop'], 'msg': out['reason']}
+
+
+def _attach_compared(store, upgrade_id, steps):
+    """A readiness step compared with an earlier one (``compare_with: before``) gets that step's
+    recorded detail as ``compared_detail`` (its warnings), whichever process ran it."""
+    wanted = [step for step in steps if step['action'] == 'readiness' and step['detail'].get('compare_with')]
+    if not wanted:
+        return
+    earlier = dict((step['detail'].get('when'), step) for step in store_upgrades.get_upgrade(store, upgrade_id)['steps']
+                   if step['action'] == 'readiness')
+    for step in wanted:
+        found = earlier.get(step['detail']['compare_with'])
+        step['compared_detail'] = found['detail'] if found and found['status'] == 'done' else None
 
 
 def finish(store, upgrade, batch, results, check_mode=False):

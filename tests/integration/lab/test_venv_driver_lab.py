@@ -81,7 +81,7 @@ def playbook(plays: list[tuple[str, list[dict]]], results: Path) -> list[dict]:
         for index, variables in enumerate(steps):
             tasks.append({"name": f"Step {index + 1}: {variables['osops_upgrade_action']} "
                                   f"{variables['osops_upgrade_service']}",
-                          "ansible.builtin.include_role": {"name": "osops.lifecycle.upgrade"}, "vars": variables})
+                          "ansible.builtin.include_role": {"name": "osops.lifecycle.upgrade", "tasks_from": "driver"}, "vars": variables})
             tasks.append({"name": "Keep the step's result", "ansible.builtin.set_fact": {
                 "lab_results": "{{ lab_results | default([]) + [osops_upgrade_driver_result] }}"}})
         out.append({"name": f"Upgrade steps on {host}", "hosts": host, "gather_facts": False, "tasks": tasks})

@@ -316,6 +316,9 @@ class Lab:
                     "ansible_ssh_pipelining": True,
                     "ansible_python_interpreter": "/usr/bin/python3",
                     "osops_lab_clouds_yaml": str(self.paths.clouds_yaml),
+                    # the lab's supervisord programs of the APIs openstack-ansible names glance-api, ...
+                    "osops_upgrade_units": {"glance-api": "glance", "placement-api": "placement",
+                                            "neutron-server": "neutron"},
                 },
                 "hosts": {h.name: {"ansible_host": h.address} for h in hosts},
                 "children": children,

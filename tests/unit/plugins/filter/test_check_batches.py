@@ -93,3 +93,11 @@ def test_nova_db_checks_options_are_separate_dicts():
     checks = nova_db_checks('2026.1', config_files=NOVA_CONF, cloud_checks=True)
     checks[0]['options']['config_files'] = ['/changed']
     assert checks[1]['options']['config_files'] == NOVA_CONF['nova']
+
+
+def test_nova_db_checks_leave_out_the_upgrade_path_when_asked():
+    # the upgrade role's readiness after an upgrade: the cloud is at the target, no path to check
+    full = [c['module'] for c in nova_db_checks('2026.1', cloud_checks=True)]
+    without = [c['module'] for c in nova_db_checks('2026.1', cloud_checks=True, upgrade_path=False)]
+    assert 'check_upgrade_path' in full
+    assert without == [m for m in full if m != 'check_upgrade_path']

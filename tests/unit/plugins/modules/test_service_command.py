@@ -49,3 +49,23 @@ def test_missing_venv_or_program_runs_nothing(tmp_path, run_module):
     assert result['failed'] and 'glance-manage is not an executable' in result['msg']
     result = run_module(service_command.main, {'venv': str(venv), 'argv': []})
     assert result['failed'] and result['msg'] == 'Option argv: the command is empty.'
+
+
+def test_repeat_while_rc_runs_until_done_or_max_runs(tmp_path, run_module):
+    # like nova-manage db online_data_migrations: exits 1 while migrations remain (here: 2 more runs)
+    counter = tmp_path / 'left'
+    counter.write_text('2')
+    venv = venv_with(tmp_path, 'nova-manage', 'p = %r\nleft = int(open(p).read())\nopen(p, "w").write(str(left - 1))\n'
+                                              'print("left", left)\nsys.exit(1 if left > 0 else 0)' % str(counter))
+    args = {'venv': str(venv), 'argv': ['nova-manage', 'db', 'online_data_migrations'], 'repeat_while_rc': 1}
+    result = run_module(service_command.main, args)
+    assert (result['rc'], result['runs'], result['stdout'].strip()) == (0, 3, 'left 0')
+    assert not result.get('failed')
+    counter.write_text('9')
+    result = run_module(service_command.main, dict(args, max_runs=2))
+    assert result['failed'] and (result['rc'], result['runs']) == (1, 2)
+    assert 'after 2 runs (it still exits 1: raise max_runs' in result['msg']
+    assert counter.read_text() == '7'
+    # without repeat_while_rc, exit 1 is a failure at once
+    result = run_module(service_command.main, {'venv': str(venv), 'argv': ['nova-manage', 'db', 'x']})
+    assert result['failed'] and result['runs'] == 1 and counter.read_text() == '6'

@@ -123,6 +123,11 @@ def test_a_failed_step_fails_the_upgrade_naming_step_host_and_reason(store, upgr
     assert stopped['stop'] and stopped['reason'].startswith(
         'Upgrade %s failed: step 9 (switch nova-compute on cmp2) failed: venv missing (and 2 more steps) Fix the '
         'cause, then continue it (osops.lifecycle.upgrade state=running)' % upgrade)
+    # continued: the upgrade's error is cleared, and the failed steps are handed out again
+    continued = store_upgrades.transition_upgrade(store, upgrade, 'running')
+    assert (continued['status'], continued['error']) == ('running', None)
+    again = batches.claim_batch(store, upgrade, 'me')
+    assert [(s['position'], s['status']) for s in again['steps']] == [(9, 'running'), (10, 'running'), (11, 'running')]
 
 
 def test_pause_stops_claims_but_the_running_batch_still_finishes(store, upgrade):

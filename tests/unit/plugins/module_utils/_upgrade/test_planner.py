@@ -90,7 +90,7 @@ def test_the_lab_plan_2025_1_to_2026_1():
     wait = by[('wait_ready', 'nova-compute', 'compute2')]
     assert (wait['from_version'], wait['to_version']) == ('31.3.1', '33.0.2')
     assert wait['detail'] == {'batch': 18, 'binary': 'nova-compute', 'zone': 'nova', 'compute_batch': 2,
-                              'compute_batches': 2, 'service_version': 72}
+                              'compute_batches': 2, 'service_version': 72, 'from_service_version': 68}
     contract = [s for s in steps if s['action'] == 'db_contract'][0]
     assert (contract['service'], contract['from_version'], contract['to_version'], contract['detail']['command']) == (
         'keystone', '27.1.0', '29.1.0', ['keystone-manage', 'db_sync', '--contract'])

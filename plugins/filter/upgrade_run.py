@@ -1,0 +1,139 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) osops.lifecycle contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The upgrade role's computing: what a claimed step asks of the host, progress lines, readiness warnings.
+
+Documented in upgrade_step_task.yml, upgrade_progress_lines.yml, upgrade_plan_lines.yml,
+upgrade_outcomes.yml and check_warnings.yml.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.progress import step_label
+
+# Steps with nothing to run on a host: the planner checked the path; readiness runs the check role.
+_NOTHING = ('check_path',)
+_DB_ACTIONS = ('db_expand', 'db_migrate', 'db_sync', 'api_db_sync', 'online_data_migrations', 'db_contract')
+_CODE_ACTIONS = ('switch', 'restart', 'wait_ready')
+
+
+def _need(settings, key):
+    if key not in settings:
+        raise AnsibleFilterError('upgrade_step_task: settings has no %r' % key)
+    return settings[key]
+
+
+def upgrade_step_task(step, settings):
+    """What the upgrade role runs for one claimed step (or revert entry) on its host.
+
+    Returns ``{'kind': ..., 'position': ..., 'label': ..., ...}``; ``kind`` is ``nothing``,
+    ``readiness``, ``check_code`` (``venvs``: service -> venv to find), ``rpc_pin`` (the
+    service_config_option options), ``driver`` (``vars``: the variables of the driver's one
+    action), ``drain`` or ``enable``.
+    """
+    if not isinstance(step, dict) or 'position' not in step or 'action' not in step:
+        raise AnsibleFilterError('upgrade_step_task expects a step as upgrade_step claimed it, got %r' % (step,))
+    detail = step.get('detail') or {}
+    action, service = step['action'], step.get('service')
+    base = {'position': step['position'], 'label': step.get('label') or action, 'action': action}
+    if action is None or action in _NOTHING:  # a revert entry that only marks its step reverted
+        return dict(base, kind='nothing')
+    if action == 'readiness':
+        return dict(base, kind='readiness', release=detail.get('release'), when=detail.get('when'),
+                    fail_on_warning=bool(detail.get('fail_on_warning')),
+                    compared_detail=step.get('compared_detail'))
+    venvs_dir = _need(settings, 'venvs_dir').rstrip('/')
+    if action == 'check_code':
+        versions = detail.get('versions') or {}
+        return dict(base, kind='check_code', venvs=dict(
+            (name, '%s/%s-%s' % (venvs_dir, name, version)) for name, version in sorted(versions.items())))
+    if action == 'rpc_pin':
+        return dict(base, kind='rpc_pin', options={
+            'path': _need(settings, 'nova_config_file'), 'section': detail.get('section', 'upgrade_levels'),
+            'option': detail.get('option', 'compute'), 'value': detail.get('value', 'auto'),
+            'mode': detail.get('mode', 'set')})
+    if action in ('drain', 'enable'):
+        return dict(base, kind=action, binary=detail.get('binary') or 'nova-compute')
+    config_files = _need(settings, 'config_files')
+    if action in _DB_ACTIONS:
+        if not detail.get('command'):
+            raise AnsibleFilterError('upgrade_step_task: step %s (%s) has no command' % (step['position'], action))
+        return dict(base, kind='driver', vars={
+            'osops_upgrade_service': service, 'osops_upgrade_action': 'db',
+            'osops_upgrade_version': step['to_version'],
+            'osops_upgrade_venv': '%s/%s-%s' % (venvs_dir, service, step['to_version']),
+            'osops_upgrade_db_commands': [list(detail['command'])],
+            'osops_upgrade_db_repeat_while_rc': detail.get('repeat_while_rc'),
+            'osops_upgrade_config_files': list(config_files.get(service) or ['/etc/%s/%s.conf' % (service, service)])})
+    if action not in _CODE_ACTIONS:
+        raise AnsibleFilterError('upgrade_step_task: step %s has action %r, which the upgrade role does not know'
+                                 % (step['position'], action))
+    binary = detail.get('binary') or service
+    reverting = 'reverts' in step
+    service_version = detail.get('from_service_version' if reverting else 'service_version') or 0
+    return dict(base, kind='driver', vars={
+        'osops_upgrade_service': (settings.get('units') or {}).get(binary, binary),
+        'osops_upgrade_action': action,
+        'osops_upgrade_version': step['to_version'],
+        'osops_upgrade_venv': '',
+        'osops_upgrade_wait_url': (settings.get('wait_urls') or {}).get(binary, ''),
+        'osops_upgrade_nova_service_version': service_version if action == 'wait_ready' else 0,
+        'osops_upgrade_nova_binary': (settings.get('nova_binaries') or {}).get(binary, binary),
+        'osops_upgrade_nova_host': step.get('host'),
+        'osops_upgrade_nova_config_files': [_need(settings, 'nova_config_file')],
+        'osops_upgrade_config_files': list(config_files.get(service) or [])})
+
+
+def _seconds(value):
+    value = float(value or 0)
+    return '%d s' % round(value) if value >= 1 else '%.1f s' % value
+
+
+def upgrade_progress_lines(steps, results, total):
+    """``[38/54] compute batch 1/2: switch nova-compute on compute1 31.3.1 → 33.0.2 … done in 4 s`` per step
+    (the seconds from each outcome's ``detail.seconds``)."""
+    by_position = dict((result['position'], result) for result in results or [])
+    lines = []
+    for step in steps or []:
+        result = by_position.get(step['position'])
+        if result is None:
+            outcome = 'no outcome (its host did not answer)'
+        else:
+            outcome = '%s in %s' % (result['status'], _seconds((result.get('detail') or {}).get('seconds')))
+            if result.get('error'):
+                outcome += ': %s' % result['error']
+        lines.append('[%s/%s] %s … %s' % (step['position'], total, step.get('label') or step.get('action'), outcome))
+    return lines
+
+
+def upgrade_outcomes(tasks, status, seconds=0.0):
+    """``[{position, status, detail: {seconds}}]`` for tasks (as upgrade_step_task returns them) that ended alike."""
+    return [{'position': task['position'], 'status': status, 'detail': {'seconds': round(float(seconds), 3)}}
+            for task in tasks or []]
+
+
+def upgrade_plan_lines(plan):
+    """A plan as check mode returns it, one line per step: ``batch 13  control: switch nova-conductor on ...``."""
+    return ['batch %-4s %s' % ((step.get('detail') or {}).get('batch'), step_label(step)) for step in plan or []]
+
+
+def check_warnings(report):
+    """The Warnings of a check role report, as sorted ``project: check`` names (whichever host warned)."""
+    if not isinstance(report, dict):
+        raise AnsibleFilterError('check_warnings expects the check role\'s osops_check_report, got %r' % (report,))
+    found = set()
+    for host in report.get('hosts') or []:
+        for section in host.get('projects') or []:
+            for check in section.get('checks') or []:
+                if check.get('result') == 'Warning':
+                    found.add('%s: %s' % (section.get('project'), check.get('name')))
+    return sorted(found)
+
+
+class FilterModule:
+    def filters(self):
+        return {'upgrade_step_task': upgrade_step_task, 'upgrade_progress_lines': upgrade_progress_lines,
+                'upgrade_plan_lines': upgrade_plan_lines, 'upgrade_outcomes': upgrade_outcomes, 'check_warnings': check_warnings}
