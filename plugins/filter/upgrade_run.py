@@ -74,6 +74,12 @@ def upgrade_step_task(step, settings):
     binary = detail.get('binary') or service
     reverting = 'reverts' in step
     service_version = detail.get('from_service_version' if reverting else 'service_version') or 0
+    nova_binary = (settings.get('nova_binaries') or {}).get(binary, binary)
+    if reverting and action == 'restart' and service == 'nova' and detail.get('from_service_version'):
+        # nova refuses to start code older than its own record: lower it first (nova_service_version)
+        base['nova_record'] = {'host': step.get('host'), 'binary': nova_binary,
+                               'version': detail['from_service_version'],
+                               'python': '%s/nova-%s/bin/python' % (venvs_dir, step['to_version'])}
     return dict(base, kind='driver', vars={
         'osops_upgrade_service': (settings.get('units') or {}).get(binary, binary),
         'osops_upgrade_action': action,
@@ -81,7 +87,7 @@ def upgrade_step_task(step, settings):
         'osops_upgrade_venv': '',
         'osops_upgrade_wait_url': (settings.get('wait_urls') or {}).get(binary, ''),
         'osops_upgrade_nova_service_version': service_version if action == 'wait_ready' else 0,
-        'osops_upgrade_nova_binary': (settings.get('nova_binaries') or {}).get(binary, binary),
+        'osops_upgrade_nova_binary': nova_binary,
         'osops_upgrade_nova_host': step.get('host'),
         'osops_upgrade_nova_config_files': [_need(settings, 'nova_config_file')],
         'osops_upgrade_config_files': list(config_files.get(service) or [])})

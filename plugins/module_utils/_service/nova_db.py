@@ -151,6 +151,39 @@ class NovaDatabase:
                          for r in rows)
         return found
 
+    def lower_service_version(self, host, binary, version, check_mode=False):
+        """Lower the service version of ``binary`` on ``host`` to ``version`` in every cell that records it.
+
+        nova refuses to start a service older than the oldest live record of
+        its binary (``ServiceTooOld``), its own record included: a service
+        rolled back to older code must find its record at the version that
+        code reports. Records already at or below ``version`` stay as they
+        are (a starting service raises its own). Returns the changes, as
+        dicts of cell, host, binary, before and after.
+        """
+        changes = []
+        for cell in self.cells():
+            def query(t):
+                return sa.select(t.c.id, t.c.version).where(t.c.host == host, t.c.binary == binary, t.c.deleted == 0)
+            for row in self._rows(cell['url'], 'services', query):
+                if row.version is not None and row.version > version:
+                    changes.append(dict(cell=cell['name'], host=host, binary=binary, before=row.version, after=version))
+                    if not check_mode:
+                        self._write(cell['url'], 'services', row.id, row.version, version)
+        return changes
+
+    def _write(self, url, table_name, row_id, before, after):
+        """Compare-and-set ``version`` of one row: nothing changes when the service moved it meanwhile."""
+        engine = self._engine(url)
+        try:
+            with engine.begin() as conn:
+                table = sa.Table(table_name, sa.MetaData(), autoload_with=conn)
+                conn.execute(sa.update(table).where(table.c.id == row_id, table.c.version == before)
+                             .values(version=after))
+        except sa.exc.SQLAlchemyError as exc:
+            reason = hide_password(str(getattr(exc, 'orig', None) or exc).splitlines()[0], engine.url.password)
+            raise OsopsError('Cannot write %s of %s: %s' % (table_name, mask_url(url), reason))
+
     def instances_without_machine_type(self):
         """UUIDs of live instances, in every cell and cell0, without hw_machine_type."""
         found = []

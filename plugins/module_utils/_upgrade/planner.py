@@ -273,14 +273,14 @@ class _Plan:
                            'from_version': from_version, 'to_version': to_version, 'detail': detail})
 
     def code_steps(self, phase, unit, **detail):
+        source = release_of('nova', unit.version) if unit.service == 'nova' and unit.version else None
         for action in ('switch', 'restart', 'wait_ready'):
             extra = dict(detail, binary=unit.binary)
             if action == 'wait_ready' and unit.service == 'nova' and self.target.nova_compute_service_version:
                 extra['service_version'] = self.target.nova_compute_service_version
-                # what the code reports once a rollback switched it back
-                source = release_of('nova', unit.version) if unit.version else None
-                if source is not None and source.nova_compute_service_version:
-                    extra['from_service_version'] = source.nova_compute_service_version
+            if source is not None and source.nova_compute_service_version:
+                # what the code reports once a rollback switched it back (its nova record is lowered to it)
+                extra['from_service_version'] = source.nova_compute_service_version
             self.add(phase, action, unit.service, unit.host, unit.version, self.versions[unit.service], **extra)
 
     def db_batches(self, phase, actions=None):

@@ -18,8 +18,10 @@ import sys
 import time
 from pathlib import Path
 
+import labupgrade
 import pytest
 import yaml
+from labupgrade import issue_token, main_pids, nova_versions
 
 pytestmark = [
     pytest.mark.lab,
@@ -112,43 +114,11 @@ def run_playbook(status: dict, plays: list[tuple[str, list[dict]]], tmp_path: Pa
     return json.loads(results.read_text()), took
 
 
-def program(status: dict, host: str, name: str) -> dict:
-    """One supervisord program of a lab host, as labctl status reports it."""
-    return next(h for h in status["hosts"] if h["name"] == host)["programs"][name]
-
-
-def cmdline(pid: int) -> str:
-    """A process's command line, read from /proc (the lab's hosts share this machine's pid namespace)."""
-    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-
-
 def venvs_running(lab) -> dict[str, str]:
     """``program@host`` -> the command line of its main process, read independently of the collection."""
-    status = lab.status()
-    found = {}
-    for host, name in (("controller", "keystone"), ("controller", "nova-conductor"), ("controller", "nova-scheduler"),
-                       ("controller", "nova-api"), ("compute1", "nova-compute"), ("compute2", "nova-compute")):
-        prog = program(status, host, name)
-        assert prog["state"] == "RUNNING", (host, name, prog)
-        found[f"{name}@{host}"] = cmdline(prog["pid"])
-    return found
-
-
-def main_pids(lab) -> dict[str, int]:
-    """``program@host`` -> main pid of every program of the lab."""
-    return {f"{name}@{host['name']}": prog["pid"] for host in lab.status()["hosts"]
-            for name, prog in host["programs"].items()}
-
-
-def issue_token(lab) -> str:
-    """A fresh password authentication against keystone (a new connection, no cached token)."""
-    conn = lab.connect()
-    return conn.session.get_token()
-
-
-def nova_versions(lab) -> dict[str, int]:
-    rows = lab.mysql("SELECT `binary`, host, version FROM nova.services WHERE deleted = 0")
-    return {f"{b}@{h}": int(v) for b, h, v in (r.split("\t") for r in rows.splitlines() if r)}
+    return labupgrade.venvs_running(lab, (
+        ("controller", "keystone"), ("controller", "nova-conductor"), ("controller", "nova-scheduler"),
+        ("controller", "nova-api"), ("compute1", "nova-compute"), ("compute2", "nova-compute")))
 
 
 @pytest.fixture(scope="module")

@@ -411,3 +411,22 @@ def test_a_store_from_a_newer_collection_is_refused_untouched(run_module, store_
     with engine.connect() as connection:
         assert connection.scalar(sa.text('SELECT count(*) FROM clusters')) == 1
     engine.dispose()
+
+
+def test_openstack_api_apis_take_the_version_their_control_hosts_report(run_module, store_url, fake_cloud):
+    # host facts (discover role, osops_discover_host_versions): the controller runs every API, the
+    # computes an older nova; the catalog names the APIs without a host
+    with fake_cloud(computes=2) as cloud:
+        facts = {'controller': {'keystone': '29.1.0', 'placement': '15.0.0', 'nova': '33.0.2'},
+                 'compute1': {'nova': '31.3.1'}, 'compute2': {'nova': '31.3.1'}}
+        result = discover(run_module, store_url, name='facts', method='openstack_api',
+                          params={'host_versions': facts}, cloud=cloud.cloud())
+    api = dict((c['binary'], c) for c in result['cluster']['components'] if c['host'] == '')
+    assert (api['keystone']['version'], api['keystone']['release']) == ('29.1.0', '2026.1')
+    assert (api['nova-api']['version'], api['nova-api']['release']) == ('33.0.2', '2026.1')
+    assert api['nova-api']['extra']['version_from'] == 'params.host_versions of controller'
+    # neutron is on no host's list: still unknown, and says how to tell
+    assert api['neutron-server']['version'] is None and 'version_from' not in api['neutron-server']['extra']
+    assert 'params.host_versions' in api['neutron-server']['extra']['release_reason']
+    computes = [c for c in result['cluster']['components'] if c['binary'] == 'nova-compute']
+    assert {c['version'] for c in computes} == {'31.3.1'}

@@ -1,0 +1,122 @@
+"""The upgrade role's filters: what a claimed step asks of its host, progress lines, readiness warnings."""
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.osops.lifecycle.plugins.filter.upgrade_run import (
+    check_warnings,
+    upgrade_outcomes,
+    upgrade_plan_lines,
+    upgrade_progress_lines,
+    upgrade_step_task,
+)
+
+SETTINGS = {'venvs_dir': '/openstack/venvs/', 'nova_config_file': '/etc/nova/nova.conf',
+            'config_files': {'nova': ['/etc/nova/nova.conf'], 'glance': ['/etc/glance/glance-api.conf']},
+            'units': {'glance-api': 'glance'}, 'wait_urls': {'glance-api': 'http://127.0.0.2:9292/'},
+            'nova_binaries': {'nova-api': 'nova-osapi_compute'}}
+
+
+def step(action, **extra):
+    base = {'position': 7, 'phase': 'control', 'service': 'nova', 'host': 'controller', 'action': action,
+            'from_version': '31.3.1', 'to_version': '33.0.2', 'detail': {}, 'label': 'a label'}
+    return dict(base, **extra)
+
+
+def test_code_steps_go_to_the_driver_with_the_unit_url_and_service_version():
+    wait = upgrade_step_task(step('wait_ready', detail={'binary': 'nova-api', 'service_version': 72,
+                                                        'from_service_version': 68}), SETTINGS)
+    assert wait['kind'] == 'driver' and wait['position'] == 7
+    assert wait['vars']['osops_upgrade_service'] == 'nova-api'
+    assert wait['vars']['osops_upgrade_nova_binary'] == 'nova-osapi_compute'
+    assert (wait['vars']['osops_upgrade_nova_service_version'], wait['vars']['osops_upgrade_version']) == (72, '33.0.2')
+    glance = upgrade_step_task(step('switch', service='glance', to_version='32.0.0', detail={'binary': 'glance-api'}),
+                               SETTINGS)
+    assert glance['vars']['osops_upgrade_service'] == 'glance'  # the host's name of the unit
+    assert glance['vars']['osops_upgrade_wait_url'] == 'http://127.0.0.2:9292/'
+    assert glance['vars']['osops_upgrade_nova_service_version'] == 0  # only a wait waits for it
+    # rolling back (a revert entry: versions swapped) waits for the version the old code reports
+    revert = step('wait_ready', reverts='wait_ready', from_version='33.0.2', to_version='31.3.1',
+                  detail={'binary': 'nova-compute', 'service_version': 72, 'from_service_version': 68})
+    assert upgrade_step_task(revert, SETTINGS)['vars']['osops_upgrade_nova_service_version'] == 68
+    assert upgrade_step_task(revert, SETTINGS)['vars']['osops_upgrade_version'] == '31.3.1'
+    assert 'nova_record' not in upgrade_step_task(revert, SETTINGS)
+    # the revert's restart first lowers nova's record (nova refuses older code than its record)
+    restart = dict(revert, action='restart', reverts='restart', detail={'binary': 'nova-api', 'from_service_version': 68})
+    assert upgrade_step_task(restart, SETTINGS)['nova_record'] == {
+        'host': 'controller', 'binary': 'nova-osapi_compute', 'version': 68,
+        'python': '/openstack/venvs/nova-31.3.1/bin/python'}
+    forward = step('restart', detail={'binary': 'nova-api', 'from_service_version': 68})
+    assert 'nova_record' not in upgrade_step_task(forward, SETTINGS)
+
+
+def test_db_steps_run_the_command_from_the_target_venv():
+    task = upgrade_step_task(step('online_data_migrations', phase='finalize', detail={
+        'command': ['nova-manage', 'db', 'online_data_migrations'], 'repeat_while_rc': 1}), SETTINGS)
+    assert task['kind'] == 'driver'
+    assert task['vars']['osops_upgrade_venv'] == '/openstack/venvs/nova-33.0.2'
+    assert task['vars']['osops_upgrade_db_commands'] == [['nova-manage', 'db', 'online_data_migrations']]
+    assert task['vars']['osops_upgrade_db_repeat_while_rc'] == 1
+    assert task['vars']['osops_upgrade_config_files'] == ['/etc/nova/nova.conf']
+    keystone = upgrade_step_task(step('db_expand', service='keystone', to_version='29.1.0',
+                                      detail={'command': ['keystone-manage', 'db_sync', '--expand']}), SETTINGS)
+    assert keystone['vars']['osops_upgrade_config_files'] == ['/etc/keystone/keystone.conf']  # the default
+
+
+def test_the_other_kinds():
+    assert upgrade_step_task(step('check_path', host=None), SETTINGS)['kind'] == 'nothing'
+    assert upgrade_step_task(step(None, reverts='enable'), SETTINGS)['kind'] == 'nothing'
+    code = upgrade_step_task(step('check_code', detail={'versions': {'nova': '33.0.2', 'keystone': '29.1.0'}}), SETTINGS)
+    assert code == {'kind': 'check_code', 'position': 7, 'label': 'a label', 'action': 'check_code',
+                    'venvs': {'keystone': '/openstack/venvs/keystone-29.1.0', 'nova': '/openstack/venvs/nova-33.0.2'}}
+    pin = upgrade_step_task(step('rpc_pin', detail={'mode': 'require', 'section': 'upgrade_levels',
+                                                    'option': 'compute', 'value': 'auto'}), SETTINGS)
+    assert pin['options'] == {'path': '/etc/nova/nova.conf', 'section': 'upgrade_levels', 'option': 'compute',
+                              'value': 'auto', 'mode': 'require'}
+    ready = upgrade_step_task(step('readiness', host=None, detail={'release': '2026.1', 'when': 'after',
+                                                                   'compare_with': 'before'},
+                                   compared_detail={'warnings': ['nova: x']}), SETTINGS)
+    assert (ready['kind'], ready['release'], ready['compared_detail']) == ('readiness', '2026.1', {'warnings': ['nova: x']})
+    assert upgrade_step_task(step('drain', detail={'binary': 'nova-compute'}), SETTINGS)['kind'] == 'drain'
+
+
+@pytest.mark.parametrize('bad, message', [
+    ('not a step', 'expects a step'),
+    (step('teleport'), "action 'teleport'"),
+    (step('db_sync'), 'has no command'),
+])
+def test_bad_steps_are_named(bad, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        upgrade_step_task(bad, SETTINGS)
+
+
+def test_progress_lines_say_the_outcome_and_seconds():
+    steps = [step('switch', position=38, label='compute batch 1/2: switch nova-compute on compute1'),
+             step('restart', position=39, label='compute batch 1/2: restart nova-compute on compute1'),
+             step('wait_ready', position=40, label='compute batch 1/2: wait_ready nova-compute on compute1')]
+    results = [{'position': 38, 'status': 'done', 'detail': {'seconds': 0.42}},
+               {'position': 39, 'status': 'failed', 'error': 'supervisorctl failed', 'detail': {'seconds': 4.6}}]
+    assert upgrade_progress_lines(steps, results, 54) == [
+        '[38/54] compute batch 1/2: switch nova-compute on compute1 … done in 0.4 s',
+        '[39/54] compute batch 1/2: restart nova-compute on compute1 … failed in 5 s: supervisorctl failed',
+        '[40/54] compute batch 1/2: wait_ready nova-compute on compute1 … no outcome (its host did not answer)']
+
+
+def test_outcomes_and_plan_lines():
+    tasks = [{'position': 1}, {'position': 2}]
+    assert upgrade_outcomes(tasks, 'done') == [{'position': 1, 'status': 'done', 'detail': {'seconds': 0.0}},
+                                               {'position': 2, 'status': 'done', 'detail': {'seconds': 0.0}}]
+    plan = [step('switch', detail={'batch': 13, 'binary': 'nova-conductor'})]
+    assert upgrade_plan_lines(plan) == ['batch 13   control: switch nova-conductor on controller 31.3.1 → 33.0.2']
+
+
+def test_check_warnings_by_project_and_check_whichever_host():
+    report = {'hosts': [
+        {'host': 'controller', 'projects': [{'project': 'nova', 'checks': [
+            {'name': 'hw_machine_type unset', 'result': 'Warning'}, {'name': 'Cells v2', 'result': 'Success'}]}]},
+        {'host': 'compute1', 'projects': [{'project': 'nova', 'checks': [
+            {'name': 'hw_machine_type unset', 'result': 'Warning'}, {'name': 'Policy File JSON to YAML Migration',
+                                                                      'result': 'Failure'}]}]}]}
+    assert check_warnings(report) == ['nova: hw_machine_type unset']
+    with pytest.raises(AnsibleFilterError):
+        check_warnings(None)
