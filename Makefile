@@ -16,6 +16,7 @@
 #   bench-check         playbooks/check.yml vs the real nova-status (both on a lab that is up;
 #                       OSOPS_LAB_NET/OSOPS_LAB_HOME pick the lab; docs/discovery.md, docs/checks.md)
 #   bench-planner       the upgrade planner at 10,000 hosts: time and memory (no lab; docs/upgrades.md)
+#   bench-upgrade       a whole-lab upgrade 2025.1 -> 2026.1: wall vs the driver's work, API probe (docs/upgrades.md)
 #   bench-maintenance-planner  the maintenance planner at 10,000 hosts and 200,000 instances
 #                       (no lab; docs/maintenance.md)
 #   make demo           setup, then tests/tools/demo.sh when it exists
@@ -62,7 +63,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help setup setup-apt setup-venv test unit sanity lint changelog-lint \
 	build-check integration lab demo clean lab-deps lab-up lab-down lab-status \
-	lab-reset lab-install lab-bench bench-discovery bench-check bench-planner bench-maintenance-planner
+	lab-reset lab-install lab-bench bench-discovery bench-check bench-planner bench-upgrade bench-maintenance-planner
 
 help:
 	@sed -n '3,20p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -179,6 +180,8 @@ bench-check:
 	$(BIN)/python tests/lab/bench_check.py $(BENCH_ARGS)
 bench-planner:
 	$(BIN)/python tests/lab/bench_planner.py $(BENCH_ARGS)
+bench-upgrade:
+	$(BIN)/python tests/lab/bench_upgrade.py $(BENCH_ARGS)
 bench-maintenance-planner:
 	$(BIN)/python tests/lab/bench_maintenance_planner.py $(BENCH_ARGS)
 

@@ -5,7 +5,7 @@
 """The upgrade role's computing: what a claimed step asks of the host, progress lines, readiness warnings.
 
 Documented in upgrade_step_task.yml, upgrade_progress_lines.yml, upgrade_plan_lines.yml,
-upgrade_outcomes.yml and check_warnings.yml.
+upgrade_outcomes.yml, check_warnings.yml and check_failures.yml.
 """
 
 from __future__ import annotations
@@ -137,6 +137,22 @@ def check_warnings(report):
                 if check.get('result') == 'Warning':
                     found.add('%s: %s' % (section.get('project'), check.get('name')))
     return sorted(found)
+
+
+def check_failures(report):
+    """The checks of a check role report that failed or could not run, one line each:
+    ``nova on controller: Cells v2 (Failure): <first line of its details>``."""
+    if not isinstance(report, dict):
+        raise AnsibleFilterError('check_failures expects the check role\'s osops_check_report, got %r' % (report,))
+    found = []
+    for host in report.get('hosts') or []:
+        for section in host.get('projects') or []:
+            for check in section.get('checks') or []:
+                if check.get('result') in ('Failure', 'Error'):
+                    details = (check.get('details') or '').strip().splitlines()
+                    found.append('%s on %s: %s (%s)%s' % (section.get('project'), host.get('host'), check.get('name'),
+                                                         check.get('result'), ': ' + details[0] if details else ''))
+    return found
 
 
 class FilterModule:

@@ -115,8 +115,9 @@ class NovaServiceVersionModule(NovaDatabaseModule):
         host, binary, version = self.params['host'], self.params['binary'], self.params['version']
         changes = self.database.lower_service_version(host, binary, version, self.check_mode)
         if changes:
-            msg = '%s %s on %s from %s to %d' % ('would lower' if self.check_mode else 'lowered', binary, host,
-                                                ', '.join(str(c['before']) for c in changes), version)
+            before = ', '.join(str(c['before']) for c in changes)
+            msg = '%s %s on %s from %s to %d' % ('would lower' if self.check_mode else 'lowered', binary, host, before,
+                                                 version)
         else:
             msg = 'no live record of %s on %s above %d' % (binary, host, version)
         self.exit_json(changed=bool(changes), changes=changes, msg=msg)

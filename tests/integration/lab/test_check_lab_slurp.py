@@ -4,16 +4,23 @@ The lab is built at 2024.1 (nova 29, compute service version 67). The 2026.1 ``n
 (installed beside it) and our check.yml both say the computes are older than 2026.1 supports
 (68 = 2025.1 at least); only ours also says the path itself breaks the SLURP rule (2024.1 may go
 to 2024.2 or 2025.1), and that the current release was read from nova's database. The lab's own
-rolling upgrade refuses the same jumps (nova 29 -> 33 and 29 -> 34) and changes nothing.
+rolling upgrade refuses the same jumps (nova 29 -> 33 and 29 -> 34) and changes nothing, and so
+does the collection's ``upgrade.yml``: 2024.1 -> 2026.1 refused before anything changes, with the
+SLURP reason, no upgrade recorded.
 """
 from __future__ import annotations
 
+import json
+import os
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from labchecks import LABCTL_PATH, ours, real_nova_status, run_check_playbook
+from labchecks import LABCTL_PATH, ROOT, ours, real_nova_status, run_check_playbook
+from labupgrade import main_pids
 
 pytestmark = [
     pytest.mark.lab,
@@ -65,3 +72,30 @@ def test_lab_refuses_to_upgrade_nova_beyond_slurp(lab, cloud, target):
     after = lab.status()
     assert after["nova_service_versions"] == before["nova_service_versions"]
     assert after["nova_venvs"] == before["nova_venvs"] and after["release"] == SOURCE
+
+
+def test_upgrade_yml_refuses_2024_1_to_2026_1_before_anything_changes(lab, cloud, tmp_path):
+    store = tmp_path / "store.db"
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"), ANSIBLE_NOCOLOR="1",
+               OS_CLIENT_CONFIG_FILE=cloud["status"]["clouds_yaml"], ANSIBLE_HOST_KEY_CHECKING="True",
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), PYTHONWARNINGS="ignore")
+    variables = {"osops_discover_cluster": "lab", "osops_discover_method": "openstack_api",
+                 "osops_discover_cloud": "lab", "osops_discover_host_versions": True,
+                 "osops_discover_store": f"sqlite:///{store}", "osops_upgrade_cluster": "lab",
+                 "osops_upgrade_store": f"sqlite:///{store}", "osops_upgrade_target_release": TARGET,
+                 "osops_check_cloud": "lab"}
+
+    def play(name):
+        return subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", cloud["status"]["inventory"],
+                               "-e", json.dumps(variables), f"osops.lifecycle.{name}"],
+                              env=env, capture_output=True, text=True, timeout=600, check=False)
+
+    assert play("discover").returncode == 0
+    before = main_pids(lab)
+    refused = play("upgrade")
+    out = refused.stdout + refused.stderr
+    assert refused.returncode == 2, out[-4000:]
+    assert f"Cluster lab cannot be upgraded to {TARGET}: {SOURCE} → {TARGET} skips 2025.1 (SLURP)" in out, out[-4000:]
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
+        assert db.execute("SELECT count(*) FROM upgrades").fetchone() == (0,)
+    assert main_pids(lab) == before  # nothing restarted

@@ -74,7 +74,9 @@ def cloud(lab, tmp_path_factory):
         link.symlink_to(ROOT)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"), ANSIBLE_NOCOLOR="1",
                OS_CLIENT_CONFIG_FILE=status["clouds_yaml"], ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
-               ANSIBLE_HOST_KEY_CHECKING="True", ANSIBLE_LOCAL_TEMP=str(work / "tmp"), PYTHONWARNINGS="ignore")
+               ANSIBLE_HOST_KEY_CHECKING="True", ANSIBLE_LOCAL_TEMP=str(work / "tmp"), PYTHONWARNINGS="ignore",
+               # as the README sets it up: the readiness steps print their tables
+               ANSIBLE_CALLBACKS_ENABLED="osops.lifecycle.check_table")
     for key in [k for k in env if k.startswith("OS_") and k != "OS_CLIENT_CONFIG_FILE"]:
         del env[key]
     return {"status": status, "work": work, "store": store, "env": env,

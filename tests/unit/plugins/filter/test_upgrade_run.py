@@ -4,6 +4,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.osops.lifecycle.plugins.filter.upgrade_run import (
+    check_failures,
     check_warnings,
     upgrade_outcomes,
     upgrade_plan_lines,
@@ -115,8 +116,11 @@ def test_check_warnings_by_project_and_check_whichever_host():
         {'host': 'controller', 'projects': [{'project': 'nova', 'checks': [
             {'name': 'hw_machine_type unset', 'result': 'Warning'}, {'name': 'Cells v2', 'result': 'Success'}]}]},
         {'host': 'compute1', 'projects': [{'project': 'nova', 'checks': [
-            {'name': 'hw_machine_type unset', 'result': 'Warning'}, {'name': 'Policy File JSON to YAML Migration',
-                                                                      'result': 'Failure'}]}]}]}
+            {'name': 'hw_machine_type unset', 'result': 'Warning'},
+            {'name': 'Policy File JSON to YAML Migration', 'result': 'Failure'}]}]}]}
     assert check_warnings(report) == ['nova: hw_machine_type unset']
+    report['hosts'][1]['projects'][0]['checks'][1]['details'] = 'policy.json found.\nMigrate it.'
+    assert check_failures(report) == [
+        'nova on compute1: Policy File JSON to YAML Migration (Failure): policy.json found.']
     with pytest.raises(AnsibleFilterError):
         check_warnings(None)

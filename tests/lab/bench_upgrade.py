@@ -1,0 +1,173 @@
+#!/usr/bin/env python
+"""A whole-lab rolling upgrade, 2025.1 -> 2026.1: wall time against the driver's own work, and the APIs' answers.
+
+Usage (project venv; brings the lab up at 2025.1 with the 2026.1 venvs, and leaves it at 2026.1)::
+
+    .venv/bin/python tests/lab/bench_upgrade.py [--probe-interval 0.5]
+
+OSOPS_LAB_NET / OSOPS_LAB_HOME pick the lab, as for labctl. What it does and measures:
+
+* ``playbooks/discover.yml`` with the hosts' versions, then ``playbooks/upgrade.yml`` (the
+  ``upgrade`` role, venv driver) over SSH, timed from the start of ansible-playbook to its end: the
+  **wall time**;
+* the **driver's own work**: the sum over the steps of the seconds the driver spent on the hosts
+  (switch, restart, wait-ready, the database commands; each step's ``driver_seconds`` in the store),
+  and the ratio wall / driver (goal: at most 1.3); the readiness checks (the check role, twice) are
+  shown apart - they are the upgrade's own checks, not the driver's work;
+* per phase, the seconds of its steps; for each compute batch (``--batch-size`` hosts at once),
+  the time from its first step's start to its last step's end against each host's own steps;
+* a **probe** in a thread: every ``--probe-interval`` seconds a fresh keystone token (password
+  authentication) and ``GET /v2.1/servers`` of the compute API; for each, the share of good answers
+  and the longest stretch without one.
+
+Figures print as they are measured; docs/upgrades.md has the last ones.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LABCTL = ROOT / "tests" / "lab" / "labctl"
+BIN = Path(sys.executable).parent
+SOURCE, TARGET = "2025.1", "2026.1"
+TARGET_VERSIONS = {"keystone": "29.1.0", "glance": "32.0.0", "placement": "15.0.0", "nova": "33.0.2",
+                   "neutron": "28.0.2"}
+GOAL_RATIO = 1.3
+
+
+def labctl(*args: str) -> str:
+    res = subprocess.run([sys.executable, str(LABCTL), *args], capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        raise SystemExit(f"labctl {' '.join(args)} failed:\n{res.stdout}\n{res.stderr}")
+    return res.stdout
+
+
+class Probe(threading.Thread):
+    """Asks keystone for a token and nova for its servers every ``interval`` seconds."""
+
+    def __init__(self, clouds_yaml: str, interval: float):
+        super().__init__(daemon=True)
+        self.clouds_yaml, self.interval = clouds_yaml, interval
+        self.results: dict[str, list[tuple[float, bool]]] = {"keystone": [], "compute": []}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        import openstack.config
+        import openstack.connection
+
+        region = openstack.config.OpenStackConfig(config_files=[self.clouds_yaml]).get_one(cloud="lab")
+        while not self.stop.is_set():
+            began = time.monotonic()
+            conn = openstack.connection.Connection(config=region)
+            try:
+                token = bool(conn.session.get_token())
+            except Exception:  # noqa: BLE001 - any failure is a bad answer
+                token = False
+            self.results["keystone"].append((began, token))
+            try:
+                good = token and conn.compute.get("/servers", microversion="2.1").status_code == 200
+            except Exception:  # noqa: BLE001
+                good = False
+            self.results["compute"].append((began, bool(good)))
+            conn.close()
+            self.stop.wait(max(0.0, self.interval - (time.monotonic() - began)))
+
+    def summary(self, name: str) -> tuple[int, float, float]:
+        """(answers, share good, longest time from the last good answer to the next)."""
+        answers = self.results[name]
+        good = [t for t, ok in answers if ok]
+        longest, last = 0.0, answers[0][0] if answers else 0.0
+        for t, ok in answers:
+            if ok:
+                longest, last = max(longest, t - last), t
+        if answers and not answers[-1][1]:
+            longest = max(longest, answers[-1][0] - last)
+        return len(answers), (len(good) / len(answers) if answers else 0.0), longest
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--probe-interval", type=float, default=0.5)
+    parser.add_argument("--batch-size", type=int, default=2, help="compute hosts upgraded at once (default 2)")
+    args = parser.parse_args()
+
+    labctl("up", "--release", SOURCE)
+    labctl("install", "--release", TARGET)
+    status = json.loads(labctl("status", "--json"))
+    work = Path(tempfile.mkdtemp(prefix="osops-bench-upgrade-"))
+    store = work / "store.db"
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"), ANSIBLE_NOCOLOR="1",
+               OS_CLIENT_CONFIG_FILE=status["clouds_yaml"], ANSIBLE_HOST_KEY_CHECKING="True", PYTHONWARNINGS="ignore")
+    variables = {"osops_discover_cluster": "lab", "osops_discover_method": "openstack_api",
+                 "osops_discover_cloud": "lab", "osops_discover_host_versions": True,
+                 "osops_discover_store": f"sqlite:///{store}", "osops_upgrade_cluster": "lab",
+                 "osops_upgrade_store": f"sqlite:///{store}", "osops_upgrade_target_release": TARGET,
+                 "osops_upgrade_target_versions": TARGET_VERSIONS, "osops_check_cloud": "lab",
+                 "osops_upgrade_batch_size": args.batch_size}
+
+    def play(name: str) -> float:
+        began = time.monotonic()
+        proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", status["inventory"], "-e", json.dumps(variables),
+                               f"osops.lifecycle.{name}"], env=env, capture_output=True, text=True, check=False)
+        (work / f"{name}.log").write_text(proc.stdout + proc.stderr)
+        if proc.returncode != 0:
+            raise SystemExit(f"{name}.yml failed (rc {proc.returncode}); see {work / (name + '.log')}")
+        return time.monotonic() - began
+
+    play("discover")
+    probe = Probe(status["clouds_yaml"], args.probe_interval)
+    probe.start()
+    time.sleep(2 * args.probe_interval)
+    wall = play("upgrade")
+    time.sleep(2 * args.probe_interval)
+    probe.stop.set()
+    probe.join()
+
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
+        rows = db.execute("SELECT s.phase, s.batch, s.host, s.action, s.status, s.detail, s.started_at, s.finished_at "
+                          "FROM upgrade_steps s JOIN upgrades u ON u.id = s.upgrade_id ORDER BY s.position").fetchall()
+    steps = [dict(zip(("phase", "batch", "host", "action", "status", "detail", "started", "finished"), r)) for r in rows]
+    for step in steps:
+        step["detail"] = json.loads(step["detail"] or "{}")
+    assert all(s["status"] == "done" for s in steps), "the upgrade did not complete"
+    driver = sum(s["detail"].get("driver_seconds") or 0.0 for s in steps)
+    readiness = sum(s["detail"].get("seconds") or 0.0 for s in steps if s["action"] == "readiness")
+    print(f"lab {SOURCE} -> {TARGET}: {len(steps)} steps in {max(s['batch'] for s in steps)} batches; "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end")
+    print(f"wall (ansible-playbook upgrade.yml): {wall:.1f} s")
+    print(f"driver's own work (sum of driver_seconds): {driver:.1f} s -> ratio {wall / driver:.2f} "
+          f"(goal <= {GOAL_RATIO})")
+    print(f"readiness checks (check role, before and after): {readiness:.1f} s; "
+          f"wall without them / driver: {(wall - readiness) / driver:.2f}")
+    by_phase: dict[str, float] = {}
+    for step in steps:
+        by_phase[step["phase"]] = by_phase.get(step["phase"], 0.0) + (step["detail"].get("seconds") or 0.0)
+    print("step seconds per phase (sum over hosts): " + ", ".join(f"{p} {t:.1f} s" for p, t in by_phase.items()))
+    from datetime import datetime
+    for batch in sorted({s["batch"] for s in steps if s["phase"] == "compute"}):
+        mine = [s for s in steps if s["batch"] == batch]
+        span = (max(datetime.fromisoformat(s["finished"]) for s in mine)
+                - min(datetime.fromisoformat(s["started"]) for s in mine)).total_seconds()
+        hosts = {}
+        for s in mine:
+            hosts[s["host"]] = hosts.get(s["host"], 0.0) + (s["detail"].get("seconds") or 0.0)
+        print(f"compute batch {batch}: {len(hosts)} hosts in {span:.1f} s; each host's steps: "
+              + ", ".join(f"{h} {t:.1f} s" for h, t in sorted(hosts.items())))
+    for name in ("keystone", "compute"):
+        count, share, longest = probe.summary(name)
+        print(f"probe {name}: {count} asks, {share:.1%} good, longest outage {longest:.1f} s")
+    print(f"logs and store: {work}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
