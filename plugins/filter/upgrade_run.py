@@ -158,4 +158,5 @@ def check_failures(report):
 class FilterModule:
     def filters(self):
         return {'upgrade_step_task': upgrade_step_task, 'upgrade_progress_lines': upgrade_progress_lines,
-                'upgrade_plan_lines': upgrade_plan_lines, 'upgrade_outcomes': upgrade_outcomes, 'check_warnings': check_warnings}
+                'upgrade_plan_lines': upgrade_plan_lines, 'upgrade_outcomes': upgrade_outcomes,
+                'check_warnings': check_warnings, 'check_failures': check_failures}

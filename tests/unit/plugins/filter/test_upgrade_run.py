@@ -124,3 +124,27 @@ def test_check_warnings_by_project_and_check_whichever_host():
         'nova on compute1: Policy File JSON to YAML Migration (Failure): policy.json found.']
     with pytest.raises(AnsibleFilterError):
         check_warnings(None)
+
+
+
+def test_every_documented_filter_is_registered():
+    # each filter documentation file (plugins/filter/<name>.yml) names a filter some FilterModule hands to Ansible
+    import glob
+    import importlib
+    import os
+
+    import yaml
+
+    from ansible_collections.osops.lifecycle.plugins.filter import upgrade_run
+    here = os.path.dirname(upgrade_run.__file__)
+    registered = set()
+    for path in glob.glob(os.path.join(here, '*.py')):
+        module = importlib.import_module('ansible_collections.osops.lifecycle.plugins.filter.'
+                                         + os.path.basename(path)[:-3])
+        registered.update(module.FilterModule().filters())
+    documented = set()
+    for path in glob.glob(os.path.join(here, '*.yml')):
+        with open(path) as handle:
+            documented.add(yaml.safe_load(handle)['DOCUMENTATION']['name'])
+    assert documented - registered == set()
+    assert 'check_failures' in registered
