@@ -150,8 +150,9 @@ def check_failures(report):
             for check in section.get('checks') or []:
                 if check.get('result') in ('Failure', 'Error'):
                     details = (check.get('details') or '').strip().splitlines()
+                    first = ': ' + details[0] if details else ''
                     found.append('%s on %s: %s (%s)%s' % (section.get('project'), host.get('host'), check.get('name'),
-                                                         check.get('result'), ': ' + details[0] if details else ''))
+                                                          check.get('result'), first))
     return found
 
 

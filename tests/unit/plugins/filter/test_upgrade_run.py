@@ -126,7 +126,6 @@ def test_check_warnings_by_project_and_check_whichever_host():
         check_warnings(None)
 
 
-
 def test_every_documented_filter_is_registered():
     # each filter documentation file (plugins/filter/<name>.yml) names a filter some FilterModule hands to Ansible
     import glob
