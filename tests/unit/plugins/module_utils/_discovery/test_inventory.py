@@ -18,6 +18,11 @@ FIXTURES = os.path.join(ROOT, 'tests', 'fixtures', 'discovery')
 ANSIBLE_INVENTORY = os.path.join(os.path.dirname(sys.executable), 'ansible-inventory')
 OSA_OLD = os.path.join(FIXTURES, 'openstack_inventory.json')
 OSA_NEW = os.path.join(FIXTURES, 'openstack_inventory-2026.1.json')
+# openstack-ansible's host groups (spelled with dashes before 2026.1) and their roles.
+OSA_ROLES = {'shared-infra_hosts': 'control', 'os-infra_hosts': 'control', 'identity_hosts': 'control',
+             'compute_hosts': 'compute', 'network_hosts': 'network', 'network-infra_hosts': 'network',
+             'network-agent_hosts': 'network', 'storage_hosts': 'storage', 'storage-infra_hosts': 'control',
+             'log_hosts': 'monitoring'}
 
 
 def run_command(args, environ_update=None):
@@ -281,3 +286,15 @@ def test_any_inventory_as_a_dict_and_unknown_groups():
     with pytest.raises(DiscoveryError, match=r'params.groups names computes, which params.inventory does '
                                              r'not have \(its groups: ctl, more\)'):
         discover('ansible_inventory', inventory=inventory, groups={'computes': 'nova-compute'})
+
+
+@pytest.mark.parametrize('group, role', sorted(OSA_ROLES.items()))
+def test_every_openstack_ansible_host_group_gives_its_role_in_both_spellings(tmp_path, group, role):
+    for spelling in (group, group.replace('-', '_')):
+        path = tmp_path / 'openstack_inventory.json'
+        path.write_text(json.dumps({
+            '_meta': {'hostvars': {'host1': {}}}, spelling: {'hosts': ['host1']},
+            'nova_compute': {'hosts': ['host1']}, 'neutron_ovn_controller': {'hosts': ['host1']}}))
+        found = discover('openstack_ansible', inventory=str(path))
+        # the group's role only: nova-compute and ovn-controller running there do not add theirs
+        assert found['hosts'] == [{'name': 'host1', 'address': None, 'roles': [role]}], spelling
