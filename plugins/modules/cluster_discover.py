@@ -47,7 +47,7 @@ options:
         C(params.hypervisors) says (by default only up to 500 computes).
       - V(openstack_ansible) - openstack-ansible's C(openstack_inventory.json).
       - V(kolla_ansible) - kolla-ansible's inventory (C(multinode),
-        C(all-in-one)): roles from its top-level groups, services where
+        C(all-in-one)); roles from its top-level groups, services where
         kolla's roles place them, as its settings (C(params.globals)) decide.
       - V(ansible_inventory) - any Ansible inventory with a group to service map.
     type: str
