@@ -44,8 +44,10 @@ APT_PACKAGES ?= git rsync shellcheck python3-venv postgresql \
 	sqlite3 util-linux iproute2 procps
 
 REQUIREMENTS := requirements.txt test-requirements.txt
+# Installed with --no-deps: files the tests read, whose dependencies would conflict with ours.
+NODEPS_REQUIREMENTS := test-requirements-nodeps.txt
 # The venv is rebuilt/updated only when the requirement files change.
-REQ_HASH = $(shell cat $(REQUIREMENTS) | sha256sum | cut -d' ' -f1)
+REQ_HASH = $(shell cat $(REQUIREMENTS) $(NODEPS_REQUIREMENTS) | sha256sum | cut -d' ' -f1)
 STAMP := $(VENV)/.osops-setup.stamp
 
 # Extra pytest arguments for the unit and integration tiers,
@@ -103,6 +105,9 @@ setup-venv:
 	    echo "setup: pip install -r requirements.txt -r test-requirements.txt"; \
 	    $(BIN)/python -m pip install --disable-pip-version-check -q \
 	        $(addprefix -r ,$(REQUIREMENTS)); \
+	    echo "setup: pip install --no-deps -r $(NODEPS_REQUIREMENTS)"; \
+	    $(BIN)/python -m pip install --disable-pip-version-check -q --no-deps \
+	        $(addprefix -r ,$(NODEPS_REQUIREMENTS)); \
 	    echo "$(REQ_HASH)" > $(STAMP); \
 	fi
 

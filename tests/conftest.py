@@ -96,3 +96,25 @@ class NovaDatabases:
 @pytest.fixture
 def nova(tmp_path):
     return NovaDatabases(tmp_path)
+
+
+@pytest.fixture(scope='session')
+def kolla_inventory():
+    """Path of an inventory (``multinode``, ``all-in-one``) that the installed kolla-ansible ships.
+
+    kolla-ansible is installed from PyPI without its dependencies (test-requirements-nodeps.txt):
+    the test reads kolla's own files, never a copy.
+    """
+    from importlib.metadata import PackageNotFoundError, distribution
+    try:
+        dist = distribution('kolla-ansible')
+    except PackageNotFoundError:
+        pytest.fail('kolla-ansible is not installed: run make setup (test-requirements-nodeps.txt)')
+    shipped = dict((str(f).rsplit('/', 1)[-1], str(dist.locate_file(f))) for f in dist.files
+                   if '/ansible/inventory/' in str(f))
+
+    def path(name):
+        assert name in shipped, 'kolla-ansible %s ships no inventory %s (it has %s)' % (
+            dist.version, name, ', '.join(sorted(shipped)))
+        return shipped[name]
+    return path

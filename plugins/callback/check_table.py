@@ -18,6 +18,11 @@ description:
     other oslo.upgradecheck tool print it, then one line with the overall
     result and its code (0 Success, 1 Warning, 2 Failure, 255 a check could
     not run).
+  - Results that carry a C(scope) (cloud-wide checks run by
+    M(osops.lifecycle.check_batch) with its O(osops.lifecycle.check_batch#module:cluster)
+    option) are the cloud's, printed as C(nova on cloud NAME) whatever host
+    ran them. Within a project the rows keep the order of the project's own
+    tool (C(nova-status)'s for nova), the collection's own checks after.
   - Optionally writes the same results as a JSON report (schema in the
     collection's C(docs/schemas/check-report.schema.json)).
   - A host Ansible cannot reach is a row C(Host reachable) of project

@@ -73,6 +73,18 @@ options:
             authentication options are this module's, not each check's.
         type: dict
         default: {}
+  cluster:
+    description:
+      - Name of the cloud or cluster (as the operator calls it) that the
+        cloud-wide checks are about - the API checks, C(check_cells_v2),
+        C(check_old_computes), C(check_hw_machine_type) and
+        C(check_upgrade_path), whose answer is the same from any host. Each of
+        their RV(upgrade_checks) then carries it as C(scope), and the
+        C(osops.lifecycle.check_table) callback and the
+        C(osops.lifecycle.check_report) filter report them under the cloud,
+        not under the host they ran on.
+      - Unset, every result is reported under the host that ran it.
+    type: str
 notes:
   - Run it where every check in it can run - for nova's database checks,
     on a nova control host with the interpreter of nova's environment
@@ -110,6 +122,7 @@ EXAMPLES = r'''
 - name: The API checks, with one token
   osops.lifecycle.check_batch:
     cloud: mycloud
+    cluster: mycloud
     checks:
       - module: check_placement_api
       - module: check_cinder_api
@@ -121,11 +134,13 @@ EXAMPLES = r'''
 
 RETURN = r'''
 upgrade_checks:
-  description: Every check's results in the check model, in the order of O(checks); the check_table callback renders them.
+  description:
+    - Every check's results in the check model, in the order of O(checks); the check_table callback renders them.
+    - The results of cloud-wide checks carry C(scope), the value of O(cluster), when it is set.
   returned: always
   type: list
   elements: dict
-  sample: [{project: nova, name: Cells v2, result: Success, code: 0, details: null, duration: 0.02}]
+  sample: [{project: nova, name: Cells v2, result: Success, code: 0, details: null, duration: 0.02, scope: mycloud}]
 code:
   description: The worst code of RV(upgrade_checks) (0, 1, 2, or 255 when a check could not run).
   returned: always

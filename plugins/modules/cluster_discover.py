@@ -46,7 +46,9 @@ options:
         paginated request, never one per host. Hypervisors are listed as
         C(params.hypervisors) says (by default only up to 500 computes).
       - V(openstack_ansible) - openstack-ansible's C(openstack_inventory.json).
-      - V(kolla_ansible) - kolla-ansible's multinode inventory.
+      - V(kolla_ansible) - kolla-ansible's inventory (C(multinode),
+        C(all-in-one)); roles from its top-level groups, services where
+        kolla's roles place them, as its settings (C(params.globals)) decide.
       - V(ansible_inventory) - any Ansible inventory with a group to service map.
     type: str
     required: true
@@ -71,8 +73,12 @@ options:
         the hosts' C(ansible_local.openstack_ansible.<project>.venv_tag) facts there
         (from C(/etc/ansible/facts.d/openstack_ansible.fact)) give the release.
       - C(openstack_release) (V(kolla_ansible)) - kolla-ansible's
-        C(openstack_release), a series such as V(2025.1); also read from the
-        inventory's variables.
+        C(openstack_release), a series such as V(2025.1); also read from
+        C(globals) and the inventory's variables.
+      - C(globals) (V(kolla_ansible)) - kolla-ansible's C(globals.yml) as a
+        dict; its settings that decide which services run
+        (C(neutron_plugin_agent), C(nova_console), C(enable_cinder), ...) win
+        over the inventory's variables, kolla's defaults apply otherwise.
       - "C(versions) (every method) - project to the version it runs, such as
         V({nova: 31.3.1})."
       - "C(host_versions) (every method) - host to C({project: version}), from

@@ -20,6 +20,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model impo
     result_name,
     worst,
 )
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.registry import TOOL_ORDER
 
 try:
     import prettytable
@@ -60,15 +61,19 @@ def render_table(checks):
     return table.get_string()
 
 
-def add_check(report, host, check):
+def add_check(report, host, check, cloud=False):
     """Add one module-returned check dict to ``report`` (see :func:`new_report`).
 
+    ``host`` is where the check ran, or with ``cloud`` the cloud it is about.
     Hosts and projects keep the order in which they were first seen.
     """
     hosts = report['hosts']
-    entry = next((h for h in hosts if h['host'] == host), None)
+    scope = 'cloud' if cloud else 'host'
+    entry = next((h for h in hosts if h['host'] == host and h.get('scope', 'host') == scope), None)
     if entry is None:
         entry = {'host': host, 'projects': []}
+        if cloud:
+            entry['scope'] = 'cloud'
         hosts.append(entry)
     project = check.get('project') or 'unknown'
     section = next((p for p in entry['projects'] if p['project'] == project), None)
@@ -76,6 +81,12 @@ def add_check(report, host, check):
         section = {'project': project, 'checks': []}
         entry['projects'].append(section)
     section['checks'].append(dict((k, check.get(k)) for k in CHECK_FIELDS))
+
+
+def in_tool_order(project, checks):
+    """``checks`` in the order of the project's own status tool (``TOOL_ORDER``), the others after as they came."""
+    order = TOOL_ORDER.get(project, ())
+    return sorted(checks, key=lambda c: order.index(c['name']) if c['name'] in order else len(order))
 
 
 def module_results(value):
@@ -96,7 +107,9 @@ def add_results(report, host, value):
     for result in module_results(value):
         for check in result.get('upgrade_checks') or []:
             if isinstance(check, dict) and 'code' in check:
-                add_check(report, host, check)
+                # a cloud-wide check run with check_batch's cluster: reported under the cloud
+                scope = check.get('scope')
+                add_check(report, scope or host, check, cloud=bool(scope))
                 count += 1
     return count
 
@@ -175,7 +188,7 @@ def add_host_error(report, host, check):
     many tasks or plays met it.
     """
     for entry in report['hosts']:
-        if entry['host'] != host:
+        if entry['host'] != host or entry.get('scope') == 'cloud':
             continue
         for section in entry['projects']:
             if section['project'] == check['project'] and any(
@@ -189,10 +202,10 @@ def new_report():
     return {'schema_version': REPORT_SCHEMA_VERSION, 'hosts': []}
 
 
-def _summarised(name_key, name, codes, children_key, children):
+def _summarised(name_key, name, codes, children_key, children, **extra):
     """A dict whose code and result (the worst of ``codes``) come before its children."""
     code = worst(codes)
-    return {name_key: name, 'code': code, 'result': result_name(code), children_key: children}
+    return dict({name_key: name, 'code': code, 'result': result_name(code)}, **dict(extra, **{children_key: children}))
 
 
 def finish_report(report):
@@ -200,10 +213,11 @@ def finish_report(report):
     hosts = []
     for host in report['hosts']:
         projects = [_summarised('project', p['project'], (c['code'] for c in p['checks']),
-                                'checks', p['checks'])
+                                'checks', in_tool_order(p['project'], p['checks']))
                     for p in host['projects']]
+        scope = dict(scope='cloud') if host.get('scope') == 'cloud' else {}
         hosts.append(_summarised('host', host['host'], (p['code'] for p in projects),
-                                 'projects', projects))
+                                 'projects', projects, **scope))
     checks = [c for h in hosts for p in h['projects'] for c in p['checks']]
     code = worst(h['code'] for h in hosts)
     return {
@@ -217,12 +231,16 @@ def finish_report(report):
 
 
 def render_report(report):
-    """The text the callback prints: a table per host and project, then the overall line."""
+    """The text the callback prints: a table per cloud or host and project, then the overall line.
+
+    A cloud's tables say so (``nova on cloud prod: Success``); a host's name the host.
+    """
     blocks = []
     for host in report['hosts']:
+        where = ('cloud %s' if host.get('scope') == 'cloud' else '%s') % host['host']
         for project in host['projects']:
             blocks.append('%s on %s: %s\n%s' % (
-                project['project'], host['host'], project['result'],
+                project['project'], where, project['result'],
                 render_table(project['checks'])))
     blocks.append(overall_line(report))
     return '\n\n'.join(blocks)

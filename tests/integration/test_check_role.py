@@ -9,6 +9,7 @@ The lab tests run the same role against a real cloud.
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -62,6 +63,7 @@ def run(tmp_path, nova, inventory=os.path.join(TARGET, 'inventory.ini'), **extra
         'osops_check_config_files': {'nova': [str(nova.conf)]},
         'osops_check_service_groups': {'nova': ['nova_conductor', 'nova_compute']},
         'ansible_python_interpreter': sys.executable,
+        'osops_check_cluster': 'prod',
     }
     variables.update(extra)
     report = tmp_path / 'report.json'
@@ -92,18 +94,32 @@ def test_every_check_runs_on_its_host_and_api_errors_do_not_stop_the_rest(cloud,
         ('controller', 'nova', 'Policy File JSON to YAML Migration'),
         ('controller', 'nova', 'Service User Token Configuration'),
         ('controller', 'nova', 'Compute RPC version pin'),
-        ('controller', 'nova', 'Cells v2'),
-        ('controller', 'nova', 'Older than N-1 computes'),
-        ('controller', 'nova', 'hw_machine_type unset'),
-        ('controller', 'openstack', 'Upgrade path (SLURP)'),
+        ('prod', 'nova', 'Cells v2'),
+        ('prod', 'nova', 'Older than N-1 computes'),
+        ('prod', 'nova', 'hw_machine_type unset'),
+        ('prod', 'openstack', 'Upgrade path (SLURP)'),
         ('controller', 'nova-status', 'Cells v2'),  # the target release's tool, from nova-33.0.2
         ('compute1', 'nova', 'Policy File JSON to YAML Migration'),
         ('compute1', 'nova', 'Service User Token Configuration'),
     ]
     assert {key: found.get(key) for key in expected_success} == dict.fromkeys(expected_success, 'Success'), \
         proc.stdout[proc.stdout.find('environment of each project'):][:3000]
-    api = {key: value for key, value in found.items() if key[0] == 'localhost'}
+    api = {key: value for key, value in found.items() if key[0] == 'prod' and value != 'Success'}
     assert set(api.values()) == {'Error'} and len(api) == 6
+    assert not [key for key in found if key[0] == 'localhost']  # the API checks are the cloud's
+    # The table: the cloud's nova checks in nova-status's order, ours after; each host's own after
+    # (prod: osops_check_cluster, see run(); without it osops_check_cloud names the cloud)
+    titles = [line for line in proc.stdout.splitlines() if re.match(r'^[a-z-]+ on [a-z0-9 ]+: [A-Z][a-z]+$', line)]
+    assert titles == ['nova on cloud prod: Error', 'neutron on cloud prod: Error', 'cinder on cloud prod: Error',
+                      'openstack on cloud prod: Success', 'nova on controller: Success',
+                      'nova-status on controller: Success', 'nova on compute1: Success'], titles
+    cloud_nova = [p for h in report['hosts'] if h['host'] == 'prod' for p in h['projects'] if p['project'] == 'nova']
+    assert [c['name'] for c in cloud_nova[0]['checks']] == [
+        'Cells v2', 'Placement API', 'Cinder API', 'Older than N-1 computes', 'hw_machine_type unset',
+        'Services up and enabled', 'Instances in transitional states']
+    (controller,) = [h for h in report['hosts'] if h['host'] == 'controller']
+    assert [c['name'] for c in controller['projects'][0]['checks']] == [
+        'Policy File JSON to YAML Migration', 'Service User Token Configuration', 'Compute RPC version pin']
     assert (report['code'], report['counts']['Success']) == (255, 10)
     assert 'Not ready to upgrade: Error (code 255)' in proc.stdout
     assert '"osops_check": {' in proc.stdout  # set_stats for AWX
@@ -120,8 +136,8 @@ def test_target_rules_old_computes_and_upgrade_path(cloud, tmp_path):
     shutil.rmtree(tmp_path / 'venvs' / 'nova-33.0.2')
     proc, report = run(tmp_path, cloud, osops_check_target_release='2026.2')
     found = results(report)
-    assert found[('controller', 'nova', 'Older than N-1 computes')] == 'Failure'
-    assert found[('controller', 'openstack', 'Upgrade path (SLURP)')] == 'Failure'
+    assert found[('prod', 'nova', 'Older than N-1 computes')] == 'Failure'
+    assert found[('prod', 'openstack', 'Upgrade path (SLURP)')] == 'Failure'
     assert ('controller', 'nova-status', 'Cells v2') not in found  # no 2026.2 venv installed
     assert proc.returncode == 2
 
@@ -144,7 +160,7 @@ def test_current_release_given_overrides_the_database(cloud, tmp_path):
     sql(cloud.cell1, 'UPDATE services SET version = 72')  # the database would say 2026.1
     proc, report = run(tmp_path, cloud, osops_check_target_release='2026.2',
                        osops_check_current_release='2025.1')
-    assert results(report)[('controller', 'openstack', 'Upgrade path (SLURP)')] == 'Failure'
+    assert results(report)[('prod', 'openstack', 'Upgrade path (SLURP)')] == 'Failure'
     (path,) = [c for h in report['hosts'] for p in h['projects'] for c in p['checks']
                if c['name'] == 'Upgrade path (SLURP)']
     assert path['details'].startswith('2025.1 → 2026.2 skips 2026.1 (SLURP)')
@@ -177,7 +193,7 @@ def test_current_release_comes_from_the_database_not_a_lingering_venv(cloud, tmp
     assert check['details'] == (
         '2026.1 → 2026.2 is one release forward (N→N+1). Current release 2026.1: '
         "from nova's database: the lowest service version of nova's control services is 72.")
-    assert results(report)[('controller', 'nova', 'Older than N-1 computes')] == 'Success'
+    assert results(report)[('prod', 'nova', 'Older than N-1 computes')] == 'Success'
 
 
 def test_the_venv_stands_in_when_the_database_tells_no_release(cloud, tmp_path):
@@ -225,8 +241,8 @@ def test_unreachable_host_is_an_error_row_and_the_rest_is_reported(cloud, tmp_pa
     assert 'port %d: Connection refused' % port in row['details']
 
     # Every other host's checks are still there, as without compute2.
-    for key in [('controller', 'nova', 'Cells v2'), ('controller', 'nova', 'Older than N-1 computes'),
-                ('controller', 'openstack', 'Upgrade path (SLURP)'),
+    for key in [('prod', 'nova', 'Cells v2'), ('prod', 'nova', 'Older than N-1 computes'),
+                ('prod', 'openstack', 'Upgrade path (SLURP)'),
                 ('controller', 'nova-status', 'Cells v2'),
                 ('compute1', 'nova', 'Policy File JSON to YAML Migration'),
                 ('compute1', 'nova', 'Service User Token Configuration')]:

@@ -20,7 +20,7 @@ from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import worst
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import check_options, check_results, open_cloud
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.registry import CHECKS, COLLECTION, lookup
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.registry import CHECKS, COLLECTION, cloud_wide, lookup
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.openstack_options import hide_cloud_secrets, openstack_argument_spec
@@ -36,6 +36,7 @@ class CheckBatchModule(OsopsModule):
                         choices=sorted(CHECKS) + sorted(COLLECTION + name for name in CHECKS)),
             options=dict(type='dict', default={}),
         )),
+        cluster=dict(type='str'),
     )
     module_kwargs = dict(supports_check_mode=True)
 
@@ -75,6 +76,9 @@ class CheckBatchModule(OsopsModule):
         modules, upgrade_checks = [], []
         for name, check, params, found in members:
             result = check_results(check, params, found, shared)
+            if self.params['cluster'] and cloud_wide(name):
+                for row in result['upgrade_checks']:
+                    row['scope'] = self.params['cluster']
             upgrade_checks.extend(result['upgrade_checks'])
             modules.append(dict(result, module=name))
         # Not "results": Ansible and the check_table callback read that key as a loop's items.

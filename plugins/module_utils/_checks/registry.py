@@ -139,6 +139,25 @@ CHECKS = {
 }
 
 
+# Checks whose answer is about the whole cloud, not the host they run on: the API checks
+# (every check that reads the cloud) and these, which read nova's databases or the cloud's
+# release. check_batch reports them under the cloud's name (its ``cluster`` option).
+CLOUD_WIDE = frozenset(('check_cells_v2', 'check_old_computes', 'check_hw_machine_type', 'check_upgrade_path'))
+
+
+def cloud_wide(name):
+    """Whether the results of check module ``name`` (short name) are about the whole cloud."""
+    return name in CLOUD_WIDE or CHECKS[name].reads == 'cloud'
+
+
+# The order of each project's own status tool (nova-status upgrade check, the same in nova
+# 29.x to 34.x: 2024.1 to 2026.2); a table keeps it, and puts the checks the tool lacks after.
+TOOL_ORDER = {
+    'nova': ('Cells v2', 'Placement API', 'Cinder API', 'Policy File JSON to YAML Migration',
+             'Older than N-1 computes', 'hw_machine_type unset', 'Service User Token Configuration'),
+}
+
+
 def lookup(name):
     """``(short name, Check)`` of check module ``name``, short or fully qualified."""
     short = name[len(COLLECTION):] if name.startswith(COLLECTION) else name

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.inference import release_from_microversion, release_from_version
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.methods import HYPERVISORS_AUTO_LIMIT
-from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.topology import API_BINARIES, SERVICE_PROJECTS, role_of
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.topology import API_BINARIES, SERVICE_PROJECTS, host_roles, role_of
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import CloudError
 
 try:
@@ -282,7 +282,7 @@ def discover_openstack_api(conn, params, interface, region):
                                  'hypervisor_version': h.get('hypervisor_version')}
             if h.get('host_ip'):
                 addresses[name] = h['host_ip']
-    components, roles = [], {}
+    components, binaries = [], {}
     control_hosts = set(host for _project, binary, host, _state, _extra in found + agents
                         if host and role_of(binary) == 'control')
     for project, binary, host, state, extra in found + agents:
@@ -306,9 +306,9 @@ def discover_openstack_api(conn, params, interface, region):
         component['extra'] = dict((k, v) for k, v in extra.items() if v is not None)
         components.append(component)
         if host:
-            roles.setdefault(host, set()).add(role_of(binary))
-    hosts = [{'name': host, 'address': addresses.get(host), 'roles': sorted(found_roles)}
-             for host, found_roles in sorted(roles.items())]
+            binaries.setdefault(host, set()).add(binary)
+    hosts = [{'name': host, 'address': addresses.get(host), 'roles': host_roles(found)}
+             for host, found in sorted(binaries.items())]
     regions = sorted(set(entry['region'] for entry in catalog.values() if entry['region']))
     return {'region': ','.join(regions) or None, 'hosts': hosts, 'components': components,
             'notes': notes, 'warnings': warnings}

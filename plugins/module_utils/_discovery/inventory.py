@@ -14,15 +14,14 @@ from __future__ import annotations
 import json
 import os
 
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import kolla
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.inference import release_from_osa_tag, release_from_version
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.topology import (
-    KOLLA_GROUPS,
-    KOLLA_ROLE_GROUPS,
     OSA_GROUPS,
     OSA_ROLE_GROUPS,
     DiscoveryError,
+    host_roles,
     project_of,
-    role_of,
 )
 from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import ReleaseError, series
 
@@ -93,40 +92,48 @@ def _osa_tag(hostvars, project):
     return facts.get('venv_tag') if isinstance(facts, dict) else None
 
 
-def build_cluster(groups, hostvars, group_binaries, role_groups, params, release_source=None):
-    """Hosts and components from resolved inventory groups.
+def group_placements(groups, group_binaries):
+    """``[(host, binary)]`` from ``group_binaries`` (a group to the binaries its hosts run)."""
+    return [(host, binary) for group in sorted(group_binaries) for host in sorted(groups.get(group, ()))
+            for binary in group_binaries[group]]
 
-    ``group_binaries`` maps a group to ``[(project, binary), ...]``;
-    ``role_groups`` a group to a role.  ``release_source(host, project,
-    hostvars)`` may return ``(release, reason, extra)`` for components whose
-    version is not given in ``params``.
+
+def build_cluster(groups, hostvars, placements, role_groups, params, release_source=None):
+    """Hosts and components from ``placements`` (``[(host, binary), ...]``).
+
+    A host's roles are those of the ``role_groups`` (a group to a role) it is in; a host in
+    none of them gets the roles of the binaries it runs.  ``release_source(host, project,
+    hostvars)`` may return ``(release, reason, extra)`` for components whose version is not
+    given in ``params``.
     """
     versions = params.get('versions') or {}
     host_versions = params.get('host_versions') or {}
-    components, roles = {}, {}
-    for group in sorted(group_binaries):
-        for host in sorted(groups.get(group, ())):
-            for project, binary in group_binaries[group]:
-                roles.setdefault(host, set()).add(role_of(binary))
-                if (project, binary, host) in components:
-                    continue
-                component = {'service': project, 'binary': binary, 'host': host,
-                             'version': None, 'release': None, 'state': None, 'extra': {}}
-                version = host_versions.get(host, {}).get(project) or versions.get(project)
-                vars_ = hostvars.get(host) or {}
-                if version:
-                    component['version'] = version
-                    component['release'], reason = release_from_version(project, version)
-                    component['extra'] = {'release_reason': reason}
-                elif release_source is not None:
-                    component['release'], reason, extra = release_source(host, project, vars_)
-                    component['extra'] = dict(extra, release_reason=reason)
-                else:
-                    component['extra'] = {'release_reason': _UNKNOWN}
-                components[(project, binary, host)] = component
+    components, binaries = {}, {}
+    for host, binary in placements:
+        project = project_of(binary)
+        binaries.setdefault(host, set()).add(binary)
+        if (project, binary, host) in components:
+            continue
+        component = {'service': project, 'binary': binary, 'host': host,
+                     'version': None, 'release': None, 'state': None, 'extra': {}}
+        version = host_versions.get(host, {}).get(project) or versions.get(project)
+        vars_ = hostvars.get(host) or {}
+        if version:
+            component['version'] = version
+            component['release'], reason = release_from_version(project, version)
+            component['extra'] = {'release_reason': reason}
+        elif release_source is not None:
+            component['release'], reason, extra = release_source(host, project, vars_)
+            component['extra'] = dict(extra, release_reason=reason)
+        else:
+            component['extra'] = {'release_reason': _UNKNOWN}
+        components[(project, binary, host)] = component
+    roles = {}
     for group, role in role_groups.items():
         for host in groups.get(group, ()):
             roles.setdefault(host, set()).add(role)
+    for host, found in binaries.items():
+        roles.setdefault(host, set(host_roles(found)))
     hosts = [{'name': host, 'address': _address(hostvars.get(host) or {}), 'roles': sorted(found)}
              for host, found in sorted(roles.items())]
     return hosts, [components[key] for key in sorted(components)]
@@ -167,8 +174,9 @@ def discover_openstack_ansible(params):
     if params.get('fact_cache'):
         for host, local in _cached_local_facts(params['fact_cache'], hostvars).items():
             hostvars[host] = dict(hostvars[host], ansible_local=local)
-    known = dict((group, [(project_of(binary), binary)]) for group, binary in OSA_GROUPS.items())
-    hosts, components = build_cluster(groups, hostvars, known, OSA_ROLE_GROUPS, params, _osa_release)
+    known = dict((group, [binary]) for group, binary in OSA_GROUPS.items())
+    hosts, components = build_cluster(groups, hostvars, group_placements(groups, known), OSA_ROLE_GROUPS,
+                                      params, _osa_release)
     if not components:
         raise DiscoveryError('%s names no OpenStack service group openstack-ansible deploys (such as '
                              'nova_compute or keystone_all); is it an openstack_inventory.json?' % path)
@@ -195,14 +203,14 @@ def list_inventory(run_command, ansible_inventory, path):
 
 
 def _kolla_release(params):
-    wanted = params.get('openstack_release')
+    wanted = params.get('openstack_release') or (params.get('globals') or {}).get('openstack_release')
 
     def source(host, project, vars_):
         value = wanted or vars_.get('openstack_release')
         if not value:
             return None, _UNKNOWN + ' (or openstack_release for kolla-ansible)', {}
         try:
-            found = series(value).id
+            found = series(str(value)).id
         except ReleaseError:
             return None, 'kolla-ansible openstack_release %r is not a known series' % value, {}
         return found, 'kolla-ansible openstack_release is %s' % found, {}
@@ -210,15 +218,15 @@ def _kolla_release(params):
 
 
 def discover_kolla_ansible(params, run_command, ansible_inventory):
-    """kolla-ansible's multinode inventory."""
+    """kolla-ansible's inventory (multinode, all-in-one) and settings (``params.globals``)."""
     path = params['inventory']
     groups, hostvars = parse_inventory(list_inventory(run_command, ansible_inventory, path), path)
-    known = dict((group, [(project_of(binary), binary)]) for group, binary in KOLLA_GROUPS.items())
-    hosts, components = build_cluster(groups, hostvars, known, KOLLA_ROLE_GROUPS, params,
+    placements = kolla.placements(groups, hostvars, params.get('globals'))
+    hosts, components = build_cluster(groups, hostvars, placements, kolla.ROLE_GROUPS, params,
                                       _kolla_release(params))
     if not components:
-        raise DiscoveryError('%s has no host in a kolla-ansible service group (such as nova-compute '
-                             'or keystone); is it a kolla-ansible multinode inventory?' % path)
+        raise DiscoveryError('%s has no host in a kolla-ansible service group (such as nova-api or '
+                             'compute); is it a kolla-ansible multinode inventory?' % path)
     return {'region': None, 'hosts': hosts, 'components': components}
 
 
@@ -235,5 +243,5 @@ def discover_ansible_inventory(params, run_command, ansible_inventory):
     if missing:
         raise DiscoveryError('params.groups names %s, which %s does not have (its groups: %s).' % (
             ', '.join(missing), source, ', '.join(sorted(g for g in groups if g not in ('all', 'ungrouped')))))
-    hosts, components = build_cluster(groups, hostvars, params['groups'], {}, params)
+    hosts, components = build_cluster(groups, hostvars, group_placements(groups, params['groups']), {}, params)
     return {'region': None, 'hosts': hosts, 'components': components}

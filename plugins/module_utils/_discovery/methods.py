@@ -11,7 +11,6 @@ import os
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError
-from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.topology import project_of
 from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import ReleaseError, series
 
 try:
@@ -74,7 +73,18 @@ METHODS = {
             'openstack_release': {
                 'type': 'str', 'required': False,
                 'description': "kolla-ansible's openstack_release from globals.yml (a series such "
-                               'as 2025.1); also read from the inventory variables.'},
+                               'as 2025.1); also read from globals and the inventory variables.'},
+            'globals': {
+                'type': 'dict', 'required': False,
+                'description': "kolla-ansible's globals.yml as a dict (for example \"{{ lookup('ansible.builtin.file', "
+                               "'/etc/kolla/globals.yml') | from_yaml }}\"). Its settings that decide which "
+                               'services run (neutron_plugin_agent, nova_console, enable_cinder, '
+                               'enable_cinder_backup, enable_cinder_backend_lvm, enable_heat, enable_horizon, '
+                               'enable_cloudkitty, enable_ironic, enable_cells, enable_nova_serialconsole_proxy, '
+                               'enable_neutron_dvr, neutron_ovn_dhcp_agent, enable_mariadb, enable_rabbitmq, '
+                               'enable_memcached, enable_openvswitch) win over inventory variables; kolla\'s '
+                               'defaults apply to the others. Its openstack_release is used when '
+                               'params.openstack_release is not given.'},
             'versions': _VERSIONS, 'host_versions': _HOST_VERSIONS},
     },
     'ansible_inventory': {
@@ -194,5 +204,5 @@ def _group_binaries(groups):
         if not isinstance(binaries, list) or not binaries or not all(isinstance(b, str) and b for b in binaries):
             raise OptionError('params.groups.%s' % group, binaries,
                               'a service binary such as nova-compute, or a list of them')
-        result[str(group)] = [(project_of(b), b) for b in binaries]
+        result[str(group)] = list(binaries)
     return result

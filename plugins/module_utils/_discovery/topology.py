@@ -25,10 +25,15 @@ _ROLE_OF_BINARY = {
     'nova-compute': 'compute', 'nova-compute-ironic': 'compute',
     'cinder-volume': 'storage', 'cinder-backup': 'storage',
     'neutron-l3-agent': 'network', 'neutron-dhcp-agent': 'network',
-    'neutron-metadata-agent': 'network', 'neutron-openvswitch-agent': 'network',
-    'neutron-linuxbridge-agent': 'network', 'neutron-ovn-metadata-agent': 'network',
-    'ovn-controller': 'network', 'neutron-sriov-nic-agent': 'network',
+    'neutron-metadata-agent': 'network', 'neutron-bgp-dragent': 'network',
 }
+# Agents that run wherever instances or routers are, on computes and network nodes alike: they
+# give a host no role of their own (a compute running the OVS agent is no network node); a host
+# running nothing else is a network node (an OVN gateway chassis).
+_HOST_AGENTS = frozenset((
+    'neutron-openvswitch-agent', 'neutron-linuxbridge-agent', 'neutron-ovn-metadata-agent',
+    'neutron-ovn-agent', 'neutron-sriov-nic-agent', 'ovn-controller',
+    'openvswitch-vswitchd', 'openvswitch-db-server'))
 
 
 def project_of(binary):
@@ -37,7 +42,16 @@ def project_of(binary):
 
 
 def role_of(binary):
+    """The role a binary gives its host; None for an agent that runs on computes and network nodes alike."""
+    if binary in _HOST_AGENTS:
+        return None
     return _ROLE_OF_BINARY.get(binary, 'control')
+
+
+def host_roles(binaries):
+    """The roles of a host from the binaries it runs, when no deployment group says them."""
+    roles = set(role_of(binary) for binary in binaries) - {None}
+    return sorted(roles or (['network'] if binaries else []))
 
 
 # openstack-ansible component groups -> binary.  Both spellings are real:
@@ -69,17 +83,6 @@ for _group, _role in (('shared-infra_hosts', 'control'), ('os-infra_hosts', 'con
                       ('storage-infra_hosts', 'control'), ('log_hosts', 'monitoring')):
     OSA_ROLE_GROUPS[_group] = _role
     OSA_ROLE_GROUPS[_group.replace('-', '_')] = _role
-
-# kolla-ansible service groups are the binaries themselves.
-KOLLA_GROUPS = dict((binary, binary) for binary in (
-    'keystone', 'glance-api', 'placement-api',
-    'nova-api', 'nova-conductor', 'nova-super-conductor', 'nova-scheduler',
-    'nova-novncproxy', 'nova-spicehtml5proxy', 'nova-serialproxy', 'nova-compute',
-    'nova-compute-ironic', 'neutron-server', 'neutron-dhcp-agent', 'neutron-l3-agent',
-    'neutron-metadata-agent', 'neutron-ovn-metadata-agent', 'neutron-openvswitch-agent',
-    'cinder-api', 'cinder-scheduler', 'cinder-volume', 'cinder-backup',
-    'heat-api', 'heat-engine', 'horizon', 'cloudkitty-api'))
-KOLLA_ROLE_GROUPS = dict((role, role) for role in ('control', 'compute', 'network', 'storage', 'monitoring'))
 
 # Catalog service type -> project, and the binary that serves its API.
 SERVICE_PROJECTS = {

@@ -57,6 +57,39 @@ def ours(report: dict, project: str = "nova") -> dict[str, str]:
     return found
 
 
+def printed_tables(stdout: str) -> dict[str, str]:
+    """{"nova on cloud lab": its table, ...}: the sections the check_table callback printed, in order."""
+    lines, tables = stdout.splitlines(), {}
+    for index, line in enumerate(lines[:-1]):
+        if " on " in line and line.rpartition(": ")[2] in set(RESULTS.values()) | {"Error"} and lines[index + 1].startswith("+-"):
+            end = index + 1
+            while end < len(lines) and lines[end][:1] in ("+", "|"):
+                end += 1
+            tables[line.rpartition(": ")[0]] = "\n".join(lines[index + 1:end])
+    return tables
+
+
+def tool_table(output: str) -> str:
+    """The "Upgrade Check Results" table a *-status tool printed, as printed."""
+    lines = [line for line in output.splitlines() if line[:1] in ("+", "|")]
+    return "\n".join(lines)
+
+
+def assert_reads_like_nova_status(tables: dict[str, str], theirs: dict[str, str], cloud: str) -> None:
+    """The layout of our nova tables against nova-status's: the cloud-wide checks in the cloud's table,
+    each table in nova-status's order with ours after, nothing under localhost."""
+    assert not [title for title in tables if title.endswith(" on localhost")], list(tables)
+    order = list(theirs)  # nova-status's own order
+    cloud_rows = [name for name, _code, _details in parse_table(tables[f"nova on cloud {cloud}"])]
+    host_rows = [name for name, _code, _details in parse_table(tables["nova on controller"])]
+    for rows in (cloud_rows, host_rows):
+        known = [name for name in rows if name in theirs]
+        assert known == [name for name in order if name in rows], rows
+        assert rows[:len(known)] == known, rows  # ours after nova-status's
+    assert set(theirs) <= set(cloud_rows) | set(host_rows)
+    assert {"Cells v2", "Placement API", "Cinder API", "Older than N-1 computes", "hw_machine_type unset"} <= set(cloud_rows)
+
+
 def assert_same_as_nova_status(mine: dict[str, str], theirs: dict[str, str]) -> None:
     assert len(theirs) == 7, theirs  # nova-status's seven checks
     assert {name: mine.get(name) for name in theirs} == theirs

@@ -10,7 +10,18 @@ import os
 
 import pytest
 
-from labchecks import NOVA_CONF, RESULTS, assert_same_as_nova_status, ours, real_nova_status, real_status, run_check_playbook
+from labchecks import (
+    NOVA_CONF,
+    RESULTS,
+    assert_reads_like_nova_status,
+    assert_same_as_nova_status,
+    ours,
+    printed_tables,
+    real_nova_status,
+    real_status,
+    run_check_playbook,
+    tool_table,
+)
 
 pytestmark = [
     pytest.mark.lab,
@@ -48,8 +59,14 @@ def test_healthy_lab_all_success_and_the_play_passes(lab, cloud, tmp_path):
     assert_same_as_nova_status(ours(report), theirs)
     assert set(ours(report).values()) == {"Success"}
     assert proc.returncode == 0, proc.stdout[-5000:]
-    # The target release's own tool ran through status_check and agrees.
+    # The target release's own tool ran through status_check and agrees; its table, as the
+    # callback prints it, is the tool's byte for byte.
     assert ours(report, "nova-status") == theirs
+    tables = printed_tables(proc.stdout)
+    assert tables["nova-status on controller"] == tool_table(output), (tables["nova-status on controller"], output)
+    # Our own nova tables read like nova-status's: the cloud's checks under the cloud (lab),
+    # nova-status's order in each table, ours after.
+    assert_reads_like_nova_status(tables, theirs, "lab")
     # So do the other projects' status tools of the target release, run by hand here.
     worst = 0
     for project, major in MAJORS[TARGET].items():
@@ -100,8 +117,9 @@ def test_json_policy_and_no_service_user_token(lab, cloud, tmp_path):
         assert rc == 2, output
         assert theirs["Policy File JSON to YAML Migration"] == "Failure"
         assert theirs["Service User Token Configuration"] == "Failure"
-        report = run_check_playbook(cloud, tmp_path)[1]
+        proc, report = run_check_playbook(cloud, tmp_path)
         assert_same_as_nova_status(ours(report), theirs)
+        assert_reads_like_nova_status(printed_tables(proc.stdout), theirs, "lab")
     finally:
         lab.ssh("controller", f"mv /root/nova.conf.orig {NOVA_CONF} && rm -f /etc/nova/policy-check.json")
 

@@ -77,6 +77,19 @@ def test_a_batch_returns_what_each_module_returns(cloud, run_module):
     assert batch['code'] == 2
 
 
+def test_cluster_names_the_cloud_of_the_cloud_wide_checks(cloud, run_module, monkeypatch):
+    batch = run_module(check_batch.main, {'cluster': 'prod', 'checks': [
+        {'module': name, 'options': cloud.args(**options)} for name, main, options in NOVA_CHECKS]})
+    assert [(c['name'], c.get('scope')) for c in batch['upgrade_checks']] == [
+        ('Policy File JSON to YAML Migration', None), ('Service User Token Configuration', None),
+        ('Compute RPC version pin', None),  # each host's own configuration
+        ('Cells v2', 'prod'), ('Older than N-1 computes', 'prod'), ('hw_machine_type unset', 'prod'),
+        ('Upgrade path (SLURP)', 'prod')]
+    monkeypatch.setattr(_openstack.openstack, 'connect', lambda **kwargs: None)
+    api = run_module(check_batch.main, {'cloud': 'lab', 'cluster': 'prod', 'checks': [{'module': 'check_placement_api'}]})
+    assert [c.get('scope') for c in api['upgrade_checks']] == ['prod']
+
+
 def test_one_config_and_one_database_for_the_whole_batch(cloud, run_module, monkeypatch):
     opened = []
     real = _nova_db.NovaDatabase.__init__

@@ -146,10 +146,12 @@ def test_status_is_read_back_as_cluster_info_reports_it(run_module, store_url, t
     assert predicted['counts']['hosts']['total'] == 13 and predicted['status'] == info['clusters'][0]
 
 
-def test_kolla_and_any_inventory_methods(run_module, store_url):
+def test_kolla_and_any_inventory_methods(run_module, store_url, kolla_inventory):
     kolla = discover(run_module, store_url, name='kolla', method='kolla_ansible',
-                     params={'inventory': os.path.join(FIXTURES, 'multinode'), 'openstack_release': '2025.2'})
+                     params={'inventory': kolla_inventory('multinode'), 'openstack_release': '2025.2',
+                             'globals': {'neutron_plugin_agent': 'ovn'}})
     assert kolla['changed'] and {c['release'] for c in kolla['cluster']['components']} == {'2025.2'}
+    assert 'ovn-controller' in [c['binary'] for c in kolla['cluster']['components']]
     plain = discover(run_module, store_url, name='plain', method='ansible_inventory',
                      params={'inventory': os.path.join(FIXTURES, 'inventory.ini'),
                              'groups': {'computes': 'nova-compute'}})
@@ -184,7 +186,9 @@ def test_openstack_api_calls_grow_with_pages_not_hosts(run_module, store_url, fa
         assert computes_found[1]['release'] is None
         assert 'does not tell which version nova-compute runs' in computes_found[1]['extra']['release_reason']
         hosts = dict((h['name'], h) for h in cluster['hosts'])
-        assert hosts['compute2'] == {'name': 'compute2', 'address': '127.0.1.2', 'roles': ['compute', 'network']}
+        # the OVN metadata agent runs there too: it makes no network node of a compute
+        assert 'neutron-ovn-metadata-agent' in [c['binary'] for c in cluster['components'] if c['host'] == 'compute2']
+        assert hosts['compute2'] == {'name': 'compute2', 'address': '127.0.1.2', 'roles': ['compute']}
         assert hosts['controller']['roles'] == ['control']
         api = dict((c['binary'], c) for c in cluster['components'] if c['host'] == '')
         assert (api['nova-api']['release'], api['placement-api']['release']) == ('2026.2', None)

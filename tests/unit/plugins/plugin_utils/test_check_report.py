@@ -4,6 +4,7 @@ import contextlib
 import io
 import json
 import os
+import random
 
 import jsonschema
 import pytest
@@ -92,6 +93,64 @@ def test_report_groups_by_host_and_project_in_first_seen_order():
     assert [c['name'] for c in report['hosts'][0]['projects'][0]['checks']] == ['a', 'd']
     assert report['hosts'][0]['code'] == 2 and report['hosts'][1]['code'] == 1
     assert (report['code'], report['result']) == (2, 'Failure')
+
+
+NOVA_STATUS_ORDER = ['Cells v2', 'Placement API', 'Cinder API', 'Policy File JSON to YAML Migration',
+                     'Older than N-1 computes', 'hw_machine_type unset', 'Service User Token Configuration']
+OURS = ['Services up and enabled', 'Compute RPC version pin', 'Instances in transitional states']
+
+
+@pytest.mark.parametrize('seed', range(5))
+def test_a_project_keeps_its_own_tools_order_ours_after_as_they_came(seed):
+    names = NOVA_STATUS_ORDER + OURS
+    random.Random(seed).shuffle(names)
+    records = [('h', check('nova', name, 0)) for name in names]
+    report = build(records + [('h', check('keystone', 'z', 0)), ('h', check('keystone', 'a', 0))])
+    (nova, keystone) = report['hosts'][0]['projects']
+    assert [c['name'] for c in nova['checks']] == NOVA_STATUS_ORDER + [n for n in names if n in OURS]
+    assert [c['name'] for c in keystone['checks']] == ['z', 'a']  # no tool order known: as they came
+
+
+def scoped(project, name, code, scope=None):
+    return dict(check(project, name, code), **({'scope': scope} if scope else {}))
+
+
+def test_cloud_wide_checks_belong_to_the_cloud_in_nova_status_order():
+    # What the check role registers: the API batch (delegated to localhost), then each host's
+    # batch (the first nova control host has nova's database checks too), all with cluster prod.
+    report = report_mod.new_report()
+    report_mod.add_results(report, 'localhost', {'upgrade_checks': [
+        scoped('nova', 'Placement API', 0, 'prod'), scoped('nova', 'Cinder API', 0, 'prod'),
+        scoped('nova', 'Services up and enabled', 0, 'prod'), scoped('neutron', 'Services up and enabled', 0, 'prod'),
+        scoped('nova', 'Instances in transitional states', 0, 'prod')]})
+    report_mod.add_results(report, 'controller', {'upgrade_checks': [
+        scoped('nova', 'Policy File JSON to YAML Migration', 0), scoped('nova', 'Service User Token Configuration', 0),
+        scoped('nova', 'Compute RPC version pin', 0), scoped('nova', 'Cells v2', 0, 'prod'),
+        scoped('nova', 'Older than N-1 computes', 1, 'prod'), scoped('nova', 'hw_machine_type unset', 0, 'prod'),
+        scoped('openstack', 'Upgrade path (SLURP)', 0, 'prod')]})
+    report_mod.add_results(report, 'compute1', {'upgrade_checks': [scoped('nova', 'Policy File JSON to YAML Migration', 0)]})
+    report = report_mod.finish_report(report)
+    assert [(h['host'], h.get('scope')) for h in report['hosts']] == [
+        ('prod', 'cloud'), ('controller', None), ('compute1', None)]  # no localhost
+    sections = dict(((h['host'], p['project']), [c['name'] for c in p['checks']])
+                    for h in report['hosts'] for p in h['projects'])
+    assert sections == {
+        ('prod', 'nova'): ['Cells v2', 'Placement API', 'Cinder API', 'Older than N-1 computes', 'hw_machine_type unset',
+                           'Services up and enabled', 'Instances in transitional states'],
+        ('prod', 'neutron'): ['Services up and enabled'],
+        ('prod', 'openstack'): ['Upgrade path (SLURP)'],
+        ('controller', 'nova'): ['Policy File JSON to YAML Migration', 'Service User Token Configuration',
+                                 'Compute RPC version pin'],
+        ('compute1', 'nova'): ['Policy File JSON to YAML Migration']}
+    text = report_mod.render_report(report)
+    assert [line for line in text.splitlines() if ' on ' in line and line.endswith(('Success', 'Warning'))] == [
+        'nova on cloud prod: Warning', 'neutron on cloud prod: Success', 'openstack on cloud prod: Success',
+        'nova on controller: Success', 'nova on compute1: Success']
+    with open(SCHEMA, encoding='utf-8') as handle:
+        jsonschema.validate(report, json.load(handle))
+    # a host named like the cloud is still its own entry, and Ansible's errors are the host's
+    report_mod.add_host_error(report, 'prod', report_mod.lost_host_check('prod'))
+    assert [(h['host'], h.get('scope')) for h in report['hosts']][-1] == ('prod', None)
 
 
 def test_error_outranks_failure_and_keeps_other_checks():

@@ -18,6 +18,11 @@ FIXTURES = os.path.join(ROOT, 'tests', 'fixtures', 'discovery')
 ANSIBLE_INVENTORY = os.path.join(os.path.dirname(sys.executable), 'ansible-inventory')
 OSA_OLD = os.path.join(FIXTURES, 'openstack_inventory.json')
 OSA_NEW = os.path.join(FIXTURES, 'openstack_inventory-2026.1.json')
+# openstack-ansible's host groups (spelled with dashes before 2026.1) and their roles.
+OSA_ROLES = {'shared-infra_hosts': 'control', 'os-infra_hosts': 'control', 'identity_hosts': 'control',
+             'compute_hosts': 'compute', 'network_hosts': 'network', 'network-infra_hosts': 'network',
+             'network-agent_hosts': 'network', 'storage_hosts': 'storage', 'storage-infra_hosts': 'control',
+             'log_hosts': 'monitoring'}
 
 
 def run_command(args, environ_update=None):
@@ -33,6 +38,10 @@ def discover(method, **params):
     if method == 'kolla_ansible':
         return inventory.discover_kolla_ansible(params, run_command, ANSIBLE_INVENTORY)
     return inventory.discover_ansible_inventory(params, run_command, ANSIBLE_INVENTORY)
+
+
+def binaries_of(found, host):
+    return [c['binary'] for c in found['components'] if c['host'] == host]
 
 
 def by_binary(components):
@@ -53,7 +62,11 @@ def test_both_openstack_ansible_spellings_give_the_same_cluster():
     assert [(c['binary'], c['host']) for c in old['components']] == [(c['binary'], c['host']) for c in new['components']]
     hosts = dict((h['name'], h) for h in new['hosts'])
     assert hosts['infra1']['roles'] == ['control', 'network'] and hosts['infra1']['address'] == '127.29.236.11'
-    assert hosts['compute1']['roles'] == ['compute', 'network']
+    # roles come from openstack-ansible's host groups: a compute running ovn-controller is no network node
+    assert hosts['compute1']['roles'] == hosts['compute2']['roles'] == ['compute']
+    assert sorted(binaries_of(new, 'compute1')) == ['nova-compute', 'ovn-controller']
+    # a container is in no host group: its services give its role
+    assert hosts['infra1_nova_api_container-1a2b3c03']['roles'] == ['control']
     binaries = by_binary(new['components'])
     assert sorted(binaries['nova-compute']) == ['compute1', 'compute2']
     assert sorted(binaries['nova-conductor']) == ['infra1_nova_api_container-1a2b3c03',
@@ -136,30 +149,113 @@ def test_missing_inventory_is_named(tmp_path):
 # kolla-ansible and any inventory
 # --------------------------------------------------------------------------
 
-def test_kolla_multinode():
-    found = discover('kolla_ansible', inventory=os.path.join(FIXTURES, 'multinode'), openstack_release='epoxy')
-    hosts = dict((h['name'], h) for h in found['hosts'])
-    assert set(hosts) == {'control01', 'control02', 'network01', 'compute01', 'compute02',
-                          'monitoring01', 'storage01'}  # localhost (deployment) runs no service
-    assert hosts['compute01'] == {'name': 'compute01', 'address': '127.0.10.31', 'roles': ['compute', 'network']}
-    assert hosts['monitoring01']['roles'] == ['monitoring']
-    binaries = by_binary(found['components'])
-    assert sorted(binaries['nova-api']) == ['control01', 'control02']  # [nova-api:children] nova -> control
-    assert sorted(binaries['neutron-l3-agent']) == ['network01']
-    assert sorted(binaries['cinder-volume']) == ['storage01']
-    assert sorted(binaries['neutron-openvswitch-agent']) == ['compute01', 'compute02', 'network01']
+def roles(found):
+    return dict((h['name'], h['roles']) for h in found['hosts'])
+
+
+def hosts_of(found):
+    return dict((binary, sorted(hosts)) for binary, hosts in by_binary(found['components']).items())
+
+
+CONTROLS = ['control01', 'control02', 'control03']
+# What kolla-ansible deploys on its stock multinode inventory with its default globals
+# (neutron_plugin_agent openvswitch, nova_console novnc; cinder, ironic, cells, cloudkitty off).
+KOLLA_DEFAULT_SERVICES = {
+    'keystone': CONTROLS, 'glance-api': CONTROLS, 'placement-api': CONTROLS, 'horizon': CONTROLS,
+    'nova-api': CONTROLS, 'nova-api-metadata': CONTROLS, 'nova-scheduler': CONTROLS, 'nova-conductor': CONTROLS,
+    'nova-novncproxy': CONTROLS, 'nova-compute': ['compute01'],
+    'neutron-server': CONTROLS, 'neutron-rpc-server': CONTROLS, 'neutron-periodic-workers': CONTROLS,
+    'neutron-dhcp-agent': ['network01', 'network02'], 'neutron-l3-agent': ['network01', 'network02'],
+    'neutron-metadata-agent': ['network01', 'network02'],
+    'neutron-openvswitch-agent': ['compute01', 'network01', 'network02'],
+    'heat-api': CONTROLS, 'heat-api-cfn': CONTROLS, 'heat-engine': CONTROLS,
+    'mariadb': CONTROLS, 'rabbitmq': CONTROLS, 'memcached': CONTROLS,
+    'openvswitch-db-server': ['compute01', 'network01', 'network02'],
+    'openvswitch-vswitchd': ['compute01', 'network01', 'network02'],
+}
+
+
+def test_kolla_multinode_roles_are_kollas_top_level_groups(kolla_inventory):
+    found = discover('kolla_ansible', inventory=kolla_inventory('multinode'), openstack_release='epoxy')
+    # controllers are not computes (nova-compute-ironic:children points at nova), computes are not
+    # network nodes (the OVS agent runs there), nor controllers storage hosts (cinder-volume:children cinder)
+    assert roles(found) == dict([(host, ['control']) for host in CONTROLS] + [
+        ('network01', ['network']), ('network02', ['network']), ('compute01', ['compute']),
+        ('monitoring01', ['monitoring']), ('storage01', ['storage'])])  # localhost (deployment) runs nothing
+
+
+def test_kolla_multinode_services_are_what_kolla_deploys_there(kolla_inventory):
+    found = discover('kolla_ansible', inventory=kolla_inventory('multinode'), openstack_release='epoxy')
+    assert hosts_of(found) == KOLLA_DEFAULT_SERVICES
+    projects = dict((c['binary'], c['service']) for c in found['components'])
+    assert (projects['mariadb'], projects['openvswitch-vswitchd'], projects['nova-api-metadata']) == (
+        'mariadb', 'openvswitch', 'nova')
     assert {c['release'] for c in found['components']} == {'2025.1'}
     assert found['components'][0]['extra'] == {'release_reason': 'kolla-ansible openstack_release is 2025.1'}
 
 
-def test_kolla_release_from_inventory_variables(tmp_path):
+def test_kolla_globals_decide_which_services_run(kolla_inventory):
+    found = discover('kolla_ansible', inventory=kolla_inventory('multinode'), openstack_release='2025.2',
+                     globals={'neutron_plugin_agent': 'ovn', 'enable_cinder': 'yes', 'enable_ironic': True,
+                              'enable_cells': 'true', 'nova_console': 'spice', 'enable_heat': 'no',
+                              'enable_cinder_backend_lvm': 'yes'})
+    services = hosts_of(found)
+    for gone in ('neutron-openvswitch-agent', 'neutron-l3-agent', 'neutron-dhcp-agent', 'neutron-metadata-agent',
+                 'nova-novncproxy', 'heat-api', 'heat-engine'):
+        assert gone not in services
+    assert services['ovn-controller'] == ['compute01', 'network01', 'network02']
+    assert services['neutron-ovn-metadata-agent'] == ['compute01', 'network01', 'network02']
+    for binary in ('ovn-northd', 'ovn-nb-db', 'ovn-sb-db', 'ovn-sb-db-relay', 'neutron-ovn-maintenance-worker',
+                   'nova-compute-ironic', 'nova-super-conductor', 'nova-spicehtml5proxy', 'cinder-api'):
+        assert services[binary] == CONTROLS, binary
+    assert services['cinder-volume'] == services['cinder-backup'] == ['storage01']  # the LVM groups
+    assert services['openvswitch-vswitchd'] == ['compute01', 'network01', 'network02']  # OVN needs OVS too
+    # roles do not move with the services
+    assert roles(found)['control01'] == ['control'] and roles(found)['compute01'] == ['compute']
+
+
+def test_kolla_globals_from_the_inventory_and_bad_values(kolla_inventory, tmp_path):
     path = tmp_path / 'multinode'
-    path.write_text(open(os.path.join(FIXTURES, 'multinode')).read() + '\n[all:vars]\nopenstack_release=2024.1\n')
+    text = open(kolla_inventory('multinode')).read()
+    path.write_text(text + '\n[all:vars]\nneutron_plugin_agent=ovn\nenable_cinder=yes\n')
+    services = hosts_of(discover('kolla_ansible', inventory=str(path)))
+    assert 'ovn-controller' in services and 'neutron-openvswitch-agent' not in services
+    assert services['cinder-volume'] == CONTROLS  # kolla 22: [cinder-volume:children] cinder
+    # params.globals (globals.yml) win over inventory variables, as extra vars do
+    services = hosts_of(discover('kolla_ansible', inventory=str(path), globals={'neutron_plugin_agent': 'openvswitch'}))
+    assert 'ovn-controller' not in services and 'neutron-openvswitch-agent' in services
+    with pytest.raises(DiscoveryError) as error:
+        discover('kolla_ansible', inventory=str(path), globals={'enable_cinder': 'maybe'})
+    assert error.value.msg == ("kolla-ansible setting enable_cinder of compute01 is 'maybe', expected a "
+                               'boolean (yes, no, true, false); fix it in params.globals or the inventory.')
+
+
+def test_kolla_all_in_one(kolla_inventory):
+    found = discover('kolla_ansible', inventory=kolla_inventory('all-in-one'), openstack_release='2025.1')
+    assert found['hosts'] == [{'name': 'localhost', 'address': None,
+                               'roles': ['compute', 'control', 'monitoring', 'network', 'storage']}]
+    assert hosts_of(found) == dict((binary, ['localhost']) for binary in KOLLA_DEFAULT_SERVICES)
+
+
+def test_kolla_release_from_inventory_variables(kolla_inventory, tmp_path):
+    path = tmp_path / 'multinode'
+    text = open(kolla_inventory('multinode')).read()
+    path.write_text(text + '\n[all:vars]\nopenstack_release=2024.1\n')
     assert {c['release'] for c in discover('kolla_ansible', inventory=str(path))['components']} == {'2024.1'}
-    path.write_text(open(os.path.join(FIXTURES, 'multinode')).read() + '\n[all:vars]\nopenstack_release=master\n')
+    assert {c['release'] for c in discover('kolla_ansible', inventory=str(path), globals={
+        'openstack_release': '2025.2'})['components']} == {'2025.2'}
+    path.write_text(text + '\n[all:vars]\nopenstack_release=master\n')
     component = discover('kolla_ansible', inventory=str(path))['components'][0]
     assert component['release'] is None
     assert component['extra']['release_reason'] == "kolla-ansible openstack_release 'master' is not a known series"
+
+
+def test_a_host_outside_kollas_top_level_groups_gets_roles_from_its_services(tmp_path):
+    path = tmp_path / 'multinode'
+    path.write_text('[control]\nctl1\n[compute]\ncmp1\n[nova:children]\ncontrol\n[nova-api:children]\nnova\n'
+                    '[nova-conductor]\nextra1\n[neutron-l3-agent]\ngw1\n')
+    assert roles(discover('kolla_ansible', inventory=str(path))) == {
+        'cmp1': ['compute'], 'ctl1': ['control'], 'extra1': ['control'], 'gw1': ['network']}
 
 
 def test_an_unparsable_inventory_is_named(tmp_path):
@@ -190,3 +286,15 @@ def test_any_inventory_as_a_dict_and_unknown_groups():
     with pytest.raises(DiscoveryError, match=r'params.groups names computes, which params.inventory does '
                                              r'not have \(its groups: ctl, more\)'):
         discover('ansible_inventory', inventory=inventory, groups={'computes': 'nova-compute'})
+
+
+@pytest.mark.parametrize('group, role', sorted(OSA_ROLES.items()))
+def test_every_openstack_ansible_host_group_gives_its_role_in_both_spellings(tmp_path, group, role):
+    for spelling in (group, group.replace('-', '_')):
+        path = tmp_path / 'openstack_inventory.json'
+        path.write_text(json.dumps({
+            '_meta': {'hostvars': {'host1': {}}}, spelling: {'hosts': ['host1']},
+            'nova_compute': {'hosts': ['host1']}, 'neutron_ovn_controller': {'hosts': ['host1']}}))
+        found = discover('openstack_ansible', inventory=str(path))
+        # the group's role only: nova-compute and ovn-controller running there do not add theirs
+        assert found['hosts'] == [{'name': 'host1', 'address': None, 'roles': [role]}], spelling

@@ -19,6 +19,8 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._errors import Opt
     ('ansible_inventory', {'inventory': 'x', 'groups': {'web': []}},
      "Option params.groups.web: got [], expected a service binary such as nova-compute, or a list of them."),
     ('kolla_ansible', {'inventory': 'x', 'openstack_release': 'zz'}, "Option params.openstack_release: got 'zz'"),
+    ('kolla_ansible', {'inventory': 'x', 'globals': '/etc/kolla/globals.yml'},
+     "Option params.globals: got '/etc/kolla/globals.yml', expected a dict."),
     ('openstack_api', {'hypervisors': 'sometimes'},
      "Option params.hypervisors: got 'sometimes', expected one of auto, always, never."),
     ('openstack_api', {'hypervisors': True}, 'Option params.hypervisors: got True, expected one of auto, always, never.'),
