@@ -20,9 +20,8 @@ description:
   - An instance's manager is the URL in its metadata key O(metadata_key),
     else O(webhook) (the session's). Instances with neither are not
     notified (RV(unmanaged)).
-  - The answer is a JSON object C({"reply": "ACK"}) or
-    C({"reply": "NACK", "reason": "..."}), or the bare word C(ACK) or
-    C(NACK). C(ACK) - go on. C(NACK) - the task fails with the manager's
+  - The answer is a JSON object whose C(reply) is C(ACK) or C(NACK) (with a
+    C(reason)), or the bare word C(ACK) or C(NACK). C(ACK) - go on. C(NACK) - the task fails with the manager's
     reason and the host is left as it is. No answer within O(timeout) - the
     O(default_action). Any other answer, an HTTP error status or a manager
     that cannot be reached fails the task naming the URL and what was
