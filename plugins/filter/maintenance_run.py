@@ -61,8 +61,8 @@ def maintenance_step_lines(steps):
     lines = []
     for step in steps or []:
         what = step.get('action') + (' %s' % step['plugin'] if step.get('plugin') else '')
-        line = '%3s %-12s %-10s %-8s' % (step.get('position'), what if len(what) < 40 else what[:37] + '...',
-                                        step.get('host') or '-', step.get('status'))
+        what = what if len(what) < 40 else what[:37] + '...'
+        line = '%3s %-12s %-10s %-8s' % (step.get('position'), what, step.get('host') or '-', step.get('status'))
         if step.get('started_at'):
             line += ' %s -> %s' % (step['started_at'], step.get('finished_at') or '...')
         msg = (step.get('detail') or {}).get('msg') if isinstance(step.get('detail'), dict) else None

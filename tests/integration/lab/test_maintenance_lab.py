@@ -263,8 +263,8 @@ def test_sessions_ack_nack_silence_failure_and_update(lab, cloud, record_propert
     sid = session_id_of(out)
     session, cluster = info(cloud, sid)
     assert session["state"] == "MAINTENANCE_DONE" and cluster["state"] == "active", (session["reason"], cluster)
-    assert [s["action"] for s in session["steps"]] == ["disable", "notify", "drain", "host_action", "enable",
-                                                        "verify"] * 2
+    workflow = ["disable", "notify", "drain", "host_action", "enable", "verify"]
+    assert [s["action"] for s in session["steps"]] == workflow * 2
     for step in session["steps"]:
         assert step["status"] == "done" and step["attempts"] == 1, step
         assert when(step["started_at"]) <= when(step["finished_at"]), step
