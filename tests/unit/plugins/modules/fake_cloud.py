@@ -211,7 +211,7 @@ class FakeCloud:
         view = {'id': s['id'], 'name': s['name'], 'status': s['status'], 'tenant_id': s['project'],
                 'user_id': 'u1', 'links': [], 'OS-EXT-STS:task_state': s['task_state'],
                 'OS-EXT-SRV-ATTR:host': s['host'], 'OS-EXT-STS:vm_state': s['status'].lower(),
-                'flavor': s['flavor'], 'image': {'id': 'img-1'}}
+                'flavor': s['flavor'], 'image': {'id': 'img-1'}, 'metadata': s.get('metadata') or {}}
         if s['status'] == 'ERROR':
             view['fault'] = {'code': 500, 'message': 'fake fault'}
         return view
