@@ -5,6 +5,11 @@
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+
 DOCUMENTATION = r'''
 name: upgrade_commands
 short_description: The command driver's commands of one action, as argument lists
@@ -53,11 +58,6 @@ _value:
   type: list
   elements: list
 '''
-
-import shlex
-from collections.abc import Mapping
-
-from ansible.errors import AnsibleFilterError
 
 _EXPECTED = ('a command line, an argument list (a list of strings), a list of commands, or [] for nothing to run; '
              'a shell only when asked for, as [/bin/sh, -c, "..."]')

@@ -109,23 +109,25 @@ def ansible_playbook(cloud, name: str, playbook: str, extra: dict | None = None)
     return out, took
 
 
-def driver_steps(cloud, name: str, plays: list[tuple[str, dict]]) -> tuple[list[dict], float]:
-    """One play per (host, variables) running the driver entry point; every step's osops_upgrade_driver_result."""
+def driver_steps(cloud, name: str, steps: dict[str, dict]) -> tuple[list[dict], float]:
+    """One play over the hosts of ``steps`` (host -> its step's variables, the hosts at once) running the driver
+    entry point; every host's osops_upgrade_driver_result."""
     results = cloud["work"] / f"{name}.json"
-    out = [{"name": f"{v['osops_upgrade_action']} {v['osops_upgrade_service']} on {host}", "hosts": host,
-            "gather_facts": False, "tasks": [
-                {"name": "The step", "ansible.builtin.include_role": {"name": "osops.lifecycle.upgrade",
-                                                                     "tasks_from": "driver"}, "vars": v},
-                {"name": "Keep its result", "ansible.builtin.set_fact": {
-                    "lab_results": "{{ lab_results | default([]) + [osops_upgrade_driver_result] }}"}}]}
-           for host, v in plays]
-    out.append({"name": "Results", "hosts": "localhost", "gather_facts": False, "tasks": [{
+    # a variable one host's step does not give: the role's default for every host
+    neutral = {"osops_upgrade_wait_url": "", "osops_upgrade_nova_service_version": 0}
+    steps = {host: {**neutral, **variables} for host, variables in steps.items()}
+    names = sorted({key for variables in steps.values() for key in variables})
+    play = {"name": f"The driver's steps on {', '.join(steps)}", "hosts": ",".join(steps), "gather_facts": False,
+            "vars": {"lab_steps": steps}, "tasks": [
+                {"name": "The step", "ansible.builtin.include_role": {"name": "osops.lifecycle.upgrade", "tasks_from": "driver"},
+                 "vars": {key: f"{{{{ lab_steps[inventory_hostname].{key} }}}}" for key in names}}]}
+    write = {"name": "Results", "hosts": "localhost", "gather_facts": False, "tasks": [{
         "name": "Write them", "ansible.builtin.copy": {
             "dest": str(results), "mode": "0600",
-            "content": "{{ groups['all'] | map('extract', hostvars) | selectattr('lab_results', 'defined')"
-                       " | map(attribute='lab_results') | flatten | to_json }}"}}]})
+            "content": "{{ lab_hosts | map('extract', hostvars, 'osops_upgrade_driver_result') | to_json }}"}}],
+        "vars": {"lab_hosts": list(steps)}}
     path = cloud["work"] / f"{name}.yml"
-    path.write_text(yaml.safe_dump(out, sort_keys=False))
+    path.write_text(yaml.safe_dump([play, write], sort_keys=False))
     _out, took = ansible_playbook(cloud, name, str(path))
     return json.loads(results.read_text()), took
 
@@ -181,11 +183,11 @@ def test_upgrade_keystone_and_a_compute_with_command_lines_and_back(lab, cloud, 
 
     # 2. compute1's nova-compute, through the driver entry point, until nova shows 2026.1's service version
     nova_commands = commands(status, "compute1")
-    results, compute_took = driver_steps(cloud, "compute1", [("compute1", {
+    results, compute_took = driver_steps(cloud, "compute1", {"compute1": {
         "osops_upgrade_driver": "command", "osops_upgrade_commands": nova_commands,
         "osops_upgrade_service": "nova-compute", "osops_upgrade_action": "code",
         "osops_upgrade_version": NOVA[TARGET], "osops_upgrade_from_version": NOVA[SOURCE],
-        "osops_upgrade_nova_service_version": SERVICE_VERSION[TARGET], "osops_upgrade_nova_info_host": "controller"})])
+        "osops_upgrade_nova_service_version": SERVICE_VERSION[TARGET], "osops_upgrade_nova_info_host": "controller"}})
     (compute,) = results
     assert compute["changed"] and not compute["failed"], compute
     assert compute["actions"]["wait_ready"]["nova_service_version"] == SERVICE_VERSION[TARGET]
@@ -197,18 +199,18 @@ def test_upgrade_keystone_and_a_compute_with_command_lines_and_back(lab, cloud, 
     assert (versions["nova-compute@compute1"], versions["nova-compute@compute2"]) == (
         SERVICE_VERSION[TARGET], SERVICE_VERSION[SOURCE]), versions
 
-    # 3. both back to 2025.1 with the same commands, code only (keystone's 2026.1 schema stays)
-    back, back_took = driver_steps(cloud, "back", [
-        ("controller", {"osops_upgrade_driver": "command",
-                        "osops_upgrade_commands": commands(status, "controller", KEYSTONE_INI),
-                        "osops_upgrade_service": "keystone", "osops_upgrade_action": "code",
-                        "osops_upgrade_version": KEYSTONE[SOURCE], "osops_upgrade_from_version": KEYSTONE[TARGET],
-                        "osops_upgrade_wait_url": "http://{{ ansible_host }}:5000/v3"}),
-        ("compute1", {"osops_upgrade_driver": "command", "osops_upgrade_commands": nova_commands,
-                      "osops_upgrade_service": "nova-compute", "osops_upgrade_action": "code",
-                      "osops_upgrade_version": NOVA[SOURCE], "osops_upgrade_from_version": NOVA[TARGET],
-                      "osops_upgrade_nova_service_version": SERVICE_VERSION[SOURCE],
-                      "osops_upgrade_nova_info_host": "controller"})])
+    # 3. both back to 2025.1 at once with the same commands, code only (keystone's 2026.1 schema stays)
+    back, back_took = driver_steps(cloud, "back", {
+        "controller": {
+            "osops_upgrade_driver": "command", "osops_upgrade_commands": commands(status, "controller", KEYSTONE_INI),
+            "osops_upgrade_service": "keystone", "osops_upgrade_action": "code",
+            "osops_upgrade_version": KEYSTONE[SOURCE], "osops_upgrade_from_version": KEYSTONE[TARGET],
+            "osops_upgrade_wait_url": "http://{{ ansible_host }}:5000/v3", "osops_upgrade_nova_info_host": "controller"},
+        "compute1": {
+            "osops_upgrade_driver": "command", "osops_upgrade_commands": nova_commands,
+            "osops_upgrade_service": "nova-compute", "osops_upgrade_action": "code",
+            "osops_upgrade_version": NOVA[SOURCE], "osops_upgrade_from_version": NOVA[TARGET],
+            "osops_upgrade_nova_service_version": SERVICE_VERSION[SOURCE], "osops_upgrade_nova_info_host": "controller"}})
     assert all(r["changed"] and not r["failed"] for r in back), back
     keystone_back = next(r for r in back if r["service"] == "keystone")
     assert keystone_back["actions"]["wait_ready"]["http_status"] == 200
