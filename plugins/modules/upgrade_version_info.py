@@ -18,7 +18,7 @@ description:
     out today, by its release date in the collection's data) and, for every
     other known release (the same, older, too far, not released yet), why not.
   - The same rule as M(osops.lifecycle.check_upgrade_path) and the upgrade
-    plan of M(osops.lifecycle.upgrade): one function decides for all three.
+    plan of M(osops.lifecycle.upgrade); one function decides for all three.
   - A cluster whose components run mixed releases, or whose release is
     unknown, may go nowhere; the reason says which components.
   - Only reads. A SQLite store file that does not exist is not created.
