@@ -15,7 +15,10 @@ description:
   - Reports C(Failure) unless going from O(current_release) to
     O(target_release) is a supported upgrade - one release forward (N to
     N+1), or from a SLURP release to the next SLURP release (skipping the
-    one release between). Never further, never backwards.
+    one release between). Never further, never backwards, and never to a
+    release that is not out yet (its release date in the collection's data
+    is after today). The same rule as M(osops.lifecycle.upgrade_version_info)
+    and the upgrade plan, decided by the same function.
   - The current release is named, read from nova's database
     (O(from_nova_database), the lowest service version nova's control
     services recorded, as M(osops.lifecycle.nova_service_info) reports it),

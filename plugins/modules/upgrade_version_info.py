@@ -13,9 +13,12 @@ version_added: 0.1.0
 author: osops.lifecycle contributors (@osops)
 description:
   - Kostyor's C(list-upgrade-versions) - for stored cluster O(name), or an
-    explicit O(current_release), the later releases it may upgrade to
-    (N to N+1; a SLURP release also to the next SLURP release) and, for every
-    other later release, why not.
+    explicit O(current_release), the releases it may upgrade to
+    (N to N+1; a SLURP release also to the next SLURP release; only a release
+    out today, by its release date in the collection's data) and, for every
+    other known release (the same, older, too far, not released yet), why not.
+  - The same rule as M(osops.lifecycle.check_upgrade_path) and the upgrade
+    plan of M(osops.lifecycle.upgrade); one function decides for all three.
   - A cluster whose components run mixed releases, or whose release is
     unknown, may go nowhere; the reason says which components.
   - Only reads. A SQLite store file that does not exist is not created.
@@ -83,12 +86,20 @@ upgrade_versions:
       description: Whether it is a SLURP release.
       type: bool
       sample: false
+    rule:
+      description: The rule that allows it - V(next) (N to N+1) or V(slurp) (a SLURP release to the next one).
+      type: str
+      choices: [next, slurp]
+      sample: next
     reason:
       description: Why the path is supported.
       type: str
       sample: 2025.1 → 2025.2 is one release forward (N→N+1).
 refused:
-  description: The other later releases (every release when the current one is unknown), with why not.
+  description:
+    - Every other known release, oldest first, with why not - the current release itself, older ones, later ones
+      too far, and releases not out yet.
+    - Every known release when the current one is unknown.
   returned: always
   type: list
   elements: dict
@@ -105,6 +116,15 @@ refused:
       description: Whether it is a SLURP release.
       type: bool
       sample: false
+    rule:
+      description:
+        - The rule that refuses it, the first that applies of V(same) (the current release), V(backwards) (an
+          older one), V(too_far) (more than N to N+1 or SLURP to the next SLURP) and V(unreleased) (its release
+          date is after today).
+        - V(current_unknown) when the current release is unknown (mixed, or no component's release known).
+      type: str
+      choices: [same, backwards, too_far, unreleased, current_unknown]
+      sample: too_far
     reason:
       description: Why the cluster cannot upgrade to it.
       type: str

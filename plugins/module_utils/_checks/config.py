@@ -10,6 +10,7 @@ Standard library only.
 
 from __future__ import annotations
 
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.advice import CLOUDKITTY_STORAGE_INIT, CONVERT_POLICY
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import failure, success, warning
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
 from ansible_collections.osops.lifecycle.plugins.module_utils._service.config import is_json
@@ -18,10 +19,10 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._service.config im
 # --- check_policy_json -----------------------------------------------------
 JSON_POLICY_DETAILS = (
     'Your policy file {path} is JSON-formatted, which is deprecated. Convert '
-    'it to YAML with oslopolicy-convert-json-to-yaml (backwards-compatible), '
+    'it to YAML with `%s` (backwards-compatible), '
     'point [oslo_policy] policy_file at the YAML file, and remove the JSON '
     'one: https://docs.openstack.org/oslo.policy/latest/cli/'
-    'oslopolicy-convert-json-to-yaml.html')
+    'oslopolicy-convert-json-to-yaml.html' % CONVERT_POLICY)
 
 
 def policy_json(ctx):
@@ -54,6 +55,7 @@ def cloudkitty_storage(ctx):
     ctx.found['storage_version'] = version
     if version < 2:
         return warning('Storage version is inferior to 2. Support for v1 storage will be '
-                       'dropped in a future release: migrate with cloudkitty-storage-init '
-                       'and set [storage] version = 2.')
+                       'dropped in a future release: set [storage] version = 2 with a v2 '
+                       'backend, then run `%s` to initialize it (rated data in the v1 '
+                       'storage is not moved).' % CLOUDKITTY_STORAGE_INIT)
     return success()

@@ -9,6 +9,12 @@
 
 from __future__ import annotations
 
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.advice import (
+    DISCOVER_HOSTS,
+    LIST_UNSET_MACHINE_TYPE,
+    SIMPLE_CELL_SETUP,
+    UPDATE_MACHINE_TYPE,
+)
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import failure, success, warning
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError, OsopsError
 from ansible_collections.osops.lifecycle.plugins.module_utils._service.nova_db import (
@@ -29,20 +35,17 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules im
 # --- check_cells_v2 --------------------------------------------------------
 def cells_v2(ctx):
     cells = ctx.found['cells'] = [dict(name=c['name'], uuid=c['uuid']) for c in ctx.database.cell_mappings()]
+    setup = "Run command '%s' and then retry." % SIMPLE_CELL_SETUP
     if len(cells) < 2:
         return failure('There needs to be at least two cell mappings, one for cell0 and '
-                       'one for your first cell. Run command \'nova-manage cell_v2 '
-                       'simple_cell_setup\' and then retry.')
+                       'one for your first cell. ' + setup)
     if not any(c['uuid'] == CELL0_UUID for c in cells):
-        return failure('No cell0 mapping found. Run command \'nova-manage cell_v2 '
-                       'simple_cell_setup\' and then retry.')
+        return failure('No cell0 mapping found. ' + setup)
     if ctx.database.host_mapping_count() == 0:
         if ctx.database.compute_node_count() > 0:
-            return failure('No host mappings found but there are compute nodes. Run '
-                           'command \'nova-manage cell_v2 simple_cell_setup\' and then retry.')
-        return success('No host mappings or compute nodes were found. Remember to run '
-                       'command \'nova-manage cell_v2 discover_hosts\' when new compute '
-                       'hosts are deployed.')
+            return failure('No host mappings found but there are compute nodes. ' + setup)
+        return success("No host mappings or compute nodes were found. Remember to run "
+                       "command '%s' when new compute hosts are deployed." % DISCOVER_HOSTS)
     return success()
 
 
@@ -90,12 +93,11 @@ def hw_machine_type(ctx):
     if not instances:
         return success()
     return warning(
-        '%d instances found without hw_machine_type set. This warning can be ignored if '
-        'your environment does not contain libvirt based compute hosts. Use the '
-        '`nova-manage machine_type list_unset` command to list these instances and '
-        '`nova-manage machine_type update` to record their type. See '
-        'https://docs.openstack.org/nova/latest/admin/hw-machine-type.html'
-        % len(instances))
+        '%s without hw_machine_type set. This warning can be ignored if your environment '
+        'does not contain libvirt based compute hosts. Use `%s` to list these instances and '
+        '`%s` to record their type. See https://docs.openstack.org/nova/latest/admin/hw-machine-type.html'
+        % ('1 instance found' if len(instances) == 1 else '%d instances found' % len(instances),
+           LIST_UNSET_MACHINE_TYPE, UPDATE_MACHINE_TYPE))
 
 
 # --- check_rpc_pin ---------------------------------------------------------
@@ -176,7 +178,7 @@ def upgrade_path(ctx):
     current, fallback, target = _given(ctx.params)
     current, source = _source(ctx, current, fallback)
     ctx.found.update(_path_found(current, target))
-    allowed, reason = check_upgrade_path(current, target)
+    allowed, _rule, reason = check_upgrade_path(current, target)
     if source:
         reason = '%s Current release %s: %s.' % (reason, current.id, source.rstrip('.'))
     return success(reason) if allowed else failure(reason)

@@ -46,7 +46,8 @@ def _can_upgrade(binary, members, releases, unknown, target):
     if unknown or not releases:
         return False, ('the release of %s on %s is unknown: rediscover with params.versions or '
                        'params.host_versions.' % (binary, ', '.join(unknown)))
-    return check_upgrade_path(releases[0], target)
+    path = check_upgrade_path(releases[0], target)
+    return path.allowed, path.reason
 
 
 def cluster_release(components):
@@ -71,20 +72,20 @@ def cluster_release(components):
     return releases[0], 'every component runs %s' % releases[0]
 
 
-def upgrade_options(current, reason_if_unknown=None):
-    """Where ``current`` may upgrade to (``allowed``) and why not elsewhere (``refused``)."""
+def upgrade_options(current, reason_if_unknown=None, today=None):
+    """Where ``current`` may upgrade to (``allowed``) and why not to every other known release (``refused``).
+
+    Each entry: release, name, slurp, the ``rule`` of ``check_upgrade_path``
+    that decided (``current_unknown`` when ``current`` is None) and its reason.
+    """
     allowed, refused = [], []
     for candidate in all_series():
         entry = {'release': candidate.id, 'name': candidate.name, 'slurp': candidate.slurp}
-        if current is not None and candidate <= series(current):
-            continue
         if current is None:
-            refused.append(dict(entry, reason=reason_if_unknown))
+            refused.append(dict(entry, rule='current_unknown', reason=reason_if_unknown))
             continue
-        ok, reason = check_upgrade_path(current, candidate)
-        if ok and not candidate.projects:
-            ok, reason = False, '%s is not released yet.' % candidate.id
-        (allowed if ok else refused).append(dict(entry, reason=reason))
+        path = check_upgrade_path(current, candidate, today)
+        (allowed if path.allowed else refused).append(dict(entry, rule=path.rule, reason=path.reason))
     return allowed, refused
 
 

@@ -8,10 +8,12 @@ Pure functions over the facts in ``_release_data``: look a series up by name
 or id, find which series shipped a project version, and tell whether an
 upgrade from one series to another is supported.
 
-Upgrade rules (OpenStack's SLURP cadence): one release forward (N -> N+1) is
-always supported; a SLURP release may also go to the next SLURP release,
-skipping the one non-SLURP release between them; nothing goes further, and
-nothing goes backwards.
+Upgrade rules (OpenStack's SLURP cadence), all decided by
+:func:`check_upgrade_path`: one release forward (N -> N+1) is supported; a
+SLURP release may also go to the next SLURP release, skipping the one
+non-SLURP release between them; nothing goes further, nothing goes backwards,
+and nothing goes to a release that is not released yet (its release date, in
+the data, is after today).
 
 Versions are parsed with ``packaging``.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections import namedtuple
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -162,24 +165,48 @@ def _join(names):
     return '%s and %s' % (', '.join(names[:-1]), names[-1])
 
 
-def check_upgrade_path(source, target):
-    """Whether an upgrade from ``source`` to ``target`` is supported.
+UpgradePath = namedtuple('UpgradePath', 'allowed rule reason')
+UpgradePath.__doc__ = """Whether an upgrade may go ahead (``allowed``), the rule that decided, and the reason."""
 
-    Both are series names, ids or :class:`Series`.  Returns
-    ``(allowed, reason)``; ``reason`` is a sentence an operator reads either way.
+# The rules, in the order they are applied: the first that refuses decides.
+ALLOWED_RULES = ('next', 'slurp')
+REFUSED_RULES = ('same', 'backwards', 'too_far', 'unreleased')
+
+
+def check_upgrade_path(source, target, today=None):
+    """Whether an upgrade from ``source`` to ``target`` is supported: THE rule, every caller asks it.
+
+    Both are series names, ids or :class:`Series`; ``today`` (a date, default
+    today's) tells which releases are out: a release is released on its
+    ``released`` date.  Returns an :class:`UpgradePath`: ``allowed``, ``rule``
+    and ``reason`` (a sentence an operator reads either way).  ``rule`` is
+    ``next`` (N→N+1) or ``slurp`` (a SLURP release to the next SLURP release,
+    skipping the one non-SLURP release between them) when allowed; when
+    refused, the first that applies of ``same``, ``backwards``, ``too_far``
+    (anything longer) and ``unreleased`` (a target not released on ``today``).
     """
     source, target = series(source), series(target)
+    today = today or datetime.date.today()
     arrow = '%s → %s' % (source.id, target.id)
     if target == source:
-        return False, '%s is not an upgrade: both are the same release.' % arrow
+        return UpgradePath(False, 'same', '%s is not an upgrade: both are the same release.' % arrow)
     if target < source:
-        return False, '%s goes backwards: downgrades are not supported.' % arrow
+        return UpgradePath(False, 'backwards', '%s goes backwards: downgrades are not supported.' % arrow)
     skipped = all_series()[source.index + 1:target.index]
     if not skipped:
-        return True, '%s is one release forward (N→N+1).' % arrow
-    if source.slurp and target.slurp and len(skipped) == 1 and not skipped[0].slurp:
-        return True, ('%s goes from a SLURP release to the next SLURP release, '
-                      'skipping %s.' % (arrow, skipped[0].id))
+        allowed = UpgradePath(True, 'next', '%s is one release forward (N→N+1).' % arrow)
+    elif source.slurp and target.slurp and len(skipped) == 1 and not skipped[0].slurp:
+        allowed = UpgradePath(True, 'slurp', '%s goes from a SLURP release to the next SLURP release, skipping %s.'
+                              % (arrow, skipped[0].id))
+    else:
+        return UpgradePath(False, 'too_far', _too_far(arrow, source, skipped))
+    if target.released > today:
+        return UpgradePath(False, 'unreleased', '%s: %s is not released yet (planned for %s).'
+                           % (arrow, target.id, target.released.isoformat()))
+    return allowed
+
+
+def _too_far(arrow, source, skipped):
     if source.slurp and not skipped[0].slurp:
         # Skipping the release right after a SLURP release is allowed: name
         # only the releases the path skips beyond that.
@@ -189,13 +216,13 @@ def check_upgrade_path(source, target):
     if not source.slurp:
         reason += '; %s is not a SLURP release, so it only upgrades to %s' % (
             source.id, all_series()[source.index + 1].id)
-    return False, reason + '.'
+    return reason + '.'
 
 
-def upgrade_paths(source):
+def upgrade_paths(source, today=None):
     """The series ``source`` can be upgraded to, oldest first."""
     source = series(source)
-    return [s for s in all_series()[source.index + 1:] if check_upgrade_path(source, s)[0]]
+    return [s for s in all_series()[source.index + 1:] if check_upgrade_path(source, s, today).allowed]
 
 
 def release_of_nova_service_version(version):

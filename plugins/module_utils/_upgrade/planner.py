@@ -156,7 +156,7 @@ def _check_paths(cluster, components, target):
     for release in releases:
         if series(release) == target:
             continue
-        allowed, reason = check_upgrade_path(release, target)
+        allowed, _rule, reason = check_upgrade_path(release, target)
         if allowed:
             reasons[release] = reason
         else:

@@ -1,6 +1,7 @@
 """The read-only modules over a real store: cluster_info, cluster_component_info,
 upgrade_version_info and discovery_method_info."""
 
+import datetime
 import json
 import os
 
@@ -91,13 +92,22 @@ def test_upgrade_versions(run_module, store_url):
     even = run_module(upgrade_version_info.main, {'store': store_url, 'name': 'even'}, check_mode=True)
     assert (even['changed'], even['current_release'], [v['release'] for v in even['upgrade_versions']]) == (
         False, '2025.1', ['2025.2', '2026.1'])
-    assert [r['release'] for r in even['refused']] == ['2026.2', '2027.1']
+    assert [(r['release'], r['rule']) for r in even['refused']] == [
+        ('2021.2', 'backwards'), ('2022.1', 'backwards'), ('2022.2', 'backwards'), ('2023.1', 'backwards'),
+        ('2023.2', 'backwards'), ('2024.1', 'backwards'), ('2024.2', 'backwards'), ('2025.1', 'same'),
+        ('2026.2', 'too_far'), ('2027.1', 'too_far')]
     mixed = run_module(upgrade_version_info.main, {'store': store_url, 'name': 'mixed'})
     assert mixed['current_release'] is None and mixed['upgrade_versions'] == []
     assert all(r['reason'].startswith('the current release is unknown: mixed releases') for r in mixed['refused'])
     given = run_module(upgrade_version_info.main, {'current_release': 'flamingo'})
     assert [v['release'] for v in given['upgrade_versions']] == ['2026.1']
-    assert given['refused'][0]['reason'].endswith('2025.2 is not a SLURP release, so it only upgrades to 2026.1.')
+    refused = dict((r['release'], r) for r in given['refused'])
+    assert refused['2026.2']['reason'].endswith('2025.2 is not a SLURP release, so it only upgrades to 2026.1.')
+    assert refused['2025.2']['rule'] == 'same' and refused['2025.1']['rule'] == 'backwards'
+    # 2027.1 is planned for 2027-03-24: the module decides with today's date
+    out = run_module(upgrade_version_info.main, {'current_release': '2026.2'})
+    (indri,) = [v for v in out['upgrade_versions'] + out['refused'] if v['release'] == '2027.1']
+    assert indri['rule'] == ('unreleased' if datetime.date.today() < datetime.date(2027, 3, 24) else 'next')
     unknown = run_module(upgrade_version_info.main, {'store': store_url, 'name': 'nope'})
     assert unknown['reason'] == 'no cluster named nope in the store; discover it first'
     both = run_module(upgrade_version_info.main, {'name': 'a', 'current_release': '2025.1'})

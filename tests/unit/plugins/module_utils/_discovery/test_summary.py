@@ -1,8 +1,11 @@
 """The cluster summaries: its release, the upgrades it can take, its status."""
 
+import datetime
+
 import pytest
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import summary as discovery_summary
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import all_series, check_upgrade_path, series
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import topology
 
 
@@ -23,17 +26,43 @@ def test_cluster_release():
     assert discovery_summary.cluster_release([]) == (None, 'the cluster has no components')
 
 
+TODAY = datetime.date(2026, 12, 4)
+
+
 def test_upgrade_options_follow_the_slurp_rules():
-    allowed, refused = discovery_summary.upgrade_options('2025.1')
-    assert [a['release'] for a in allowed] == ['2025.2', '2026.1']
-    assert dict((r['release'], r['reason']) for r in refused) == {
-        '2026.2': '2025.1 → 2026.2 skips 2026.1 (SLURP): only N→N+1 or SLURP→next SLURP is supported.',
-        '2027.1': '2025.1 → 2027.1 skips 2026.1 (SLURP) and 2026.2: only N→N+1 or SLURP→next SLURP is supported.'}
-    allowed, refused = discovery_summary.upgrade_options('2026.2')
-    assert allowed == [] and refused == [{'release': '2027.1', 'name': 'indri', 'slurp': True,
-                                          'reason': '2027.1 is not released yet.'}]
-    allowed, refused = discovery_summary.upgrade_options(None, 'mixed releases: ...')
-    assert allowed == [] and {r['reason'] for r in refused} == {'mixed releases: ...'}
+    allowed, refused = discovery_summary.upgrade_options('2025.1', today=TODAY)
+    assert [(a['release'], a['rule']) for a in allowed] == [('2025.2', 'next'), ('2026.1', 'slurp')]
+    refusals = dict((r['release'], (r['rule'], r['reason'])) for r in refused)
+    assert refusals['2026.2'] == ('too_far', '2025.1 → 2026.2 skips 2026.1 (SLURP): only N→N+1 or SLURP→next SLURP is supported.')
+    assert refusals['2027.1'] == ('too_far', '2025.1 → 2027.1 skips 2026.1 (SLURP) and 2026.2: only N→N+1 or SLURP→next '
+                                             'SLURP is supported.')
+    assert refusals['2025.1'] == ('same', '2025.1 → 2025.1 is not an upgrade: both are the same release.')
+    assert refusals['2024.2'] == ('backwards', '2025.1 → 2024.2 goes backwards: downgrades are not supported.')
+
+
+@pytest.mark.parametrize('current', [s.id for s in all_series()])
+def test_upgrade_options_answer_for_every_other_release_with_the_one_rule(current):
+    allowed, refused = discovery_summary.upgrade_options(current, today=TODAY)
+    assert sorted(e['release'] for e in allowed + refused) == sorted(s.id for s in all_series())
+    for entry in allowed + refused:
+        path = check_upgrade_path(current, entry['release'], TODAY)
+        assert (entry in allowed, entry['rule'], entry['reason']) == path
+        assert (entry['name'], entry['slurp']) == (series(entry['release']).name, series(entry['release']).slurp)
+
+
+@pytest.mark.parametrize('current', ['2026.1', '2026.2'])
+def test_upgrade_options_refuse_the_unreleased_target(current):
+    allowed, refused = discovery_summary.upgrade_options(current, today=TODAY)
+    assert '2027.1' not in [a['release'] for a in allowed]
+    assert [r for r in refused if r['release'] == '2027.1'] == [{
+        'release': '2027.1', 'name': 'indri', 'slurp': True, 'rule': 'unreleased',
+        'reason': '%s → 2027.1: 2027.1 is not released yet (planned for 2027-03-24).' % current}]
+
+
+def test_upgrade_options_of_an_unknown_release():
+    allowed, refused = discovery_summary.upgrade_options(None, 'mixed releases: ...', today=TODAY)
+    assert allowed == [] and {(r['rule'], r['reason']) for r in refused} == {('current_unknown', 'mixed releases: ...')}
+    assert len(refused) == len(all_series())
 
 
 def test_cluster_status_state_and_reason():

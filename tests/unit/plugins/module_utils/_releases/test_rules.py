@@ -1,5 +1,6 @@
 """Release lookups and upgrade paths: the whole series matrix."""
 
+import datetime
 import json
 
 import pytest
@@ -18,30 +19,70 @@ def _cadence_slurp(series_id):
     return int(year) >= 2023 and number == '1'
 
 
-# The supported upgrades, from the SLURP rules over the ids alone (one release forward, or a
-# SLURP release to the next SLURP release), so the matrix below does not re-derive them with
-# the code under test or its data's slurp flags.
-ALLOWED = {(source, target) for i, source in enumerate(IDS) for j, target in enumerate(IDS)
+# The rule's definition over the ids alone (the cadence decides SLURP), so the matrix below does
+# not re-derive it with the code under test or its data's slurp flags: one release forward
+# (N→N+1), or a SLURP release to the next SLURP release (two forward); never the same release,
+# backwards, further, or to a release that is not out on ``today`` (its date in the release data).
+FORWARD = {(source, target): ('next' if j == i + 1 else 'slurp')
+           for i, source in enumerate(IDS) for j, target in enumerate(IDS)
            if j == i + 1 or (j == i + 2 and _cadence_slurp(source) and _cadence_slurp(target))}
+RELEASED = {s.id: s.released for s in _releases.all_series()}
+TODAY = datetime.date(2026, 12, 4)
+# 2027.1 (indri) is planned for 2027-03-24: the day before and the day itself.
+TODAYS = [TODAY, datetime.date(2027, 3, 23), datetime.date(2027, 3, 24)]
 
 
+def expected_rule(source, target, today):
+    i, j = IDS.index(source), IDS.index(target)
+    if i == j:
+        return 'same'
+    if j < i:
+        return 'backwards'
+    if (source, target) not in FORWARD:
+        return 'too_far'
+    if RELEASED[target] > today:
+        return 'unreleased'
+    return FORWARD[(source, target)]
+
+
+ALLOWED = {(source, target) for source in IDS for target in IDS
+           if expected_rule(source, target, TODAY) in ('next', 'slurp')}
+
+
+@pytest.mark.parametrize('today', TODAYS, ids=str)
 @pytest.mark.parametrize('source', IDS)
 @pytest.mark.parametrize('target', IDS)
-def test_upgrade_path_matrix(source, target):
-    allowed, reason = _releases.check_upgrade_path(source, target)
-    assert allowed == ((source, target) in ALLOWED)
-    assert reason.startswith('%s → %s ' % (source, target))
-    if source == target:
-        assert 'not an upgrade' in reason
-    elif IDS.index(target) < IDS.index(source):
-        assert 'backwards' in reason
-    elif not allowed:
-        assert 'only N→N+1 or SLURP→next SLURP is supported' in reason
+def test_upgrade_path_matrix(source, target, today):
+    allowed, rule, reason = _releases.check_upgrade_path(source, target, today)
+    assert rule == expected_rule(source, target, today)
+    assert allowed == (rule in ('next', 'slurp'))
+    assert reason.startswith('%s → %s' % (source, target))
+    assert {'same': 'not an upgrade', 'backwards': 'backwards', 'next': '(N→N+1)', 'slurp': 'to the next SLURP release',
+            'too_far': 'only N→N+1 or SLURP→next SLURP is supported',
+            'unreleased': '%s is not released yet (planned for %s)' % (target, RELEASED[target])}[rule] in reason
+
+
+def test_the_rules_are_the_documented_ones():
+    assert _releases.ALLOWED_RULES + _releases.REFUSED_RULES == ('next', 'slurp', 'same', 'backwards', 'too_far', 'unreleased')
+
+
+@pytest.mark.parametrize('source', ['2026.1', '2026.2'])
+def test_an_unreleased_target_is_refused_today(source):
+    """2027.1 is not out on 2026-12-04 (issue 11): refused, whatever the SLURP rules say."""
+    assert _releases.check_upgrade_path(source, '2027.1', TODAY) == (
+        False, 'unreleased', '%s → 2027.1: 2027.1 is not released yet (planned for 2027-03-24).' % source)
+
+
+def test_today_is_the_default():
+    today = datetime.date.today()
+    for source in IDS:
+        for target in IDS:
+            assert _releases.check_upgrade_path(source, target) == _releases.check_upgrade_path(source, target, today)
 
 
 @pytest.mark.parametrize('source', IDS)
 def test_upgrade_paths_list_exactly_the_allowed_targets(source):
-    assert [s.id for s in _releases.upgrade_paths(source)] == \
+    assert [s.id for s in _releases.upgrade_paths(source, TODAY)] == \
         [target for target in IDS if (source, target) in ALLOWED]
 
 
@@ -60,7 +101,7 @@ def test_upgrade_paths_list_exactly_the_allowed_targets(source):
     ('2025.1', '2025.1', '2025.1 → 2025.1 is not an upgrade: both are the same release.'),
 ])
 def test_reasons_are_operator_readable(source, target, reason):
-    assert _releases.check_upgrade_path(source, target)[1] == reason
+    assert _releases.check_upgrade_path(source, target, TODAY).reason == reason
 
 
 @pytest.mark.parametrize('key', ['2026.1', 'gazpacho', 'Gazpacho', ' GAZPACHO '])

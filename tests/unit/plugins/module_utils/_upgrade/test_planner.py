@@ -1,5 +1,6 @@
 """The upgrade planner: pure code from a stored cluster to ordered steps, tested without Ansible or a database."""
 
+import datetime
 import json
 import os
 import random
@@ -267,6 +268,17 @@ def test_a_refused_path_says_why(components, target, message):
     with pytest.raises(PlanError) as info:
         plan_upgrade({'name': 'x', 'hosts': [host('c1', 'control')], 'components': components}, target)
     assert info.value.msg.startswith(message)
+
+
+@pytest.mark.skipif(datetime.date.today() >= datetime.date(2027, 3, 24), reason='2027.1 is released from 2027-03-24')
+@pytest.mark.parametrize('release,version', [('2026.1', '33.0.2'), ('2026.2', '34.0.0')])
+def test_an_unreleased_target_is_refused(release, version):
+    """The rule of check_upgrade_path and upgrade_version_info: 2027.1 is not out on 2026-12-04 (issue 11)."""
+    with pytest.raises(PlanError) as info:
+        plan_upgrade({'name': 'x', 'hosts': [host('c1', 'control')],
+                      'components': [comp('nova-compute', 'c1', release, version)]}, '2027.1')
+    assert info.value.msg == ('Cluster x cannot be upgraded to 2027.1: %s → 2027.1: 2027.1 is not released yet '
+                              '(planned for 2027-03-24). (nova-compute on c1)' % release)
 
 
 def test_the_slurp_reason_is_returned_as_a_field_too():
