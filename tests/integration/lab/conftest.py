@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -25,7 +26,7 @@ T = TypeVar("T")
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip lab tests unless the run selected them (``-m lab``)."""
     markexpr = config.getoption("markexpr") or ""
-    if "lab" in markexpr and "not lab" not in markexpr:
+    if re.search(r"\blab\b", markexpr) and not re.search(r"\bnot\s+lab\b", markexpr):
         return
     skip = pytest.mark.skip(reason="lab tier: run with -m lab (make lab-test)")
     for item in items:
