@@ -20,9 +20,11 @@ import threading
 import pytest
 import yaml
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from driver_play import run  # noqa: E402  (shared with the other driver test)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-BIN = os.path.dirname(sys.executable)
 FAKECTL = os.path.join(ROOT, 'tests', 'fixtures', 'venv_driver', 'fakectl.py')
 SLEEPER = '#!%s\nimport time\ntime.sleep(600)\n' % os.path.realpath(sys.executable)
 RECORDER = '#!%s\nimport json, sys\nopen(%%r, "a").write(json.dumps(sys.argv[1:]) + "\\n")\n' % sys.executable
@@ -93,28 +95,6 @@ def host(tmp_path):
             os.killpg(pid, signal.SIGKILL)
         except OSError:
             pass
-
-
-def run(host, steps, *options):
-    """One play of the driver entry point's steps on the host; (process, [osops_upgrade_driver_result of each])."""
-    results = host['root'] / 'results.json'
-    tasks = []
-    for variables in steps:
-        tasks += [{'name': 'Step', 'ansible.builtin.include_role': {'name': 'osops.lifecycle.upgrade', 'tasks_from': 'driver'},
-                   'vars': dict(host['common'], **variables)},
-                  {'name': 'Keep it', 'ansible.builtin.set_fact': {
-                      'kept': '{{ kept | default([]) + [osops_upgrade_driver_result] }}'}}]
-    write = {'content': '{{ kept | to_json }}', 'dest': str(results), 'mode': '0600'}
-    tasks.append({'name': 'Write them', 'ansible.builtin.copy': write, 'check_mode': False, 'changed_when': False})
-    playbook = host['root'] / 'playbook.yml'
-    playbook.write_text(yaml.safe_dump([{'hosts': 'controller', 'gather_facts': False, 'tasks': tasks}]))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.cache', 'collections'),
-               ANSIBLE_NOCOLOR='1', HOME=str(host['root']), ANSIBLE_LOCAL_TEMP=str(host['root'] / 'tmp'))
-    if results.exists():
-        results.unlink()
-    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', host['inventory'], str(playbook)]
-                          + list(options), env=env, capture_output=True, text=True, check=False, timeout=300)
-    return proc, json.loads(results.read_text()) if results.exists() else None
 
 
 def upgrade(host, version=NEW, **extra):
