@@ -1,5 +1,7 @@
-"""Shared by the driver tests: one play of the upgrade role's driver entry point on a local host."""
+"""Shared by the driver tests: a fake keystone venv, its version document, and one play of the
+upgrade role's driver entry point on a local host."""
 
+import http.server
 import json
 import os
 import subprocess
@@ -9,6 +11,39 @@ import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
+FAKECTL = os.path.join(ROOT, 'tests', 'fixtures', 'venv_driver', 'fakectl.py')
+SLEEPER = '#!%s\nimport time\ntime.sleep(600)\n' % os.path.realpath(sys.executable)
+RECORDER = '#!%s\nimport json, sys\nopen(%%r, "a").write(json.dumps(sys.argv[1:]) + "\\n")\n' % sys.executable
+
+
+class Versions(http.server.BaseHTTPRequestHandler):
+    """keystone's version document, for the wait's URL."""
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/json')
+        self.end_headers()
+        self.wfile.write(b'{"version": {"id": "v3.14"}}')
+
+    def log_message(self, *args):
+        pass
+
+
+def venv(root, version, ran, package=False):
+    """A keystone venv under ``root``/venvs: uwsgi sleeps, keystone-manage records its arguments in ``ran``;
+    with ``package`` also keystone's WSGI module and dist-info (what the venv driver's switch looks for)."""
+    path = root / 'venvs' / ('keystone-%s' % version)
+    if package:
+        site = path / 'lib' / 'python3.11' / 'site-packages'
+        (site / 'keystone' / 'wsgi').mkdir(parents=True)
+        (site / 'keystone' / 'wsgi' / 'api.py').write_text('')
+        (site / ('keystone-%s.dist-info' % version)).mkdir()
+    (path / 'bin').mkdir(parents=True)
+    (path / 'pyvenv.cfg').write_text('')
+    for name, body in (('uwsgi', SLEEPER), ('keystone-manage', RECORDER % str(ran))):
+        (path / 'bin' / name).write_text(body)
+        (path / 'bin' / name).chmod(0o755)
+    return str(path)
 
 
 def run(host, steps, *options):

@@ -21,34 +21,9 @@ import pytest
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from driver_play import run  # noqa: E402  (shared with the other driver test)
+from driver_play import FAKECTL, Versions, run, venv  # noqa: E402  (shared by the driver tests)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-FAKECTL = os.path.join(ROOT, 'tests', 'fixtures', 'venv_driver', 'fakectl.py')
-SLEEPER = '#!%s\nimport time\ntime.sleep(600)\n' % os.path.realpath(sys.executable)
-RECORDER = '#!%s\nimport json, sys\nopen(%%r, "a").write(json.dumps(sys.argv[1:]) + "\\n")\n' % sys.executable
 OLD, NEW = '27.1.0', '29.1.0'
-
-
-class Versions(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server's name)
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b'{"version": {"id": "v3.14"}}')
-
-    def log_message(self, *args):
-        pass
-
-
-def venv(root, version, ran):
-    path = root / 'venvs' / ('keystone-%s' % version)
-    (path / 'bin').mkdir(parents=True)
-    (path / 'pyvenv.cfg').write_text('')
-    for name, body in (('uwsgi', SLEEPER), ('keystone-manage', RECORDER % str(ran))):
-        (path / 'bin' / name).write_text(body)
-        (path / 'bin' / name).chmod(0o755)
-    return str(path)
 
 
 @pytest.fixture

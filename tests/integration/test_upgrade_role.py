@@ -18,44 +18,13 @@ import pytest
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from driver_play import run  # noqa: E402  (shared with the other driver test)
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-FAKECTL = os.path.join(ROOT, 'tests', 'fixtures', 'venv_driver', 'fakectl.py')
-SLEEPER = '#!%s\nimport time\ntime.sleep(600)\n' % os.path.realpath(sys.executable)
-RECORDER = '#!%s\nimport json, sys\nopen(%%r, "a").write(json.dumps(sys.argv[1:]) + "\\n")\n' % sys.executable
-
-
-class Versions(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server's name)
-        self.send_response(200)
-        self.send_header('Content-Type', 'application/json')
-        self.end_headers()
-        self.wfile.write(b'{"version": {"id": "v3.14"}}')
-
-    def log_message(self, *args):
-        pass
-
-
-def venv(root, version, ran):
-    path = root / 'venvs' / ('keystone-%s' % version)
-    site = path / 'lib' / 'python3.11' / 'site-packages'
-    (site / 'keystone' / 'wsgi').mkdir(parents=True)
-    (site / 'keystone' / 'wsgi' / 'api.py').write_text('')
-    (site / ('keystone-%s.dist-info' % version)).mkdir()
-    (path / 'bin').mkdir()
-    (path / 'pyvenv.cfg').write_text('')
-    for name, body in (('uwsgi', SLEEPER), ('keystone-manage', RECORDER % str(ran))):
-        (path / 'bin' / name).write_text(body)
-        (path / 'bin' / name).chmod(0o755)
-    return str(path)
+from driver_play import FAKECTL, Versions, run, venv  # noqa: E402  (shared by the driver tests)
 
 
 @pytest.fixture
 def host(tmp_path):
     ran = tmp_path / 'ran.log'
-    old, new = venv(tmp_path, '27.1.0', ran), venv(tmp_path, '29.1.0', ran)
+    old, new = venv(tmp_path, '27.1.0', ran, package=True), venv(tmp_path, '29.1.0', ran, package=True)
     ini = tmp_path / 'keystone-uwsgi.ini'
     ini.write_text('[uwsgi]\nvirtualenv = %s\nmodule = keystone.wsgi.api:application\n' % old)
     conf = tmp_path / 'supervisord.conf'
