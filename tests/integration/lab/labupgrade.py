@@ -1,7 +1,33 @@
 """Helpers of the upgrade scenarios on the lab: what runs on the hosts, read without the collection."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def playbook_cloud(status: dict, work: Path, **env_extra: str) -> dict:
+    """What the scenarios run the collection's playbooks with: the lab's ``status``, a ``work`` dir
+    with the store, ansible-playbook's environment (the collection by its link tree, the lab's
+    clouds.yaml and no other OS_ variable, host keys checked; ``env_extra`` on top) and the playbooks'
+    variables for the lab's cluster and store."""
+    store = work / "store.db"
+    link = ROOT / ".cache" / "collections" / "ansible_collections" / "osops" / "lifecycle"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.exists():
+        link.symlink_to(ROOT)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"), ANSIBLE_NOCOLOR="1",
+               OS_CLIENT_CONFIG_FILE=status["clouds_yaml"], ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
+               ANSIBLE_HOST_KEY_CHECKING="True", ANSIBLE_LOCAL_TEMP=str(work / "tmp"), PYTHONWARNINGS="ignore",
+               **env_extra)
+    for key in [k for k in env if k.startswith("OS_") and k != "OS_CLIENT_CONFIG_FILE"]:
+        del env[key]
+    return {"status": status, "work": work, "store": store, "env": env,
+            "vars": {"osops_upgrade_cluster": "lab", "osops_upgrade_store": f"sqlite:///{store}",
+                     "osops_check_cloud": "lab", "osops_discover_cluster": "lab",
+                     "osops_discover_method": "openstack_api", "osops_discover_cloud": "lab",
+                     "osops_discover_host_versions": True, "osops_discover_store": f"sqlite:///{store}"}}
 
 
 def program(status: dict, host: str, name: str) -> dict:

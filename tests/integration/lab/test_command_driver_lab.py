@@ -19,7 +19,6 @@ with sqlite3.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from labupgrade import issue_token, nova_versions, venvs_running
+from labupgrade import issue_token, nova_versions, playbook_cloud, venvs_running
 
 pytestmark = [
     pytest.mark.lab,
@@ -36,7 +35,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
 ]
 
-ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 SOURCE, TARGET = "2025.1", "2026.1"
 VENVS = "/openstack/venvs"
@@ -78,22 +76,7 @@ def cloud(lab, tmp_path_factory):
     lab.labctl("up", "--release", SOURCE)
     lab.labctl("install", "--release", TARGET)
     status = lab.status()
-    work = tmp_path_factory.mktemp("command-driver")
-    store = work / "store.db"
-    link = ROOT / ".cache" / "collections" / "ansible_collections" / "osops" / "lifecycle"
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if not link.exists():
-        link.symlink_to(ROOT)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"), ANSIBLE_NOCOLOR="1",
-               OS_CLIENT_CONFIG_FILE=status["clouds_yaml"], ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
-               ANSIBLE_HOST_KEY_CHECKING="True", ANSIBLE_LOCAL_TEMP=str(work / "tmp"), PYTHONWARNINGS="ignore")
-    for key in [k for k in env if k.startswith("OS_") and k != "OS_CLIENT_CONFIG_FILE"]:
-        del env[key]
-    return {"status": status, "work": work, "store": store, "env": env,
-            "vars": {"osops_upgrade_cluster": "lab", "osops_upgrade_store": f"sqlite:///{store}",
-                     "osops_check_cloud": "lab", "osops_discover_cluster": "lab",
-                     "osops_discover_method": "openstack_api", "osops_discover_cloud": "lab",
-                     "osops_discover_host_versions": True, "osops_discover_store": f"sqlite:///{store}"}}
+    return playbook_cloud(status, tmp_path_factory.mktemp("command-driver"))
 
 
 def ansible_playbook(cloud, name: str, playbook: str, extra: dict | None = None) -> tuple[str, float]:

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 import pytest
-from labupgrade import issue_token, main_pids, nova_versions, venvs_running
+from labupgrade import issue_token, main_pids, nova_versions, playbook_cloud, venvs_running
 
 pytestmark = [
     pytest.mark.lab,
@@ -67,24 +67,9 @@ def cloud(lab, tmp_path_factory):
     lab.labctl("up", "--release", SOURCE)
     lab.labctl("install", "--release", TARGET)
     status = lab.status()
-    work = tmp_path_factory.mktemp("upgrade")
-    store = work / "store.db"
-    link = ROOT / ".cache" / "collections" / "ansible_collections" / "osops" / "lifecycle"
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if not link.exists():
-        link.symlink_to(ROOT)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"), ANSIBLE_NOCOLOR="1",
-               OS_CLIENT_CONFIG_FILE=status["clouds_yaml"], ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
-               ANSIBLE_HOST_KEY_CHECKING="True", ANSIBLE_LOCAL_TEMP=str(work / "tmp"), PYTHONWARNINGS="ignore",
-               # as the README sets it up: the readiness steps print their tables
-               ANSIBLE_CALLBACKS_ENABLED="osops.lifecycle.check_table")
-    for key in [k for k in env if k.startswith("OS_") and k != "OS_CLIENT_CONFIG_FILE"]:
-        del env[key]
-    return {"status": status, "work": work, "store": store, "env": env,
-            "vars": {"osops_upgrade_cluster": "lab", "osops_upgrade_store": f"sqlite:///{store}",
-                     "osops_check_cloud": "lab", "osops_discover_cluster": "lab",
-                     "osops_discover_method": "openstack_api", "osops_discover_cloud": "lab",
-                     "osops_discover_host_versions": True, "osops_discover_store": f"sqlite:///{store}"}}
+    return playbook_cloud(status, tmp_path_factory.mktemp("upgrade"),
+                          # as the README sets it up: the readiness steps print their tables
+                          ANSIBLE_CALLBACKS_ENABLED="osops.lifecycle.check_table")
 
 
 def command(cloud, playbook: str, extra: dict | None = None) -> list[str]:
