@@ -33,7 +33,8 @@ description:
     per step. A step the batch ran without an outcome failed (its host did
     not answer). A failed step fails the upgrade with the step, its host
     and the reason; continuing it retries the step. When no step is left,
-    the upgrade is completed (rolled back).
+    the upgrade is completed (rolled back). With O(claim_next) it then
+    claims the next batch, returned as RV(next), saving the play a run.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - osops.lifecycle.store
@@ -92,6 +93,19 @@ options:
       - Who claims, as recorded on the steps (an AWX role passes the job).
         Default C(user@host) of the process.
     type: str
+  claim_next:
+    description:
+      - With O(state=finished), claim the next batch in the same run once
+        the outcomes are recorded - exactly what a separate V(claimed) call
+        would do (pause, cancel or failure included) - and return it as
+        RV(next). One run per batch instead of two.
+    type: bool
+    default: false
+  next_batch:
+    description:
+      - With O(claim_next), the batch the play expects next, as O(batch)
+        for V(claimed). Rolling back (O(rollback)), leave it out.
+    type: int
 attributes:
   check_mode:
     support: full
@@ -213,6 +227,14 @@ failed:
   type: list
   elements: dict
   sample: []
+next:
+  description:
+    - With O(claim_next), the claim of the next batch - the same keys a
+      V(claimed) run returns (C(stop), C(msg), C(upgrade), C(batch),
+      C(phase), C(rollback), C(steps), C(hosts), C(by_host)).
+  returned: with O(state=finished) and O(claim_next)
+  type: dict
+  sample: {stop: false, batch: 18, phase: compute, hosts: [compute2], by_host: {compute2: []}, steps: []}
 '''
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
@@ -235,6 +257,8 @@ class UpgradeStepModule(OsopsModule):
             detail=dict(type='dict'),
         )),
         claimed_by=dict(type='str'),
+        claim_next=dict(type='bool', default=False),
+        next_batch=dict(type='int'),
         **STORE_ARGUMENT_SPEC
     )
     module_kwargs = dict(supports_check_mode=True,
@@ -251,6 +275,12 @@ class UpgradeStepModule(OsopsModule):
             else:
                 result = operations.finish(store, upgrade, self.params['batch'], self.params['results'],
                                            self.check_mode)
+                if self.params['claim_next']:
+                    result['next'] = operations.claim(store, operations.find(store, upgrade['id']),
+                                                      self.params['claimed_by'] or self.actor(),
+                                                      self.params['next_batch'], self.params['rollback'],
+                                                      self.check_mode)
+                    result['changed'] = result['changed'] or result['next']['changed']
         self.exit_json(**result)
 
 

@@ -24,16 +24,18 @@ The policy (refusing a store written by a newer collection, locking) lives in
 
 from __future__ import annotations
 
+import importlib.util
+
 try:
     import sqlalchemy as sa
     from sqlalchemy.dialects import mysql
-    from alembic.operations import Operations
-    from alembic.runtime.migration import MigrationContext
 except ImportError as exc:
     # _store reports it before anything here is called.
     MIGRATIONS_IMPORT_ERROR = str(exc)
 else:
-    MIGRATIONS_IMPORT_ERROR = None
+    # alembic is imported only when a migration runs (a quarter of a second a
+    # module run need not pay on a store at its head); missing, it is said now.
+    MIGRATIONS_IMPORT_ERROR = None if importlib.util.find_spec('alembic') else "No module named 'alembic'"
 
 VERSION_TABLE = 'alembic_version'
 
@@ -307,8 +309,18 @@ def _version_table():
 
 
 def current_revision(connection):
-    """The revision recorded in the store, or None for an empty database."""
-    return MigrationContext.configure(connection).get_current_revision()
+    """The revision recorded in the store, or None for an empty database.
+
+    Read from alembic's version table as alembic reads it (one row), without
+    importing alembic.
+    """
+    if not sa.inspect(connection).has_table(VERSION_TABLE):
+        return None
+    found = connection.execute(sa.select(_version_table().c.version_num)).scalars().all()
+    if len(found) > 1:
+        raise ValueError('The store records several revisions (%s); it was not written by osops.lifecycle.'
+                         % ', '.join(found))
+    return found[0] if found else None
 
 
 def upgrade(connection, revision):
@@ -320,6 +332,9 @@ def upgrade(connection, revision):
     start = 0 if revision is None else KNOWN_REVISIONS.index(revision) + 1
     if start == len(REVISIONS):
         return
+    from alembic.operations import Operations  # pylint: disable=import-outside-toplevel
+    from alembic.runtime.migration import MigrationContext  # pylint: disable=import-outside-toplevel
+
     op = Operations(MigrationContext.configure(connection))
     for _revision, apply in REVISIONS[start:]:
         apply(op)

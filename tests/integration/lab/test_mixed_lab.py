@@ -5,11 +5,14 @@ stays on 2025.2 (service version 70 beside 72): nova refuses to start a compute 
 has seen, so this is the only way to such a cloud. Readiness for 2026.2 is checked with the real 2026.2 ``nova-status`` and
 our check.yml: both report the old compute; only ours sees that the control plane has no
 ``[upgrade_levels] compute`` pin, which nova-status never checks, and passes once it is set.
+Last, ``upgrade.yml`` takes the cloud on from where it stands to 2026.1 (2025.2 -> 2026.1): only
+what still runs 2025.2 is switched, and every service ends at 2026.1.
 """
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from labchecks import LABCTL_PATH, NOVA_CONF, ours, real_nova_status, run_check_playbook
+from labupgrade import issue_token, nova_versions, playbook_cloud, venvs_running
 
 pytestmark = [
     pytest.mark.lab,
@@ -125,3 +129,52 @@ def test_discovery_by_the_lab_inventory_flags_mixed_nova_compute(lab, cloud, tmp
     # the shared services of the release the lab was built at, read from their uWSGI venvs
     assert components["keystone"]["versions"] == [status["versions"]["keystone"]]
     assert components["placement-api"]["releases"] == [BUILT_AT]
+
+
+# The lab's venvs of 2026.1 (labctl builds them; the release data knows the newest of the series).
+UPGRADE_VERSIONS = {"keystone": "29.1.0", "glance": "32.0.0", "placement": "15.0.0", "nova": "33.0.2",
+                    "neutron": "28.0.2"}
+PROGRAMS = (("controller", "keystone", "keystone"), ("controller", "glance", "glance"),
+            ("controller", "placement", "placement"), ("controller", "nova-conductor", "nova"),
+            ("controller", "nova-scheduler", "nova"), ("controller", "nova-api", "nova"),
+            ("controller", "neutron", "neutron"), ("compute1", "nova-compute", "nova"),
+            ("compute2", "nova-compute", "nova"))
+
+
+def test_upgrade_yml_takes_the_half_upgraded_lab_on_to_2026_1(lab, cloud, tmp_path):
+    """2025.2 -> 2026.1 with upgrade.yml from where the cloud stands: what runs 2026.1 already gets no step.
+
+    The last test of the module: it leaves the lab at 2026.1."""
+    lab.labctl("install", "--release", UPGRADED_TO)
+    run = playbook_cloud(lab.status(), tmp_path)
+
+    def play(name: str, extra: dict | None = None) -> str:
+        proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", run["status"]["inventory"],
+                               "-e", json.dumps({**run["vars"], **(extra or {})}), f"osops.lifecycle.{name}"],
+                              env=run["env"], capture_output=True, text=True, timeout=1200, check=False)
+        out = proc.stdout + proc.stderr
+        (tmp_path / f"{name}.log").write_text(out)
+        assert proc.returncode == 0, out[-6000:]
+        return out
+
+    play("discover")
+    out = play("upgrade", {"osops_upgrade_target_release": UPGRADED_TO,
+                           "osops_upgrade_target_versions": UPGRADE_VERSIONS})
+    assert "Completed - every step is done." in out, out[-3000:]
+    with sqlite3.connect(f"file:{run['store']}?mode=ro", uri=True, timeout=30) as db:
+        (upgrade,) = db.execute("SELECT from_release, to_release, status FROM upgrades").fetchall()
+        steps = db.execute("SELECT phase, host, action, status, detail FROM upgrade_steps ORDER BY position").fetchall()
+    assert upgrade == (BUILT_AT, UPGRADED_TO, "completed")
+    assert {status for _p, _h, _a, status, _d in steps} == {"done"}
+    code = {(host, json.loads(detail).get("binary")) for phase, host, action, _s, detail in steps
+            if phase in ("control", "compute") and action == "switch"}
+    # nova's control plane and compute1 already ran 2026.1: switched were the 2025.2 services only
+    assert code == {("controller", "keystone"), ("controller", "glance-api"), ("controller", "placement-api"),
+                    ("controller", "neutron-server"), ("compute2", "nova-compute")}, code
+    # read without the collection: every process runs its 2026.1 venv, nova records 2026.1's service versions
+    running = venvs_running(lab, tuple((host, name) for host, name, _project in PROGRAMS))
+    for host, name, project in PROGRAMS:
+        assert f"/openstack/venvs/{project}-{UPGRADE_VERSIONS[project]}/" in running[f"{name}@{host}"], running
+    versions = nova_versions(lab)
+    assert set(versions.values()) == {72}, versions
+    assert issue_token(lab)

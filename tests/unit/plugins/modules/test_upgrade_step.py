@@ -1,5 +1,7 @@
 """osops.lifecycle.upgrade_step in-process over a real store: the role's bookkeeping, batch by batch."""
 
+import shutil
+
 import pytest
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine
@@ -155,3 +157,47 @@ def test_bad_calls_are_refused(run_module, lab_store, started):
                                                 % started)
     nothing = run_module(upgrade_step.main, {'cluster': 'old', 'state': 'claimed', 'store': lab_store})
     assert nothing['failed'] and nothing['msg'].startswith('Cluster old has no upgrade: nothing to act on.')
+
+
+
+def _compare(claimed):
+    """A claim without what differs between two runs (times)."""
+    keep = ('position', 'phase', 'service', 'host', 'action', 'from_version', 'to_version', 'status', 'batch',
+            'label', 'claimed_by')
+    return (claimed['stop'], claimed['batch'], claimed['phase'], claimed['hosts'],
+            [dict((k, s.get(k)) for k in keep) for s in claimed['steps']])
+
+
+def _drive(run_module, url, started, one_run):
+    """Run the plan to its end, pausing in batch 17 (another terminal) and continuing; every claim seen."""
+    seen, claimed = [], claim(run_module, url, claimed_by='awx-job-7')
+    while not claimed['stop']:
+        seen.append(_compare(claimed))
+        if claimed['batch'] == 17:
+            run_module(upgrade.main, {'cluster': 'lab', 'state': 'paused', 'store': url})
+        if one_run:
+            finished = finish(run_module, url, claimed['batch'], all_done(claimed), claim_next=True,
+                              next_batch=claimed['batch'] + 1, claimed_by='awx-job-7')
+            assert set(finished) == FINISH_FIELDS | {'next'}
+            assert set(finished['next']) == CLAIM_FIELDS - {'_rc', 'invocation'}
+            claimed = finished['next']
+        else:
+            finish(run_module, url, claimed['batch'], all_done(claimed))
+            claimed = claim(run_module, url, claimed_by='awx-job-7', batch=claimed['batch'] + 1)
+        if claimed['stop'] and claimed['upgrade']['status'] == 'paused':
+            seen.append(claimed['msg'])
+            run_module(upgrade.main, {'cluster': 'lab', 'state': 'running', 'store': url})
+            claimed = claim(run_module, url, claimed_by='awx-job-7')
+    seen.append((claimed['upgrade']['status'], claimed['msg']))
+    return seen
+
+
+def test_finish_claiming_the_next_batch_is_a_finish_then_a_claim(run_module, lab_store, started, tmp_path):
+    """The role's one run per batch (claim_next) hands out what two runs do: every batch, a pause, the end."""
+    other = 'sqlite:///%s' % (tmp_path / 'other.db')
+    shutil.copy(lab_store[len('sqlite:///'):], tmp_path / 'other.db')
+    one_run = _drive(run_module, lab_store, started, one_run=True)
+    assert one_run == _drive(run_module, other, started, one_run=False)
+    assert [entry[1] for entry in one_run if isinstance(entry, tuple) and len(entry) == 5] == list(range(1, 27))
+    assert one_run[17].startswith('Upgrade %s is paused (last batch 17): continue it' % started)
+    assert one_run[-1] == ('completed', 'Upgrade %s is completed: nothing left to run.' % started)
