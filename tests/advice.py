@@ -124,8 +124,9 @@ class Config:
 class Database:
     """nova's databases: what each query returns (or raises)."""
 
-    def __init__(self, cells=(), host_mappings=0, compute_nodes=0, services=(), unset=(), versions=None):
+    def __init__(self, cells=(), host_mappings=0, compute_nodes=0, services=(), unset=(), versions=None, migrations=()):
         self._cells, self._host_mappings, self._compute_nodes = list(cells), host_mappings, compute_nodes
+        self.online_migrations = [dict(m) for m in migrations]
         self._services, self._unset, self._versions = list(services), list(unset), versions
 
     def cell_mappings(self):
@@ -184,6 +185,9 @@ CONTROL = [_service('nova-conductor', 'ctl', 72), _service('nova-scheduler', 'ct
 PATH = dict(project='nova', version=None, from_nova_database=None, current_release=None,
             current_release_source=None, target_release='2026.1')
 
+PENDING = dict(migration='populate_instance_compute_id', database='cell1', pending=2, stuck=0, why=None)
+STUCK = dict(migration='populate_user_id', database='api', pending=0, stuck=1, why='instance mappings without a cell')
+
 SCENARIOS = (
     _scenario('check_cells_v2', 'no cell mapping'),
     _scenario('check_cells_v2', 'no cell0', database=Database(cells=[dict(name='a', uuid='a'), dict(name='b', uuid='b')])),
@@ -193,6 +197,9 @@ SCENARIOS = (
     _scenario('check_hw_machine_type', 'every type recorded'),
     _scenario('check_hw_machine_type', 'one instance without a type', database=Database(unset=['i1'])),
     _scenario('check_hw_machine_type', 'two instances without a type', database=Database(unset=['i1', 'i2'])),
+    _scenario('check_online_migrations', 'all done'),
+    _scenario('check_online_migrations', 'rows left', database=Database(migrations=[PENDING, STUCK])),
+    _scenario('check_online_migrations', 'only rows nova cannot migrate', database=Database(migrations=[STUCK])),
     _scenario('check_old_computes', 'no compute too old', params=dict(target_release='2026.1'),
               database=Database(services=[_service('nova-compute', 'c1', 72)])),
     _scenario('check_old_computes', 'a compute too old', params=dict(target_release='2026.1'),
@@ -253,7 +260,8 @@ def run_scenario(scenario):
     args = (scenario.project,) if check.projects else ()
     with mock.patch.object(api, 'catalog_endpoint', lambda conn, service_type: scenario.catalog), \
             mock.patch.object(api, 'api_max_microversion', lambda *a: _maximum(scenario.maximum)), \
-            mock.patch.object(config, 'is_json', lambda path: scenario.is_json):
+            mock.patch.object(config, 'is_json', lambda path: scenario.is_json), \
+            mock.patch.object(nova, 'pending_online_migrations', lambda database: database.online_migrations):
         result = run_check(check.name, lambda: function(ctx, *args))
     return Outcome(scenario.check, scenario.label, result.code, result.details)
 

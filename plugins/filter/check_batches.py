@@ -47,6 +47,7 @@ def nova_db_checks(target_release, config_files=None, cloud_checks=False, curren
         {'module': 'check_cells_v2', 'options': dict(files)},
         {'module': 'check_old_computes', 'options': dict(files, target_release=target_release)},
         {'module': 'check_hw_machine_type', 'options': dict(files)},
+        {'module': 'check_online_migrations', 'options': dict(files)},
     ]
     if upgrade_path:
         checks.append({'module': 'check_upgrade_path', 'options': dict(files, **source, target_release=target_release)})

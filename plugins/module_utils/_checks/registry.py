@@ -110,6 +110,7 @@ CHECKS = {
         'Older than N-1 computes', _nova, 'old_computes',
         argument_spec=dict(target_release=dict(type='str', required=True)),
         validate='old_computes_options', returns=dict(oldest_supported_version=None, computes=[])),
+    'check_online_migrations': Check('Online data migrations', _nova, 'online_migrations', returns=dict(online_migrations=[])),
     'check_placement_api': _api_version_check('Placement API', 'placement_api', '1.36', 'placement'),
     'check_policy_json': Check(
         'Policy File JSON to YAML Migration', _config, 'policy_json', project=project_option,
@@ -142,7 +143,8 @@ CHECKS = {
 # Checks whose answer is about the whole cloud, not the host they run on: the API checks
 # (every check that reads the cloud) and these, which read nova's databases or the cloud's
 # release. check_batch reports them under the cloud's name (its ``cluster`` option).
-CLOUD_WIDE = frozenset(('check_cells_v2', 'check_old_computes', 'check_hw_machine_type', 'check_upgrade_path'))
+CLOUD_WIDE = frozenset(('check_cells_v2', 'check_old_computes', 'check_hw_machine_type', 'check_online_migrations',
+                        'check_upgrade_path'))
 
 
 def cloud_wide(name):

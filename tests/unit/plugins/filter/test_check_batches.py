@@ -67,9 +67,9 @@ def test_nova_db_checks_without_the_cloud_checks_is_the_rpc_pin_only():
 def test_nova_db_checks_of_the_whole_cloud():
     checks = nova_db_checks('2026.1', config_files=NOVA_CONF, cloud_checks=True)
     assert [c['module'] for c in checks] == ['check_rpc_pin', 'check_cells_v2', 'check_old_computes',
-                                             'check_hw_machine_type', 'check_upgrade_path']
+                                             'check_hw_machine_type', 'check_online_migrations', 'check_upgrade_path']
     assert all(c['options']['config_files'] == NOVA_CONF['nova'] for c in checks)
-    assert [c['options'].get('target_release') for c in checks] == [None, None, '2026.1', None, '2026.1']
+    assert [c['options'].get('target_release') for c in checks] == [None, None, '2026.1', None, None, '2026.1']
 
 
 @pytest.mark.parametrize('current,venv_version,expected', [
