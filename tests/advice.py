@@ -171,13 +171,13 @@ def _server(status, task_state=None):
     return SimpleNamespace(id='s-%s' % status.lower(), status=status, task_state=task_state)
 
 
-Scenario = namedtuple('Scenario', 'check label params config database conn catalog maximum is_json project')
+Scenario = namedtuple('Scenario', 'check label params config database conn catalog maximum is_json project down')
 
 
 def _scenario(check, label, params=None, config=None, database=None, conn=None,
-              catalog='http://api.example:8778', maximum=('1.39', None), is_json=False, project=None):
+              catalog='http://api.example:8778', maximum=('1.39', None), is_json=False, project=None, down=()):
     return Scenario(check, label, params or {}, config or Config(), database or Database(), conn or Conn(),
-                    catalog, maximum, is_json, project)
+                    catalog, maximum, is_json, project, down)
 
 
 CELLS = [dict(name='cell0', uuid=CELL0_UUID), dict(name='cell1', uuid='c1')]
@@ -187,6 +187,10 @@ PATH = dict(project='nova', version=None, from_nova_database=None, current_relea
 
 PENDING = dict(migration='populate_instance_compute_id', database='cell1', pending=2, stuck=0, why=None)
 STUCK = dict(migration='populate_user_id', database='api', pending=0, stuck=1, why='instance mappings without a cell')
+
+BACKENDS = Config({('database', 'connection'): 'mysql+pymysql://nova:pw@db/nova',
+                   ('DEFAULT', 'transport_url'): 'rabbit://nova:pw@mq1:5672,nova:pw@mq2:5672/'})
+BACKENDS_OPTIONS = dict(project='nova', timeout=5)
 
 SCENARIOS = (
     _scenario('check_cells_v2', 'no cell mapping'),
@@ -243,6 +247,10 @@ SCENARIOS = (
     _scenario('check_policy_json', 'no policy file', params=dict(project='nova')),
     _scenario('check_service_user_token', 'sent', config=Config({('service_user', 'send_service_user_token'): 'true'})),
     _scenario('check_service_user_token', 'not sent'),
+    _scenario('check_backends', 'nothing configured', params=BACKENDS_OPTIONS),
+    _scenario('check_backends', 'all reached', params=BACKENDS_OPTIONS, config=BACKENDS),
+    _scenario('check_backends', 'one queue host down', params=BACKENDS_OPTIONS, config=BACKENDS, down=('mq2',)),
+    _scenario('check_backends', 'database down', params=BACKENDS_OPTIONS, config=BACKENDS, down=('db',)),
     _scenario('check_cloudkitty_storage', 'v1', config=Config({('storage', 'version'): '1'})),
     _scenario('check_cloudkitty_storage', 'v2'),
     _scenario('check_cloudkitty_storage', 'neither', config=Config({('storage', 'version'): '3'})),
@@ -261,7 +269,9 @@ def run_scenario(scenario):
     with mock.patch.object(api, 'catalog_endpoint', lambda conn, service_type: scenario.catalog), \
             mock.patch.object(api, 'api_max_microversion', lambda *a: _maximum(scenario.maximum)), \
             mock.patch.object(config, 'is_json', lambda path: scenario.is_json), \
-            mock.patch.object(nova, 'pending_online_migrations', lambda database: database.online_migrations):
+            mock.patch.object(nova, 'pending_online_migrations', lambda database: database.online_migrations), \
+            mock.patch.object(config, 'reach_database', lambda url, timeout: 'refused' if '@db/' in url and 'db' in scenario.down else None), \
+            mock.patch.object(config, 'reach_amqp', lambda host, timeout: 'refused' if host['host'] in scenario.down else None):
         result = run_check(check.name, lambda: function(ctx, *args))
     return Outcome(scenario.check, scenario.label, result.code, result.details)
 

@@ -43,6 +43,7 @@ options:
         type: str
         required: true
         choices:
+          - check_backends
           - check_cells_v2
           - check_cinder_api
           - check_cloudkitty_storage
@@ -56,6 +57,7 @@ options:
           - check_service_user_token
           - check_services
           - check_upgrade_path
+          - osops.lifecycle.check_backends
           - osops.lifecycle.check_cells_v2
           - osops.lifecycle.check_cinder_api
           - osops.lifecycle.check_cloudkitty_storage

@@ -95,6 +95,10 @@ def _api_version_check(name, run, default, key):
 
 
 CHECKS = {
+    'check_backends': Check(
+        'Database and message queue reachable', _config, 'backends', project=project_option,
+        argument_spec=dict(project=dict(type='str', required=True), timeout=dict(type='int', default=5)),
+        validate='backends_options', returns=dict(backends=[])),
     'check_cells_v2': Check('Cells v2', _nova, 'cells_v2', returns=dict(cells=[])),
     'check_cinder_api': _api_version_check('Cinder API', 'cinder_api', '3.44', 'cinder'),
     'check_cloudkitty_storage': Check(
