@@ -118,7 +118,7 @@ class NovaDatabase:
 
     def host_mapping_count(self):
         return self.rows(self.api_url, 'host_mappings',
-                          lambda t: sa.select(sa.func.count()).select_from(t))[0][0]
+                         lambda t: sa.select(sa.func.count()).select_from(t))[0][0]
 
     def compute_node_count(self):
         """Non-deleted compute nodes in the database of ``[database] connection``."""

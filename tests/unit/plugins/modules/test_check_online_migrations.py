@@ -46,15 +46,15 @@ PENDING = {
     'migrate_quota_classes_to_api_db': [('cell1', 'quota_classes', dict(resource='cores'))],
     'migration_migrate_to_uuid': [('cell1', 'migrations', dict(uuid=None))],
     'populate_uuids': [('cell1', 'block_device_mapping', dict(uuid=None))],
-    'populate_missing_availability_zones': [('cell1', 'instances', dict(uuid='i2', host='compute1', node='compute1',
-                                                                         availability_zone=None, compute_id=1))],
-    'populate_queued_for_delete': [('api', 'instance_mappings', dict(instance_uuid='i2', cell_id=2, project_id='p',
-                                                                      user_id='u', queued_for_delete=None))],
+    'populate_missing_availability_zones': [
+        ('cell1', 'instances', dict(uuid='i2', host='compute1', node='compute1', availability_zone=None, compute_id=1))],
+    'populate_queued_for_delete': [
+        ('api', 'instance_mappings', dict(instance_uuid='i2', cell_id=2, project_id='p', user_id='u', queued_for_delete=None))],
     'migrate_empty_ratio': [('cell1', 'compute_nodes', dict(host='compute2', hypervisor_hostname='compute2', ram_allocation_ratio=0.0))],
     'populate_user_id': [('api', 'instance_mappings', dict(instance_uuid='i3', cell_id=2, project_id='p', queued_for_delete=False))],
     'populate_dev_uuids': [('cell1', 'pci_devices', dict(uuid=None))],
-    'populate_instance_compute_id': [('cell1', 'instances', dict(uuid='i4', host='compute1', node='compute1',
-                                                                  availability_zone='nova', compute_id=None))],
+    'populate_instance_compute_id': [
+        ('cell1', 'instances', dict(uuid='i4', host='compute1', node='compute1', availability_zone='nova', compute_id=None))],
 }
 
 
