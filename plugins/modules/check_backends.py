@@ -14,11 +14,11 @@ author: osops.lifecycle contributors (@osops)
 description:
   - Reads the service's config files on its host and connects, as the
     service would, to every database they name (C([database] connection),
-    C([api_database] connection), C([placement_database] connection):
-    C(SELECT 1) must answer) and to every host of every message queue
+    C([api_database] connection), C([placement_database] connection)), where
+    C(SELECT 1) must answer, and to every host of every message queue
     (C([DEFAULT] transport_url), C([oslo_messaging_notifications]
-    transport_url): the AMQP connection must open - handshake, login and
-    virtual host).
+    transport_url)), where the AMQP connection must open - handshake, login
+    and virtual host.
   - C(Failure) when a database, or every host of a transport URL, cannot be
     reached (refused, timed out, credentials or virtual host refused);
     C(Warning) when some hosts of a transport URL answer and others do not

@@ -19,7 +19,7 @@ description:
     read-only mode).
   - The migrations are the eleven of nova-manage's C(online_migrations) in
     nova 29.x to 34.x (2024.1 to 2026.2), the same list in each.
-  - C(Failure) when rows are left that nova-manage would migrate: a release
+  - C(Failure) when rows are left that nova-manage would migrate, since a release
     may drop the code that migrates them, so the previous upgrade's
     migrations must be finished before the next one. C(Warning) when the
     only rows left are ones nova-manage finds but cannot migrate (instances
