@@ -124,8 +124,9 @@ class Config:
 class Database:
     """nova's databases: what each query returns (or raises)."""
 
-    def __init__(self, cells=(), host_mappings=0, compute_nodes=0, services=(), unset=(), versions=None):
+    def __init__(self, cells=(), host_mappings=0, compute_nodes=0, services=(), unset=(), versions=None, migrations=()):
         self._cells, self._host_mappings, self._compute_nodes = list(cells), host_mappings, compute_nodes
+        self.online_migrations = [dict(m) for m in migrations]
         self._services, self._unset, self._versions = list(services), list(unset), versions
 
     def cell_mappings(self):
@@ -170,19 +171,26 @@ def _server(status, task_state=None):
     return SimpleNamespace(id='s-%s' % status.lower(), status=status, task_state=task_state)
 
 
-Scenario = namedtuple('Scenario', 'check label params config database conn catalog maximum is_json project')
+Scenario = namedtuple('Scenario', 'check label params config database conn catalog maximum is_json project down')
 
 
 def _scenario(check, label, params=None, config=None, database=None, conn=None,
-              catalog='http://api.example:8778', maximum=('1.39', None), is_json=False, project=None):
+              catalog='http://api.example:8778', maximum=('1.39', None), is_json=False, project=None, down=()):
     return Scenario(check, label, params or {}, config or Config(), database or Database(), conn or Conn(),
-                    catalog, maximum, is_json, project)
+                    catalog, maximum, is_json, project, down)
 
 
 CELLS = [dict(name='cell0', uuid=CELL0_UUID), dict(name='cell1', uuid='c1')]
 CONTROL = [_service('nova-conductor', 'ctl', 72), _service('nova-scheduler', 'ctl', 72)]
 PATH = dict(project='nova', version=None, from_nova_database=None, current_release=None,
             current_release_source=None, target_release='2026.1')
+
+PENDING = dict(migration='populate_instance_compute_id', database='cell1', pending=2, stuck=0, why=None)
+STUCK = dict(migration='populate_user_id', database='api', pending=0, stuck=1, why='instance mappings without a cell')
+
+BACKENDS = Config({('database', 'connection'): 'mysql+pymysql://nova:pw@db/nova',
+                   ('DEFAULT', 'transport_url'): 'rabbit://nova:pw@mq1:5672,nova:pw@mq2:5672/'})
+BACKENDS_OPTIONS = dict(project='nova', timeout=5)
 
 SCENARIOS = (
     _scenario('check_cells_v2', 'no cell mapping'),
@@ -193,6 +201,9 @@ SCENARIOS = (
     _scenario('check_hw_machine_type', 'every type recorded'),
     _scenario('check_hw_machine_type', 'one instance without a type', database=Database(unset=['i1'])),
     _scenario('check_hw_machine_type', 'two instances without a type', database=Database(unset=['i1', 'i2'])),
+    _scenario('check_online_migrations', 'all done'),
+    _scenario('check_online_migrations', 'rows left', database=Database(migrations=[PENDING, STUCK])),
+    _scenario('check_online_migrations', 'only rows nova cannot migrate', database=Database(migrations=[STUCK])),
     _scenario('check_old_computes', 'no compute too old', params=dict(target_release='2026.1'),
               database=Database(services=[_service('nova-compute', 'c1', 72)])),
     _scenario('check_old_computes', 'a compute too old', params=dict(target_release='2026.1'),
@@ -236,6 +247,10 @@ SCENARIOS = (
     _scenario('check_policy_json', 'no policy file', params=dict(project='nova')),
     _scenario('check_service_user_token', 'sent', config=Config({('service_user', 'send_service_user_token'): 'true'})),
     _scenario('check_service_user_token', 'not sent'),
+    _scenario('check_backends', 'nothing configured', params=BACKENDS_OPTIONS),
+    _scenario('check_backends', 'all reached', params=BACKENDS_OPTIONS, config=BACKENDS),
+    _scenario('check_backends', 'one queue host down', params=BACKENDS_OPTIONS, config=BACKENDS, down=('mq2',)),
+    _scenario('check_backends', 'database down', params=BACKENDS_OPTIONS, config=BACKENDS, down=('db',)),
     _scenario('check_cloudkitty_storage', 'v1', config=Config({('storage', 'version'): '1'})),
     _scenario('check_cloudkitty_storage', 'v2'),
     _scenario('check_cloudkitty_storage', 'neither', config=Config({('storage', 'version'): '3'})),
@@ -253,7 +268,10 @@ def run_scenario(scenario):
     args = (scenario.project,) if check.projects else ()
     with mock.patch.object(api, 'catalog_endpoint', lambda conn, service_type: scenario.catalog), \
             mock.patch.object(api, 'api_max_microversion', lambda *a: _maximum(scenario.maximum)), \
-            mock.patch.object(config, 'is_json', lambda path: scenario.is_json):
+            mock.patch.object(config, 'is_json', lambda path: scenario.is_json), \
+            mock.patch.object(nova, 'pending_online_migrations', lambda database: database.online_migrations), \
+            mock.patch.object(config, 'reach_database', lambda url, timeout: 'refused' if '@db/' in url and 'db' in scenario.down else None), \
+            mock.patch.object(config, 'reach_amqp', lambda host, timeout: 'refused' if host['host'] in scenario.down else None):
         result = run_check(check.name, lambda: function(ctx, *args))
     return Outcome(scenario.check, scenario.label, result.code, result.details)
 

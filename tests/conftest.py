@@ -36,17 +36,27 @@ CELL0 = '00000000-0000-0000-0000-000000000000'
 
 
 def _tables(meta):
-    sa.Table('services', meta, sa.Column('id', sa.Integer, primary_key=True),
-             sa.Column('host', sa.String(255)), sa.Column('binary', sa.String(255)),
-             sa.Column('version', sa.Integer), sa.Column('deleted', sa.Integer, default=0),
-             sa.Column('forced_down', sa.Boolean, default=False))
-    sa.Table('compute_nodes', meta, sa.Column('id', sa.Integer, primary_key=True),
-             sa.Column('deleted', sa.Integer, default=0))
-    sa.Table('instances', meta, sa.Column('id', sa.Integer, primary_key=True),
-             sa.Column('uuid', sa.String(36)), sa.Column('deleted', sa.Integer, default=0))
-    sa.Table('instance_system_metadata', meta, sa.Column('id', sa.Integer, primary_key=True),
-             sa.Column('instance_uuid', sa.String(36)), sa.Column('key', sa.String(255)),
-             sa.Column('value', sa.Text), sa.Column('deleted', sa.Integer, default=0))
+    def table(name, *columns):
+        sa.Table(name, meta, sa.Column('id', sa.Integer, primary_key=True), *columns,
+                 sa.Column('deleted', sa.Integer, server_default='0'))
+
+    def text(*names):
+        return [sa.Column(name, sa.String(255)) for name in names]
+
+    table('services', *text('host', 'binary'), sa.Column('version', sa.Integer),
+          sa.Column('forced_down', sa.Boolean, default=False))
+    table('compute_nodes', *text('host', 'hypervisor_hostname'),
+          *[sa.Column(name, sa.Float, server_default='1.0') for name in ('ram_allocation_ratio', 'cpu_allocation_ratio', 'disk_allocation_ratio')])
+    table('instances', *text('uuid', 'host', 'node', 'availability_zone'), sa.Column('compute_id', sa.Integer),
+          sa.Column('created_at', sa.DateTime))
+    table('instance_system_metadata', *text('instance_uuid', 'key'), sa.Column('value', sa.Text))
+    # what nova's online data migrations read (nova/cmd/manage.py online_migrations)
+    for name in ('quotas', 'project_user_quotas', 'quota_classes'):
+        table(name, *text('project_id', 'resource'))
+    for name in ('migrations', 'block_device_mapping', 'pci_devices'):
+        table(name, *text('uuid'))
+    table('virtual_interfaces', *text('uuid', 'instance_uuid', 'tag'), sa.Column('created_at', sa.DateTime))
+    table('instance_info_caches', *text('instance_uuid'), sa.Column('network_info', sa.Text))
 
 
 class NovaDatabases:
@@ -63,6 +73,10 @@ class NovaDatabases:
                  sa.Column('database_connection', sa.Text))
         sa.Table('host_mappings', api_meta, sa.Column('id', sa.Integer, primary_key=True),
                  sa.Column('host', sa.String(255)))
+        sa.Table('instance_mappings', api_meta, sa.Column('id', sa.Integer, primary_key=True),
+                 sa.Column('instance_uuid', sa.String(36)), sa.Column('cell_id', sa.Integer),
+                 sa.Column('project_id', sa.String(255)), sa.Column('user_id', sa.String(255)),
+                 sa.Column('queued_for_delete', sa.Boolean))
         api_meta.create_all(sa.create_engine(self.api))
         for url in (self.cell0, self.cell1):
             meta = sa.MetaData()

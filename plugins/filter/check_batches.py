@@ -5,10 +5,14 @@
 
 # The checks a host runs in its osops.lifecycle.check_batch, as the check
 # role builds them. Each filter is documented in its own file beside this one
-# (config_checks.yml, nova_db_checks.yml), as ansible-core documents a file of
+# (config_checks.yml, nova_db_checks.yml, backends_checks.yml), as ansible-core documents a file of
 # several filters.
 
 from __future__ import annotations
+
+import posixpath
+
+from ansible_collections.osops.lifecycle.plugins.filter.newest_venv import newest_venv
 
 
 def _files_option(config_files, project):
@@ -29,6 +33,19 @@ def config_checks(service_groups, group_names, config_files=None):
     return checks
 
 
+def backends_checks(service_groups, group_names, venvs, venvs_dir, target_projects, config_files=None):
+    config_files = config_files or {}
+    on_host = set(group_names)
+    names = set(posixpath.basename(item['path']) for item in venvs)
+    runs = []
+    for project, groups in service_groups.items():
+        venv = newest_venv(venvs_dir, project, [{'path': name} for name in names],
+                           before=(target_projects.get(project) or {}).get('first'))
+        if on_host & set(groups) and venv:
+            runs.append(dict({'project': project, 'python': venv['python']}, **_files_option(config_files, project)))
+    return runs
+
+
 def nova_db_checks(target_release, config_files=None, cloud_checks=False, current_release=None,
                    venv_version=None, venvs_dir=None, upgrade_path=True):
     files = _files_option(config_files or {}, 'nova')
@@ -47,6 +64,7 @@ def nova_db_checks(target_release, config_files=None, cloud_checks=False, curren
         {'module': 'check_cells_v2', 'options': dict(files)},
         {'module': 'check_old_computes', 'options': dict(files, target_release=target_release)},
         {'module': 'check_hw_machine_type', 'options': dict(files)},
+        {'module': 'check_online_migrations', 'options': dict(files)},
     ]
     if upgrade_path:
         checks.append({'module': 'check_upgrade_path', 'options': dict(files, **source, target_release=target_release)})
@@ -55,4 +73,4 @@ def nova_db_checks(target_release, config_files=None, cloud_checks=False, curren
 
 class FilterModule:
     def filters(self):
-        return {'config_checks': config_checks, 'nova_db_checks': nova_db_checks}
+        return {'config_checks': config_checks, 'nova_db_checks': nova_db_checks, 'backends_checks': backends_checks}

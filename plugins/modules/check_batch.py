@@ -43,24 +43,28 @@ options:
         type: str
         required: true
         choices:
+          - check_backends
           - check_cells_v2
           - check_cinder_api
           - check_cloudkitty_storage
           - check_hw_machine_type
           - check_instance_states
           - check_old_computes
+          - check_online_migrations
           - check_placement_api
           - check_policy_json
           - check_rpc_pin
           - check_service_user_token
           - check_services
           - check_upgrade_path
+          - osops.lifecycle.check_backends
           - osops.lifecycle.check_cells_v2
           - osops.lifecycle.check_cinder_api
           - osops.lifecycle.check_cloudkitty_storage
           - osops.lifecycle.check_hw_machine_type
           - osops.lifecycle.check_instance_states
           - osops.lifecycle.check_old_computes
+          - osops.lifecycle.check_online_migrations
           - osops.lifecycle.check_placement_api
           - osops.lifecycle.check_policy_json
           - osops.lifecycle.check_rpc_pin
@@ -77,8 +81,8 @@ options:
     description:
       - Name of the cloud or cluster (as the operator calls it) that the
         cloud-wide checks are about - the API checks, C(check_cells_v2),
-        C(check_old_computes), C(check_hw_machine_type) and
-        C(check_upgrade_path), whose answer is the same from any host. Each of
+        C(check_old_computes), C(check_hw_machine_type),
+        C(check_online_migrations) and C(check_upgrade_path), whose answer is the same from any host. Each of
         their RV(upgrade_checks) then carries it as C(scope), and the
         C(osops.lifecycle.check_table) callback and the
         C(osops.lifecycle.check_report) filter report them under the cloud,

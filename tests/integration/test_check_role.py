@@ -97,10 +97,13 @@ def test_every_check_runs_on_its_host_and_api_errors_do_not_stop_the_rest(cloud,
         ('prod', 'nova', 'Cells v2'),
         ('prod', 'nova', 'Older than N-1 computes'),
         ('prod', 'nova', 'hw_machine_type unset'),
+        ('prod', 'nova', 'Online data migrations'),
         ('prod', 'openstack', 'Upgrade path (SLURP)'),
         ('controller', 'nova-status', 'Cells v2'),  # the target release's tool, from nova-33.0.2
+        ('controller', 'nova', 'Database and message queue reachable'),  # the SQLite databases of nova.conf
         ('compute1', 'nova', 'Policy File JSON to YAML Migration'),
         ('compute1', 'nova', 'Service User Token Configuration'),
+        ('compute1', 'nova', 'Database and message queue reachable'),
     ]
     assert {key: found.get(key) for key in expected_success} == dict.fromkeys(expected_success, 'Success'), \
         proc.stdout[proc.stdout.find('environment of each project'):][:3000]
@@ -116,11 +119,12 @@ def test_every_check_runs_on_its_host_and_api_errors_do_not_stop_the_rest(cloud,
     cloud_nova = [p for h in report['hosts'] if h['host'] == 'prod' for p in h['projects'] if p['project'] == 'nova']
     assert [c['name'] for c in cloud_nova[0]['checks']] == [
         'Cells v2', 'Placement API', 'Cinder API', 'Older than N-1 computes', 'hw_machine_type unset',
-        'Services up and enabled', 'Instances in transitional states']
+        'Services up and enabled', 'Instances in transitional states', 'Online data migrations']
     (controller,) = [h for h in report['hosts'] if h['host'] == 'controller']
     assert [c['name'] for c in controller['projects'][0]['checks']] == [
-        'Policy File JSON to YAML Migration', 'Service User Token Configuration', 'Compute RPC version pin']
-    assert (report['code'], report['counts']['Success']) == (255, 10)
+        'Policy File JSON to YAML Migration', 'Service User Token Configuration', 'Compute RPC version pin',
+        'Database and message queue reachable']
+    assert (report['code'], report['counts']['Success']) == (255, 13)
     assert 'Not ready to upgrade: Error (code 255)' in proc.stdout
     assert '"osops_check": {' in proc.stdout  # set_stats for AWX
     assert 'Overall upgrade check result: Error (code 255)' in proc.stdout
@@ -248,7 +252,7 @@ def test_unreachable_host_is_an_error_row_and_the_rest_is_reported(cloud, tmp_pa
                 ('compute1', 'nova', 'Service User Token Configuration')]:
         assert found[key] == 'Success', key
     assert (report['code'], report['result']) == (255, 'Error')
-    assert (report['counts']['Success'], report['counts']['Error']) == (10, 7)
+    assert (report['counts']['Success'], report['counts']['Error']) == (13, 7)
     with open(os.path.join(ROOT, 'docs', 'schemas', 'check-report.schema.json'), encoding='utf-8') as handle:
         jsonschema.validate(report, json.load(handle))
 

@@ -51,6 +51,7 @@ SIMPLE_CELL_SETUP = _advice('nova-manage', 'cell_v2', 'simple_cell_setup')
 MAP_CELL0 = _advice('nova-manage', 'cell_v2', 'map_cell0')
 CREATE_CELL = _advice('nova-manage', 'cell_v2', 'create_cell')
 DISCOVER_HOSTS = _advice('nova-manage', 'cell_v2', 'discover_hosts')
+ONLINE_DATA_MIGRATIONS = _advice('nova-manage', 'db', 'online_data_migrations')
 LIST_UNSET_MACHINE_TYPE = _advice('nova-manage', 'libvirt', 'list_unset_machine_type')
 UPDATE_MACHINE_TYPE = _advice('nova-manage', 'libvirt', 'update_machine_type', usage='<instance uuid> <machine type>')
 CONVERT_POLICY = _advice('oslopolicy-convert-json-to-yaml',
@@ -61,6 +62,7 @@ CLOUDKITTY_STORAGE_INIT = _advice('cloudkitty-storage-init')
 ADVICE = {
     'check_cells_v2': (SIMPLE_CELL_SETUP, MAP_CELL0, CREATE_CELL, DISCOVER_HOSTS),
     'check_hw_machine_type': (LIST_UNSET_MACHINE_TYPE, UPDATE_MACHINE_TYPE),
+    'check_online_migrations': (ONLINE_DATA_MIGRATIONS,),
     'check_policy_json': (CONVERT_POLICY,),
     'check_cloudkitty_storage': (CLOUDKITTY_STORAGE_INIT,),
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.advice import (
     DISCOVER_HOSTS,
     LIST_UNSET_MACHINE_TYPE,
+    ONLINE_DATA_MIGRATIONS,
     SIMPLE_CELL_SETUP,
     UPDATE_MACHINE_TYPE,
 )
@@ -23,6 +24,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._service.nova_db i
     CONTROL_BINARIES,
     service_summary,
 )
+from ansible_collections.osops.lifecycle.plugins.module_utils._service.nova_migrations import pending_online_migrations
 from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import (
     all_series,
     check_upgrade_path,
@@ -98,6 +100,33 @@ def hw_machine_type(ctx):
         '`%s` to record their type. See https://docs.openstack.org/nova/latest/admin/hw-machine-type.html'
         % ('1 instance found' if len(instances) == 1 else '%d instances found' % len(instances),
            LIST_UNSET_MACHINE_TYPE, UPDATE_MACHINE_TYPE))
+
+
+# --- check_online_migrations -----------------------------------------------
+def _rows(count):
+    return '1 row' if count == 1 else '%d rows' % count
+
+
+def _listed(found, key):
+    return '; '.join('%s: %s in %s' % (f['migration'], _rows(f[key]), f['database']) for f in found if f[key])
+
+
+def online_migrations(ctx):
+    found = ctx.found['online_migrations'] = pending_online_migrations(ctx.database)
+    pending = sum(f['pending'] for f in found)
+    stuck = sum(f['stuck'] for f in found)
+    cannot = ('%s cannot be migrated (%s): %s.' % (
+        _rows(stuck), '; '.join(sorted(set(f['why'] for f in found if f['stuck']))), _listed(found, 'stuck'))) if stuck else ''
+    if pending:
+        return failure(
+            '%s of the online data migrations of nova are not done: %s. The next release may drop the code '
+            'that migrates them. Run `%s` of the current release, once with the config of each cell named, '
+            'until it reports nothing left to migrate.%s'
+            % (_rows(pending), _listed(found, 'pending'), ONLINE_DATA_MIGRATIONS, ' ' + cannot if cannot else ''))
+    if stuck:
+        return warning('The online data migrations of nova are done, but %s The tool reports them as matched and '
+                       'not migrated on every run; fix or delete those records.' % cannot)
+    return success()
 
 
 # --- check_rpc_pin ---------------------------------------------------------

@@ -95,6 +95,10 @@ def _api_version_check(name, run, default, key):
 
 
 CHECKS = {
+    'check_backends': Check(
+        'Database and message queue reachable', _config, 'backends', project=project_option,
+        argument_spec=dict(project=dict(type='str', required=True), timeout=dict(type='int', default=5)),
+        validate='backends_options', returns=dict(backends=[])),
     'check_cells_v2': Check('Cells v2', _nova, 'cells_v2', returns=dict(cells=[])),
     'check_cinder_api': _api_version_check('Cinder API', 'cinder_api', '3.44', 'cinder'),
     'check_cloudkitty_storage': Check(
@@ -110,6 +114,7 @@ CHECKS = {
         'Older than N-1 computes', _nova, 'old_computes',
         argument_spec=dict(target_release=dict(type='str', required=True)),
         validate='old_computes_options', returns=dict(oldest_supported_version=None, computes=[])),
+    'check_online_migrations': Check('Online data migrations', _nova, 'online_migrations', returns=dict(online_migrations=[])),
     'check_placement_api': _api_version_check('Placement API', 'placement_api', '1.36', 'placement'),
     'check_policy_json': Check(
         'Policy File JSON to YAML Migration', _config, 'policy_json', project=project_option,
@@ -142,7 +147,8 @@ CHECKS = {
 # Checks whose answer is about the whole cloud, not the host they run on: the API checks
 # (every check that reads the cloud) and these, which read nova's databases or the cloud's
 # release. check_batch reports them under the cloud's name (its ``cluster`` option).
-CLOUD_WIDE = frozenset(('check_cells_v2', 'check_old_computes', 'check_hw_machine_type', 'check_upgrade_path'))
+CLOUD_WIDE = frozenset(('check_cells_v2', 'check_old_computes', 'check_hw_machine_type', 'check_online_migrations',
+                        'check_upgrade_path'))
 
 
 def cloud_wide(name):

@@ -77,8 +77,12 @@ class NovaDatabase:
                 raise OsopsError('Cannot use database URL %s: %s' % (mask_url(url), exc))
         return self._engines[url]
 
-    def _rows(self, url, table_name, build_query):
-        """Run ``build_query(table)`` on ``table_name`` of the database at ``url``."""
+    def rows(self, url, table_name, build_query):
+        """Run ``build_query(table)`` on ``table_name`` of the database at ``url``: its rows.
+
+        A missing table, or a database that cannot be read, is an OsopsError
+        naming the database with its password masked.
+        """
         engine = self._engine(url)
         try:
             with engine.connect() as conn:
@@ -91,6 +95,10 @@ class NovaDatabase:
             reason = hide_password(str(getattr(exc, 'orig', None) or exc).splitlines()[0], engine.url.password)
             raise OsopsError('Cannot read %s from %s: %s' % (table_name, mask_url(url), reason))
 
+    def table(self, url, table_name):
+        """``table_name`` of the database at ``url``, reflected (for a query's second table)."""
+        return sa.Table(table_name, sa.MetaData(), autoload_with=self._engine(url))
+
     def cell_mappings(self):
         """Every cell mapping: dicts of uuid, name, url (templates filled).
 
@@ -98,7 +106,7 @@ class NovaDatabase:
         asks for the cells, and one run reads one snapshot of them.
         """
         if self._cell_mappings is None:
-            rows = self._rows(self.api_url, 'cell_mappings', lambda t: sa.select(
+            rows = self.rows(self.api_url, 'cell_mappings', lambda t: sa.select(
                 t.c.uuid, t.c.name, t.c.database_connection).order_by(t.c.id))
             self._cell_mappings = [dict(uuid=r.uuid, name=r.name,
                                         url=format_cell_url(r.database_connection or '', self.default_url))
@@ -109,14 +117,14 @@ class NovaDatabase:
         return [c for c in self.cell_mappings() if include_cell0 or c['uuid'] != CELL0_UUID]
 
     def host_mapping_count(self):
-        return self._rows(self.api_url, 'host_mappings',
-                          lambda t: sa.select(sa.func.count()).select_from(t))[0][0]
+        return self.rows(self.api_url, 'host_mappings',
+                         lambda t: sa.select(sa.func.count()).select_from(t))[0][0]
 
     def compute_node_count(self):
         """Non-deleted compute nodes in the database of ``[database] connection``."""
         if not self.default_url:
             return 0
-        return self._rows(self.default_url, 'compute_nodes', lambda t: sa.select(
+        return self.rows(self.default_url, 'compute_nodes', lambda t: sa.select(
             sa.func.count()).select_from(t).where(t.c.deleted == 0))[0][0]
 
     def services(self, binaries):
@@ -127,7 +135,7 @@ class NovaDatabase:
         """
         found = []
         for cell in self.cells():
-            rows = self._rows(cell['url'], 'services', lambda t: sa.select(
+            rows = self.rows(cell['url'], 'services', lambda t: sa.select(
                 t.c.host, t.c.binary, t.c.version).where(
                     t.c.binary.in_(binaries), t.c.deleted == 0,
                     sa.or_(t.c.forced_down.is_(None), t.c.forced_down == sa.false())))
@@ -143,7 +151,7 @@ class NovaDatabase:
         """
         found = []
         for cell in self.cells():
-            rows = self._rows(cell['url'], 'services', lambda t: sa.select(
+            rows = self.rows(cell['url'], 'services', lambda t: sa.select(
                 t.c.host, t.c.binary, t.c.version, t.c.forced_down).where(
                     t.c.deleted == 0).order_by(t.c.binary, t.c.host, t.c.id))
             found.extend(dict(cell=cell['name'], host=r.host, binary=r.binary,
@@ -165,7 +173,7 @@ class NovaDatabase:
         for cell in self.cells():
             def query(t):
                 return sa.select(t.c.id, t.c.version).where(t.c.host == host, t.c.binary == binary, t.c.deleted == 0)
-            for row in self._rows(cell['url'], 'services', query):
+            for row in self.rows(cell['url'], 'services', query):
                 if row.version is not None and row.version > version:
                     changes.append(dict(cell=cell['name'], host=host, binary=binary, before=row.version, after=version))
                     if not check_mode:
@@ -189,14 +197,13 @@ class NovaDatabase:
         found = []
         for cell in self.cells(include_cell0=True):
             def query(instances, url=cell['url']):
-                meta = sa.Table('instance_system_metadata', sa.MetaData(),
-                                autoload_with=self._engine(url))
+                meta = self.table(url, 'instance_system_metadata')
                 has_type = sa.select(meta.c.id).where(
                     meta.c.instance_uuid == instances.c.uuid,
                     meta.c.key == 'image_hw_machine_type',
                     meta.c.deleted == 0).exists()
                 return sa.select(instances.c.uuid).where(instances.c.deleted == 0, ~has_type)
-            found.extend(r.uuid for r in self._rows(cell['url'], 'instances', query))
+            found.extend(r.uuid for r in self.rows(cell['url'], 'instances', query))
         return found
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.osops.lifecycle.plugins.filter.check_batches import config_checks, nova_db_checks
+from ansible_collections.osops.lifecycle.plugins.filter.check_batches import backends_checks, config_checks, nova_db_checks
 
 SERVICE_GROUPS = {
     'keystone': ['keystone_all'],
@@ -67,9 +67,9 @@ def test_nova_db_checks_without_the_cloud_checks_is_the_rpc_pin_only():
 def test_nova_db_checks_of_the_whole_cloud():
     checks = nova_db_checks('2026.1', config_files=NOVA_CONF, cloud_checks=True)
     assert [c['module'] for c in checks] == ['check_rpc_pin', 'check_cells_v2', 'check_old_computes',
-                                             'check_hw_machine_type', 'check_upgrade_path']
+                                             'check_hw_machine_type', 'check_online_migrations', 'check_upgrade_path']
     assert all(c['options']['config_files'] == NOVA_CONF['nova'] for c in checks)
-    assert [c['options'].get('target_release') for c in checks] == [None, None, '2026.1', None, '2026.1']
+    assert [c['options'].get('target_release') for c in checks] == [None, None, '2026.1', None, None, '2026.1']
 
 
 @pytest.mark.parametrize('current,venv_version,expected', [
@@ -101,3 +101,17 @@ def test_nova_db_checks_leave_out_the_upgrade_path_when_asked():
     without = [c['module'] for c in nova_db_checks('2026.1', cloud_checks=True, upgrade_path=False)]
     assert 'check_upgrade_path' in full
     assert without == [m for m in full if m != 'check_upgrade_path']
+
+
+def test_backends_checks_one_per_project_on_the_host_with_its_venv():
+    groups = {'keystone': ['keystone_all'], 'nova': ['nova_compute', 'nova_conductor'], 'glance': ['glance_all'],
+              'cinder': ['cinder_api']}
+    venvs = [{'path': '/srv/venvs/%s' % name} for name in ('nova-31.3.1', 'nova-33.0.2', 'glance-30.2.0', 'keystone-27.1.0')]
+    target = {'nova': {'first': '33.0.0'}, 'keystone': {'first': '29.0.0'}, 'glance': {'first': '32.0.0'}}
+    assert backends_checks(groups, ['nova_conductor', 'glance_all', 'cinder_api'], venvs, '/srv/venvs', target,
+                           config_files={'glance': ['/etc/glance/glance-api.conf']}) == [
+        # nova: the venv older than the target, not the staged one; keystone: not on this host; cinder: no venv
+        {'project': 'nova', 'python': '/srv/venvs/nova-31.3.1/bin/python'},
+        {'project': 'glance', 'python': '/srv/venvs/glance-30.2.0/bin/python', 'config_files': ['/etc/glance/glance-api.conf']},
+    ]
+    assert backends_checks(groups, ['nova_compute'], [], '/srv/venvs', target) == []
