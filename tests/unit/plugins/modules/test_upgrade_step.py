@@ -159,7 +159,6 @@ def test_bad_calls_are_refused(run_module, lab_store, started):
     assert nothing['failed'] and nothing['msg'].startswith('Cluster old has no upgrade: nothing to act on.')
 
 
-
 def _compare(claimed):
     """A claim without what differs between two runs (times)."""
     keep = ('position', 'phase', 'service', 'host', 'action', 'from_version', 'to_version', 'status', 'batch',
