@@ -93,10 +93,29 @@ def doc_sections():
             yield path.name, check, block
 
 
+def plugin_doc_sections():
+    """``(plugin path, check module or None, text)`` of every plugin's DOCUMENTATION, EXAMPLES and RETURN, their
+    ``C(...)`` markup as code spans: ``ansible-doc`` shows operators these too (the hw_machine_type check's
+    ``seealso`` named ``nova-manage machine_type update``, which no nova has)."""
+    for path in sorted((ROOT / 'plugins').glob('*/*.py')):
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                    and node.targets[0].id in ('DOCUMENTATION', 'EXAMPLES', 'RETURN')
+                    and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+                # code spans are C(...) here; an apostrophe is prose (YAML text), not nova-status's quoting
+                text = re.sub(r'\bC\(([^()\n]*)\)', r'`\1`', node.value.value.replace("'", '\u2019'))
+                check = path.stem if path.parent.name == 'modules' and path.stem.startswith('check_') else None
+                yield str(path.relative_to(ROOT)), check, text
+
+
 def doc_commands():
-    """``(check module or None, Command)`` of every command of the docs."""
+    """``(check module or None, Command)`` of every command of the docs and of the plugins' documentation."""
     for name, check, text in doc_sections():
         for command in commands_in(text, 'docs/%s' % name):
+            yield check, command
+    for name, check, text in plugin_doc_sections():
+        for command in commands_in(text, name):
             yield check, command
 
 

@@ -33,7 +33,7 @@ attributes:
     platforms: posix
 seealso:
   - name: hw_machine_type
-    description: Nova's guide to machine types and C(nova-manage machine_type update).
+    description: Nova's guide to machine types, C(nova-manage libvirt list_unset_machine_type) and C(nova-manage libvirt update_machine_type).
     link: https://docs.openstack.org/nova/latest/admin/hw-machine-type.html
 '''
 

@@ -15,9 +15,9 @@ description:
   - Counts, in nova's API database and every cell's database (cell0
     included), the rows each online data migration of
     C(nova-manage db online_data_migrations) would still touch, with the
-    queries those migrations run, and changes nothing (nova-manage has no
+    queries those migrations run, and changes nothing (the tool has no
     read-only mode).
-  - The migrations are the eleven of nova-manage's C(online_migrations) in
+  - The migrations are the eleven of the tool's C(online_migrations) list in
     nova 29.x to 34.x (2024.1 to 2026.2), the same list in each.
   - C(Failure) when rows are left that nova-manage would migrate, since a release
     may drop the code that migrates them, so the previous upgrade's
