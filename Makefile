@@ -19,6 +19,8 @@
 #   bench-upgrade       a whole-lab upgrade 2025.1 -> 2026.1: wall vs the driver's work, API probe (docs/upgrades.md)
 #   bench-maintenance-planner  the maintenance planner at 10,000 hosts and 200,000 instances
 #                       (no lab; docs/maintenance.md)
+#   bench-maintenance   a maintenance session on the lab: wall vs the migrations' own durations, parallel and one by one
+#                       (three computes; docs/maintenance.md)
 #   make demo           setup, then tests/tools/demo.sh when it exists
 #
 # See docs/testing.md for what each tier proves and how long it takes.
@@ -65,7 +67,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help setup setup-apt setup-venv test unit sanity lint changelog-lint \
 	build-check integration lab lab-ondemand demo clean lab-deps lab-up lab-down lab-status \
-	lab-reset lab-install lab-bench bench-discovery bench-check bench-planner bench-upgrade bench-maintenance-planner
+	lab-reset lab-install lab-bench bench-discovery bench-check bench-planner bench-upgrade bench-maintenance-planner bench-maintenance
 
 help:
 	@sed -n '3,20p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -193,6 +195,8 @@ bench-upgrade:
 	$(BIN)/python tests/lab/bench_upgrade.py $(BENCH_ARGS)
 bench-maintenance-planner:
 	$(BIN)/python tests/lab/bench_maintenance_planner.py $(BENCH_ARGS)
+bench-maintenance:
+	$(BIN)/python tests/lab/bench_maintenance.py $(BENCH_ARGS)
 
 demo:
 	$(MAKE) --no-print-directory setup
