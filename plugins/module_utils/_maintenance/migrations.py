@@ -21,6 +21,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.compu
 )
 from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.drain import (
     COLD,
+    CONFIRM_ACCEPTED,
     LIVE,
     MOVED,
     PLANNED,
@@ -41,6 +42,9 @@ except ImportError:  # the OpenStack base module reports the missing library
 DRAIN_MICROVERSION = (2, 56)
 # nova's migration_type of each method (os-migrations).
 MIGRATION_TYPES = {LIVE: 'live-migration', COLD: 'migration'}
+# nova's NoValidHost, as its API words the 400 of a live or cold migration the scheduler placed nowhere.
+NO_VALID_HOST = 'No valid host'
+CONFIRM_FAILED = 'confirming the cold migration failed'
 
 
 def host_instances(conn, host):
@@ -79,7 +83,7 @@ class NovaMover:
             else:
                 self.conn.compute.migrate_server(move['id'], host=self.target_host)
         except sdk_exceptions.SDKException as exc:
-            raise Refused(str(exc))
+            raise Refused(str(exc), no_valid_host=NO_VALID_HOST in str(exc))
 
     def observe(self, move):
         try:
@@ -92,10 +96,23 @@ class NovaMover:
                     migration_status=migration['status'] if migration else None)
 
     def confirm(self, move):
+        """Confirm a cold migration waiting in VERIFY_RESIZE.
+
+        A refusal is no failure when nova's record of the migration says it is
+        confirmed already (or being confirmed): by an earlier confirm whose
+        answer was lost, or by nova's own ``resize_confirm_window``.
+        """
         try:
             self.conn.compute.confirm_server_resize(move['id'])
+            if (move['message'] or '').startswith(CONFIRM_FAILED):  # an earlier try failed, this one did not
+                move['message'] = None
         except sdk_exceptions.SDKException as exc:
-            move['message'] = 'confirming the cold migration failed: %s' % exc
+            try:
+                migration = self._migration(move)
+            except sdk_exceptions.SDKException:
+                migration = None
+            if migration is None or migration.get('status') not in CONFIRM_ACCEPTED:
+                move['message'] = '%s: %s' % (CONFIRM_FAILED, exc)
 
     def abort(self, move):
         """Abort a live migration (DELETE /servers/{id}/migrations/{migration}); what happened, as text."""
@@ -126,7 +143,7 @@ def _summary(host, moves, skipped, check_mode):
 
 
 def drain_host(conn, host, target_host=None, disable=True, disable_reason=None, parallel=1, timeout=600,
-               fallback_cold=False, skip_unmovable=False, check_mode=False):
+               fallback_cold=False, skip_unmovable=False, check_mode=False, no_valid_host_wait=0):
     """Move every instance off ``host``; the module's result (raises MaintenanceError with it on failure)."""
     if target_host == host:
         raise OptionError('target_host', target_host, 'another host than host (%s)' % host)
@@ -151,7 +168,7 @@ def drain_host(conn, host, target_host=None, disable=True, disable_reason=None, 
     result['changed'] = True
     if not check_mode:
         mover = NovaMover(conn, target_host)
-        final_check(move_all(moves, mover, parallel, timeout), mover)
+        final_check(move_all(moves, mover, parallel, timeout, retry_wait=no_valid_host_wait), mover)
     summary = _summary(host, moves, skipped, check_mode)
     if not check_mode and any(m['outcome'] != MOVED for m in moves):
         raise MaintenanceError('Draining %s failed: %s. See instances for each one\'s message.' % (host, summary),
