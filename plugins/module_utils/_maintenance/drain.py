@@ -134,7 +134,7 @@ def judge(move, seen):
     if seen['host'] == move['from']:
         return FAILED, '%s migration did not move it%s; it is still on %s, %s' % (
             move['method'], migration, move['from'], seen['status'])
-    if seen['status'] != move['status']:
+    if move['status'] and seen['status'] != move['status']:
         return FAILED, 'it reached %s as %s, not %s%s' % (seen['host'], seen['status'], move['status'], migration)
     if seen.get('migration_status') in MIGRATION_IN_PROGRESS:
         return RUNNING, None
@@ -224,21 +224,26 @@ def _look(move, mover, seen, now, timeout, retry_wait=0):
     return False
 
 
-def move_all(moves, mover, parallel, timeout, clock=time.monotonic, sleep=time.sleep, retry_wait=0):
+def move_all(moves, mover, parallel, timeout, clock=time.monotonic, sleep=time.sleep, retry_wait=0, adopted=()):
     """Run ``moves`` with at most ``parallel`` at a time, each bounded by ``timeout`` seconds.
 
     A live migration over its time is aborted through the API and given
     ABORT_WAIT seconds to roll back; a cold one cannot be aborted and is
     reported ``timeout``.  A migration nova's scheduler refuses with "No valid
     host" is tried again every RETRY_INTERVAL seconds for up to ``retry_wait``
-    seconds (the others go on meanwhile).  Each move gets ``outcome``, ``to``,
-    ``duration``, ``migration_id`` and ``message``.
+    seconds (the others go on meanwhile).  ``adopted`` moves are migrations
+    already at work (started by a drain whose controller died): watched,
+    confirmed and bounded like the others, on top of ``parallel``.  Each move
+    gets ``outcome``, ``to``, ``duration``, ``migration_id`` and ``message``.
     """
-    pending, running = list(moves), []
+    pending, running = list(moves), list(adopted)
+    extra = set(id(m) for m in adopted)  # not counted in parallel
+    for move in adopted:
+        move.update(_started=clock(), _deadline=clock() + timeout)
     while pending or running:
         now = clock()
         for move in [m for m in pending if m.get('_not_before', 0) <= now]:
-            if len(running) >= parallel:
+            if len([m for m in running if id(m) not in extra]) >= parallel:
                 break
             pending.remove(move)
             started = _start(move, mover, now, timeout, retry_wait)
@@ -273,7 +278,8 @@ def final_check(moves, mover):
         except Unseen as exc:
             move.update(outcome=FAILED, message='final check: cannot read it: %s' % exc)
             continue
-        if seen['host'] == move['from'] or seen['status'] != move['status'] or seen['task_state']:
+        if (seen['host'] == move['from'] or seen['task_state']
+                or seen['status'] != move['status'] and (move['status'] or seen['status'] == 'ERROR')):
             move.update(outcome=FAILED, message='final check: it is on %s as %s (task_state %s), expected '
                         'another host than %s as %s' % (seen['host'], seen['status'], seen['task_state'],
                                                         move['from'], move['status']))

@@ -30,6 +30,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
 
+# nova's power_state of a server in each status (while it moves: the status it had).
+POWER_STATES = {'ACTIVE': 1, 'PAUSED': 3, 'SHUTOFF': 4}
+
+
 def free_port():
     """A port on 127.0.0.1 where nothing listens (bound, then released)."""
     with socket.socket() as sock:
@@ -217,7 +221,8 @@ class FakeCloud:
         view = {'id': s['id'], 'name': s['name'], 'status': s['status'], 'tenant_id': s['project'],
                 'user_id': 'u1', 'links': [], 'OS-EXT-STS:task_state': s['task_state'],
                 'OS-EXT-SRV-ATTR:host': s['host'], 'OS-EXT-STS:vm_state': s['status'].lower(),
-                'flavor': s['flavor'], 'image': {'id': 'img-1'}, 'metadata': s.get('metadata') or {}}
+                'flavor': s['flavor'], 'image': {'id': 'img-1'}, 'metadata': s.get('metadata') or {},
+                'OS-EXT-STS:power_state': POWER_STATES.get(s.get('was', s['status']), 0)}
         if s['status'] == 'ERROR':
             view['fault'] = {'code': 500, 'message': 'fake fault'}
         return view

@@ -224,6 +224,32 @@ def test_a_cold_migration_is_confirmed_once_while_nova_confirms_it(run_module, c
     assert migration['status'] == 'confirmed'
 
 
+def test_a_drain_cut_short_is_seen_through_by_the_next_one(run_module, cloud):
+    # A drain whose controller was killed left web-1's live migration running and db-1's cold one waiting in
+    # VERIFY_RESIZE (already on compute2); cache-1 had not started.
+    servers = cloud.servers
+    assert cloud._action(servers[cloud.ids['web-1']], {'os-migrateLive': {'host': None}})[0] == 202
+    assert cloud._action(servers[cloud.ids['db-1']], {'migrate': None})[0] == 202
+    while servers[cloud.ids['db-1']]['status'] != 'VERIFY_RESIZE':
+        cloud._advance(servers[cloud.ids['db-1']])
+    before = {m['instance_uuid']: m['id'] for m in cloud.migrations}
+    result = run(run_module, cloud)
+    assert not result.get('failed'), result['msg']
+    assert result['msg'] == 'host compute1: 3 instances: 1 moved cold, 2 moved live'
+    assert placed(cloud) == {'web-1': ('compute2', 'ACTIVE', None), 'db-1': ('compute2', 'SHUTOFF', None),
+                             'cache-1': ('compute2', 'PAUSED', None), 'elsewhere': ('compute2', 'ACTIVE', None)}
+    instances = by_name(result)
+    for name in ('web-1', 'db-1'):  # watched (and confirmed) where they were, not started again
+        i = instances[name]
+        assert (i['outcome'], i['migration_id'], i['status']) == ('moved', before[cloud.ids[name]],
+                                                                  'SHUTOFF' if name == 'db-1' else 'ACTIVE')
+        assert i['message'].startswith('migration %d (' % i['migration_id'])
+        assert i['message'].endswith(') was started by an earlier drain that did not see it through')
+    assert instances['cache-1']['message'] is None
+    assert cloud.confirms == [cloud.ids['db-1']]
+    assert sorted(m['instance_uuid'] for m in cloud.migrations) == sorted(cloud.ids.values())  # none started twice
+
+
 class Migration(dict):
     def to_dict(self, computed=False):
         return dict(self)

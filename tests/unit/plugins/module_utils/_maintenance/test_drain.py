@@ -358,3 +358,31 @@ def test_a_confirm_is_sent_once_while_nova_confirms():
     mover.observe = lambda m: next(looks)
     moves = drive([move('cold', 'SHUTOFF')], mover, clock)
     assert mover.confirmed == ['id-a'] and moves[0]['outcome'] == 'moved'
+
+
+def test_adopted_moves_are_watched_beside_parallel_ones_and_bounded():
+    clock = Clock()
+    mover = FakeMover(clock, takes={'id-a': None, 'id-b': 4})
+    adopted = move('cold', None, name='a')  # a cold migration cut short: nova does not say its status
+    mover.started['id-a'] = (0.0, 'cold')
+    move_all([move(name='b')], mover, 1, 20, clock=clock, sleep=clock.sleep, adopted=[adopted])
+    assert mover.started['id-b'][0] == 0.0  # not held back by the adopted one (parallel counts new moves)
+    assert adopted['outcome'] == 'timeout' and 'not aborted: nova cannot abort a cold migration' in adopted['message']
+    assert adopted['duration'] <= 20 + 2 * drain.POLL_INTERVAL and not any(k.startswith('_') for k in adopted)
+
+
+@pytest.mark.parametrize('look,verdict', [
+    (seen('SHUTOFF'), DONE), (seen('ACTIVE'), DONE), (seen('ERROR', fault='x'), FAILED),
+    (seen('SHUTOFF', host='c1', migration_status='error'), FAILED), (seen('VERIFY_RESIZE'), CONFIRM)])
+def test_an_adopted_move_of_unknown_status_settles_in_any_but_error(look, verdict):
+    assert judge(move('cold', None), look)[0] == verdict
+
+
+def test_final_check_of_an_unknown_status_refuses_error_only():
+    clock = Clock()
+    mover = FakeMover(clock)
+    done = dict(move('cold', None), outcome='moved')
+    mover.where['id-a'] = seen('SHUTOFF')
+    assert final_check([done], mover)[0]['outcome'] == 'moved'
+    mover.where['id-a'] = seen('ERROR')
+    assert final_check([done], mover)[0]['outcome'] == 'failed'
