@@ -33,6 +33,10 @@ description:
     C(timeout). A migration refused with C(No valid host) is tried again for
     O(no_valid_host_wait) seconds. At the end every moved instance is read
     again and must be on another host in its original status.
+  - Migrations off the host that an earlier drain started and did not see
+    through (its controller was killed) are taken over - watched to their end,
+    a cold one confirmed - rather than started again or refused for their
+    task in progress. Run the same drain again after a crash.
   - The task fails when an instance did not move; the host stays disabled (as
     a drained node stays cordoned) and RV(instances) says what happened to each.
     Enable the host again with M(osops.lifecycle.compute_service).
@@ -161,7 +165,10 @@ instances:
       type: str
       sample: web-1
     status:
-      description: Its status before the drain, which it keeps.
+      description:
+        - Its status before the drain, which it keeps. Null for a cold migration
+          taken over from an earlier drain while nova does not yet tell its power
+          state (it may then settle in any status but C(ERROR)).
       type: str
       sample: ACTIVE
     from:
