@@ -3,7 +3,8 @@
 One lab (three computes) and one scenario:
 
 - six instances on compute1 and compute2 (per host: an ACTIVE one, a SHUTOFF one and a member of an
-  anti-affinity group); the plan in check mode (nothing recorded, nothing changed);
+  anti-affinity group); the plan in check mode (nothing recorded, nothing changed), for the two hosts and
+  for ``hosts: []`` (the cluster's three computes, two at a time, the empty one first);
 - session A over compute1 and compute2, an application manager (an HTTP server of this test on
   127.0.0.1) that ACKs: each host disabled during its turn with the session in the reason, notified,
   drained (live for ACTIVE, cold for SHUTOFF), a host action over SSH writes a marker, enabled, verified;
@@ -11,9 +12,11 @@ One lab (three computes) and one scenario:
   disabled, maintenance_session_info lists every step with times; cluster_info ``active`` after;
 - session B over compute2 and compute3: the manager ACKs compute2 and NACKs compute3 - the session fails
   at compute3's notify with the manager's reason, compute3's instances stay, cluster_info ``maintenance``;
-  continued with the manager silent (timeout -> the session's default action, ACK) and a host action that
-  fails for real on compute3 - failed at that step, nothing after it ran; the cause removed, continued
-  again - completes without running a finished step again.
+  continued with the manager silent (timeout -> the session's default action, ACK) and ansible-playbook
+  SIGKILLed (its process group) while nova moves compute3's instances in its drain; continued - the drain
+  takes over the migrations left in flight, none migrated twice - and a host action that fails for real on
+  compute3 - failed at that step, nothing after it ran; the cause removed, continued again - completes
+  without running a finished step again, every instance in its original status.
 
 The lab (``OSOPS_LAB_NET`` / ``OSOPS_LAB_HOME`` pick which) is brought up at ``OSOPS_LAB_SOURCE``
 (default 2025.1) with three computes and down at the end.
@@ -286,7 +289,18 @@ def test_sessions_ack_nack_silence_failure_and_update(lab, cloud, record_propert
     assert "batch 1 (az nova): compute1" in out and "batch 2 (az nova): compute2" in out
     assert where(conn, ids) == before and not manager.received
     assert all(s.status == "enabled" for s in conn.compute.services() if s.binary == "nova-compute")
-    timings["check mode"] = time.monotonic() - mark
+    # hosts: [] - every compute of the cluster's record (discovered), planned two at a time: the empty one first
+    out = maintenance(cloud, dict(session_a, osops_maintenance_hosts=[], osops_maintenance_max_parallel=2), check=True)
+    assert "Maintenance session (check mode) created over 3 hosts" in out, out[-3000:]
+    batches = [line.strip(' ",').split(": ", 1)[1].split(" - ", 1)[0].split(", ")
+               for line in out.splitlines() if line.strip(' "').startswith("batch ")]
+    assert batches[0][0] == "compute3" and "compute3 (empty): empty hosts go first" in out, batches
+    assert sorted(h for batch in batches for h in batch) == ["compute1", "compute2", "compute3"], batches
+    assert all(len(batch) <= 2 for batch in batches), batches
+    with sqlite3.connect(f"file:{cloud['store'].removeprefix('sqlite:///')}?mode=ro", uri=True) as db:
+        assert db.execute("SELECT count(*) FROM maintenance_sessions").fetchone() == (0,)  # nothing recorded
+    assert where(conn, ids) == before and not manager.received
+    timings["check mode (twice)"] = time.monotonic() - mark
 
     # Session A: the manager ACKs; both hosts through the whole workflow.
     mark = time.monotonic()
