@@ -66,7 +66,7 @@ export OSOPS_REQUIRE_POSTGRES ?= 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help setup setup-apt setup-venv test unit sanity lint changelog-lint \
-	build-check integration lab lab-ondemand demo clean lab-deps lab-up lab-down lab-status \
+	build-check integration lab demo clean lab-deps lab-up lab-down lab-status \
 	lab-reset lab-install lab-bench bench-discovery bench-check bench-planner bench-upgrade bench-maintenance-planner bench-maintenance
 
 help:
@@ -157,11 +157,7 @@ integration:
 # migration, a rolling upgrade of nova, and the collection against it. Its
 # tests share one lab, so never under xdist.
 lab:
-	tests/tools/pytest-tier.sh tests/integration/lab -m "lab and not lab_ondemand" -p no:xdist $(PYTEST_ARGS)
-
-# Lab scenarios not yet stable enough for the test command (docs/testing.md).
-lab-ondemand:
-	tests/tools/pytest-tier.sh tests/integration/lab -m "lab and lab_ondemand" -p no:xdist $(PYTEST_ARGS)
+	tests/tools/pytest-tier.sh tests/integration/lab -m lab -p no:xdist $(PYTEST_ARGS)
 
 ## ---------------------------------------------------------------- the lab by hand (docs/lab.md)
 

@@ -30,8 +30,13 @@ description:
     longer than O(migration_timeout) is aborted through nova's API
     (C(DELETE /servers/{id}/migrations/{migration}), not force-complete) and
     reported C(aborted); nova cannot abort a cold migration, which is reported
-    C(timeout). At the end every moved instance is read again and must be on
-    another host in its original status.
+    C(timeout). A migration refused with C(No valid host) is tried again for
+    O(no_valid_host_wait) seconds. At the end every moved instance is read
+    again and must be on another host in its original status.
+  - Migrations off the host that an earlier drain started and did not see
+    through (its controller was killed) are taken over - watched to their end,
+    a cold one confirmed - rather than started again or refused for their
+    task in progress. Run the same drain again after a crash.
   - The task fails when an instance did not move; the host stays disabled (as
     a drained node stays cordoned) and RV(instances) says what happened to each.
     Enable the host again with M(osops.lifecycle.compute_service).
@@ -84,6 +89,20 @@ options:
         its disk is copied and started again on the new host.
     type: bool
     default: false
+  no_valid_host_wait:
+    description:
+      - Seconds a migration that nova's scheduler refuses with C(No valid host)
+        is tried again (every 10 s; the other instances move meanwhile) before
+        it counts as failed. V(0) fails it at once.
+      - nova's scheduler can refuse a host wrongly for a while - after a live
+        migration, the source compute reports the instance to the scheduler as
+        still its own, and the scheduler believes it until that host's next
+        instance sync (nova's C(scheduler_instance_sync_interval), 120 s by
+        default); meanwhile the anti-affinity filter keeps the instance's
+        server group peers off that host. A drain that sends an anti-affinity
+        member to a host a peer just left meets it.
+    type: int
+    default: 180
   skip_unmovable:
     description:
       - Leave instances that cannot be moved (C(ERROR), a status nova cannot
@@ -146,7 +165,10 @@ instances:
       type: str
       sample: web-1
     status:
-      description: Its status before the drain, which it keeps.
+      description:
+        - Its status before the drain, which it keeps. Null for a cold migration
+          taken over from an earlier drain while nova does not yet tell its power
+          state (it may then settle in any status but C(ERROR)).
       type: str
       sample: ACTIVE
     from:
@@ -178,7 +200,9 @@ instances:
       type: int
       sample: 42
     message:
-      description: Why it failed, was skipped or fell back to cold migration; null otherwise.
+      description:
+        - Why it failed, was skipped or fell back to cold migration, or how often nova's scheduler found no valid
+          host before it accepted the migration; null otherwise.
       type: str
       sample: null
 service:
@@ -208,6 +232,7 @@ class ComputeHostDrainModule(OpenStackModule):
         migration_timeout=dict(type='int', default=600),
         fallback_cold=dict(type='bool', default=False),
         skip_unmovable=dict(type='bool', default=False),
+        no_valid_host_wait=dict(type='int', default=180),
     )
     module_kwargs = dict(supports_check_mode=True)
 
@@ -216,13 +241,16 @@ class ComputeHostDrainModule(OpenStackModule):
         for name in ('parallel', 'migration_timeout'):
             if self.params[name] < 1:
                 raise OptionError(name, self.params[name], 'a positive number')
+        if self.params['no_valid_host_wait'] < 0:
+            raise OptionError('no_valid_host_wait', self.params['no_valid_host_wait'], 'a number of seconds, 0 or more')
 
     def run(self):
         p = self.params
         result = drain_host(self.conn, p['host'], target_host=p['target_host'], disable=p['disable'],
                             disable_reason=p['disable_reason'], parallel=p['parallel'],
                             timeout=p['migration_timeout'], fallback_cold=p['fallback_cold'],
-                            skip_unmovable=p['skip_unmovable'], check_mode=self.check_mode)
+                            skip_unmovable=p['skip_unmovable'], check_mode=self.check_mode,
+                            no_valid_host_wait=p['no_valid_host_wait'])
         self.exit_json(**result)
 
 

@@ -25,6 +25,8 @@ COLD_STATUSES = ('SHUTOFF',)
 PLANNED, MOVED, FAILED, ABORTED, TIMEOUT, SKIPPED = 'planned', 'moved', 'failed', 'aborted', 'timeout', 'skipped'
 # Verdicts of ``judge``.
 RUNNING, CONFIRM, DONE = 'running', 'confirm', 'done'
+# What ``_start`` answers for a move to be tried again later.
+LATER = 'later'
 # nova's migration record statuses while a migration is still at work: the instance may already
 # show its new host, settled, while the source compute still cleans up (post-migrating, then
 # completed); a host action or restart before then would cut that short.
@@ -34,10 +36,28 @@ MIGRATION_IN_PROGRESS = ('accepted', 'queued', 'preparing', 'running', 'post-mig
 POLL_INTERVAL = 2.0
 # Seconds an aborted live migration is given to roll back (nova puts the instance back on its source).
 ABORT_WAIT = 120.0
+# Seconds between two tries of a migration nova's scheduler refused with "No valid host" (see ``Refused``).
+RETRY_INTERVAL = 10.0
+# nova's migration record statuses once a confirm was accepted: the instance shows VERIFY_RESIZE until the
+# source compute has cleaned up, and a second confirm then answers "Instance has not been resized".
+CONFIRM_ACCEPTED = ('confirming', 'confirmed')
 
 
 class Refused(Exception):
-    """nova refused to start a migration (the mover raises it with nova's reason)."""
+    """nova refused to start a migration (the mover raises it with nova's reason).
+
+    ``no_valid_host``: the refusal is nova's scheduler finding no host, which
+    may be its stale view rather than the cloud: after a live migration the
+    source compute reports the instance to the scheduler as still its own, and
+    the scheduler believes it until that host's next instance sync
+    (``scheduler_instance_sync_interval``, 120 s by default) - meanwhile
+    ``ServerGroupAntiAffinityFilter`` refuses that host to the instance's group
+    peers.  ``move_all`` tries such a move again for a while.
+    """
+
+    def __init__(self, message, no_valid_host=False):
+        super().__init__(message)
+        self.no_valid_host = no_valid_host
 
 
 class Unseen(Exception):
@@ -108,12 +128,13 @@ def judge(move, seen):
     if seen['task_state']:
         return RUNNING, None
     if move['method'] == COLD and seen['status'] == 'VERIFY_RESIZE':
-        return CONFIRM, None
+        # Confirmed already (by us on an earlier look, or by nova's resize_confirm_window): wait for the source.
+        return (RUNNING, None) if seen.get('migration_status') in CONFIRM_ACCEPTED else (CONFIRM, None)
     migration = ' (migration status %s)' % seen['migration_status'] if seen.get('migration_status') else ''
     if seen['host'] == move['from']:
         return FAILED, '%s migration did not move it%s; it is still on %s, %s' % (
             move['method'], migration, move['from'], seen['status'])
-    if seen['status'] != move['status']:
+    if move['status'] and seen['status'] != move['status']:
         return FAILED, 'it reached %s as %s, not %s%s' % (seen['host'], seen['status'], move['status'], migration)
     if seen.get('migration_status') in MIGRATION_IN_PROGRESS:
         return RUNNING, None
@@ -123,29 +144,48 @@ def judge(move, seen):
 def _finish(move, outcome, now, message=None):
     move.update(outcome=outcome, duration=round(now - move.pop('_started'), 1),
                 message=message if message is not None else move['message'])
-    move.pop('_deadline', None)
-    move.pop('_aborting', None)
+    for key in ('_deadline', '_aborting', '_retry_until', '_refusals', '_not_before'):
+        move.pop(key, None)
 
 
-def _start(move, mover, now, timeout):
-    """Start ``move`` (or its cold fallback when live migration is refused); False when both refuse."""
+def _start(move, mover, now, timeout, retry_wait=0):
+    """Start ``move`` (or its cold fallback when live migration is refused).
+
+    True when started; ``LATER`` when nova's scheduler found no valid host and
+    the move is to be tried again (``_not_before``) within ``retry_wait``
+    seconds of its first refusal; False when it is refused for good.
+    """
     move.setdefault('_started', now)
     while True:
         try:
             mover.start(move)
         except Refused as exc:
+            if exc.no_valid_host and now < move.setdefault('_retry_until', now + retry_wait):
+                move['_refusals'] = move.get('_refusals', 0) + 1
+                move['_not_before'] = now + RETRY_INTERVAL
+                return LATER
             if move['method'] == LIVE and move['fallback'] == COLD:
                 move.update(method=COLD, fallback=None, message='live migration refused: %s' % exc)
                 continue
-            _finish(move, FAILED, now, '; '.join(
-                m for m in (move['message'], '%s migration refused: %s' % (move['method'], exc)) if m))
+            refused = '%s migration refused: %s' % (move['method'], exc)
+            if move.get('_refusals'):
+                refused += (' (nova\'s scheduler found no valid host %d times over %d s)'
+                            % (move['_refusals'] + 1, round(now - move['_started'])))
+            _finish(move, FAILED, now, '; '.join(m for m in (move['message'], refused) if m))
             return False
+        if move.get('_refusals'):
+            move['message'] = '; '.join(m for m in (move['message'], (
+                'nova\'s scheduler found no valid host %d time%s over %d s (its view of the hosts lags behind '
+                'live migrations) before it accepted the migration' % (
+                    move['_refusals'], '' if move['_refusals'] == 1 else 's', round(now - move['_started'])))) if m)
+            move['_started'] = now  # the duration is the migration's own
         move['_deadline'] = now + timeout
         return True
 
 
-def _look(move, mover, seen, now, timeout):
-    """Act on one look at a running move; True while it keeps running."""
+def _look(move, mover, seen, now, timeout, retry_wait=0):
+    """Act on one look at a running move; True while it keeps running (``LATER``: its cold fallback is to
+    be tried again)."""
     verdict, message = judge(move, seen)
     if verdict == CONFIRM:
         mover.confirm(move)
@@ -164,7 +204,7 @@ def _look(move, mover, seen, now, timeout):
                 and seen['status'] == 'ACTIVE'):
             move.update(method=COLD, fallback=None, migration_id=None,
                         message='live migration failed: %s' % message)
-            return _start(move, mover, now, timeout)
+            return _start(move, mover, now, timeout, retry_wait)
         _finish(move, FAILED, now, message)
         return False
     if now < move['_deadline']:
@@ -184,29 +224,46 @@ def _look(move, mover, seen, now, timeout):
     return False
 
 
-def move_all(moves, mover, parallel, timeout, clock=time.monotonic, sleep=time.sleep):
+def move_all(moves, mover, parallel, timeout, clock=time.monotonic, sleep=time.sleep, retry_wait=0, adopted=()):
     """Run ``moves`` with at most ``parallel`` at a time, each bounded by ``timeout`` seconds.
 
     A live migration over its time is aborted through the API and given
     ABORT_WAIT seconds to roll back; a cold one cannot be aborted and is
-    reported ``timeout``.  Each move gets ``outcome``, ``to``, ``duration``,
-    ``migration_id`` and ``message``.
+    reported ``timeout``.  A migration nova's scheduler refuses with "No valid
+    host" is tried again every RETRY_INTERVAL seconds for up to ``retry_wait``
+    seconds (the others go on meanwhile).  ``adopted`` moves are migrations
+    already at work (started by a drain whose controller died): watched,
+    confirmed and bounded like the others, on top of ``parallel``.  Each move
+    gets ``outcome``, ``to``, ``duration``, ``migration_id`` and ``message``.
     """
-    pending, running = list(moves), []
+    pending, running = list(moves), list(adopted)
+    extra = set(id(m) for m in adopted)  # not counted in parallel
+    for move in adopted:
+        move.update(_started=clock(), _deadline=clock() + timeout)
     while pending or running:
-        while pending and len(running) < parallel:
-            move = pending.pop(0)
-            if _start(move, mover, clock(), timeout):
+        now = clock()
+        for move in [m for m in pending if m.get('_not_before', 0) <= now]:
+            if len([m for m in running if id(m) not in extra]) >= parallel:
+                break
+            pending.remove(move)
+            started = _start(move, mover, now, timeout, retry_wait)
+            if started is LATER:
+                pending.append(move)
+            elif started:
                 running.append(move)
-        if not running:
-            continue
+        if not pending and not running:
+            break
         sleep(POLL_INTERVAL)
         for move in list(running):
             try:
                 seen = mover.observe(move)
             except Unseen as exc:
                 seen = dict(status=move['status'], task_state='unknown (%s)' % exc, host=None)
-            if not _look(move, mover, seen, clock(), timeout):
+            still = _look(move, mover, seen, clock(), timeout, retry_wait)
+            if still is LATER:
+                running.remove(move)
+                pending.append(move)
+            elif not still:
                 running.remove(move)
     return moves
 
@@ -221,7 +278,8 @@ def final_check(moves, mover):
         except Unseen as exc:
             move.update(outcome=FAILED, message='final check: cannot read it: %s' % exc)
             continue
-        if seen['host'] == move['from'] or seen['status'] != move['status'] or seen['task_state']:
+        if (seen['host'] == move['from'] or seen['task_state']
+                or seen['status'] != move['status'] and (move['status'] or seen['status'] == 'ERROR')):
             move.update(outcome=FAILED, message='final check: it is on %s as %s (task_state %s), expected '
                         'another host than %s as %s' % (seen['host'], seen['status'], seen['task_state'],
                                                         move['from'], move['status']))

@@ -21,7 +21,9 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.compu
 )
 from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.drain import (
     COLD,
+    CONFIRM_ACCEPTED,
     LIVE,
+    MIGRATION_IN_PROGRESS,
     MOVED,
     PLANNED,
     Refused,
@@ -41,6 +43,11 @@ except ImportError:  # the OpenStack base module reports the missing library
 DRAIN_MICROVERSION = (2, 56)
 # nova's migration_type of each method (os-migrations).
 MIGRATION_TYPES = {LIVE: 'live-migration', COLD: 'migration'}
+# nova's NoValidHost, as its API words the 400 of a live or cold migration the scheduler placed nowhere.
+NO_VALID_HOST = 'No valid host'
+CONFIRM_FAILED = 'confirming the cold migration failed'
+# nova's power_state (OS-EXT-STS:power_state) -> the status a moving instance settles in.
+POWER_STATUS = {1: 'ACTIVE', 3: 'PAUSED', 4: 'SHUTOFF'}
 
 
 def host_instances(conn, host):
@@ -48,6 +55,40 @@ def host_instances(conn, host):
     return [dict(id=s.id, name=s.name, status=s.status, task_state=s.task_state, host=s.compute_host)
             for s in conn.compute.servers(details=True, all_projects=True, compute_host=host)
             if s.compute_host == host]
+
+
+def unfinished_moves(conn, host):
+    """Moves for the migrations off ``host`` that nobody saw through - a drain whose controller died:
+    still at work, or cold ones waiting in VERIFY_RESIZE (migration ``finished``) for their confirm.
+
+    Each is a move as ``plan_drain`` makes them, with ``migration_id``; its
+    ``status`` (the one it keeps) is read from the instance's power state where
+    nova tells it (live migrations, and cold ones waiting for their confirm),
+    else null: any settled status but ERROR will do.
+    """
+    newest = {}
+    for migration in conn.compute.migrations(source_compute=host):
+        migration = migration.to_dict(computed=False)
+        if migration.get('source_compute') != host or migration.get('migration_type') not in MIGRATION_TYPES.values():
+            continue
+        known = newest.get(migration['server_id'])
+        if known is None or migration['id'] > known['id']:
+            newest[migration['server_id']] = migration
+    moves = []
+    for server_id, migration in sorted(newest.items()):
+        if migration['status'] not in MIGRATION_IN_PROGRESS + ('finished',):
+            continue
+        try:
+            server = conn.compute.get_server(server_id)
+        except sdk_exceptions.NotFoundException:  # deleted meanwhile
+            continue
+        method = LIVE if migration['migration_type'] == MIGRATION_TYPES[LIVE] else COLD
+        status = POWER_STATUS.get(server.power_state) if method == LIVE or server.status == 'VERIFY_RESIZE' else None
+        moves.append(dict(id=server_id, name=server.name, status=status, method=method, fallback=None, duration=None,
+                          migration_id=migration['id'], to=None, outcome=PLANNED, **{
+                              'from': host, 'message': 'migration %s (%s) was started by an earlier drain that did '
+                                                       'not see it through' % (migration['id'], migration['status'])}))
+    return moves
 
 
 class NovaMover:
@@ -79,7 +120,7 @@ class NovaMover:
             else:
                 self.conn.compute.migrate_server(move['id'], host=self.target_host)
         except sdk_exceptions.SDKException as exc:
-            raise Refused(str(exc))
+            raise Refused(str(exc), no_valid_host=NO_VALID_HOST in str(exc))
 
     def observe(self, move):
         try:
@@ -92,10 +133,23 @@ class NovaMover:
                     migration_status=migration['status'] if migration else None)
 
     def confirm(self, move):
+        """Confirm a cold migration waiting in VERIFY_RESIZE.
+
+        A refusal is no failure when nova's record of the migration says it is
+        confirmed already (or being confirmed): by an earlier confirm whose
+        answer was lost, or by nova's own ``resize_confirm_window``.
+        """
         try:
             self.conn.compute.confirm_server_resize(move['id'])
+            if (move['message'] or '').startswith(CONFIRM_FAILED):  # an earlier try failed, this one did not
+                move['message'] = None
         except sdk_exceptions.SDKException as exc:
-            move['message'] = 'confirming the cold migration failed: %s' % exc
+            try:
+                migration = self._migration(move)
+            except sdk_exceptions.SDKException:
+                migration = None
+            if migration is None or migration.get('status') not in CONFIRM_ACCEPTED:
+                move['message'] = '%s: %s' % (CONFIRM_FAILED, exc)
 
     def abort(self, move):
         """Abort a live migration (DELETE /servers/{id}/migrations/{migration}); what happened, as text."""
@@ -107,6 +161,10 @@ class NovaMover:
         except sdk_exceptions.SDKException as exc:
             return 'aborting migration %s failed: %s' % (move['migration_id'], exc)
         return 'aborting migration %s' % migration['id']
+
+
+def _by_name(instance):
+    return (instance['name'] or '', instance['id'])
 
 
 def _summary(host, moves, skipped, check_mode):
@@ -126,7 +184,7 @@ def _summary(host, moves, skipped, check_mode):
 
 
 def drain_host(conn, host, target_host=None, disable=True, disable_reason=None, parallel=1, timeout=600,
-               fallback_cold=False, skip_unmovable=False, check_mode=False):
+               fallback_cold=False, skip_unmovable=False, check_mode=False, no_valid_host_wait=0):
     """Move every instance off ``host``; the module's result (raises MaintenanceError with it on failure)."""
     if target_host == host:
         raise OptionError('target_host', target_host, 'another host than host (%s)' % host)
@@ -137,21 +195,27 @@ def drain_host(conn, host, target_host=None, disable=True, disable_reason=None, 
         raise MaintenanceError('target_host %s cannot receive instances: its nova-compute is %s and %s. '
                                'Nothing was changed.' % (target_host, found[target_host]['status'],
                                                          found[target_host]['state']))
-    moves, skipped = plan_drain(host_instances(conn, host), host, target_host, fallback_cold, skip_unmovable)
-    result = dict(changed=False, service=None, instances=moves + skipped)
+    adopted = unfinished_moves(conn, host)
+    instances = [i for i in host_instances(conn, host) if i['id'] not in set(m['id'] for m in adopted)]
+    moves, skipped = plan_drain(instances, host, target_host, fallback_cold, skip_unmovable)
+    result = dict(changed=False, service=None, instances=sorted(adopted + moves + skipped, key=_by_name))
     if disable:
         reason = disable_reason if found[host]['status'] == 'enabled' else None
         (result['service'],), _diff = ensure_services(conn, [host], 'disabled', reason, check_mode=check_mode,
                                                       services=services)
         result['changed'] = result['service']['changed']
-    if not moves:
+    if not moves and not adopted:
         result['msg'] = 'host %s has no instances%s' % (
             host, ' to move (%d skipped, left on the host)' % len(skipped) if skipped else '')
         return result
     result['changed'] = True
+    moves = sorted(adopted + moves, key=_by_name)
     if not check_mode:
         mover = NovaMover(conn, target_host)
-        final_check(move_all(moves, mover, parallel, timeout), mover)
+        for move in adopted:  # its own migration is the one to watch
+            mover.known[move['id']] = set(m['id'] for m in mover._migrations(move['id']) if m['id'] < move['migration_id'])
+        final_check(move_all([m for m in moves if m not in adopted], mover, parallel, timeout,
+                             retry_wait=no_valid_host_wait, adopted=adopted), mover)
     summary = _summary(host, moves, skipped, check_mode)
     if not check_mode and any(m['outcome'] != MOVED for m in moves):
         raise MaintenanceError('Draining %s failed: %s. See instances for each one\'s message.' % (host, summary),

@@ -14,7 +14,12 @@ A migration advances one step each time its server is read (GET /servers/{id}):
 after ``steps`` reads a live migration has completed and a cold one waits in
 VERIFY_RESIZE for its confirm.  ``behaviour[server_id]`` scripts it per method:
 ``{'live': 'refuse' | 'fail' | 'stuck'}`` (refused with HTTP 400, ended with
-migration status error, or running until aborted).
+migration status error, or running until aborted); ``'no_valid_host': N``: the
+first N migrations asked for it are refused as nova's scheduler refuses them
+(HTTP 400 "No valid host was found."); ``'confirm': N``: a confirm leaves it in
+VERIFY_RESIZE, its migration ``confirming``, for N more reads (as nova does while
+the source compute cleans up; a second confirm meanwhile is refused as nova
+refuses it, "Instance has not been resized.").
 """
 
 import itertools
@@ -23,6 +28,10 @@ import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
+
+
+# nova's power_state of a server in each status (while it moves: the status it had).
+POWER_STATES = {'ACTIVE': 1, 'PAUSED': 3, 'SHUTOFF': 4}
 
 
 def free_port():
@@ -98,6 +107,7 @@ class FakeCloud:
         self.inventories = {}  # host -> placement inventories (default: 8 VCPU, 8192 MEMORY_MB, 100 DISK_GB)
         self.migrations = []
         self.behaviour = {}
+        self.confirms = []  # server ids, one per confirm nova accepted
         self.steps = 2
         self._ids = itertools.count(1)
         # path -> threading.Event: a GET of that path is answered once the event is set (at most
@@ -211,7 +221,8 @@ class FakeCloud:
         view = {'id': s['id'], 'name': s['name'], 'status': s['status'], 'tenant_id': s['project'],
                 'user_id': 'u1', 'links': [], 'OS-EXT-STS:task_state': s['task_state'],
                 'OS-EXT-SRV-ATTR:host': s['host'], 'OS-EXT-STS:vm_state': s['status'].lower(),
-                'flavor': s['flavor'], 'image': {'id': 'img-1'}, 'metadata': s.get('metadata') or {}}
+                'flavor': s['flavor'], 'image': {'id': 'img-1'}, 'metadata': s.get('metadata') or {},
+                'OS-EXT-STS:power_state': POWER_STATES.get(s.get('was', s['status']), 0)}
         if s['status'] == 'ERROR':
             view['fault'] = {'code': 500, 'message': 'fake fault'}
         return view
@@ -264,10 +275,13 @@ class FakeCloud:
     def _action(self, server, body):
         live, cold = 'os-migrateLive' in body, 'migrate' in body
         if 'confirmResize' in body:
-            if server['status'] != 'VERIFY_RESIZE':
-                return 409, {'conflictingRequest': {'code': 409, 'message': 'not in VERIFY_RESIZE'}}
-            server.update(status=server.pop('was'))
-            self._migration_of(server)['status'] = 'confirmed'
+            finished = [m for m in self.migrations if m['instance_uuid'] == server['id'] and m['status'] == 'finished']
+            if not finished:  # nova: Migration.get_by_instance_and_status(..., 'finished') -> MigrationNotFound
+                return 400, {'badRequest': {'code': 400, 'message': 'Instance has not been resized.'}}
+            self.confirms.append(server['id'])
+            finished[-1]['status'] = 'confirming'
+            finished[-1]['confirm_reads'] = self.behaviour.get(server['id'], {}).get('confirm', 0)
+            self._confirmed(server)
             return 204, None
         if not (live or cold):
             return 400, {'badRequest': {'code': 400, 'message': 'unknown action %s' % list(body)}}
@@ -278,6 +292,10 @@ class FakeCloud:
                                                 'in vm_state %s' % (server['id'], server['status'].lower())}}
         if self.behaviour.get(server['id'], {}).get(method) == 'refuse':
             return 400, {'badRequest': {'code': 400, 'message': 'Migration pre-check error: fake refusal'}}
+        if self.behaviour.get(server['id'], {}).get('no_valid_host', 0) > 0:
+            self.behaviour[server['id']]['no_valid_host'] -= 1
+            return 400, {'badRequest': {'code': 400, 'message': 'No valid host was found. There are not enough '
+                                        'hosts available.'}}
         host = (body['os-migrateLive'] if live else body['migrate'] or {}).get('host')
         if host and host not in self.computes:
             return 400, {'badRequest': {'code': 400, 'message': 'Compute host %s could not be found.' % host}}
@@ -291,11 +309,24 @@ class FakeCloud:
                       task_state='migrating' if live else 'resize_prep')
         return 202, None
 
+    def _confirmed(self, server):
+        """The source compute's part of a confirm: done once the migration's confirm_reads are used up."""
+        migration = self._migration_of(server)
+        if migration['status'] != 'confirming':
+            return
+        if migration['confirm_reads'] > 0:
+            migration['confirm_reads'] -= 1
+            return
+        server.update(status=server.pop('was'))
+        migration['status'] = 'confirmed'
+
     def _migration_of(self, server):
         return [m for m in self.migrations if m['instance_uuid'] == server['id']][-1]
 
     def _advance(self, server):
         """One step of the server's migration in progress (each time the server is read)."""
+        if server['status'] == 'VERIFY_RESIZE':
+            self._confirmed(server)
         if not server['task_state'] or 'was' not in server:
             return
         migration = self._migration_of(server)

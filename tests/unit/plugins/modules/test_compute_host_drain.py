@@ -1,8 +1,10 @@
 """compute_host_drain against nova's API over real HTTP (FakeCloud): plan, moves, waits, aborts; bad input."""
 
 import pytest
+from openstack import exceptions as sdk_exceptions
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance import drain
+from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.migrations import NovaMover
 from ansible_collections.osops.lifecycle.plugins.modules import compute_host_drain
 
 FIELDS = {'id', 'name', 'status', 'from', 'to', 'method', 'fallback', 'outcome', 'duration', 'migration_id',
@@ -13,6 +15,7 @@ FIELDS = {'id', 'name', 'status', 'from', 'to', 'method', 'fallback', 'outcome',
 def quick(monkeypatch):
     monkeypatch.setattr(drain, 'POLL_INTERVAL', 0.01)
     monkeypatch.setattr(drain, 'ABORT_WAIT', 2)
+    monkeypatch.setattr(drain, 'RETRY_INTERVAL', 0.05)
 
 
 @pytest.fixture
@@ -170,6 +173,116 @@ def test_without_fallback_a_refused_live_migration_fails_the_task(run_module, cl
     assert cloud.service('compute1')['status'] == 'disabled'  # stays cordoned
 
 
+def test_no_valid_host_is_tried_again_while_the_others_move(run_module, cloud):
+    # nova's scheduler keeps a live-migrated instance on its source host until that host's next instance sync:
+    # an anti-affinity peer sent there meanwhile is refused with No valid host, then accepted.
+    cloud.behaviour[cloud.ids['cache-1']] = {'no_valid_host': 2}
+    result = run(run_module, cloud, no_valid_host_wait=30)
+    assert not result.get('failed'), result['msg']
+    cache = by_name(result)['cache-1']
+    assert (cache['outcome'], cache['method'], cache['to']) == ('moved', 'live', 'compute2')
+    assert cache['message'].startswith("nova's scheduler found no valid host 2 times over ")
+    assert cache['message'].endswith('before it accepted the migration')
+    assert placed(cloud)['cache-1'] == ('compute2', 'PAUSED', None)
+    # the first in the plan, refused: the others were not held up behind it
+    assert [m['instance_uuid'] for m in cloud.migrations][0] != cloud.ids['cache-1']
+
+
+def test_no_valid_host_for_good_fails_after_the_wait(run_module, cloud):
+    cloud.behaviour[cloud.ids['web-1']] = {'no_valid_host': 10 ** 6}
+    result = run(run_module, cloud, no_valid_host_wait=1)
+    web = by_name(result)['web-1']
+    assert result['failed'] is True and web['outcome'] == 'failed'
+    assert web['message'].startswith('live migration refused: ') and 'No valid host was found' in web['message']
+    assert "(nova's scheduler found no valid host " in web['message'] and web['message'].endswith(' s)')
+    assert placed(cloud)['web-1'] == ('compute1', 'ACTIVE', None)
+    assert {i['name']: i['outcome'] for i in result['instances']} == {
+        'cache-1': 'moved', 'db-1': 'moved', 'web-1': 'failed'}
+
+
+def test_no_valid_host_wait_0_fails_at_once(run_module, cloud):
+    cloud.behaviour[cloud.ids['web-1']] = {'no_valid_host': 1}
+    result = run(run_module, cloud, no_valid_host_wait=0)
+    web = by_name(result)['web-1']
+    assert result['failed'] is True and web['outcome'] == 'failed' and web['duration'] == 0.0
+    assert web['message'] == ('live migration refused: BadRequestException: 400: Client Error for url: %s, No valid '
+                              'host was found. There are not enough hosts available.'
+                              % web['message'].split('url: ', 1)[1].split(',', 1)[0])
+
+
+def test_a_cold_migration_is_confirmed_once_while_nova_confirms_it(run_module, cloud):
+    # nova answers a confirm at once and leaves the instance in VERIFY_RESIZE (migration confirming) until the
+    # source compute has cleaned up; a second confirm then answers "Instance has not been resized".
+    cloud.behaviour[cloud.ids['db-1']] = {'confirm': 3}
+    result = run(run_module, cloud)
+    assert not result.get('failed'), result['msg']
+    db = by_name(result)['db-1']
+    assert (db['outcome'], db['method'], db['message']) == ('moved', 'cold', None)
+    assert cloud.confirms == [cloud.ids['db-1']]
+    assert placed(cloud)['db-1'] == ('compute2', 'SHUTOFF', None)
+    migration = [m for m in cloud.migrations if m['instance_uuid'] == db['id']][0]
+    assert migration['status'] == 'confirmed'
+
+
+def test_a_drain_cut_short_is_seen_through_by_the_next_one(run_module, cloud):
+    # A drain whose controller was killed left web-1's live migration running and db-1's cold one waiting in
+    # VERIFY_RESIZE (already on compute2); cache-1 had not started.
+    servers = cloud.servers
+    assert cloud._action(servers[cloud.ids['web-1']], {'os-migrateLive': {'host': None}})[0] == 202
+    assert cloud._action(servers[cloud.ids['db-1']], {'migrate': None})[0] == 202
+    while servers[cloud.ids['db-1']]['status'] != 'VERIFY_RESIZE':
+        cloud._advance(servers[cloud.ids['db-1']])
+    before = {m['instance_uuid']: m['id'] for m in cloud.migrations}
+    result = run(run_module, cloud)
+    assert not result.get('failed'), result['msg']
+    assert result['msg'] == 'host compute1: 3 instances: 1 moved cold, 2 moved live'
+    assert placed(cloud) == {'web-1': ('compute2', 'ACTIVE', None), 'db-1': ('compute2', 'SHUTOFF', None),
+                             'cache-1': ('compute2', 'PAUSED', None), 'elsewhere': ('compute2', 'ACTIVE', None)}
+    instances = by_name(result)
+    for name in ('web-1', 'db-1'):  # watched (and confirmed) where they were, not started again
+        i = instances[name]
+        assert (i['outcome'], i['migration_id'], i['status']) == ('moved', before[cloud.ids[name]],
+                                                                  'SHUTOFF' if name == 'db-1' else 'ACTIVE')
+        assert i['message'].startswith('migration %d (' % i['migration_id'])
+        assert i['message'].endswith(') was started by an earlier drain that did not see it through')
+    assert instances['cache-1']['message'] is None
+    assert cloud.confirms == [cloud.ids['db-1']]
+    assert sorted(m['instance_uuid'] for m in cloud.migrations) == sorted(cloud.ids.values())  # none started twice
+
+
+class Migration(dict):
+    def to_dict(self, computed=False):
+        return dict(self)
+
+
+class ConfirmRefused:
+    """conn.compute whose confirm is refused as nova refuses it once the migration is no longer 'finished'."""
+
+    def __init__(self, status):
+        self.status = status
+        self.compute = self
+
+    def confirm_server_resize(self, server_id):
+        raise sdk_exceptions.BadRequestException('400: Instance has not been resized.')
+
+    def migrations(self, server_id):
+        return [Migration(id=1, migration_type='migration', status='finished'),
+                Migration(id=8, migration_type='migration', status=self.status)]
+
+
+@pytest.mark.parametrize('status,message', [
+    ('confirmed', None),  # confirmed meanwhile (nova's resize_confirm_window, or our earlier confirm): done
+    ('confirming', None),
+    ('error', 'confirming the cold migration failed: 400: Instance has not been resized.'),
+])
+def test_a_refused_confirm_is_no_failure_when_nova_says_it_is_confirmed(status, message):
+    mover = NovaMover(ConfirmRefused(status))
+    mover.known['id-x'] = {1}  # migration 1 is from before this move
+    move = dict(id='id-x', method='cold', message=None, migration_id=None)
+    mover.confirm(move)
+    assert (move['message'], move['migration_id']) == (message, 8)
+
+
 @pytest.mark.parametrize('args,message', [
     (dict(target_host='compute1'), "Option target_host: got 'compute1', expected another host than host (compute1)."),
     (dict(host='controller'), 'Not a nova-compute host: controller (runs nova-conductor, nova-scheduler, no '
@@ -177,6 +290,7 @@ def test_without_fallback_a_refused_live_migration_fails_the_task(run_module, cl
     (dict(target_host='compute9'), 'Not a nova-compute host: compute9 (unknown to nova).'),
     (dict(parallel=0), 'Option parallel: got 0, expected a positive number.'),
     (dict(migration_timeout=0), 'Option migration_timeout: got 0, expected a positive number.'),
+    (dict(no_valid_host_wait=-1), 'Option no_valid_host_wait: got -1, expected a number of seconds, 0 or more.'),
 ])
 def test_bad_input_changes_nothing(run_module, cloud, args, message):
     result = run(run_module, cloud, **args)

@@ -101,6 +101,10 @@ def seen(status='ACTIVE', task_state=None, host='c2', migration_status=None, fau
     ('cold', 'SHUTOFF', seen('RESIZE', 'resize_migrating', 'c1'), RUNNING),
     ('cold', 'SHUTOFF', seen('VERIFY_RESIZE'), CONFIRM),
     ('cold', 'SHUTOFF', seen('VERIFY_RESIZE', 'resize_confirming'), RUNNING),
+    # confirmed (by an earlier look, or nova's resize_confirm_window): the source still cleans up - not again
+    ('cold', 'SHUTOFF', seen('VERIFY_RESIZE', migration_status='confirming'), RUNNING),
+    ('cold', 'SHUTOFF', seen('VERIFY_RESIZE', migration_status='confirmed'), RUNNING),
+    ('cold', 'SHUTOFF', seen('VERIFY_RESIZE', migration_status='finished'), CONFIRM),
     ('cold', 'SHUTOFF', seen('SHUTOFF'), DONE),
     ('cold', 'ACTIVE', seen('ACTIVE'), DONE),
     ('cold', 'SHUTOFF', seen('SHUTOFF', host='c1', migration_status='error'), FAILED),
@@ -131,8 +135,10 @@ class Clock:
 class FakeMover:
     """Migrations that take ``takes`` seconds (None: never end), refusals and failures per instance."""
 
-    def __init__(self, clock, takes=10, refuse=(), fail=(), unseen=()):
+    def __init__(self, clock, takes=10, refuse=(), fail=(), unseen=(), no_valid_host=None):
         self.clock, self.takes, self.refuse, self.fail, self.unseen = clock, takes, refuse, fail, unseen
+        self.no_valid_host = dict(no_valid_host or {})  # id -> refusals left ("No valid host")
+        self.refused = []  # (id, time) of each No valid host
         self.started, self.aborted, self.confirmed = {}, [], []
         self.running_max = self.running = 0
         self.where = {}
@@ -140,6 +146,10 @@ class FakeMover:
     def start(self, move):
         if (move['id'], move['method']) in self.refuse:
             raise Refused('HTTP 400: nope')
+        if self.no_valid_host.get(move['id'], 0) > 0:
+            self.no_valid_host[move['id']] -= 1
+            self.refused.append((move['id'], self.clock()))
+            raise Refused('HTTP 400: No valid host was found.', no_valid_host=True)
         self.started[move['id']] = (self.clock(), move['method'])
         self.running += 1
         self.running_max = max(self.running_max, self.running)
@@ -179,8 +189,8 @@ class FakeMover:
         return 'aborting migration 7'
 
 
-def drive(moves, mover, clock, parallel=1, timeout=100):
-    return move_all(moves, mover, parallel, timeout, clock=clock, sleep=clock.sleep)
+def drive(moves, mover, clock, parallel=1, timeout=100, retry_wait=0):
+    return move_all(moves, mover, parallel, timeout, clock=clock, sleep=clock.sleep, retry_wait=retry_wait)
 
 
 def test_live_and_cold_moves_succeed_one_at_a_time():
@@ -292,3 +302,87 @@ def test_final_check_reads_every_moved_instance_again():
     final_check(moves, mover)
     assert moves[0]['outcome'] == 'moved'
     assert moves[1]['outcome'] == 'failed' and moves[1]['message'].startswith('final check: it is on c3 as SHUTOFF')
+
+
+def test_no_valid_host_is_tried_again_and_the_others_go_first():
+    clock = Clock()
+    mover = FakeMover(clock, no_valid_host={'id-a': 2})
+    moves = drive([move(), move('cold', 'SHUTOFF', name='b'), move(name='c')], mover, clock, retry_wait=180)
+    assert [(m['name'], m['outcome']) for m in moves] == [('a', 'moved'), ('b', 'moved'), ('c', 'moved')]
+    # the refused one waits behind the others (RETRY_INTERVAL at least): the scheduler's view has time to catch up
+    assert [t for _i, t in mover.refused] == [0.0, 22.0]
+    assert sorted(mover.started, key=lambda i: mover.started[i][0]) == ['id-b', 'id-c', 'id-a']
+    assert mover.started['id-a'][0] == 32.0
+    assert moves[0]['message'] == ("nova's scheduler found no valid host 2 times over 32 s (its view of the hosts "
+                                   "lags behind live migrations) before it accepted the migration")
+    assert moves[0]['duration'] == 10.0  # the migration's own time, not the wait
+    assert not any(k.startswith('_') for m in moves for k in m)
+
+
+def test_no_valid_host_for_good_fails_once_the_wait_is_over():
+    clock = Clock()
+    mover = FakeMover(clock, no_valid_host={'id-a': 10 ** 6})
+    moves = drive([move(), move(name='b')], mover, clock, parallel=2, retry_wait=60)
+    assert [m['outcome'] for m in moves] == ['failed', 'moved']
+    tries = [t for _i, t in mover.refused]
+    assert tries == [0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0]  # every RETRY_INTERVAL, bounded by the wait
+    assert moves[0]['message'] == ("live migration refused: HTTP 400: No valid host was found. (nova's scheduler "
+                                   "found no valid host 7 times over 60 s)")
+    assert not any(k.startswith('_') for m in moves for k in m)
+
+
+def test_without_a_wait_no_valid_host_fails_at_once():
+    clock = Clock()
+    mover = FakeMover(clock, no_valid_host={'id-a': 1})
+    moves = drive([move()], mover, clock)
+    assert (moves[0]['outcome'], moves[0]['duration']) == ('failed', 0.0)
+    assert moves[0]['message'] == 'live migration refused: HTTP 400: No valid host was found.'
+
+
+def test_no_valid_host_then_the_cold_fallback_after_the_wait():
+    clock = Clock()
+    mover = FakeMover(clock, no_valid_host={'id-a': 3})
+    moves = drive([move(fallback='cold')], mover, clock, retry_wait=15)
+    # refused at 0, 10 and 20 (past the wait): the cold fallback is tried and nova accepts it
+    assert [t for _i, t in mover.refused] == [0.0, 10.0, 20.0]
+    assert (moves[0]['outcome'], moves[0]['method']) == ('moved', 'cold')
+    assert moves[0]['message'].startswith('live migration refused: HTTP 400: No valid host was found.')
+
+
+def test_a_confirm_is_sent_once_while_nova_confirms():
+    clock = Clock()
+    looks = iter([seen('VERIFY_RESIZE', migration_status='finished')]
+                 + [seen('VERIFY_RESIZE', migration_status='confirming')] * 3
+                 + [seen('SHUTOFF', migration_status='confirmed')])
+    mover = FakeMover(clock)
+    mover.observe = lambda m: next(looks)
+    moves = drive([move('cold', 'SHUTOFF')], mover, clock)
+    assert mover.confirmed == ['id-a'] and moves[0]['outcome'] == 'moved'
+
+
+def test_adopted_moves_are_watched_beside_parallel_ones_and_bounded():
+    clock = Clock()
+    mover = FakeMover(clock, takes={'id-a': None, 'id-b': 4})
+    adopted = move('cold', None, name='a')  # a cold migration cut short: nova does not say its status
+    mover.started['id-a'] = (0.0, 'cold')
+    move_all([move(name='b')], mover, 1, 20, clock=clock, sleep=clock.sleep, adopted=[adopted])
+    assert mover.started['id-b'][0] == 0.0  # not held back by the adopted one (parallel counts new moves)
+    assert adopted['outcome'] == 'timeout' and 'not aborted: nova cannot abort a cold migration' in adopted['message']
+    assert adopted['duration'] <= 20 + 2 * drain.POLL_INTERVAL and not any(k.startswith('_') for k in adopted)
+
+
+@pytest.mark.parametrize('look,verdict', [
+    (seen('SHUTOFF'), DONE), (seen('ACTIVE'), DONE), (seen('ERROR', fault='x'), FAILED),
+    (seen('SHUTOFF', host='c1', migration_status='error'), FAILED), (seen('VERIFY_RESIZE'), CONFIRM)])
+def test_an_adopted_move_of_unknown_status_settles_in_any_but_error(look, verdict):
+    assert judge(move('cold', None), look)[0] == verdict
+
+
+def test_final_check_of_an_unknown_status_refuses_error_only():
+    clock = Clock()
+    mover = FakeMover(clock)
+    done = dict(move('cold', None), outcome='moved')
+    mover.where['id-a'] = seen('SHUTOFF')
+    assert final_check([done], mover)[0]['outcome'] == 'moved'
+    mover.where['id-a'] = seen('ERROR')
+    assert final_check([done], mover)[0]['outcome'] == 'failed'
