@@ -157,7 +157,7 @@ integration:
 # migration, a rolling upgrade of nova, and the collection against it. Its
 # tests share one lab, so never under xdist.
 lab:
-	tests/tools/pytest-tier.sh tests/integration/lab -m lab -p no:xdist $(PYTEST_ARGS)
+	tests/tools/pytest-tier.sh tests/integration/lab -m lab -p no:xdist --durations=0 --durations-min=30 $(PYTEST_ARGS)
 
 ## ---------------------------------------------------------------- the lab by hand (docs/lab.md)
 

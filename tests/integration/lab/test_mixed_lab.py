@@ -6,7 +6,8 @@ has seen, so this is the only way to such a cloud. Readiness for 2026.2 is check
 our check.yml: both report the old compute; only ours sees that the control plane has no
 ``[upgrade_levels] compute`` pin, which nova-status never checks, and passes once it is set.
 Last, ``upgrade.yml`` takes the cloud on from where it stands to 2026.1 (2025.2 -> 2026.1): only
-what still runs 2025.2 is switched, and every service ends at 2026.1.
+what still runs 2025.2 is switched, and every service ends at 2026.1; asked to drain, the 2025.2
+compute's server is live-migrated off before its code changes, and the compute enabled after.
 """
 from __future__ import annotations
 
@@ -25,9 +26,14 @@ from labupgrade import issue_token, nova_versions, playbook_cloud, venvs_running
 pytestmark = [
     pytest.mark.lab,
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
 ]
 
 ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "tests" / "lab"))
+sys.dont_write_bytecode, _bytecode = True, sys.dont_write_bytecode  # labctl keeps __pycache__ out of tests/lab
+from osops_lab.cloud import ensure_image_and_flavor  # noqa: E402  (the lab's image and flavor)
+sys.dont_write_bytecode = _bytecode
 BIN = Path(sys.executable).parent
 BUILT_AT, UPGRADED_TO, TARGET = "2025.2", "2026.1", "2026.2"
 PIN = "Compute RPC version pin"
@@ -142,11 +148,23 @@ PROGRAMS = (("controller", "keystone", "keystone"), ("controller", "glance", "gl
 
 
 def test_upgrade_yml_takes_the_half_upgraded_lab_on_to_2026_1(lab, cloud, tmp_path):
-    """2025.2 -> 2026.1 with upgrade.yml from where the cloud stands: what runs 2026.1 already gets no step.
+    """2025.2 -> 2026.1 with upgrade.yml from where the cloud stands: what runs 2026.1 already gets no step;
+    asked to drain, the compute still at 2025.2 has its server live-migrated off before its code changes and
+    is enabled again after.
 
     The last test of the module: it leaves the lab at 2026.1."""
     lab.labctl("install", "--release", UPGRADED_TO)
     run = playbook_cloud(lab.status(), tmp_path)
+    conn = lab.connect()
+    image_id, flavor_id = ensure_image_and_flavor(conn)
+    created = conn.compute.create_server(name="mixed-drain", image_id=image_id, flavor_id=flavor_id, networks="none",
+                                         availability_zone="nova:compute2")
+
+    def active():
+        now = conn.compute.get_server(created.id)
+        assert now.status != "ERROR", now.fault
+        return now.status == "ACTIVE" and now
+    assert lab.wait_for("the server ACTIVE on compute2", active, 180).compute_host == "compute2"
 
     def play(name: str, extra: dict | None = None) -> str:
         proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", run["status"]["inventory"],
@@ -159,7 +177,8 @@ def test_upgrade_yml_takes_the_half_upgraded_lab_on_to_2026_1(lab, cloud, tmp_pa
 
     play("discover")
     out = play("upgrade", {"osops_upgrade_target_release": UPGRADED_TO,
-                           "osops_upgrade_target_versions": UPGRADE_VERSIONS})
+                           "osops_upgrade_target_versions": UPGRADE_VERSIONS,
+                           "osops_upgrade_drain": True, "osops_upgrade_cloud": "lab"})
     assert "Completed - every step is done." in out, out[-3000:]
     with sqlite3.connect(f"file:{run['store']}?mode=ro", uri=True, timeout=30) as db:
         (upgrade,) = db.execute("SELECT from_release, to_release, status FROM upgrades").fetchall()
@@ -171,6 +190,17 @@ def test_upgrade_yml_takes_the_half_upgraded_lab_on_to_2026_1(lab, cloud, tmp_pa
     # nova's control plane and compute1 already ran 2026.1: switched were the 2025.2 services only
     assert code == {("controller", "keystone"), ("controller", "glance-api"), ("controller", "placement-api"),
                     ("controller", "neutron-server"), ("compute2", "nova-compute")}, code
+    compute = [(host, action) for phase, host, action, _s, _d in steps if phase == "compute"]
+    assert compute == [("compute2", "drain"), ("compute2", "switch"), ("compute2", "restart"),
+                       ("compute2", "wait_ready"), ("compute2", "enable")], compute
+    # the server was moved off before compute2's code changed (nova's migration record), and is ACTIVE
+    server = conn.compute.get_server(created.id)
+    assert (server.status, server.compute_host) == ("ACTIVE", "compute1"), server
+    (moved,) = [m for m in conn.compute.migrations(server_id=created.id)]
+    assert (moved.migration_type, moved.status, moved.source_compute, moved.dest_compute) == (
+        "live-migration", "completed", "compute2", "compute1"), moved
+    (service,) = [s for s in conn.compute.services(binary="nova-compute", host="compute2")]
+    assert (service.status, service.state) == ("enabled", "up"), service
     # read without the collection: every process runs its 2026.1 venv, nova records 2026.1's service versions
     running = venvs_running(lab, tuple((host, name) for host, name, _project in PROGRAMS))
     for host, name, project in PROGRAMS:
