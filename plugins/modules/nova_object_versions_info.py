@@ -25,7 +25,7 @@ description:
     spec holds C(ImageMetaProps) 1.42 in 2026.1), which the previous
     release's code cannot read. Run with the interpreter of the nova venv of
     the release to go back to, this module lists those records before a
-    rollback: per server, each object whose version that code does not know,
+    rollback - per server, each object whose version that code does not know,
     with the newest version it knows.
   - The objects known are those of the interpreter's nova
     (C(nova.objects.register_all()), C(NovaObjectRegistry)); the C(upgrade)
