@@ -131,8 +131,7 @@ def _pages(database, url, table_name, columns, where=None):
             cond = [t.c.id > last] + (where(t) if where else [])
             return sa.select(t.c.id, *columns(t)).where(*cond).order_by(t.c.id).limit(PAGE)
         rows = database.rows(url, table_name, query)
-        for row in rows:
-            yield row
+        yield from rows
         if len(rows) < PAGE:
             return
         last = rows[-1].id
