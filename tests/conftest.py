@@ -47,8 +47,12 @@ def _tables(meta):
           sa.Column('forced_down', sa.Boolean, default=False))
     table('compute_nodes', *text('host', 'hypervisor_hostname'),
           *[sa.Column(name, sa.Float, server_default='1.0') for name in ('ram_allocation_ratio', 'cpu_allocation_ratio', 'disk_allocation_ratio')])
-    table('instances', *text('uuid', 'host', 'node', 'availability_zone'), sa.Column('compute_id', sa.Integer),
-          sa.Column('created_at', sa.DateTime))
+    table('instances', *text('uuid', 'host', 'node', 'availability_zone', 'display_name'),
+          sa.Column('compute_id', sa.Integer), sa.Column('created_at', sa.DateTime))
+    # the JSON columns of serialized nova objects (nova.db.main.models.InstanceExtra)
+    table('instance_extra', *text('instance_uuid'), *[sa.Column(name, sa.Text) for name in (
+        'numa_topology', 'pci_requests', 'flavor', 'vcpu_model', 'migration_context', 'keypairs', 'device_metadata',
+        'trusted_certs', 'resources')])
     table('instance_system_metadata', *text('instance_uuid', 'key'), sa.Column('value', sa.Text))
     # what nova's online data migrations read (nova/cmd/manage.py online_migrations)
     for name in ('quotas', 'project_user_quotas', 'quota_classes'):
@@ -77,6 +81,8 @@ class NovaDatabases:
                  sa.Column('instance_uuid', sa.String(36)), sa.Column('cell_id', sa.Integer),
                  sa.Column('project_id', sa.String(255)), sa.Column('user_id', sa.String(255)),
                  sa.Column('queued_for_delete', sa.Boolean))
+        sa.Table('request_specs', api_meta, sa.Column('id', sa.Integer, primary_key=True),
+                 sa.Column('instance_uuid', sa.String(36)), sa.Column('spec', sa.Text))
         api_meta.create_all(sa.create_engine(self.api))
         for url in (self.cell0, self.cell1):
             meta = sa.MetaData()

@@ -9,8 +9,9 @@ openstacksdk. One lab, two upgrades:
 1. ``upgrade.yml``, SIGKILLed inside a control step (nova-conductor's restart) and continued with
    ``upgrade_continue.yml``; cancelled from a second process during the compute phase: the running
    batch finishes, the upgrade is cancelled, and the cloud works at two versions (it boots an
-   instance, deleted again: 2025.1's code cannot read what 2026.1 wrote for it). ``upgrade_status.yml``
-   says where it stopped. ``upgrade_rollback.yml`` then takes every
+   instance). ``upgrade_status.yml`` says where it stopped. ``upgrade_rollback.yml`` is refused before
+   anything changes, naming that instance (2025.1's code cannot read what 2026.1 wrote for it); deleted,
+   ``upgrade_rollback.yml`` then takes every
    service back to its 2025.1 venv on the expanded schemas: keystone issues tokens, nova reports 2025.1's
    service version everywhere, and an instance boots and live-migrates.
 2. ``upgrade.yml`` again (a new upgrade, the cluster being back at 2025.1), paused from a second
@@ -207,7 +208,17 @@ def test_cancel_rollback_then_pause_kill_continue_complete(lab, cloud, record_pr
     status = play(cloud, "upgrade_status")
     assert "cancelled" in status and "nova: 31.3.1 on 1 host, 33.0.2 on 2 hosts" in status, status
     # A server the 2026.1 control plane created carries records in 2026.1's object versions (its request
-    # spec's ImageMetaProps 1.42), which 2025.1's code cannot read: gone before the rollback (docs/upgrades.md).
+    # spec's ImageMetaProps 1.42), which 2025.1's code cannot read (docs/upgrades.md): the rollback is refused
+    # before anything changes, naming it; once it is deleted, the rollback runs.
+    refused = play(cloud, "upgrade_rollback", expect_rc=2)
+    assert "refused before anything changed (it stays cancelled)" in refused, refused[-4000:]
+    assert (f"server {mixed_server} (upgrade-lab-mixed, cell1) request_specs.spec: ImageMetaProps 1.42 at "
+            "spec.image.properties (nova 31.3.1 reads up to 1.39)") in refused, refused[-4000:]
+    assert "osops.lifecycle.upgrade_continue" in refused and "osops_upgrade_rollback_ignore_newer_records" in refused
+    assert not any(server in refused for server in first), refused[-4000:]  # the servers from before are readable
+    assert upgrades(cloud)[0]["status"] == "cancelled"
+    assert steps(cloud, upgrade["id"]) == history  # no step moved
+    assert running_versions(lab) == mixed  # nothing switched
     conn.compute.delete_server(mixed_server)
     lab.wait_for("the mixed-state server deleted", lambda: conn.compute.find_server(mixed_server, ignore_missing=True)
                  is None, 120)
