@@ -196,10 +196,10 @@ def test_upgrade_yml_takes_the_half_upgraded_lab_on_to_2026_1(lab, cloud, tmp_pa
     # the server was moved off before compute2's code changed (nova's migration record), and is ACTIVE
     server = conn.compute.get_server(created.id)
     assert (server.status, server.compute_host) == ("ACTIVE", "compute1"), server
-    (moved,) = [m for m in conn.compute.migrations(server_id=created.id)]
+    (moved,) = list(conn.compute.migrations(server_id=created.id))
     assert (moved.migration_type, moved.status, moved.source_compute, moved.dest_compute) == (
         "live-migration", "completed", "compute2", "compute1"), moved
-    (service,) = [s for s in conn.compute.services(binary="nova-compute", host="compute2")]
+    (service,) = list(conn.compute.services(binary="nova-compute", host="compute2"))
     assert (service.status, service.state) == ("enabled", "up"), service
     # read without the collection: every process runs its 2026.1 venv, nova records 2026.1's service versions
     running = venvs_running(lab, tuple((host, name) for host, name, _project in PROGRAMS))
