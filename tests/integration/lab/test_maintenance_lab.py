@@ -392,7 +392,11 @@ def test_sessions_ack_nack_silence_failure_and_update(lab, cloud, record_propert
     assert set(drained) <= {"web-1", "db-1", "aa-1"}
     assert any("started by an earlier drain" in (i["message"] or "") for i in drained.values()), drained
     for name in ("web-1", "db-1", "aa-1"):  # one migration off compute3 each: none started twice
-        assert len([m for m in conn.compute.migrations(server_id=ids[name]) if m.source_compute == "compute3"]) == 1
+        off = [m for m in conn.compute.migrations(server_id=ids[name]) if m.source_compute == "compute3"]
+        # a live migration nova's scheduler refused ("No valid host", in the killed run or this one) leaves a
+        # record in status error that moved nothing; the drain retries it
+        moved = [m for m in off if m.status != "error"]
+        assert len(moved) == 1, [(m.id, m.migration_type, m.status, m.dest_compute) for m in off]
     assert session["state"] == "MAINTENANCE_FAILED" and "host_action" in session["reason"], session["reason"]
     assert "no reply (default action ACK)" in mine["notify"]["detail"]["msg"]
     assert mine["notify"]["detail"]["replies"][0]["reply"] == "TIMEOUT"

@@ -1,5 +1,9 @@
-"""The command driver on the real lab: an operator's own command lines move keystone and a compute to 2026.1 and back.
+"""The upgrade role's two drivers on one real lab, each upgrading and rolling back through ansible-playbook.
 
+From a 2025.1 lab with the 2026.1 venvs installed beside it (one bring-up for both scenarios, the command
+driver's first: it leaves every program back on 2025.1, keystone's schema at 2026.1).
+
+The ``command`` driver: an operator's own command lines move keystone and a compute to 2026.1 and back.
 From a 2025.1 lab with the 2026.1 venvs installed beside it, the commands an operator of the lab's layout
 (supervisord programs, keystone under uWSGI, openstack-ansible's venvs) would write - GNU sed on the
 program's section of the host's supervisord.conf and on keystone's uWSGI ini, supervisorctl
@@ -15,10 +19,21 @@ reread/update/start/status, the new venv's keystone-manage, the new venv's pytho
 Checked without the collection: the main processes' command lines under /proc, keystone's uWSGI ini, a fresh
 token from keystone, keystone's alembic revisions and nova's ``services`` rows with SQL, and the store's steps
 with sqlite3.
+
+The ``venv`` driver: the upgrade role's steps over SSH.
+One playbook of the ``upgrade`` role's
+steps: keystone's ``db_sync --expand`` and ``--migrate`` from its 2026.1 venv, keystone (uWSGI)
+switched, restarted and answering; nova's ``api_db sync`` and ``db sync`` from its 2026.1 venv, the
+nova control plane switched; one compute (a plain program) switched and reporting 2026.1's service
+version. Checked independently of the collection: the processes' command lines under /proc, a
+token from keystone, nova's ``services`` rows and the compute service list (openstacksdk). The same
+playbook again changes nothing (same processes). Then the rollback, code only: keystone and the
+compute back on their 2025.1 venvs, on the schemas 2026.1 expanded; keystone still issues tokens.
 """
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -27,7 +42,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from labupgrade import issue_token, nova_versions, playbook_cloud, venvs_running
+from labupgrade import issue_token, main_pids, nova_versions, playbook_cloud, venvs_running
 
 pytestmark = [
     pytest.mark.lab,
@@ -35,6 +50,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
 ]
 
+ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 SOURCE, TARGET = "2025.1", "2026.1"
 VENVS = "/openstack/venvs"
@@ -210,5 +226,165 @@ def test_upgrade_keystone_and_a_compute_with_command_lines_and_back(lab, cloud, 
                "compute1_driver_s": compute["duration"],
                "compute1_actions_s": {a: compute["actions"][a]["duration"] for a in ("switch", "restart")}
                | {"wait_ready": compute["actions"]["wait_ready"]["elapsed"]}}
+    record_property("timings", timings)
+    print(json.dumps(timings, indent=2))
+
+
+def step(service: str, action: str, version: str, **extra) -> dict:
+    """One step's variables for the upgrade role."""
+    return {"osops_upgrade_service": service, "osops_upgrade_action": action, "osops_upgrade_version": version,
+            **extra}
+
+
+def forward_plays() -> list[tuple[str, list[dict]]]:
+    """The upgrade of keystone, nova's control plane and compute1 to TARGET, as (host, steps)."""
+    ks, nova, sv = KEYSTONE[TARGET], NOVA[TARGET], SERVICE_VERSION[TARGET]
+    return [
+        ("controller", [
+            step("keystone", "db", ks, osops_upgrade_config_files=["/etc/keystone/keystone.conf"],
+                 osops_upgrade_db_commands=[["keystone-manage", "db_sync", "--expand"],
+                                            ["keystone-manage", "db_sync", "--migrate"]]),
+            step("keystone", "code", ks, osops_upgrade_wait_url="http://{{ ansible_host }}:5000/v3"),
+            step("nova-conductor", "db", nova, osops_upgrade_config_files=["/etc/nova/nova.conf"],
+                 osops_upgrade_db_commands=[["nova-manage", "api_db", "sync"], ["nova-manage", "db", "sync"]]),
+            step("nova-conductor", "code", nova, osops_upgrade_nova_service_version=sv),
+            step("nova-scheduler", "code", nova, osops_upgrade_nova_service_version=sv),
+            step("nova-api", "code", nova, osops_upgrade_wait_url="http://{{ ansible_host }}:8774/"),
+        ]),
+        ("compute1", [
+            step("nova-compute", "code", nova, osops_upgrade_nova_service_version=sv,
+                 osops_upgrade_nova_info_host="controller"),
+        ]),
+    ]
+
+
+def rollback_plays() -> list[tuple[str, list[dict]]]:
+    """Code only, back to SOURCE: keystone and compute1 (compute2 never left SOURCE)."""
+    return [
+        ("controller", [step("keystone", "code", KEYSTONE[SOURCE],
+                             osops_upgrade_wait_url="http://{{ ansible_host }}:5000/v3")]),
+        ("compute1", [step("nova-compute", "code", NOVA[SOURCE], osops_upgrade_nova_service_version=SERVICE_VERSION[SOURCE],
+                           osops_upgrade_nova_info_host="controller")]),
+    ]
+
+
+def role_playbook(plays: list[tuple[str, list[dict]]], results: Path) -> list[dict]:
+    """One play per host; after each step its osops_upgrade_driver_result joins the host's list;
+    the last play writes every host's list to ``results``."""
+    out = []
+    for host, steps in plays:
+        tasks = []
+        for index, variables in enumerate(steps):
+            tasks.append({"name": f"Step {index + 1}: {variables['osops_upgrade_action']} "
+                                  f"{variables['osops_upgrade_service']}",
+                          "ansible.builtin.include_role": {"name": "osops.lifecycle.upgrade", "tasks_from": "driver"}, "vars": variables})
+            tasks.append({"name": "Keep the step's result", "ansible.builtin.set_fact": {
+                "lab_results": "{{ lab_results | default([]) + [osops_upgrade_driver_result] }}"}})
+        out.append({"name": f"Upgrade steps on {host}", "hosts": host, "gather_facts": False, "tasks": tasks})
+    out.append({"name": "Results", "hosts": "localhost", "gather_facts": False, "tasks": [{
+        "name": "Write them", "ansible.builtin.copy": {
+            "dest": str(results), "mode": "0600",
+            "content": "{{ groups['all'] | map('extract', hostvars) | selectattr('lab_results', 'defined')"
+                       " | map(attribute='lab_results') | flatten | to_json }}"}}]})
+    return out
+
+
+def run_role_playbook(status: dict, plays: list[tuple[str, list[dict]]], tmp_path: Path, name: str) -> tuple[list[dict], float]:
+    """ansible-playbook with the lab's inventory (real SSH); the steps' results and the wall time."""
+    path, results = tmp_path / f"{name}.yml", tmp_path / f"{name}.json"
+    path.write_text(yaml.safe_dump(role_playbook(plays, results), sort_keys=False))
+    link = ROOT / ".cache" / "collections" / "ansible_collections" / "osops" / "lifecycle"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.exists():
+        link.symlink_to(ROOT)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_HOST_KEY_CHECKING="True")
+    start = time.monotonic()
+    proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", status["inventory"], str(path)],
+                          env=env, capture_output=True, text=True, timeout=1200, check=False)
+    took = time.monotonic() - start
+    (tmp_path / f"{name}.log").write_text(proc.stdout + proc.stderr)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+    return json.loads(results.read_text()), took
+
+
+def control_and_compute_running(lab) -> dict[str, str]:
+    """``program@host`` -> the command line of its main process, read independently of the collection."""
+    return venvs_running(lab, (
+        ("controller", "keystone"), ("controller", "nova-conductor"), ("controller", "nova-scheduler"),
+        ("controller", "nova-api"), ("compute1", "nova-compute"), ("compute2", "nova-compute")))
+
+
+@pytest.fixture(scope="module")
+def lab_status(lab):
+    lab.labctl("up", "--release", SOURCE)
+    lab.labctl("install", "--release", TARGET)
+    return lab.status()
+
+
+def by_step(results: list[dict]) -> dict[str, dict]:
+    return {f"{r['action']} {r['service']}@{r['host']}": r for r in results}
+
+
+def test_venv_driver_switch_restart_rollback(lab, lab_status, tmp_path, record_property):
+    before = control_and_compute_running(lab)
+    assert f"{VENVS}/keystone-{KEYSTONE[SOURCE]}/bin/uwsgi" in before["keystone@controller"]
+    assert f"{VENVS}/nova-{NOVA[SOURCE]}/bin/nova-compute" in before["nova-compute@compute1"]
+    pids_before = main_pids(lab)
+
+    # forward: expand, switch, restart, wait ready
+    results, took = run_role_playbook(lab_status, forward_plays(), tmp_path, "forward")
+    steps = by_step(results)
+    assert all(r["changed"] and not r["failed"] for r in results), results
+    code = steps["code keystone@controller"]
+    assert (code["previous_venv"], code["venv"], code["version"]) == (
+        f"{VENVS}/keystone-{KEYSTONE[SOURCE]}", f"{VENVS}/keystone-{KEYSTONE[TARGET]}", KEYSTONE[TARGET])
+    assert code["actions"]["wait_ready"]["http_status"] == 200
+    assert [c[-2:] for c in steps["db keystone@controller"]["actions"]["db"]["commands"]] == [
+        ["db_sync", "--expand"], ["db_sync", "--migrate"]]
+    assert steps["code nova-compute@compute1"]["actions"]["wait_ready"]["nova_service_version"] == SERVICE_VERSION[TARGET]
+
+    running = control_and_compute_running(lab)
+    assert f"{VENVS}/keystone-{KEYSTONE[TARGET]}/bin/uwsgi" in running["keystone@controller"]
+    for name in ("nova-conductor@controller", "nova-scheduler@controller", "nova-api@controller",
+                 "nova-compute@compute1"):
+        assert f"{VENVS}/nova-{NOVA[TARGET]}/" in running[name], (name, running[name])
+    assert f"{VENVS}/nova-{NOVA[SOURCE]}/bin/nova-compute" in running["nova-compute@compute2"]
+    assert issue_token(lab)
+    versions = nova_versions(lab)
+    assert versions["nova-compute@compute1"] == SERVICE_VERSION[TARGET], versions
+    assert versions["nova-conductor@controller"] == SERVICE_VERSION[TARGET], versions
+    assert versions["nova-compute@compute2"] == SERVICE_VERSION[SOURCE], versions
+    conn = lab.connect()
+    computes = {s.host: s for s in conn.compute.services() if s.binary == "nova-compute"}
+    assert computes["compute1"].state == "up" and computes["compute1"].status == "enabled", computes
+
+    # the same playbook again: no switch, no restart (same processes); the db tools run again (no-ops)
+    pids = main_pids(lab)
+    again, took_again = run_role_playbook(lab_status, forward_plays(), tmp_path, "again")
+    assert [r for r in again if r["action"] == "code" and r["changed"]] == []
+    assert all(r["actions"]["restart"]["reason"].endswith("already runs " + r["venv"])
+               for r in again if r["action"] == "code")
+    assert main_pids(lab) == pids
+    assert pids != pids_before
+
+    # rollback, code only: the expanded schemas stay
+    back, took_back = run_role_playbook(lab_status, rollback_plays(), tmp_path, "rollback")
+    assert all(r["changed"] and not r["failed"] for r in back), back
+    running = control_and_compute_running(lab)
+    assert f"{VENVS}/keystone-{KEYSTONE[SOURCE]}/bin/uwsgi" in running["keystone@controller"]
+    assert f"{VENVS}/nova-{NOVA[SOURCE]}/bin/nova-compute" in running["nova-compute@compute1"]
+    assert f"{VENVS}/nova-{NOVA[TARGET]}/" in running["nova-conductor@controller"]
+    assert issue_token(lab)
+    assert nova_versions(lab)["nova-compute@compute1"] == SERVICE_VERSION[SOURCE]
+
+    timings = {
+        "forward_wall_s": round(took, 1), "again_wall_s": round(took_again, 1), "rollback_wall_s": round(took_back, 1),
+        "driver_s": {key: round(r["duration"], 1) for key, r in by_step(results).items()},
+        "rollback_driver_s": {key: round(r["duration"], 1) for key, r in by_step(back).items()},
+        "keystone_code_actions": {k: v.get("duration", v.get("elapsed")) for k, v in code["actions"].items()},
+        "compute_code_actions": {k: v.get("duration", v.get("elapsed"))
+                                 for k, v in steps["code nova-compute@compute1"]["actions"].items()},
+    }
     record_property("timings", timings)
     print(json.dumps(timings, indent=2))
