@@ -4,8 +4,8 @@ One scenario: three instances on compute1 (two ACTIVE, one SHUTOFF); compute1 di
 reason; its drain planned in check mode (nothing moves), then run (live migrations for the
 ACTIVE ones, a confirmed cold migration for the SHUTOFF one, two at a time); compute1 enabled
 again. After each step nova is read back independently with openstacksdk, and each step run a
-second time changes nothing. The lab (``OSOPS_LAB_NET`` / ``OSOPS_LAB_HOME`` pick which) is
-brought up at ``OSOPS_LAB_SOURCE`` (default 2025.1) and down at the end.
+second time changes nothing. Run by test_drivers_lab.py first, on its fresh lab at
+``OSOPS_LAB_SOURCE`` (default 2025.1; ``OSOPS_LAB_NET`` / ``OSOPS_LAB_HOME`` pick which lab).
 """
 from __future__ import annotations
 
@@ -15,15 +15,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
-import pytest
-
-pytestmark = [
-    pytest.mark.lab,
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
-    # the lab's ensure_image_and_flavor uses find_* with openstacksdk's default ignore_missing
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
-]
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "lab"))
@@ -126,7 +117,8 @@ def where(conn, ids: dict[str, str]) -> dict[str, tuple]:
             for name, s in ((name, conn.compute.get_server(i)) for name, i in ids.items())}
 
 
-def test_disable_drain_enable_compute1(lab, tmp_path):
+def check_disable_drain_enable_compute1(lab, tmp_path: Path) -> None:
+    """Three instances on compute1; disable, drain (check mode, then for real), enable, each twice."""
     timings = {}
     started = time.monotonic()
     lab.labctl("up", "--release", SOURCE)

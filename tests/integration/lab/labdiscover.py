@@ -3,8 +3,8 @@
 Real keystone, placement, glance, neutron and nova (two fake computes) read
 by openstacksdk; the releases the discovery records are compared with what
 the lab says it installed; the cluster is read back through the inventory
-plugin.  Uses a running lab as it is (and leaves it so); brings one up, and
-down again, only when none is running.
+plugin.  Run by test_lab.py on the lab its smoke test left up (one bring-up
+for both), and usable on any running lab, which it leaves as it is.
 """
 from __future__ import annotations
 
@@ -14,50 +14,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.inference import release_from_microversion
 from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import release_of
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.clusters import get_cluster, last_discovery_run
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import open_store
 
-pytestmark = [pytest.mark.lab]
-
 ROOT = Path(__file__).resolve().parents[3]
-LABCTL = ROOT / "tests" / "lab" / "labctl"
 BIN = Path(sys.executable).parent
-SOURCE = os.environ.get("OSOPS_LAB_SOURCE", "2025.1")
-
-
-def labctl(*args: str, timeout: float = 1500) -> subprocess.CompletedProcess[str]:
-    res = subprocess.run([sys.executable, str(LABCTL), *args], capture_output=True, text=True, timeout=timeout,
-                         check=False)
-    if res.returncode != 0:
-        pytest.fail(f"labctl {' '.join(args)} failed (rc={res.returncode}):\n{res.stdout}\n{res.stderr}")
-    return res
-
-
-@pytest.fixture(scope="module")
-def lab_status():
-    """``labctl status --json`` of a lab that is up.
-
-    A lab that is up (even with some programs stopped) is used as it is and
-    left so.  Only when no lab exists at all does this module bring one up,
-    and down again at the end; a lab in any other state (another run is
-    starting or stopping it) is not touched: the test fails saying so.
-    """
-    status = json.loads(labctl("status", "--json").stdout)
-    started = False
-    if not status.get("up"):
-        if "health" in status or status.get("leftover_pids"):
-            pytest.fail(f"the lab is busy ({status.get('health') or 'leftover processes'}); not touching it")
-        labctl("up", "--release", SOURCE)
-        started = True
-        status = json.loads(labctl("status", "--json").stdout)
-    assert status.get("up"), status
-    yield status
-    if started:
-        labctl("down", timeout=300)
 
 
 def discover(tmp_path: Path, status: dict, params: dict, name: str = "lab") -> subprocess.CompletedProcess[str]:
@@ -93,7 +56,8 @@ def result_of(proc: subprocess.CompletedProcess[str]) -> dict:
     return json.JSONDecoder().raw_decode(block[start + 3:])[0]
 
 
-def test_openstack_api_discovery_of_the_lab(tmp_path, lab_status):
+def check_openstack_api_discovery(tmp_path: Path, lab_status: dict) -> None:
+    """Discover the running lab three ways (versions given, again, bare) and list it through the inventory plugin."""
     installed = dict(lab_status["versions"])  # keystone, placement, glance, neutron
     nova = {host: venv.split("-", 1)[1] for host, venv in lab_status["nova_venvs"].items()}
     params = {"versions": installed, "host_versions": {host: {"nova": v} for host, v in nova.items()}}

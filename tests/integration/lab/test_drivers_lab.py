@@ -1,10 +1,12 @@
 """The upgrade role's two drivers on one real lab, each upgrading and rolling back through ansible-playbook.
 
-From a 2025.1 lab with the 2026.1 venvs installed beside it (one bring-up for both scenarios, the command
-driver's first: it leaves every program back on 2025.1, keystone's schema at 2026.1).
+From a 2025.1 lab with the 2026.1 venvs installed beside it (one bring-up for three scenarios): first,
+on the fresh lab, compute_service and compute_host_drain on compute1 (labcompute.py: it leaves three
+instances on compute2 and every compute enabled); then the command driver's scenario (it leaves every
+program back on 2025.1, keystone's schema at 2026.1); then the venv driver's.
 
-The ``command`` driver: an operator's own command lines move keystone and a compute to 2026.1 and back.
-From a 2025.1 lab with the 2026.1 venvs installed beside it, the commands an operator of the lab's layout
+The ``command`` driver: an operator's own command lines move keystone and a compute to 2026.1 and back:
+the commands an operator of the lab's layout
 (supervisord programs, keystone under uWSGI, openstack-ansible's venvs) would write - GNU sed on the
 program's section of the host's supervisord.conf and on keystone's uWSGI ini, supervisorctl
 reread/update/start/status, the new venv's keystone-manage, the new venv's python importing the project:
@@ -20,9 +22,7 @@ Checked without the collection: the main processes' command lines under /proc, k
 token from keystone, keystone's alembic revisions and nova's ``services`` rows with SQL, and the store's steps
 with sqlite3.
 
-The ``venv`` driver: the upgrade role's steps over SSH.
-One playbook of the ``upgrade`` role's
-steps: keystone's ``db_sync --expand`` and ``--migrate`` from its 2026.1 venv, keystone (uWSGI)
+The ``venv`` driver: one playbook of the ``upgrade`` role's steps over SSH: keystone's ``db_sync --expand`` and ``--migrate`` from its 2026.1 venv, keystone (uWSGI)
 switched, restarted and answering; nova's ``api_db sync`` and ``db sync`` from its 2026.1 venv, the
 nova control plane switched; one compute (a plain program) switched and reporting 2026.1's service
 version. Checked independently of the collection: the processes' command lines under /proc, a
@@ -42,6 +42,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from labcompute import check_disable_drain_enable_compute1
 from labupgrade import issue_token, main_pids, nova_versions, playbook_cloud, venvs_running
 
 pytestmark = [
@@ -145,6 +146,11 @@ def running(lab) -> dict[str, str]:
 
 def keystone_ini(cloud) -> str:
     return (Path(cloud["status"]["home"]) / "hosts" / "controller" / "etc" / "keystone" / "keystone-uwsgi.ini").read_text()
+
+
+def test_compute_service_and_drain_on_the_fresh_lab(lab, tmp_path):
+    """compute_service and compute_host_drain through ansible-playbook (labcompute.py)."""
+    check_disable_drain_enable_compute1(lab, tmp_path)
 
 
 def test_upgrade_keystone_and_a_compute_with_command_lines_and_back(lab, cloud, record_property):

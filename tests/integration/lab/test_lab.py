@@ -1,8 +1,9 @@
 """The lab is a real, upgradable OpenStack.
 
 In order: a smoke test at the source release (discovery, ``nova-status``, boot, live migration),
-a rolling upgrade of nova from the source to the target release on that same lab, then the same
-smoke test at the target release. After each ``down`` nothing of the lab is left running.
+the collection's ``openstack_api`` discovery of that lab (labdiscover.py), a rolling upgrade of
+nova from the source to the target release on that same lab, then the same smoke test at the
+target release. After each ``down`` nothing of the lab is left running.
 
 Releases: ``OSOPS_LAB_SOURCE`` (default 2025.1) and ``OSOPS_LAB_TARGET`` (default 2026.1, the
 SLURP jump). Every API call goes through openstacksdk.
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from labdiscover import check_openstack_api_discovery
 
 pytestmark = [
     pytest.mark.lab,
@@ -148,6 +150,12 @@ def smoke(lab, release: str) -> None:
 def test_smoke_source_release(lab) -> None:
     """A lab at the source release works end to end (left up for the upgrade test)."""
     smoke(lab, SOURCE)
+
+
+def test_openstack_api_discovery_of_the_lab(lab, tmp_path) -> None:
+    """cluster_discover's openstack_api method on the lab the smoke test left up (labdiscover.py)."""
+    lab.labctl("up", "--release", SOURCE)  # no-op after the smoke test
+    check_openstack_api_discovery(tmp_path, lab.status())
 
 
 def test_rolling_upgrade_of_nova(lab) -> None:

@@ -4,7 +4,7 @@ The openstack_api method meets a small OpenStack served over real HTTP on
 127.0.0.1 (FakeCloud, through the fake_cloud fixture of conftest.py), so
 openstacksdk and keystoneauth run unchanged: authentication, the token's
 catalog, version discovery, pagination.  The real cloud is proven by
-tests/integration/lab/test_discover_lab.py.
+tests/integration/lab/labdiscover.py (run by test_lab.py).
 """
 
 import json
