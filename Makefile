@@ -128,8 +128,9 @@ test: setup
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; \
 	echo "make test: all tiers passed"
 
+# Both CPUs: the unit tests share no state (tmp_path, ports picked free on 127.0.0.1).
 unit:
-	tests/tools/pytest-tier.sh tests/unit $(PYTEST_ARGS)
+	tests/tools/pytest-tier.sh tests/unit -n 2 $(PYTEST_ARGS)
 
 sanity:
 	tests/tools/ansible-test.sh sanity --venv --python 3.11 --color no
