@@ -16,6 +16,7 @@ openstacksdk. One lab, two upgrades:
    service version everywhere, and an instance boots and live-migrates.
 2. ``upgrade.yml`` again (a new upgrade, the cluster being back at 2025.1), paused from a second
    process during the compute phase (the play stops after its running batch), continued, SIGKILLed
+   inside the next compute batch (compute2's), continued with ``upgrade_continue.yml``, SIGKILLed
    inside finalize and continued: completed, every step done, every service at 2026.1 and nova's
    service versions at 2026.1's, instances ACTIVE and live-migratable, the readiness checks after the
    upgrade without a new Warning; a rollback is refused now that finalize ran.
@@ -232,7 +233,8 @@ def test_cancel_rollback_then_pause_kill_continue_complete(lab, cloud, record_pr
     live_migrate(lab, conn, old_code_server)
     record_property("first_upgrade_and_rollback_seconds", round(time.monotonic() - started, 1))
 
-    # --- 2. a new upgrade: paused in the compute phase, continued, killed in finalize, continued ---
+    # --- 2. a new upgrade: paused in the compute phase, continued, killed in compute2's batch, continued,
+    # killed in finalize, continued ---
     play(cloud, "discover")
     started = time.monotonic()
     proc = start(cloud, "upgrade", extra)
@@ -247,8 +249,16 @@ def test_cancel_rollback_then_pause_kill_continue_complete(lab, cloud, record_pr
     assert paused_at and paused_at[0]["phase"] in ("compute", "finalize")
 
     proc = start(cloud, "upgrade", extra)  # upgrade.yml again continues the paused upgrade
+    step = wait_step(lab, cloud, proc, "compute2's batch", lambda s: s["phase"] == "compute" and s["host"] == "compute2")
+    kill(proc)  # inside a compute batch
+    assert upgrades(cloud)[-1]["status"] == "running"
+    cut_short = [s["position"] for s in steps(cloud, second["id"]) if s["status"] == "running"]
+    assert step["position"] in cut_short
+    compute2_at_kill = (main_pids(lab)["nova-compute@compute2"], running_versions(lab)["nova-compute@compute2"])
+    proc = start(cloud, "upgrade_continue")
     wait_step(lab, cloud, proc, "finalize", lambda s: s["phase"] == "finalize" and s["action"] == "online_data_migrations")
-    kill(proc)
+    assert all(s["status"] == "done" for s in steps(cloud, second["id"]) if s["position"] in cut_short)
+    kill(proc)  # inside finalize
     out = play(cloud, "upgrade", extra)
     assert "completed" in out and "Completed - every step is done." in out, out[-3000:]
     took = time.monotonic() - started
@@ -259,6 +269,9 @@ def test_cancel_rollback_then_pause_kill_continue_complete(lab, cloud, record_pr
     before = next(s for s in history if s["action"] == "readiness" and json.loads(s["detail"])["when"] == "before")
     assert set(json.loads(after["detail"])["warnings"]) <= set(json.loads(before["detail"])["warnings"])
     assert running_versions(lab) == at(TARGET)
+    if compute2_at_kill[1] == VERSIONS[TARGET]["nova"]:
+        # killed once compute2 had been restarted on 2026.1: the continue redid its step without a restart
+        assert main_pids(lab)["nova-compute@compute2"] == compute2_at_kill[0]
     assert set(nova_versions(lab).values()) == {SERVICE_VERSION[TARGET]}
     assert issue_token(lab)
     for server_id in first + [old_code_server]:
