@@ -143,7 +143,7 @@ def _neutron(argvs, runs):
         if rc != 0:
             raise tool_failed(argv, rc, stdout, stderr)
     current, heads = revisions(runs[0][1]), revisions(runs[1][1])
-    if not heads:
+    if not any(heads.values()):
         raise OsopsError('`%s` printed no heads: %s' % (describe(argvs[1]), _last_line(runs[1][1])))
     missing = []  # (step, project, revision)
     for step in (EXPAND, CONTRACT):
