@@ -286,6 +286,8 @@ SCENARIOS = (
     _schema('keystone', 'expand left', {'--check': (2, '', '')}),
     _schema('keystone', 'contract left', {'--check': (4, '', '')}),
     _schema('keystone', 'no answer', {'--check': (1, '', 'Traceback ...\nDBConnectionError: mysql://ks:pw@db/keystone')}),
+    _schema('neutron', 'database ahead', {'heads': NEUTRON_HEADS, 'current': (
+        255, "Running current for neutron ...\nFAILED: Can't locate revision identified by 'b1bca967e19d'\n", '')}),
     _schema('glance', 'migrate left', {'check': (4, 'Your next step is to run `glance-manage db migrate`.', '')}),
     _schema('neutron', 'done', {'heads': NEUTRON_HEADS, 'current': (
         0, 'Running current for neutron ...\nb1bca967e19d (head)\n5c85685d616d (head)\nOK\n', '')}),

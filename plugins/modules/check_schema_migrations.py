@@ -29,10 +29,12 @@ description:
     another; its db sync writes); C(placement-status upgrade check) covers
     placement's online data migrations.
   - C(Failure) when a step is left, with the command that does it. C(Success)
-    otherwise. C(Error) when the tool is not in O(venv), a config file is
-    missing, or the tool exited without an answer (the database not
-    reachable, or a revision this release does not know: a newer release's
-    step ran); passwords in its message are masked.
+    otherwise. C(Warning) when the database holds a revision the release
+    does not know - a later release's expand already ran there (an upgrade
+    under way, or rolled back to this code on the expanded schema) - so the
+    tool cannot tell. C(Error) when the tool is not in O(venv), a config
+    file is missing, or the tool exited without an answer (the database not
+    reachable; passwords in its message are masked).
   - Run it once per project, on a host of the service, with the venv of the
     release that runs there (before an upgrade, the current release's).
 extends_documentation_fragment:
@@ -103,11 +105,11 @@ upgrade_checks:
       type: str
       sample: Database schema migrations
     result:
-      description: C(Success), C(Failure), or C(Error) when the check could not run.
+      description: C(Success), C(Warning), C(Failure), or C(Error) when the check could not run.
       type: str
       sample: Failure
     code:
-      description: 0, 2, or 255 for C(Error).
+      description: 0, 1, 2, or 255 for C(Error).
       type: int
       sample: 2
     details:

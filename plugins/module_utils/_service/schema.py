@@ -31,9 +31,10 @@ glance 28.2.0 to 33.0.0, neutron 24.2.2 to 29.0.0, placement 11.0.1 to
   not open the database.  ``current`` exits 255 when it fails.
 
 A database that holds a revision the tool's release does not know (a later
-release's expand already ran: an upgrade under way) makes keystone-manage and
+release's expand already ran: an upgrade under way, or rolled back to this
+code on the expanded schema, which expand allows) makes keystone-manage and
 neutron-db-manage fail with alembic's ``Can't locate revision identified by
-'<revision>'``; that is told apart from other failures.  glance-manage
+'<revision>'``; that is told apart from other failures (:class:`DatabaseAhead`).  glance-manage
 compares revision names without resolving them and would ask for expand, but
 glance's schema has not changed since 2024.1 (its last revisions are
 ``2024_1_expand01``/``2024_1_contract01`` through 2026.2).
@@ -72,6 +73,15 @@ _KEYSTONE_VERSIONS = re.compile(r'^(Expand|Contract): (\S+) \(head: (\S+)\)$', r
 _RUNNING = re.compile(r'^Running (?:current|heads) for (\S+) \.\.\.$')
 
 
+class DatabaseAhead(OsopsError):
+    """The database holds ``revision``, which the tool's release does not know: a later release's step ran."""
+
+    def __init__(self, command, rc, revision):
+        super().__init__('`%s` exited %s: the database holds revision %s, which this release does not know'
+                         % (command, rc, revision))
+        self.revision = revision
+
+
 def commands(project, tool, config_files=None, config_dir=None):
     """The argument lists to run, in order: ``tool`` (its path) with the config options, each subcommand."""
     options = []
@@ -106,10 +116,7 @@ def tool_failed(argv, rc, stdout, stderr):
     """The OsopsError for a run whose exit code is not one of the tool's answers (passwords masked)."""
     unknown = _UNKNOWN.search((stdout or '') + (stderr or ''))
     if unknown:
-        return OsopsError(
-            '`%s` exited %s: the database holds revision %s, which this release does not know. A later release '
-            'already ran a schema step here (an upgrade under way): finish that upgrade, then check with the venv '
-            'of the release it installs.' % (describe(argv), rc, unknown.group(1)))
+        return DatabaseAhead(describe(argv), rc, unknown.group(1))
     return OsopsError('`%s` exited %s without an answer: %s' % (
         describe(argv), rc, mask_url(_last_line(stderr) or _last_line(stdout) or 'no output')))
 
@@ -165,9 +172,10 @@ def pending_steps(project, argvs, runs):
     """``(steps left, why)`` from the runs of :func:`commands`: ``expand``, ``migrate``, ``contract`` in order.
 
     ``runs`` are ``(rc, stdout, stderr)`` per argument list; ``why`` is the
-    tool's answer in words.  Raises OsopsError when a tool did not answer
-    (its exit code is not one of its answers, or neutron's output has no
-    heads).
+    tool's answer in words.  Raises :class:`DatabaseAhead` when the database
+    holds a revision the tool does not know, OsopsError when a tool did not
+    answer otherwise (its exit code is not one of its answers, or neutron's
+    output has no heads).
     """
     if project == 'keystone':
         return _by_code(KEYSTONE_CODES, argvs[0], runs[0])

@@ -17,8 +17,9 @@ One lab at SOURCE (2025.1) with one server. ``playbooks/check.yml`` runs for the
   database: the TARGET keystone-manage and neutron-db-manage say expand is left, and ours says
   Failure with that command; the command the details name, run as written from the TARGET venv,
   moves the databases' alembic revisions (read in MariaDB), and ours then says Success. The
-  running SOURCE tools, asked about that expanded database, cannot read it: ours says Error,
-  naming the revision. Glance's schema is the same from 2024.1 to 2026.2: Success throughout.
+  running SOURCE tools, asked about that expanded database, cannot read it: ours says Warning,
+  naming the revision (an upgrade under way, or rolled back on the expanded schema: not an Error,
+  which would stop the upgrade's readiness). Glance's schema is the same from 2024.1 to 2026.2: Success throughout.
 """
 from __future__ import annotations
 
@@ -231,11 +232,11 @@ def test_schema_steps_left_then_done_by_the_advised_command(lab, cloud, tmp_path
     assert [len(revs) for revs in new.values()] == [1, 1], (before, after)
 
     # TARGET's tools: done. The SOURCE tools (the venvs the lab's services run) cannot read the database TARGET
-    # expanded: Error, naming the revision (an upgrade under way).
+    # expanded: Warning, naming the revision (an upgrade under way; not an Error, which would stop it).
     running = [(project, f"/openstack/venvs/{project}-{cloud['status']['versions'][project]}") for project in new]
     found = schema_checks(cloud, tmp_path, [(project, target[project]) for project in new] + running)
     assert [(project, result) for project, result, _details in found] == [
-        ("keystone", "Success"), ("neutron", "Success"), ("keystone", "Error"), ("neutron", "Error")], found
+        ("keystone", "Success"), ("neutron", "Success"), ("keystone", "Warning"), ("neutron", "Warning")], found
     for project, _result, details in found[2:]:
         (revision,) = new[project]
         assert f"the database holds revision {revision}, which this release does not know" in details, details

@@ -6,7 +6,7 @@ The outputs are the tools' own, as the lab's venvs printed them (2025.1 and 2026
 import pytest
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._service.schema import commands, describe, pending_steps, revisions
+from ansible_collections.osops.lifecycle.plugins.module_utils._service.schema import DatabaseAhead, commands, describe, pending_steps, revisions
 
 KEYSTONE = commands('keystone', '/v/keystone-29.1.0/bin/keystone-manage', ['/etc/keystone/keystone.conf'])
 GLANCE = commands('glance', '/v/glance-30.2.0/bin/glance-manage', ['/etc/glance/glance-api.conf'], '/etc/glance/conf.d')
@@ -76,11 +76,20 @@ def test_neutron_subprojects_are_compared_each_with_its_own_heads():
     assert revisions(heads[1])['neutron-vpnaas'] == [('2a2c2b1f2d3e', '(expand) (head)')]
 
 
-@pytest.mark.parametrize('project,argvs,runs,message', [
+@pytest.mark.parametrize('project,argvs,runs,message,revision', [
     ('keystone', KEYSTONE, [(1, '', UNKNOWN)],
-     '`keystone-manage db_sync --check` exited 1: the database holds revision 742c857f1dfb, which this release does not know.'),
+     '`keystone-manage db_sync --check` exited 1: the database holds revision 742c857f1dfb, which this release does not know',
+     '742c857f1dfb'),
     ('neutron', NEUTRON, [(255, "Running current for neutron ...\nFAILED: Can't locate revision identified by 'b1bca967e19d'\n", ''),
-                          HEADS], '`neutron-db-manage current` exited 255: the database holds revision b1bca967e19d'),
+                          HEADS], '`neutron-db-manage current` exited 255: the database holds revision b1bca967e19d', 'b1bca967e19d'),
+])
+def test_a_revision_the_release_does_not_know_is_told_apart(project, argvs, runs, message, revision):
+    with pytest.raises(DatabaseAhead) as error:
+        pending_steps(project, argvs, runs)
+    assert error.value.msg.startswith(message) and error.value.revision == revision
+
+
+@pytest.mark.parametrize('project,argvs,runs,message', [
     # another exit code: the last line the tool logged, its oslo.log prefix and the URL's password gone
     ('keystone', KEYSTONE, [(1, '', '2026-12-04 18:31:09.579 12137 ERROR keystone oslo_db.exception.DBConnectionError: '
                                     '(2003) mysql+pymysql://keystone:s3cret@db/keystone\n2026-12-04 18:31:09.579 12137 ERROR keystone \n')],
@@ -92,5 +101,6 @@ def test_neutron_subprojects_are_compared_each_with_its_own_heads():
 def test_no_answer_is_an_error_that_says_why(project, argvs, runs, message):
     with pytest.raises(OsopsError) as error:
         pending_steps(project, argvs, runs)
+    assert not isinstance(error.value, DatabaseAhead)
     assert error.value.msg.startswith(message)
     assert 's3cret' not in error.value.msg
