@@ -160,7 +160,7 @@ def _neutron(argvs, runs):
     steps = [step for step in (EXPAND, CONTRACT) if any(m[0] == step for m in missing)]
     if not missing:
         return [], '`%s` lists every head of `%s` (%s)' % (
-            describe(argvs[0]), describe(argvs[1]), ', '.join(sorted(r for revs in heads.values() for r, _ in revs)))
+            describe(argvs[0]), describe(argvs[1]), ', '.join(sorted(rev for revs in heads.values() for rev, _rest in revs)))
     database = sorted(set(rev for revs in current.values() for rev, _rest in revs))
     return steps, '`%s` lists %s, not the head%s %s of `%s`' % (
         describe(argvs[0]), ', '.join(database) or 'no revision', 's' if len(missing) > 1 else '',

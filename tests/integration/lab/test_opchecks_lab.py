@@ -207,8 +207,9 @@ def revisions(lab):
 def test_schema_steps_left_then_done_by_the_advised_command(lab, cloud, tmp_path):
     lab.labctl("install", "--release", TARGET)
     major = {"2026.1": ("29", "32", "28"), "2026.2": ("30", "33", "29")}[TARGET]
-    target = dict(zip(SCHEMA, lab.ssh("controller", "ls -d " + " ".join(
-        f"/openstack/venvs/{project}-{m}.*" for project, m in zip(SCHEMA, major))).stdout.split()))
+    listed = lab.ssh("controller", "ls -d " + " ".join(f"/openstack/venvs/{project}-{m}.*" for project, m in zip(SCHEMA, major)))
+    target = {path.rsplit("/", 1)[1].split("-")[0]: path for path in listed.stdout.split()}
+    assert sorted(target) == sorted(SCHEMA), listed.stdout + listed.stderr
     before = revisions(lab)
 
     found = {project: (result, details) for project, result, details in schema_checks(cloud, tmp_path, target.items())}

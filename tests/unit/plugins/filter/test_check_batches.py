@@ -118,8 +118,8 @@ def test_backends_checks_one_per_project_on_the_host_with_its_venv():
 
 
 def test_schema_checks_take_the_running_venv_else_the_one_before_the_target():
-    venvs = [{'path': '/srv/venvs/%s' % name} for name in ('keystone-27.1.0', 'keystone-28.1.0', 'keystone-29.1.0',
-                                                          'neutron-26.0.6', 'neutron-28.0.2')]
+    names = ('keystone-27.1.0', 'keystone-28.1.0', 'keystone-29.1.0', 'neutron-26.0.6', 'neutron-28.0.2')
+    venvs = [{'path': '/srv/venvs/%s' % name} for name in names]
     target = {'keystone': {'first': '29.0.0'}, 'neutron': {'first': '28.0.0'}, 'glance': {'first': '32.0.0'}}
     checks = schema_checks(['keystone', 'neutron', 'glance'], venvs, '/srv/venvs', target,
                            running={'keystone': ['27.1.0', '28.1.0']}, config_files={'neutron': ['/etc/neutron/neutron.conf']})
