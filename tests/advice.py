@@ -32,7 +32,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks import api, config, nova
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks import api, config, nova, schema
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import result_name, run_check
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.registry import CHECKS
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
@@ -190,13 +190,13 @@ def _server(status, task_state=None):
     return SimpleNamespace(id='s-%s' % status.lower(), status=status, task_state=task_state)
 
 
-Scenario = namedtuple('Scenario', 'check label params config database conn catalog maximum is_json project down')
+Scenario = namedtuple('Scenario', 'check label params config database conn catalog maximum is_json project down tool')
 
 
 def _scenario(check, label, params=None, config=None, database=None, conn=None,
-              catalog='http://api.example:8778', maximum=('1.39', None), is_json=False, project=None, down=()):
+              catalog='http://api.example:8778', maximum=('1.39', None), is_json=False, project=None, down=(), tool=None):
     return Scenario(check, label, params or {}, config or Config(), database or Database(), conn or Conn(),
-                    catalog, maximum, is_json, project, down)
+                    catalog, maximum, is_json, project, down, tool or {})
 
 
 CELLS = [dict(name='cell0', uuid=CELL0_UUID), dict(name='cell1', uuid='c1')]
@@ -210,6 +210,15 @@ STUCK = dict(migration='populate_user_id', database='api', pending=0, stuck=1, w
 BACKENDS = Config({('database', 'connection'): 'mysql+pymysql://nova:pw@db/nova',
                    ('DEFAULT', 'transport_url'): 'rabbit://nova:pw@mq1:5672,nova:pw@mq2:5672/'})
 BACKENDS_OPTIONS = dict(project='nova', timeout=5)
+
+
+def _schema(project, label, tool, venv='/openstack/venvs/%s-29.1.0', files=None):
+    """A scenario of check_schema_migrations: ``tool`` maps a command's last word to its ``(rc, stdout, stderr)``."""
+    return _scenario('check_schema_migrations', label, project=project, tool=tool,
+                     params=dict(project=project, venv=venv % project, config_files=files, config_dir=None))
+
+
+NEUTRON_HEADS = (0, 'Running heads for neutron ...\n5c85685d616d (contract) (head)\nb1bca967e19d (expand) (head)\nOK\n', '')
 
 SCENARIOS = (
     _scenario('check_cells_v2', 'no cell mapping'),
@@ -273,6 +282,19 @@ SCENARIOS = (
     _scenario('check_cloudkitty_storage', 'v1', config=Config({('storage', 'version'): '1'})),
     _scenario('check_cloudkitty_storage', 'v2'),
     _scenario('check_cloudkitty_storage', 'neither', config=Config({('storage', 'version'): '3'})),
+    _schema('keystone', 'done', {'--check': (0, '', '')}),
+    _schema('keystone', 'expand left', {'--check': (2, '', '')}),
+    _schema('keystone', 'contract left', {'--check': (4, '', '')}),
+    _schema('keystone', 'no answer', {'--check': (1, '', 'Traceback ...\nDBConnectionError: mysql://ks:pw@db/keystone')}),
+    _schema('neutron', 'database ahead', {'heads': NEUTRON_HEADS, 'current': (
+        255, "Running current for neutron ...\nFAILED: Can't locate revision identified by 'b1bca967e19d'\n", '')}),
+    _schema('glance', 'migrate left', {'check': (4, 'Your next step is to run `glance-manage db migrate`.', '')}),
+    _schema('neutron', 'done', {'heads': NEUTRON_HEADS, 'current': (
+        0, 'Running current for neutron ...\nb1bca967e19d (head)\n5c85685d616d (head)\nOK\n', '')}),
+    _schema('neutron', 'both branches left', {'heads': NEUTRON_HEADS, 'current': (
+        0, 'Running current for neutron ...\nad80a9f07c5c\n5c85685d616c\nOK\n', '')}),
+    _schema('neutron', 'no tool in the venv', {}, venv='/nonexistent/%s'),
+    _schema('keystone', 'no config file', {}, files=['/nonexistent/keystone.conf']),
 )
 
 Outcome = namedtuple('Outcome', 'check label code details')
@@ -286,6 +308,9 @@ def run_scenario(scenario):
     function = check.function(check.run)
     args = (scenario.project,) if check.projects else ()
     with mock.patch.object(api, 'catalog_endpoint', lambda conn, service_type: scenario.catalog), \
+            mock.patch.object(schema, 'run_tool', lambda ctx, argv: scenario.tool[argv[-1]]), \
+            mock.patch.object(schema.os, 'access', lambda path, mode: not path.startswith('/nonexistent/')), \
+            mock.patch.object(schema.os.path, 'isfile', lambda path: not path.startswith('/nonexistent/')), \
             mock.patch.object(api, 'api_max_microversion', lambda *a: _maximum(scenario.maximum)), \
             mock.patch.object(config, 'is_json', lambda path: scenario.is_json), \
             mock.patch.object(nova, 'pending_online_migrations', lambda database: database.online_migrations), \
@@ -306,7 +331,7 @@ def every_outcome():
     return [run_scenario(s) for s in SCENARIOS]
 
 
-CHECK_FILES = (api, nova, config)
+CHECK_FILES = (api, nova, config, schema)
 
 
 def outcome_lines():

@@ -5,7 +5,7 @@
 
 # The checks a host runs in its osops.lifecycle.check_batch, as the check
 # role builds them. Each filter is documented in its own file beside this one
-# (config_checks.yml, nova_db_checks.yml, backends_checks.yml), as ansible-core documents a file of
+# (config_checks.yml, nova_db_checks.yml, backends_checks.yml, schema_checks.yml), as ansible-core documents a file of
 # several filters.
 
 from __future__ import annotations
@@ -71,6 +71,24 @@ def nova_db_checks(target_release, config_files=None, cloud_checks=False, curren
     return checks
 
 
+def schema_checks(projects, venvs, venvs_dir, target_projects, running=None, config_files=None):
+    config_files = config_files or {}
+    names = [{'path': posixpath.basename(item['path'])} for item in venvs]
+    checks = []
+    for project in projects:
+        versions = (running or {}).get(project)
+        if versions:  # the newest version a process of the project runs
+            venv = posixpath.join(venvs_dir, '%s-%s' % (project, versions[-1]))
+        else:
+            found = newest_venv(venvs_dir, project, names, before=(target_projects.get(project) or {}).get('first'))
+            venv = found and posixpath.dirname(posixpath.dirname(found['python']))
+        if venv:
+            checks.append({'module': 'check_schema_migrations',
+                           'options': dict({'project': project, 'venv': venv}, **_files_option(config_files, project))})
+    return checks
+
+
 class FilterModule:
     def filters(self):
-        return {'config_checks': config_checks, 'nova_db_checks': nova_db_checks, 'backends_checks': backends_checks}
+        return {'config_checks': config_checks, 'nova_db_checks': nova_db_checks, 'backends_checks': backends_checks,
+                'schema_checks': schema_checks}

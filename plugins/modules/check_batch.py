@@ -54,6 +54,7 @@ options:
           - check_placement_api
           - check_policy_json
           - check_rpc_pin
+          - check_schema_migrations
           - check_service_user_token
           - check_services
           - check_upgrade_path
@@ -68,6 +69,7 @@ options:
           - osops.lifecycle.check_placement_api
           - osops.lifecycle.check_policy_json
           - osops.lifecycle.check_rpc_pin
+          - osops.lifecycle.check_schema_migrations
           - osops.lifecycle.check_service_user_token
           - osops.lifecycle.check_services
           - osops.lifecycle.check_upgrade_path

@@ -57,6 +57,24 @@ UPDATE_MACHINE_TYPE = _advice('nova-manage', 'libvirt', 'update_machine_type', u
 CONVERT_POLICY = _advice('oslopolicy-convert-json-to-yaml',
                          usage='--namespace <project> --policy-file <json file> --output-file <yaml file>')
 CLOUDKITTY_STORAGE_INIT = _advice('cloudkitty-storage-init')
+KEYSTONE_DB_CHECK = _advice('keystone-manage', 'db_sync', usage='--check')
+KEYSTONE_DB_EXPAND = _advice('keystone-manage', 'db_sync', usage='--expand')
+KEYSTONE_DB_CONTRACT = _advice('keystone-manage', 'db_sync', usage='--contract')
+GLANCE_DB_CHECK = _advice('glance-manage', 'db', 'check')
+GLANCE_DB_EXPAND = _advice('glance-manage', 'db', 'expand')
+GLANCE_DB_MIGRATE = _advice('glance-manage', 'db', 'migrate')
+GLANCE_DB_CONTRACT = _advice('glance-manage', 'db', 'contract')
+NEUTRON_DB_CURRENT = _advice('neutron-db-manage', 'current')
+NEUTRON_DB_HEADS = _advice('neutron-db-manage', 'heads')
+NEUTRON_DB_EXPAND = _advice('neutron-db-manage', 'upgrade', usage='--expand')
+NEUTRON_DB_CONTRACT = _advice('neutron-db-manage', 'upgrade', usage='--contract')
+
+# project -> step -> the command that does it (the check's advice).
+SCHEMA_STEPS = {
+    'keystone': {'expand': KEYSTONE_DB_EXPAND, 'contract': KEYSTONE_DB_CONTRACT},
+    'glance': {'expand': GLANCE_DB_EXPAND, 'migrate': GLANCE_DB_MIGRATE, 'contract': GLANCE_DB_CONTRACT},
+    'neutron': {'expand': NEUTRON_DB_EXPAND, 'contract': NEUTRON_DB_CONTRACT},
+}
 
 # check module -> the commands its details (any outcome) and its section of docs/checks.md name.
 ADVICE = {
@@ -65,4 +83,7 @@ ADVICE = {
     'check_online_migrations': (ONLINE_DATA_MIGRATIONS,),
     'check_policy_json': (CONVERT_POLICY,),
     'check_cloudkitty_storage': (CLOUDKITTY_STORAGE_INIT,),
+    'check_schema_migrations': (KEYSTONE_DB_CHECK, KEYSTONE_DB_EXPAND, KEYSTONE_DB_CONTRACT, GLANCE_DB_CHECK,
+                                GLANCE_DB_EXPAND, GLANCE_DB_MIGRATE, GLANCE_DB_CONTRACT, NEUTRON_DB_CURRENT,
+                                NEUTRON_DB_HEADS, NEUTRON_DB_EXPAND, NEUTRON_DB_CONTRACT),
 }

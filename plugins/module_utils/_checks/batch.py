@@ -75,7 +75,7 @@ class CheckBatchModule(OsopsModule):
         shared = {}
         modules, upgrade_checks = [], []
         for name, check, params, found in members:
-            result = check_results(check, params, found, shared)
+            result = check_results(check, params, found, shared, self.ansible.run_command)
             if self.params['cluster'] and cloud_wide(name):
                 for row in result['upgrade_checks']:
                     row['scope'] = self.params['cluster']

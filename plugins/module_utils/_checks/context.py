@@ -19,13 +19,18 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._service.config im
 
 
 class CheckContext:
-    """A check's options, its config, nova's databases, the cloud; ``found``: its extra return values."""
+    """A check's options, its config, nova's databases, the cloud; ``found``: its extra return values.
 
-    def __init__(self, params, project, found, shared=None):
+    ``run_command`` is the module's ``AnsibleModule.run_command``, for the
+    checks that ask a project's own tool.
+    """
+
+    def __init__(self, params, project, found, shared=None, run_command=None):
         self.params = params
         self.project = project
         self.found = found
         self._shared = {} if shared is None else shared
+        self.run_command = run_command
 
     def shared(self, key, build):
         """``build()``, once per ``key`` for every check that shares this context's cache."""

@@ -42,10 +42,10 @@ def check_options(check, params):
     return found
 
 
-def check_results(check, params, found, shared=None):
-    """Run ``check``: the module's return values, ``changed`` aside."""
+def check_results(check, params, found, shared=None, run_command=None):
+    """Run ``check``: the module's return values, ``changed`` aside (``run_command``: the module's)."""
     project = check.project_of(params)
-    ctx = CheckContext(params, project, found, shared)
+    ctx = CheckContext(params, project, found, shared, run_command)
     run = check.function(check.run)
     if check.projects:
         checks = [(check.name, functools.partial(run, ctx, other), other) for other in check.projects]
@@ -70,4 +70,4 @@ class CheckModule(OsopsModule):
         self.found = check_options(self.check, self.params)
 
     def run(self):
-        self.exit_json(**check_results(self.check, self.params, self.found))
+        self.exit_json(**check_results(self.check, self.params, self.found, run_command=self.ansible.run_command))

@@ -5,7 +5,7 @@
 """Every check module, as data: one :class:`Check` record per module name.
 
 A record names the check, the function that makes it (``(ctx) -> Outcome``,
-in ``_checks.api``, ``_checks.nova`` or ``_checks.config``), what it reads,
+in ``_checks.api``, ``_checks.nova``, ``_checks.config`` or ``_checks.schema``), what it reads,
 its own options and the extra values it returns.  The check modules and
 ``check_batch`` are built from these records (``_checks.module``,
 ``_checks.batch``).
@@ -22,6 +22,7 @@ from typing import Callable
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.openstack_options import openstack_argument_spec
 from ansible_collections.osops.lifecycle.plugins.module_utils._service.config import CONFIG_ARGUMENT_SPEC
+from ansible_collections.osops.lifecycle.plugins.module_utils._service.schema import PROJECTS as SCHEMA_PROJECTS
 
 COLLECTION = 'osops.lifecycle.'
 
@@ -39,6 +40,11 @@ def _nova():
 def _config():
     from ansible_collections.osops.lifecycle.plugins.module_utils._checks import config
     return config
+
+
+def _schema():
+    from ansible_collections.osops.lifecycle.plugins.module_utils._checks import schema
+    return schema
 
 
 def project_option(params):
@@ -123,6 +129,11 @@ CHECKS = {
     'check_service_user_token': Check(
         'Service User Token Configuration', _config, 'service_user_token', project=project_option,
         argument_spec=dict(project=dict(type='str', default='nova', choices=['nova']))),
+    'check_schema_migrations': Check(
+        'Database schema migrations', _schema, 'schema_migrations', project=project_option,
+        argument_spec=dict(project=dict(type='str', required=True, choices=list(SCHEMA_PROJECTS)),
+                           venv=dict(type='path', required=True)),
+        returns=dict(pending=[], commands=[])),
     'check_services': Check(
         'Services up and enabled', _api, 'services', reads='cloud', projects=('nova', 'neutron', 'cinder'),
         returns=dict(services=[])),
@@ -145,10 +156,10 @@ CHECKS = {
 
 
 # Checks whose answer is about the whole cloud, not the host they run on: the API checks
-# (every check that reads the cloud) and these, which read nova's databases or the cloud's
-# release. check_batch reports them under the cloud's name (its ``cluster`` option).
+# (every check that reads the cloud) and these, which read nova's databases, the cloud's
+# release, or a project's database schema. check_batch reports them under the cloud's name (its ``cluster`` option).
 CLOUD_WIDE = frozenset(('check_cells_v2', 'check_old_computes', 'check_hw_machine_type', 'check_online_migrations',
-                        'check_upgrade_path'))
+                        'check_upgrade_path', 'check_schema_migrations'))
 
 
 def cloud_wide(name):

@@ -10,16 +10,29 @@ One lab at SOURCE (2025.1) with one server. ``playbooks/check.yml`` runs for the
   Warning, and the real tool reports it matched and not migrated;
 - backends: Success on every host and project; with compute1's nova.conf pointing RabbitMQ at a
   wrong port, Failure for nova on compute1 only, naming the port; the passwords of the lab's
-  database and RabbitMQ never in the play's output or the report.
+  database and RabbitMQ never in the play's output or the report;
+- database schema steps: Success for keystone, glance and neutron on the fresh lab, with the tools
+  of the venvs their processes run (the first check.yml run). Then the TARGET code installed
+  (``labctl install``) and its schema steps not run, as on a host switched to TARGET before its
+  database: the TARGET keystone-manage and neutron-db-manage say expand is left, and ours says
+  Failure with that command; the command the details name, run as written from the TARGET venv,
+  moves the databases' alembic revisions (read in MariaDB), and ours then says Success. The
+  running SOURCE tools, asked about that expanded database, cannot read it: ours says Warning,
+  naming the revision (an upgrade under way, or rolled back on the expanded schema: not an Error,
+  which would stop the upgrade's readiness). Glance's schema is the same from 2024.1 to 2026.2: Success throughout.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from labchecks import run_check_playbook
+from labchecks import ROOT, STATUS_CONFIG, run_check_playbook
 
 pytestmark = [
     pytest.mark.lab,
@@ -28,7 +41,9 @@ pytestmark = [
 
 SOURCE = os.environ.get("OSOPS_LAB_SOURCE", "2025.1")
 TARGET = os.environ.get("OSOPS_LAB_TARGET", "2026.1")
-FAST = {"osops_check_status_projects": []}
+# the schema checks (3 tool runs, about 15 s) only in the run that asserts them
+FAST = {"osops_check_status_projects": [], "osops_check_schema_projects": []}
+SCHEMA = ("keystone", "glance", "neutron")
 # the lab's credentials (tests/lab: MariaDB user osops, RabbitMQ guest)
 PASSWORDS = (":secret@", "guest:guest", "-psecret")
 
@@ -71,8 +86,9 @@ def online_migrations(lab, cloud):
 
 
 def test_online_data_migrations_against_nova_manage(lab, cloud, tmp_path):
-    proc, report = run_check_playbook(cloud, tmp_path, FAST)
+    proc, report = run_check_playbook(cloud, tmp_path, dict(FAST, osops_check_schema_projects=list(SCHEMA)))
     assert checks(report, "Online data migrations") == {("lab", "nova"): ("Success", None)}, proc.stdout[-3000:]
+    assert_schema_done_with_the_running_tools(cloud, report)
     (uuid,) = lab.mysql("SELECT uuid FROM nova.instances WHERE deleted = 0").split()
     host, node = lab.mysql(f"SELECT host, node FROM nova.instances WHERE uuid = '{uuid}'").split()
     # its nova-compute stopped: running, it sets the instance's compute_id itself (seen in the lab)
@@ -141,3 +157,87 @@ def test_backends_reached_then_a_wrong_port(lab, cloud, tmp_path):
     assert {result for result, _details in found.values()} == {"Success"}, found
     assert proc.returncode == 2
     assert_no_password(proc, report)
+
+
+# --- database schema steps --------------------------------------------------------------------------------
+
+
+def assert_schema_done_with_the_running_tools(cloud, report):
+    """The check role's schema rows on the fresh lab: Success, each from the venv its service's processes run."""
+    found = checks(report, "Database schema migrations")
+    assert set(found) == {("lab", project) for project in SCHEMA}, found
+    assert {result for result, _details in found.values()} == {"Success"}, found
+    for project in SCHEMA:  # the venv labctl started the service from
+        venv = f"/openstack/venvs/{project}-{cloud['status']['versions'][project]}"
+        assert found[("lab", project)][1].startswith(f"No schema step left for the code in {venv}: "), (venv, found)
+    assert "`keystone-manage db_sync --check` exited 0 (expand " in found[("lab", "keystone")][1]
+
+
+def schema_checks(cloud, tmp_path, venvs):
+    """[(project, result, details)]: check_schema_migrations for each ``(project, venv)``, in one check_batch on the
+    controller through ansible-playbook (real SSH), as the check role runs it."""
+    result = tmp_path / "schema.json"
+    play = [{"name": "Schema", "hosts": "controller", "gather_facts": False, "tasks": [
+        {"name": "Schema checks", "osops.lifecycle.check_batch": {"cluster": "lab", "checks": [
+            {"module": "check_schema_migrations", "options": {"project": project, "venv": venv, "config_files": [STATUS_CONFIG[project]]}}
+            for project, venv in venvs]}, "register": "out"},
+        {"name": "Keep", "ansible.builtin.copy": {"content": "{{ out.upgrade_checks | to_json }}", "dest": str(result), "mode": "0600"},
+         "delegate_to": "localhost"}]}]
+    (tmp_path / "schema.yml").write_text(json.dumps(play))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_HOST_KEY_CHECKING="True")
+    proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", cloud["status"]["inventory"],
+                           str(tmp_path / "schema.yml")], env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    rows = json.loads(result.read_text())
+    assert [(row["name"], row["scope"]) for row in rows] == [("Database schema migrations", "lab")] * len(venvs), rows
+    return [(row["project"], row["result"], row["details"]) for row in rows]
+
+
+def revisions(lab):
+    """{project: its alembic revisions} of keystone's and neutron's databases, read in MariaDB."""
+    found = {"keystone": set(), "neutron": set()}
+    for line in lab.mysql("SELECT 'keystone', version_num FROM keystone.alembic_version UNION ALL "
+                          "SELECT 'neutron', version_num FROM neutron.alembic_version").splitlines():
+        project, revision = line.split()
+        found[project].add(revision)
+    return found
+
+
+def test_schema_steps_left_then_done_by_the_advised_command(lab, cloud, tmp_path):
+    lab.labctl("install", "--release", TARGET)
+    major = {"2026.1": ("29", "32", "28"), "2026.2": ("30", "33", "29")}[TARGET]
+    listed = lab.ssh("controller", "ls -d " + " ".join(f"/openstack/venvs/{project}-{m}.*" for project, m in zip(SCHEMA, major)))
+    target = {path.rsplit("/", 1)[1].split("-")[0]: path for path in listed.stdout.split()}
+    assert sorted(target) == sorted(SCHEMA), listed.stdout + listed.stderr
+    before = revisions(lab)
+
+    found = {project: (result, details) for project, result, details in schema_checks(cloud, tmp_path, target.items())}
+    assert found["glance"][0] == "Success", found
+    advised = []
+    for project, command in (("keystone", "keystone-manage db_sync --expand"), ("neutron", "neutron-db-manage upgrade --expand")):
+        result, details = found[project]
+        assert result == "Failure", details
+        assert details.startswith(f"The expand step of the {project} database schema is not done for the code in {target[project]}: "), details
+        spans = re.findall(r"`([a-z-]+-manage [^`]*)`", details.split(" Run ", 1)[1])
+        assert spans == [command], details
+        tool, *args = spans[0].split()
+        advised.append(f"{target[project]}/bin/{tool} --config-file {STATUS_CONFIG[project]} {' '.join(args)}")
+    assert "`keystone-manage db_sync --check` exited 2 (expand " in found["keystone"][1]
+
+    # the advised commands, run as written from the TARGET venv with the service's config: the real tools do the step
+    ran = lab.ssh("controller", "export PYTHONWARNINGS=ignore; " + " && ".join(advised))
+    assert ran.returncode == 0, ran.stdout[-2000:] + ran.stderr[-2000:]
+    after = revisions(lab)
+    new = {project: after[project] - before[project] for project in after}
+    assert [len(revs) for revs in new.values()] == [1, 1], (before, after)
+
+    # TARGET's tools: done. The SOURCE tools (the venvs the lab's services run) cannot read the database TARGET
+    # expanded: Warning, naming the revision (an upgrade under way; not an Error, which would stop it).
+    running = [(project, f"/openstack/venvs/{project}-{cloud['status']['versions'][project]}") for project in new]
+    found = schema_checks(cloud, tmp_path, [(project, target[project]) for project in new] + running)
+    assert [(project, result) for project, result, _details in found] == [
+        ("keystone", "Success"), ("neutron", "Success"), ("keystone", "Warning"), ("neutron", "Warning")], found
+    for project, _result, details in found[2:]:
+        (revision,) = new[project]
+        assert f"the database holds revision {revision}, which this release does not know" in details, details

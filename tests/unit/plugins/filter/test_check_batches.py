@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.osops.lifecycle.plugins.filter.check_batches import backends_checks, config_checks, nova_db_checks
+from ansible_collections.osops.lifecycle.plugins.filter.check_batches import backends_checks, config_checks, nova_db_checks, schema_checks
 
 SERVICE_GROUPS = {
     'keystone': ['keystone_all'],
@@ -115,3 +115,20 @@ def test_backends_checks_one_per_project_on_the_host_with_its_venv():
         {'project': 'glance', 'python': '/srv/venvs/glance-30.2.0/bin/python', 'config_files': ['/etc/glance/glance-api.conf']},
     ]
     assert backends_checks(groups, ['nova_compute'], [], '/srv/venvs', target) == []
+
+
+def test_schema_checks_take_the_running_venv_else_the_one_before_the_target():
+    names = ('keystone-27.1.0', 'keystone-28.1.0', 'keystone-29.1.0', 'neutron-26.0.6', 'neutron-28.0.2')
+    venvs = [{'path': '/srv/venvs/%s' % name} for name in names]
+    target = {'keystone': {'first': '29.0.0'}, 'neutron': {'first': '28.0.0'}, 'glance': {'first': '32.0.0'}}
+    checks = schema_checks(['keystone', 'neutron', 'glance'], venvs, '/srv/venvs', target,
+                           running={'keystone': ['27.1.0', '28.1.0']}, config_files={'neutron': ['/etc/neutron/neutron.conf']})
+    assert checks == [
+        # keystone: the newest version its processes run; neutron runs nothing here: the venv before the target
+        {'module': 'check_schema_migrations', 'options': {'project': 'keystone', 'venv': '/srv/venvs/keystone-28.1.0'}},
+        {'module': 'check_schema_migrations', 'options': {'project': 'neutron', 'venv': '/srv/venvs/neutron-26.0.6',
+                                                          'config_files': ['/etc/neutron/neutron.conf']}},
+    ]  # glance: neither running nor installed
+    assert schema_checks(['glance'], [], '/srv/venvs', target, running={'glance': ['30.2.0']}) == [
+        {'module': 'check_schema_migrations', 'options': {'project': 'glance', 'venv': '/srv/venvs/glance-30.2.0'}}]
+    assert schema_checks([], venvs, '/srv/venvs', target) == []

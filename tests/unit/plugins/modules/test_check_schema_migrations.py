@@ -1,0 +1,74 @@
+"""check_schema_migrations: the module runs the project's tool from the venv, with the config, and reads its answer.
+
+The tool here is a stand-in script in a venv's bin/ that records its arguments and answers as told; the real
+tools' answers are in tests/unit/plugins/module_utils/_service/test_schema.py, and on the lab in
+tests/integration/lab/test_opchecks_lab.py.
+"""
+
+import json
+
+import pytest
+
+from ansible_collections.osops.lifecycle.plugins.modules import check_schema_migrations
+
+SCRIPT = '''#!/bin/sh
+printf '%s\\n' "$*" >> "{log}"
+case "$*" in
+  *current*) printf 'Running current for neutron ...\\n{current}\\nOK\\n' ;;
+  *heads*) printf 'Running heads for neutron ...\\n5c85685d616d (contract) (head)\\nb1bca967e19d (expand) (head)\\nOK\\n' ;;
+  *) printf 'Expand: 47147121 (head: 742c857f1dfb)\\nContract: c88cdce8f248 (head: c88cdce8f248)\\n' >&2 ;;
+esac
+exit {rc}
+'''
+
+
+def venv_with(tmp_path, tool, rc=0, current=''):
+    venv = tmp_path / 'venvs' / 'x-1.0.0'
+    (venv / 'bin').mkdir(parents=True)
+    script = venv / 'bin' / tool
+    script.write_text(SCRIPT.format(log=tmp_path / 'calls', rc=rc, current=current))
+    script.chmod(0o755)
+    conf = tmp_path / 'service.conf'
+    conf.write_text('[database]\n')
+    return str(venv), str(conf)
+
+
+def calls(tmp_path):
+    return (tmp_path / 'calls').read_text().splitlines()
+
+
+def test_keystone_expand_left_is_a_failure_naming_the_command(run_module, tmp_path):
+    venv, conf = venv_with(tmp_path, 'keystone-manage', rc=2)
+    out = run_module(check_schema_migrations.main, {'project': 'keystone', 'venv': venv, 'config_files': [conf]}, check_mode=True)
+    (check,) = out['upgrade_checks']
+    assert (check['project'], check['name'], check['result'], out['code']) == ('keystone', 'Database schema migrations', 'Failure', 2)
+    assert '`keystone-manage db_sync --expand`' in check['details']
+    assert '(expand 47147121 of head 742c857f1dfb, contract c88cdce8f248 of head c88cdce8f248)' in check['details']
+    assert (out['pending'], out['commands'], out['changed']) == (
+        ['expand'], [{'cmd': 'keystone-manage db_sync --check', 'exit_code': 2}], False)
+    assert calls(tmp_path) == ['--config-file %s --log-file /dev/stderr db_sync --check' % conf]
+
+
+def test_neutron_both_heads_in_the_database_is_a_success(run_module, tmp_path):
+    venv, conf = venv_with(tmp_path, 'neutron-db-manage', current='5c85685d616d (head)\\nb1bca967e19d (head)')
+    out = run_module(check_schema_migrations.main, {'project': 'neutron', 'venv': venv, 'config_files': [conf]})
+    assert [(c['result'], c['code']) for c in out['upgrade_checks']] == [('Success', 0)]
+    assert out['pending'] == [] and [c['cmd'] for c in out['commands']] == ['neutron-db-manage current', 'neutron-db-manage heads']
+    assert calls(tmp_path) == ['--config-file %s current' % conf, '--config-file %s heads' % conf]
+
+
+@pytest.mark.parametrize('args,message', [
+    ({'project': 'glance', 'venv': '/nonexistent/glance-30.2.0'}, '/nonexistent/glance-30.2.0/bin/glance-manage is not an executable file'),
+    ({'project': 'glance', 'config_files': ['/nonexistent/glance-api.conf']}, 'Config file /nonexistent/glance-api.conf not found'),
+])
+def test_no_tool_or_no_config_is_an_error_of_the_check(run_module, tmp_path, args, message):
+    venv, _conf = venv_with(tmp_path, 'glance-manage')
+    out = run_module(check_schema_migrations.main, dict({'venv': venv}, **args))
+    (check,) = out['upgrade_checks']
+    assert check['result'] == 'Error' and check['details'].startswith(message), check
+    assert (out['pending'], out['commands']) == ([], [])
+
+
+def test_placement_is_refused_by_the_options(run_module, tmp_path):
+    out = run_module(check_schema_migrations.main, {'project': 'placement', 'venv': str(tmp_path)})
+    assert out['failed'] and 'placement' in out['msg'] and 'glance, keystone, neutron' in out['msg'], json.dumps(out)
