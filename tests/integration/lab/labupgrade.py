@@ -7,11 +7,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def playbook_cloud(status: dict, work: Path, **env_extra: str) -> dict:
+def playbook_cloud(status: dict, work: Path, schema_checks: bool = False, **env_extra: str) -> dict:
     """What the scenarios run the collection's playbooks with: the lab's ``status``, a ``work`` dir
     with the store, ansible-playbook's environment (the collection by its link tree, the lab's
     clouds.yaml and no other OS_ variable, host keys checked; ``env_extra`` on top) and the playbooks'
-    variables for the lab's cluster and store."""
+    variables for the lab's cluster and store. The readiness checks' schema checks (~12 s a run) only
+    with ``schema_checks`` (test_upgrade_lab.py; test_opchecks_lab.py has their own scenario)."""
     store = work / "store.db"
     link = ROOT / ".cache" / "collections" / "ansible_collections" / "osops" / "lifecycle"
     link.parent.mkdir(parents=True, exist_ok=True)
@@ -27,7 +28,8 @@ def playbook_cloud(status: dict, work: Path, **env_extra: str) -> dict:
             "vars": {"osops_upgrade_cluster": "lab", "osops_upgrade_store": f"sqlite:///{store}",
                      "osops_check_cloud": "lab", "osops_discover_cluster": "lab",
                      "osops_discover_method": "openstack_api", "osops_discover_cloud": "lab",
-                     "osops_discover_host_versions": True, "osops_discover_store": f"sqlite:///{store}"}}
+                     "osops_discover_host_versions": True, "osops_discover_store": f"sqlite:///{store}",
+                     **({} if schema_checks else {"osops_check_schema_projects": []})}}
 
 
 def program(status: dict, host: str, name: str) -> dict:

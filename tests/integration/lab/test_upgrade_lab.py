@@ -69,7 +69,7 @@ def cloud(lab, tmp_path_factory):
     lab.labctl("up", "--release", SOURCE)
     lab.labctl("install", "--release", TARGET)
     status = lab.status()
-    return playbook_cloud(status, tmp_path_factory.mktemp("upgrade"),
+    return playbook_cloud(status, tmp_path_factory.mktemp("upgrade"), schema_checks=True,
                           # as the README sets it up: the readiness steps print their tables
                           ANSIBLE_CALLBACKS_ENABLED="osops.lifecycle.check_table")
 
