@@ -3,12 +3,16 @@
 For each scenario the lab is put in a state, the TARGET release's ``nova-status upgrade check``
 runs on the controller over SSH, ``playbooks/check.yml`` runs with ansible-playbook, and the
 results of the checks both have are compared. The lab is restored after each scenario.
+The lab runs CloudKitty too (``labctl up --with cloudkitty``): the last scenario compares our
+cloudkitty checks with the real ``cloudkitty-status`` on storage v2 (InfluxDB) and v1 (sqlalchemy).
 """
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.status_cli import parse_table
 
 from labchecks import (
     NOVA_CONF,
@@ -19,6 +23,7 @@ from labchecks import (
     printed_tables,
     real_nova_status,
     real_status,
+    real_status_json,
     run_check_playbook,
     tool_table,
 )
@@ -40,11 +45,15 @@ MAJORS = {
 }
 
 
+#: cloudkitty's major version per target release (what the lab installs).
+CLOUDKITTY_MAJORS = {"2025.2": "23", "2026.1": "24", "2026.2": "25"}
+
+
 @pytest.fixture(scope="module")
 def cloud(lab):
-    """The lab at SOURCE with the TARGET release's venvs installed beside it."""
-    lab.labctl("up", "--release", SOURCE)
-    lab.labctl("install", "--release", TARGET)
+    """The lab at SOURCE with CloudKitty, and the TARGET release's venvs installed beside it."""
+    lab.labctl("up", "--release", SOURCE, "--with", "cloudkitty")
+    lab.labctl("install", "--release", TARGET, "--with", "cloudkitty")
     status = lab.status()
     found = lab.ssh("controller", "ls -d /openstack/venvs/nova-*").stdout.split()
     target_major = {"2025.2": "32", "2026.1": "33", "2026.2": "34"}[TARGET]
@@ -152,3 +161,79 @@ def test_cell0_mapping_removed(lab, cloud, tmp_path):
         lab.mysql("INSERT INTO nova_api.cell_mappings SELECT * FROM nova_api.osops_cell0_backup; "
                   "DROP TABLE nova_api.osops_cell0_backup")
     assert lab.mysql(f"SELECT COUNT(*) FROM nova_api.cell_mappings WHERE uuid = '{CELL0}'").strip() == "1"
+
+
+def _processor_loaded_scopes(lab) -> int:
+    """How many times cloudkitty-processor listed the scopes to rate from keystone (its log)."""
+    log = lab.home() / "hosts" / "controller" / "log" / "cloudkitty-processor.log"
+    return log.read_text().count("Tenants loaded for fetcher keystone") if log.exists() else 0
+
+
+def test_cloudkitty_storage_v2_and_v1_as_cloudkitty_status_says(lab, cloud, tmp_path):
+    """On storage v2 (InfluxDB, cloudkitty's default) then v1 (sqlalchemy on MariaDB): the API serves
+    from that storage, the processor runs, and our checks and status runner say what the target
+    release's real cloudkitty-status says (outcome, code, details; its table byte for byte).
+    Last in the module: it leaves cloudkitty on storage v1."""
+    conn = lab.connect()
+    major = CLOUDKITTY_MAJORS[TARGET]
+    for version in (2, 1):
+        seen = _processor_loaded_scopes(lab)
+        if version == 1:
+            lab.labctl("cloudkitty-storage", "--version", "1")
+        status = lab.status()
+        assert status["cloudkitty_storage"] == version
+        controller = next(h for h in status["hosts"] if h["name"] == "controller")
+        assert {controller["programs"][p]["state"] for p in ("cloudkitty-api", "cloudkitty-processor")} == {"RUNNING"}
+        if version == 1:
+            # the restarted processor lists its scopes from keystone again
+            lab.wait_for("cloudkitty-processor listing scopes", lambda: _processor_loaded_scopes(lab) > seen, 60)
+        else:
+            assert seen > 0
+
+        # The API answers through the catalog (openstacksdk's rating proxy: its v1 API), from that storage.
+        summary = conn.rating.get("/report/summary")
+        assert summary.status_code == 200 and "summary" in summary.json(), summary.text
+        v2 = conn.session.get("/v2/summary", endpoint_filter={"service_type": "rating"}, raise_exc=False)
+        if version == 2:
+            assert v2.status_code == 200 and v2.json()["results"] == [], v2.text
+            lab.labctl("stop", "influxdb")  # the v2 API reads InfluxDB: without it, no summary
+            try:
+                down = conn.session.get("/v2/summary", endpoint_filter={"service_type": "rating"}, raise_exc=False)
+                assert down.status_code >= 500, down.text
+            finally:
+                lab.labctl("start", "influxdb")
+        else:
+            assert v2.status_code == 404, v2.text  # cloudkitty disables its v2 API on storage v1
+
+        # The target release's real cloudkitty-status, as a table and as JSON.
+        rc, output, theirs = real_status(lab, "cloudkitty", major)
+        json_rc, answers = real_status_json(lab, "cloudkitty", major)
+        assert rc == json_rc == (0 if version == 2 else 1), output
+        assert list(theirs) == list(answers) == ["Storage version", "Policy File JSON to YAML Migration"], output
+        assert theirs["Storage version"] == ("Success" if version == 2 else "Warning")
+        assert {name: RESULTS[code] for name, (code, _details) in answers.items()} == theirs
+
+        proc, report = run_check_playbook(cloud, tmp_path / f"v{version}", {
+            "osops_check_hosts": "cloudkitty_all", "osops_check_status_projects": ["cloudkitty"]})
+        assert proc.returncode == 0, proc.stdout[-5000:]  # a Warning does not fail the play
+        (runner,) = [p for h in report["hosts"] for p in h["projects"] if p["project"] == "cloudkitty-status"]
+        (native,) = [p for h in report["hosts"] for p in h["projects"] if p["project"] == "cloudkitty"]
+        # The status runner: the real tool's checks, codes and details, its table byte for byte.
+        assert [(c["name"], c["code"], c["details"]) for c in runner["checks"]] == [
+            (name, code, details) for name, (code, details) in answers.items()]
+        assert runner["code"] == rc
+        tables = printed_tables(proc.stdout)
+        assert tables["cloudkitty-status on controller"] == tool_table(output), (tables, output)
+        # Our own checks: the same outcomes and codes; the tool's details, then what to do.
+        mine = {c["name"]: c for c in native["checks"]}
+        for name, (code, details) in answers.items():
+            assert mine[name]["code"] == code, (name, mine[name], details)
+            if details is None:
+                assert mine[name]["details"] is None, mine[name]
+            else:
+                assert mine[name]["details"].startswith(details + " Set [storage] version = 2"), mine[name]
+        assert mine["Storage version"]["code"] == rc
+        # Our cloudkitty table reads like cloudkitty-status's: its order, ours after.
+        rows = [name for name, _code, _details in parse_table(tables["cloudkitty on controller"])]
+        assert rows[:2] == list(answers) and "Database and message queue reachable" in rows[2:], rows
+        assert re.search(r"cloudkitty on controller: " + ("Success" if version == 2 else "Warning"), proc.stdout)
