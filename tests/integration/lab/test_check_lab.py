@@ -3,8 +3,9 @@
 For each scenario the lab is put in a state, the TARGET release's ``nova-status upgrade check``
 runs on the controller over SSH, ``playbooks/check.yml`` runs with ansible-playbook, and the
 results of the checks both have are compared. The lab is restored after each scenario.
-The lab runs CloudKitty too (``labctl up --with cloudkitty``): the last scenario compares our
-cloudkitty checks with the real ``cloudkitty-status`` on storage v2 (InfluxDB) and v1 (sqlalchemy).
+The lab runs CloudKitty too (``labctl up --with cloudkitty``): the healthy scenario compares our
+cloudkitty checks with the real ``cloudkitty-status`` on storage v2 (InfluxDB), the last one on v1
+(sqlalchemy on MariaDB).
 """
 from __future__ import annotations
 
@@ -92,6 +93,9 @@ def test_healthy_lab_all_success_and_the_play_passes(lab, cloud, tmp_path):
             assert rc == 0 and set(checks.values()) == {"Success"}, output
     assert report["code"] == worst
     assert f"Ready to upgrade: {RESULTS[worst]} (code {worst})" in proc.stdout
+    # CloudKitty on storage v2 (InfluxDB): served, processing, and checked as cloudkitty-status says.
+    assert_cloudkitty_serves(lab, 2)
+    assert_cloudkitty_as_cloudkitty_status(lab, 2, proc, report)
 
 
 def test_placement_stopped(lab, cloud, tmp_path):
@@ -169,71 +173,70 @@ def _processor_loaded_scopes(lab) -> int:
     return log.read_text().count("Tenants loaded for fetcher keystone") if log.exists() else 0
 
 
-def test_cloudkitty_storage_v2_and_v1_as_cloudkitty_status_says(lab, cloud, tmp_path):
-    """On storage v2 (InfluxDB, cloudkitty's default) then v1 (sqlalchemy on MariaDB): the API serves
-    from that storage, the processor runs, and our checks and status runner say what the target
-    release's real cloudkitty-status says (outcome, code, details; its table byte for byte).
-    Last in the module: it leaves cloudkitty on storage v1."""
+def assert_cloudkitty_serves(lab, version: int, seen: int = 0) -> None:
+    """cloudkitty runs on storage ``version``: api and processor RUNNING, the processor lists its
+    scopes from keystone (more often than ``seen``), the API answers from that storage."""
+    status = lab.status()
+    assert status["cloudkitty_storage"] == version
+    controller = next(h for h in status["hosts"] if h["name"] == "controller")
+    assert {controller["programs"][p]["state"] for p in ("cloudkitty-api", "cloudkitty-processor")} == {"RUNNING"}
+    lab.wait_for("cloudkitty-processor listing scopes", lambda: _processor_loaded_scopes(lab) > seen, 60)
     conn = lab.connect()
-    major = CLOUDKITTY_MAJORS[TARGET]
-    for version in (2, 1):
-        seen = _processor_loaded_scopes(lab)
-        if version == 1:
-            lab.labctl("cloudkitty-storage", "--version", "1")
-        status = lab.status()
-        assert status["cloudkitty_storage"] == version
-        controller = next(h for h in status["hosts"] if h["name"] == "controller")
-        assert {controller["programs"][p]["state"] for p in ("cloudkitty-api", "cloudkitty-processor")} == {"RUNNING"}
-        if version == 1:
-            # the restarted processor lists its scopes from keystone again
-            lab.wait_for("cloudkitty-processor listing scopes", lambda: _processor_loaded_scopes(lab) > seen, 60)
+    # openstacksdk's rating proxy (its discovered v1 API), through the catalog
+    summary = conn.rating.get("/report/summary")
+    assert summary.status_code == 200 and "summary" in summary.json(), summary.text
+    v2 = conn.session.get("/v2/summary", endpoint_filter={"service_type": "rating"}, raise_exc=False)
+    if version == 1:
+        assert v2.status_code == 404, v2.text  # cloudkitty disables its v2 API on storage v1
+        return
+    assert v2.status_code == 200 and v2.json()["results"] == [], v2.text
+    lab.labctl("stop", "influxdb")  # the v2 API reads InfluxDB: without it, no summary
+    try:
+        down = conn.session.get("/v2/summary", endpoint_filter={"service_type": "rating"}, raise_exc=False)
+        assert down.status_code >= 500, down.text
+    finally:
+        lab.labctl("start", "influxdb")
+
+
+def assert_cloudkitty_as_cloudkitty_status(lab, version: int, proc, report: dict) -> None:
+    """Our cloudkitty checks and status runner (in a check.yml run) against the target release's real
+    cloudkitty-status, as a table and as JSON: same checks, outcomes, codes; the runner's details and
+    table are the tool's byte for byte, ours start with the tool's details; our table in its order."""
+    rc, output, theirs = real_status(lab, "cloudkitty", CLOUDKITTY_MAJORS[TARGET])
+    json_rc, answers = real_status_json(lab, "cloudkitty", CLOUDKITTY_MAJORS[TARGET])
+    assert rc == json_rc == (0 if version == 2 else 1), output
+    assert list(theirs) == list(answers) == ["Storage version", "Policy File JSON to YAML Migration"], output
+    assert theirs["Storage version"] == ("Success" if version == 2 else "Warning")
+    assert {name: RESULTS[code] for name, (code, _details) in answers.items()} == theirs
+
+    (runner,) = [p for h in report["hosts"] for p in h["projects"] if p["project"] == "cloudkitty-status"]
+    (native,) = [p for h in report["hosts"] for p in h["projects"] if p["project"] == "cloudkitty"]
+    assert [(c["name"], c["code"], c["details"]) for c in runner["checks"]] == [
+        (name, code, details) for name, (code, details) in answers.items()]
+    assert runner["code"] == rc
+    tables = printed_tables(proc.stdout)
+    assert tables["cloudkitty-status on controller"] == tool_table(output), (tables, output)
+    mine = {c["name"]: c for c in native["checks"]}
+    for name, (code, details) in answers.items():
+        assert mine[name]["code"] == code, (name, mine[name], details)
+        if details is None:
+            assert mine[name]["details"] is None, mine[name]
         else:
-            assert seen > 0
+            assert mine[name]["details"].startswith(details + " Set [storage] version = 2"), mine[name]
+    assert mine["Storage version"]["code"] == rc
+    rows = [name for name, _code, _details in parse_table(tables["cloudkitty on controller"])]
+    assert rows[:2] == list(answers) and "Database and message queue reachable" in rows[2:], rows
+    assert re.search(r"^cloudkitty on controller: " + RESULTS[rc] + "$", proc.stdout, re.M)
 
-        # The API answers through the catalog (openstacksdk's rating proxy: its v1 API), from that storage.
-        summary = conn.rating.get("/report/summary")
-        assert summary.status_code == 200 and "summary" in summary.json(), summary.text
-        v2 = conn.session.get("/v2/summary", endpoint_filter={"service_type": "rating"}, raise_exc=False)
-        if version == 2:
-            assert v2.status_code == 200 and v2.json()["results"] == [], v2.text
-            lab.labctl("stop", "influxdb")  # the v2 API reads InfluxDB: without it, no summary
-            try:
-                down = conn.session.get("/v2/summary", endpoint_filter={"service_type": "rating"}, raise_exc=False)
-                assert down.status_code >= 500, down.text
-            finally:
-                lab.labctl("start", "influxdb")
-        else:
-            assert v2.status_code == 404, v2.text  # cloudkitty disables its v2 API on storage v1
 
-        # The target release's real cloudkitty-status, as a table and as JSON.
-        rc, output, theirs = real_status(lab, "cloudkitty", major)
-        json_rc, answers = real_status_json(lab, "cloudkitty", major)
-        assert rc == json_rc == (0 if version == 2 else 1), output
-        assert list(theirs) == list(answers) == ["Storage version", "Policy File JSON to YAML Migration"], output
-        assert theirs["Storage version"] == ("Success" if version == 2 else "Warning")
-        assert {name: RESULTS[code] for name, (code, _details) in answers.items()} == theirs
-
-        proc, report = run_check_playbook(cloud, tmp_path / f"v{version}", {
-            "osops_check_hosts": "cloudkitty_all", "osops_check_status_projects": ["cloudkitty"]})
-        assert proc.returncode == 0, proc.stdout[-5000:]  # a Warning does not fail the play
-        (runner,) = [p for h in report["hosts"] for p in h["projects"] if p["project"] == "cloudkitty-status"]
-        (native,) = [p for h in report["hosts"] for p in h["projects"] if p["project"] == "cloudkitty"]
-        # The status runner: the real tool's checks, codes and details, its table byte for byte.
-        assert [(c["name"], c["code"], c["details"]) for c in runner["checks"]] == [
-            (name, code, details) for name, (code, details) in answers.items()]
-        assert runner["code"] == rc
-        tables = printed_tables(proc.stdout)
-        assert tables["cloudkitty-status on controller"] == tool_table(output), (tables, output)
-        # Our own checks: the same outcomes and codes; the tool's details, then what to do.
-        mine = {c["name"]: c for c in native["checks"]}
-        for name, (code, details) in answers.items():
-            assert mine[name]["code"] == code, (name, mine[name], details)
-            if details is None:
-                assert mine[name]["details"] is None, mine[name]
-            else:
-                assert mine[name]["details"].startswith(details + " Set [storage] version = 2"), mine[name]
-        assert mine["Storage version"]["code"] == rc
-        # Our cloudkitty table reads like cloudkitty-status's: its order, ours after.
-        rows = [name for name, _code, _details in parse_table(tables["cloudkitty on controller"])]
-        assert rows[:2] == list(answers) and "Database and message queue reachable" in rows[2:], rows
-        assert re.search(r"cloudkitty on controller: " + ("Success" if version == 2 else "Warning"), proc.stdout)
+def test_cloudkitty_storage_v1_as_cloudkitty_status_says(lab, cloud, tmp_path):
+    """CloudKitty switched to storage v1 (sqlalchemy on MariaDB): the API serves from it, the
+    processor runs, and our checks and status runner say what the real cloudkitty-status says
+    (Warning, rc 1). Last in the module: it leaves cloudkitty on storage v1."""
+    seen = _processor_loaded_scopes(lab)
+    lab.labctl("cloudkitty-storage", "--version", "1")
+    assert_cloudkitty_serves(lab, 1, seen)
+    proc, report = run_check_playbook(cloud, tmp_path, {
+        "osops_check_hosts": "cloudkitty_all", "osops_check_status_projects": ["cloudkitty"]})
+    assert proc.returncode == 0, proc.stdout[-5000:]  # a Warning does not fail the play
+    assert_cloudkitty_as_cloudkitty_status(lab, 1, proc, report)
