@@ -120,7 +120,9 @@ def test_placement_stopped(lab, cloud, tmp_path):
 def test_json_policy_and_no_service_user_token(lab, cloud, tmp_path):
     # The checkers read nova.conf afresh; the running nova services do not, so
     # they keep their policy and service token while the files say otherwise.
-    prepared = lab.ssh("controller", f"cp {NOVA_CONF} /root/nova.conf.orig && "
+    # The copy stays in the lab host's own /etc/nova: /root is the machine's, shared by every lab
+    # (another lab's scenario moved this one's copy away once, leaving nova.conf changed).
+    prepared = lab.ssh("controller", f"cp {NOVA_CONF} {NOVA_CONF}.orig && "
                                      "echo '{\"admin_api\": \"is_admin:True\"}' > /etc/nova/policy-check.json && "
                                      f"sed -i 's/^send_service_user_token.*/send_service_user_token = false/' {NOVA_CONF} && "
                                      f"printf '\\n[oslo_policy]\\npolicy_file = policy-check.json\\n' >> {NOVA_CONF}")
@@ -134,7 +136,8 @@ def test_json_policy_and_no_service_user_token(lab, cloud, tmp_path):
         assert_same_as_nova_status(ours(report), theirs)
         assert_reads_like_nova_status(printed_tables(proc.stdout), theirs, "lab")
     finally:
-        lab.ssh("controller", f"mv /root/nova.conf.orig {NOVA_CONF} && rm -f /etc/nova/policy-check.json")
+        restored = lab.ssh("controller", f"mv {NOVA_CONF}.orig {NOVA_CONF} && rm -f /etc/nova/policy-check.json")
+        assert restored.returncode == 0, restored.stderr
 
 
 def test_instances_without_machine_type(lab, cloud, tmp_path):
