@@ -40,10 +40,11 @@ BIN := $(VENV)/bin
 # for ansible-test's sanity venvs).
 # postgresql: the state store's tests start a real server (OSOPS_REQUIRE_POSTGRES
 # below makes them fail, not skip, when it is missing).
-# The rest: the lab (tests/lab; the same list as `labctl deps`).
+# The rest: the lab (tests/lab; the same list as `labctl deps`); influxdb is the
+# storage v2 of the lab's cloudkitty option, run by the lab itself (not as a service).
 APT_PACKAGES ?= git rsync shellcheck python3-venv postgresql \
 	rabbitmq-server mariadb-server mariadb-client openssh-server openssh-client \
-	sqlite3 util-linux iproute2 procps
+	sqlite3 util-linux iproute2 procps influxdb
 
 REQUIREMENTS := requirements.txt test-requirements.txt
 # Installed with --no-deps: files the tests read, whose dependencies would conflict with ours.

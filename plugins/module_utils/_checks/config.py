@@ -63,8 +63,9 @@ def cloudkitty_storage(ctx):
         raise OsopsError('[storage] version = %d in the cloudkitty config is not 1 or 2.' % version)
     ctx.found['storage_version'] = version
     if version < 2:
+        # cloudkitty-status's own details, then what to do
         return warning('Storage version is inferior to 2. Support for v1 storage will be '
-                       'dropped in a future release: set [storage] version = 2 with a v2 '
+                       'dropped in a future release. Set [storage] version = 2 with a v2 '
                        'backend, then run `%s` to initialize it (rated data in the v1 '
                        'storage is not moved).' % CLOUDKITTY_STORAGE_INIT)
     return success()

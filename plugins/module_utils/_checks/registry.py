@@ -168,10 +168,12 @@ def cloud_wide(name):
 
 
 # The order of each project's own status tool (nova-status upgrade check, the same in nova
-# 29.x to 34.x: 2024.1 to 2026.2); a table keeps it, and puts the checks the tool lacks after.
+# 29.x to 34.x: 2024.1 to 2026.2; cloudkitty-status of cloudkitty 22.1.0 and 24.0.0, run on the
+# lab); a table keeps it, and puts the checks the tool lacks after.
 TOOL_ORDER = {
     'nova': ('Cells v2', 'Placement API', 'Cinder API', 'Policy File JSON to YAML Migration',
              'Older than N-1 computes', 'hw_machine_type unset', 'Service User Token Configuration'),
+    'cloudkitty': ('Storage version', 'Policy File JSON to YAML Migration'),
 }
 
 

@@ -99,7 +99,8 @@ def assert_same_as_nova_status(mine: dict[str, str], theirs: dict[str, str]) -> 
 
 #: The config file each project's status tool reads on the lab controller.
 STATUS_CONFIG = {"placement": "/etc/placement/placement.conf", "keystone": "/etc/keystone/keystone.conf",
-                 "glance": "/etc/glance/glance-api.conf", "neutron": "/etc/neutron/neutron.conf"}
+                 "glance": "/etc/glance/glance-api.conf", "neutron": "/etc/neutron/neutron.conf",
+                 "cloudkitty": "/etc/cloudkitty/cloudkitty.conf"}
 
 
 def real_status(lab, project: str, release_major: str) -> tuple[int, str, dict[str, str]] | None:
@@ -112,3 +113,13 @@ def real_status(lab, project: str, release_major: str) -> tuple[int, str, dict[s
                                 f"--config-file {STATUS_CONFIG[project]} upgrade check")
     checks = parse_table(res.stdout) or []
     return res.returncode, res.stdout + res.stderr, {check[0]: RESULTS[check[1]] for check in checks}
+
+
+def real_status_json(lab, project: str, release_major: str) -> tuple[int, dict[str, tuple[int, str | None]]]:
+    """rc and {check: (code, details)} of ``<project>-status upgrade check --json`` of a release (for the
+    tools that honour --json), run by hand on the controller from that release's venv."""
+    (venv,) = lab.ssh("controller", f"ls -d /openstack/venvs/{project}-{release_major}.*").stdout.split()
+    res = lab.ssh("controller", f"PYTHONWARNINGS=ignore {venv}/bin/{project}-status "
+                                f"--config-file {STATUS_CONFIG[project]} upgrade check --json")
+    answer = json.loads(res.stdout)
+    return res.returncode, {c["check"]: (c["result"], c["details"]) for c in answer["checks"]}

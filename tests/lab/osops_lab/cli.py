@@ -15,7 +15,7 @@ from .hosts import HostError
 from .install import InstallError
 from .lab import APT_PACKAGES, Lab, LabError
 from .paths import LabPaths
-from .releases import RELEASES, UnknownRelease, get_release
+from .releases import OPTIONAL_SERVICES, RELEASES, UnknownRelease, get_release
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="bring the lab up (idempotent)")
     up.add_argument("--release", required=True, help=f"one of {', '.join(RELEASES)}")
     up.add_argument("--computes", type=int, default=2, help="number of fake compute hosts (default 2)")
+    up.add_argument("--with", dest="options", action="append", default=[], choices=OPTIONAL_SERVICES,
+                    help="also run this optional service (repeatable): cloudkitty (api, processor, InfluxDB)")
     sub.add_parser("down", help="stop every lab process, even of a half-started lab")
     st = sub.add_parser("status", help="hosts, services, versions, URLs, process state")
     st.add_argument("--json", action="store_true", help="machine-readable output")
@@ -36,8 +38,13 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--host", help="only on this host (default: wherever it runs)")
     ins = sub.add_parser("install", help="build the venvs of a release (e.g. an upgrade target)")
     ins.add_argument("--release", required=True)
-    ins.add_argument("--service", action="append", choices=("nova", "keystone", "placement", "glance", "neutron"),
-                     help="only this service's venv (repeatable; default: all five)")
+    ins.add_argument("--service", action="append",
+                     choices=("nova", "keystone", "placement", "glance", "neutron", *OPTIONAL_SERVICES),
+                     help="only this service's venv (repeatable; default: the five of every lab)")
+    ins.add_argument("--with", dest="options", action="append", default=[], choices=OPTIONAL_SERVICES,
+                     help="also the venv of this optional service (repeatable)")
+    cks = sub.add_parser("cloudkitty-storage", help="switch cloudkitty's storage (1: sqlalchemy, 2: InfluxDB)")
+    cks.add_argument("--version", type=int, required=True, choices=(1, 2))
     upg = sub.add_parser("upgrade-nova", help="rolling upgrade of nova to another release (SLURP rules apply)")
     upg.add_argument("--to", required=True)
     upg.add_argument("--computes", help="comma-separated computes to upgrade (default: all; '' for the "
@@ -66,6 +73,8 @@ def _print_status(status: dict) -> None:
         return
     print(f"release {status['release']}: {status['health']}  (home {status['home']})")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in status["versions"].items()))
+    if "cloudkitty_storage" in status:
+        print(f"cloudkitty storage v{status['cloudkitty_storage']}")
     for h in status["hosts"]:
         print(f"  {h['name']:<11} {h['address']}:{h['ssh_port']}  supervisord pid {h['supervisord_pid']}  "
               f"nova {h['nova_venv']}")
@@ -122,7 +131,7 @@ def _run(args: argparse.Namespace, paths: LabPaths) -> int:
                 print(f"{rel.name}  nova {rel.nova.version} (compute service version "
                       f"{rel.compute_service_version}), {others}")
         elif args.command == "up":
-            lab.up(args.release, args.computes)
+            lab.up(args.release, args.computes, tuple(args.options))
         elif args.command == "down":
             lab.down()
         elif args.command == "status":
@@ -140,11 +149,13 @@ def _run(args: argparse.Namespace, paths: LabPaths) -> int:
         elif args.command == "start":
             lab.start(args.service, args.host)
         elif args.command == "install":
-            took = lab.install(get_release(args.release), only=tuple(args.service or ()))
+            took = lab.install(get_release(args.release), only=tuple(args.service or ()), options=tuple(args.options))
             print(f"venvs of {args.release} ready ({took:.1f} s)")
         elif args.command == "upgrade-nova":
             only = None if args.computes is None else [c for c in args.computes.split(",") if c]
             print(json.dumps(lab.upgrade_nova(args.to, only)))
+        elif args.command == "cloudkitty-storage":
+            lab.cloudkitty_storage(args.version)
         elif args.command == "switch-nova":
             print(json.dumps(lab.switch_nova(args.host, args.release)))
     except (LabError, UnknownRelease, InstallError, HostError, Timeout, Failed) as exc:

@@ -92,6 +92,22 @@ def register_catalog(conn: "openstack.connection.Connection") -> None:
                                     region_id=services.REGION)
 
 
+def register_service(conn: "openstack.connection.Connection", name: str, stype: str, url: str) -> None:
+    """One more service of the catalog (an optional one, e.g. cloudkitty): its user with the admin and
+    service roles on the service project, the service and its three endpoints (idempotent)."""
+    idn = conn.identity
+    project = idn.find_project("service", domain_id="default")
+    user = idn.find_user(name, domain_id="default") or idn.create_user(
+        name=name, password=services.PASSWORD, domain_id="default")
+    for role in ("admin", "service"):
+        idn.assign_project_role_to_user(project, user, idn.find_role(role))
+    svc = next((s for s in idn.services() if s.type == stype), None) or idn.create_service(name=name, type=stype)
+    endpoints = {e.interface for e in idn.endpoints(service_id=svc.id)}
+    for iface in ("public", "internal", "admin"):
+        if iface not in endpoints:
+            idn.create_endpoint(service_id=svc.id, interface=iface, url=url, region_id=services.REGION)
+
+
 def compute_services_up(conn: "openstack.connection.Connection", expected: set[tuple[str, str]]) -> bool:
     """True when every (binary, host) in ``expected`` is reported up."""
     up = {(s.binary, s.host) for s in conn.compute.services() if s.state == "up"}

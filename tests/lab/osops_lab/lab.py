@@ -13,18 +13,19 @@ import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any, Callable
 
-from . import cloud, install, services
+from . import cloud, cloudkitty, install, services
 from .hosts import SSH_PORT, Host, Program, kill_all, lab_member_pids, wait_gone
 from .paths import LabPaths
-from .releases import RELEASES, TOOLS, Release, VenvSpec, get_release, upgrade_refusal, venvs_for
+from .releases import RELEASES, TOOLS, Release, VenvSpec, check_options, get_release, upgrade_refusal, venvs_for
 
 #: Debian packages the lab needs (``labctl deps``).
 APT_PACKAGES = ("rabbitmq-server", "mariadb-server", "mariadb-client", "openssh-server", "openssh-client",
-                "sqlite3", "util-linux", "iproute2", "procps")
+                "sqlite3", "util-linux", "iproute2", "procps", *cloudkitty.APT_PACKAGES)
 #: Executables checked before ``up``.
 REQUIRED_BINARIES = ("/usr/sbin/sshd", "/usr/sbin/mariadbd", "/usr/bin/mariadb-install-db", "/usr/bin/mariadb",
                      "/usr/lib/rabbitmq/bin/rabbitmq-server", "/usr/bin/epmd", "/usr/bin/unshare",
@@ -108,12 +109,17 @@ class Lab:
         if "controller" in host.roles:
             programs += services.controller_programs(host, self.shared_specs(state), self.venv_real)
         programs += services.nova_programs(host, nova, self.venv_real(nova))
+        if "controller" in host.roles and "cloudkitty" in state.get("options", ()):
+            spec = get_release(state["built_at"]).spec("cloudkitty")
+            programs += cloudkitty.programs(host, spec, self.venv_real(spec), state.get("cloudkitty_storage", 2))
         return programs
 
     @staticmethod
-    def etc_dirs(host: Host) -> tuple[str, ...]:
+    def etc_dirs(host: Host, options: tuple[str, ...] = ()) -> tuple[str, ...]:
         """``/etc/<dir>`` bind mounts of a host."""
-        return services.CONTROLLER_ETC if "controller" in host.roles else services.COMPUTE_ETC
+        if "controller" not in host.roles:
+            return services.COMPUTE_ETC
+        return services.CONTROLLER_ETC + (cloudkitty.ETC if "cloudkitty" in options else ())
 
     def ctl(self, host: Host, *args: str) -> str:
         """supervisorctl on one host."""
@@ -143,9 +149,10 @@ class Lab:
 
     # ------------------------------------------------------------------ checks
     @staticmethod
-    def check_binaries() -> None:
+    def check_binaries(options: tuple[str, ...] = ()) -> None:
         """Fail with a clear message when Debian packages are missing."""
-        missing = [b for b in REQUIRED_BINARIES if not os.access(b, os.X_OK)]
+        required = REQUIRED_BINARIES + ((cloudkitty.INFLUXD,) if "cloudkitty" in options else ())
+        missing = [b for b in required if not os.access(b, os.X_OK)]
         if missing:
             raise LabError(f"missing {', '.join(missing)}: run `labctl deps` (apt-get install "
                            f"{' '.join(APT_PACKAGES)})")
@@ -165,80 +172,93 @@ class Lab:
             found.append((addr.strip("[]"), int(port), proc))
         return found
 
-    def lab_ports(self, computes: int) -> list[tuple[str, int, str]]:
+    def lab_ports(self, computes: int, options: tuple[str, ...] = ()) -> list[tuple[str, int, str]]:
         """Every (address, port, purpose) the lab listens on."""
         ports = [(services.CONTROLLER_ADDRESS, p, name) for name, p in services.CONTROLLER_PORTS.items()]
+        if "cloudkitty" in options:
+            ports += cloudkitty.ports()
         ports.append(("127.0.0.1", services.CONTROLLER_PORTS["epmd"], "epmd (loopback)"))
         ports += [(h.address, SSH_PORT, f"sshd of {h.name}") for h in self.make_hosts(computes)]
         return ports
 
-    def busy_ports(self, computes: int) -> list[str]:
+    def busy_ports(self, computes: int, options: tuple[str, ...] = ()) -> list[str]:
         """Descriptions of lab ports already held by someone."""
         wildcard = {"0.0.0.0", "*", "::", ""}
         taken = []
         listening = self.listeners()
-        for addr, port, purpose in self.lab_ports(computes):
+        for addr, port, purpose in self.lab_ports(computes, options):
             for laddr, lport, proc in listening:
                 if lport == port and (laddr == addr or laddr in wildcard):
                     taken.append(f"port {addr}:{port} ({purpose}) is taken by {proc} listening on {laddr}:{lport}")
         return taken
 
     # ------------------------------------------------------------------ install
-    def install(self, release: Release, only: tuple[str, ...] = ()) -> float:
-        """Build every venv of ``release`` (or of the ``only`` services; missing ones only); return seconds."""
-        specs = tuple(s for s in venvs_for(release) if not only or s.service in only)
+    def install(self, release: Release, only: tuple[str, ...] = (), options: tuple[str, ...] = ()) -> float:
+        """Build every venv of ``release`` with the ``options`` (or of the ``only`` services; missing ones
+        only); return seconds."""
+        specs = tuple(s for s in venvs_for(release, options + only) if not only or s.service in only)
         try:
             return install.ensure_venvs(self.paths, specs, log=self.step)
         except install.InstallError as exc:
             raise LabError(str(exc)) from None
 
     # ------------------------------------------------------------------ up
-    def up(self, release_name: str, computes: int = 2) -> bool:
-        """Bring the lab up at ``release_name``; return False when it was already up (nothing changed)."""
+    def up(self, release_name: str, computes: int = 2, options: tuple[str, ...] = ()) -> bool:
+        """Bring the lab up at ``release_name`` with the optional services ``options`` (e.g. cloudkitty);
+        return False when it was already up (nothing changed)."""
         release = get_release(release_name)
+        options = check_options(options)
         if not 1 <= computes <= MAX_COMPUTES:
             raise LabError(f"--computes must be between 1 and {MAX_COMPUTES}")
         state = self.load_state()
         if state is not None or lab_member_pids(self.paths.home):
             health = self.health(state) if state else None
             if state and health == "up":
-                if state["release"] != release.name or state["computes"] != computes:
-                    raise LabError(f"a lab is already up at {state['release']} with {state['computes']} computes; "
-                                   "run `labctl down` first")
+                if state["release"] != release.name or state["computes"] != computes or \
+                        tuple(state.get("options", ())) != options:
+                    with_ = "".join(f" --with {o}" for o in state.get("options", ()))
+                    raise LabError(f"a lab is already up at {state['release']} with {state['computes']} computes"
+                                   f"{with_}; run `labctl down` first")
                 stopped = self.stopped_programs(state)
                 note = f" (not running: {', '.join(stopped)}; see labctl start)" if stopped else ""
                 self._log(f"lab already up at {release.name} with {computes} computes: nothing changed{note}")
                 return False
             self.step(f"found a half-started lab ({health or 'no state'}): cleaning it up first")
             self.down()
-        self.check_binaries()
-        busy = self.busy_ports(computes)
+        self.check_binaries(options)
+        busy = self.busy_ports(computes, options)
         if busy:
             raise LabError("cannot start the lab:\n  " + "\n  ".join(busy))
-        took = self.install(release)
+        took = self.install(release, options=options)
         self.step(f"venvs ready for {release.name} ({took:.1f} s)")
 
         hosts = self.make_hosts(computes)
-        self._fresh_home(hosts)
+        self._fresh_home(hosts, options)
         state = {"release": release.name, "built_at": release.name, "computes": computes, "ready": False,
                  "nova": {h.name: release.nova.name for h in hosts}, "started_at": time.time()}
+        if options:
+            state["options"] = list(options)
+        if "cloudkitty" in options:
+            state["cloudkitty_storage"] = 2
         self.save_state(state)
         for h in hosts:
             h.write_supervisord_conf(self.programs(h, release.nova, state))
         self._init_mariadb(hosts[0])
         for h in hosts:
-            h.start(self.tools_bin / "supervisord", self.paths.home / "hosts.txt", self.etc_dirs(h))
+            h.start(self.tools_bin / "supervisord", self.paths.home / "hosts.txt", self.etc_dirs(h, options))
         for h in hosts:
             cloud.wait_for(f"supervisord of {h.name}", lambda h=h: self.program_states(h), 20, 0.1)
             (h.dir / "mntns").write_text(os.readlink(f"/proc/{h.pid()}/ns/mnt") + "\n")
         self.step(f"{len(hosts)} hosts up (sshd on {hosts[0].address}-{hosts[-1].address.split('.')[-1]}:{SSH_PORT})")
         self._bootstrap(hosts, release)
+        if "cloudkitty" in options:
+            self._bootstrap_cloudkitty(hosts[0], release.spec("cloudkitty"))
         state["ready"] = True
         self.save_state(state)
         self.step(f"lab ready at {release.name}: export OS_CLIENT_CONFIG_FILE={self.paths.clouds_yaml} OS_CLOUD=lab")
         return True
 
-    def _fresh_home(self, hosts: list[Host]) -> None:
+    def _fresh_home(self, hosts: list[Host], options: tuple[str, ...] = ()) -> None:
         """Empty the lab home (keeping the SSH client key), then write keys, hosts file, inventory.
 
         Refuses a directory holding anything the lab does not write (a mistaken OSOPS_LAB_HOME).
@@ -264,7 +284,7 @@ class Lab:
                            check=True)
         (ssh / "authorized_keys").write_text((ssh / "id_ed25519.pub").read_text())
         for h in hosts:
-            h.prepare(self.etc_dirs(h))
+            h.prepare(self.etc_dirs(h, options))
         (ssh / "known_hosts").write_text(
             "".join(f"[{h.address}]:{SSH_PORT} {h.host_public_key()}\n" for h in hosts))
         (home / "hosts.txt").write_text(
@@ -273,9 +293,9 @@ class Lab:
         Path("/openstack").mkdir(exist_ok=True)
         Path("/run/sshd").mkdir(exist_ok=True)
         cloud.clouds_yaml(self.paths.clouds_yaml)
-        self._write_inventory(hosts)
+        self._write_inventory(hosts, options)
 
-    def _write_inventory(self, hosts: list[Host]) -> None:
+    def _write_inventory(self, hosts: list[Host], options: tuple[str, ...] = ()) -> None:
         """Ansible inventory with openstack-ansible's (underscored) group names."""
         import yaml
 
@@ -292,6 +312,8 @@ class Lab:
             "galera_all", "rabbitmq_all", "keystone_all", "placement_all", "glance_all", "neutron_server",
             "nova_api_os_compute", "nova_conductor", "nova_scheduler", "utility_all")}
         leaf["nova_compute"] = group(computes)
+        if "cloudkitty" in options:
+            leaf["cloudkitty_all"] = group(controller)
         children: dict[str, Any] = {
             **leaf,
             "shared_infra_hosts": group(controller),
@@ -416,6 +438,62 @@ class Lab:
                        lambda: names <= set(self.mysql("SELECT host FROM nova_api.host_mappings").split()), 60, 1)
         self.step(f"nova up: conductor, scheduler, api, {len(computes)} computes")
 
+    def _bootstrap_cloudkitty(self, controller: Host, spec: VenvSpec) -> None:
+        """CloudKitty with storage v2 (its default): its database built by its own tools, InfluxDB up
+        with cloudkitty's database, the ``rating`` service in the catalog, api and processor running."""
+        venv = services.view_venv(spec)
+        self.mysql(f"DROP DATABASE IF EXISTS {cloudkitty.DATABASE}; CREATE DATABASE {cloudkitty.DATABASE};")
+        self.start_programs(controller, "influxdb")
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            catalog = pool.submit(cloud.register_service, cloud.connect(self.paths.clouds_yaml), "cloudkitty",
+                                  "rating", cloudkitty.url())
+            controller.run([f"{venv}/bin/cloudkitty-dbsync", "--config-file", cloudkitty.CONF, "upgrade"],
+                           "cloudkitty-manage.log")
+            self.wait_url("influxdb", cloudkitty.influx_url() + "/ping", 60)
+            self.influx_query(f'CREATE DATABASE "{cloudkitty.INFLUX_DATABASE}"')
+            controller.run([f"{venv}/bin/cloudkitty-storage-init", "--config-file", cloudkitty.CONF],
+                           "cloudkitty-manage.log")
+            catalog.result()
+        self.start_programs(controller, "cloudkitty-api", "cloudkitty-processor")
+        self.wait_url("cloudkitty-api", cloudkitty.url(), 90)
+        self.step(f"cloudkitty {spec.version} serving (storage v2 on InfluxDB)")
+
+    def influx_query(self, query: str) -> dict[str, Any]:
+        """One InfluxQL statement on the lab's InfluxDB (POST /query); its JSON answer."""
+        data = urllib.parse.urlencode({"q": query}).encode()
+        with urllib.request.urlopen(cloudkitty.influx_url() + "/query", data=data, timeout=10) as answer:
+            result = json.loads(answer.read())
+        errors = [r["error"] for r in result.get("results", []) if "error" in r]
+        if errors:
+            raise LabError(f"influxdb refused {query!r}: {'; '.join(errors)}")
+        return result
+
+    def cloudkitty_storage(self, version: int) -> bool:
+        """Switch cloudkitty to storage ``version`` (1: sqlalchemy, 2: InfluxDB): stop api and processor,
+        rewrite ``[storage]``, run ``cloudkitty-storage-init``, start them again. False when already there."""
+        state = self.load_state()
+        if not state or self.health(state) != "up":
+            raise LabError("the lab is not up")
+        if "cloudkitty" not in state.get("options", ()):
+            raise LabError("this lab runs no cloudkitty: bring it up with `labctl up --release R --with cloudkitty`")
+        if version not in (1, 2):
+            raise LabError(f"cloudkitty storage version {version} is not 1 (sqlalchemy) or 2 (InfluxDB)")
+        if state.get("cloudkitty_storage") == version:
+            self._log(f"cloudkitty already uses storage v{version}: nothing changed")
+            return False
+        controller = self.hosts(state)[0]
+        spec = get_release(state["built_at"]).spec("cloudkitty")
+        controller.ctl(self.supervisorctl, "stop", "cloudkitty-processor", "cloudkitty-api")
+        (controller.etc / "cloudkitty" / "cloudkitty.conf").write_text(cloudkitty.cloudkitty_conf(controller, version))
+        state["cloudkitty_storage"] = version
+        self.save_state(state)
+        controller.run([f"{services.view_venv(spec)}/bin/cloudkitty-storage-init", "--config-file", cloudkitty.CONF],
+                       "cloudkitty-manage.log")
+        self.start_programs(controller, "cloudkitty-api", "cloudkitty-processor")
+        self.wait_url("cloudkitty-api", cloudkitty.url(), 90)
+        self.step(f"cloudkitty runs with storage v{version}")
+        return True
+
     def _build_databases(self, controller: Host, shared: dict[str, str], nova: str) -> None:
         """Every schema with the services' own tools, keystone bootstrap and the catalog.
 
@@ -500,17 +578,22 @@ class Lab:
             return False
         return True
 
-    @staticmethod
-    def wait_http(service: str, timeout: float) -> None:
+    @classmethod
+    def wait_http(cls, service: str, timeout: float) -> None:
         """Wait until a controller API answers HTTP (any status)."""
+        cls.wait_url(service, services.url(service), timeout)
+
+    @staticmethod
+    def wait_url(service: str, address: str, timeout: float) -> None:
+        """Wait until ``address`` answers HTTP (any status)."""
         def probe() -> bool:
             try:
-                urllib.request.urlopen(services.url(service), timeout=5).close()
+                urllib.request.urlopen(address, timeout=5).close()
             except urllib.error.HTTPError:
                 pass  # any HTTP answer (401, 300...) means the server is serving
             return True
 
-        cloud.wait_for(f"{service} at {services.url(service)}", probe, timeout, 0.3)
+        cloud.wait_for(f"{service} at {address}", probe, timeout, 0.3)
 
     # ------------------------------------------------------------------ down
     def down(self) -> float:
@@ -575,6 +658,9 @@ class Lab:
                 "programs": self.program_states(host),
             })
         versions = {s.service: s.version for s in self.shared_specs(state).values()}
+        options = tuple(state.get("options", ()))
+        for option in options:
+            versions[option] = get_release(state["built_at"]).spec(option).version
         health = self.health(state)
         stopped = self.stopped_programs(state) if health == "up" else []
         if stopped:
@@ -587,6 +673,11 @@ class Lab:
             "ssh_key": str(self.paths.ssh_dir / "id_ed25519"), "hosts": hosts,
         }
         result["urls"]["keystone"] = services.keystone_url()
+        result["options"] = list(options)
+        if "cloudkitty" in options:
+            result["cloudkitty_storage"] = state.get("cloudkitty_storage", 2)
+            result["urls"]["cloudkitty"] = cloudkitty.url()
+            result["urls"]["influxdb"] = cloudkitty.influx_url()
         try:
             result["nova_service_versions"] = self.nova_service_versions()
         except LabError as exc:
@@ -608,7 +699,16 @@ class Lab:
         controller = hosts[0]
         for h in hosts[1:]:
             h.ctl(self.supervisorctl, "stop", "nova-compute", check=False)
-        controller.ctl(self.supervisorctl, "stop", *services.NOVA_CONTROL, *services.SHARED_PROGRAMS, check=False)
+        with_cloudkitty = "cloudkitty" in state.get("options", ())
+        optional = cloudkitty.PROGRAMS if with_cloudkitty else ()
+        controller.ctl(self.supervisorctl, "stop", *services.NOVA_CONTROL, *services.SHARED_PROGRAMS, *optional,
+                       check=False)
+        if with_cloudkitty:
+            shutil.rmtree(controller.lib / "influxdb", ignore_errors=True)
+            (controller.lib / "influxdb").mkdir()
+            (controller.etc / "cloudkitty" / "cloudkitty.conf").write_text(cloudkitty.cloudkitty_conf(controller, 2))
+            state["cloudkitty_storage"] = 2
+            self.save_state(state)
         for h in hosts:
             shutil.rmtree(h.lib / "nova", ignore_errors=True)
             (h.lib / "nova" / "instances").mkdir(parents=True)
@@ -621,6 +721,8 @@ class Lab:
                            f"on {state.get('built_at')} services); run `labctl down` and `labctl up` instead of reset")
         self.step("services stopped; databases reset")
         self._bootstrap(hosts, release)
+        if with_cloudkitty:
+            self._bootstrap_cloudkitty(controller, release.spec("cloudkitty"))
         self.step("lab reset")
 
     # ------------------------------------------------------------------ faults

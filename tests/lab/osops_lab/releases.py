@@ -46,12 +46,14 @@ class Release:
     compute_service_version: int
     #: Keystone, Placement, Glance and Neutron of the same release (controller only).
     shared: tuple[VenvSpec, ...] = ()
+    #: Services a lab runs only when asked (``labctl up --with cloudkitty``), same constraints.
+    optional: tuple[VenvSpec, ...] = ()
 
     def spec(self, service: str) -> VenvSpec:
-        """The venv spec of ``service`` (nova, keystone, placement, glance or neutron)."""
+        """The venv spec of ``service`` (nova, keystone, placement, glance, neutron or an optional one)."""
         if service == "nova":
             return self.nova
-        for spec in self.shared:
+        for spec in (*self.shared, *self.optional):
             if spec.service == service:
                 return spec
         raise KeyError(f"release {self.name} has no venv for {service!r}")
@@ -63,7 +65,10 @@ UWSGI = "uWSGI==2.0.31"
 
 #: PyPI distribution of each service (the venv is named after the service).
 DISTRIBUTIONS = {"nova": "nova", "keystone": "keystone", "placement": "openstack-placement",
-                 "glance": "glance", "neutron": "neutron"}
+                 "glance": "glance", "neutron": "neutron", "cloudkitty": "cloudkitty"}
+
+#: Services a lab runs only when ``up --with`` names them.
+OPTIONAL_SERVICES = ("cloudkitty",)
 
 
 def _spec(service: str, version: str, constraints: str, *extra: str) -> VenvSpec:
@@ -75,7 +80,8 @@ def _release(name: str, versions: dict[str, str], constraints: str, service_vers
              *extra: str) -> Release:
     """A release whose five services are pinned by one upper-constraints file."""
     shared = tuple(_spec(s, versions[s], constraints, *extra) for s in ("keystone", "placement", "glance", "neutron"))
-    return Release(name, _spec("nova", versions["nova"], constraints, *extra), service_version, shared)
+    optional = tuple(_spec(s, versions[s], constraints, *extra) for s in OPTIONAL_SERVICES)
+    return Release(name, _spec("nova", versions["nova"], constraints, *extra), service_version, shared, optional)
 
 
 RELEASES: dict[str, Release] = {
@@ -83,15 +89,15 @@ RELEASES: dict[str, Release] = {
     for r in (
         # 2024.1 projects still import pkg_resources, removed from setuptools 81.
         _release("2024.1", {"nova": "29.4.0", "keystone": "25.0.0", "placement": "11.0.1", "glance": "28.2.0",
-                            "neutron": "24.2.2"}, "uc-unmaintained_2024.1.txt", 67, "setuptools<81"),
+                            "neutron": "24.2.2", "cloudkitty": "20.1.0"}, "uc-unmaintained_2024.1.txt", 67, "setuptools<81"),
         _release("2025.1", {"nova": "31.3.1", "keystone": "27.1.0", "placement": "13.0.1", "glance": "30.2.0",
-                            "neutron": "26.0.6"}, "uc-stable_2025.1.txt", 68),
+                            "neutron": "26.0.6", "cloudkitty": "22.1.0"}, "uc-stable_2025.1.txt", 68),
         _release("2025.2", {"nova": "32.2.1", "keystone": "28.1.0", "placement": "14.0.0", "glance": "31.1.0",
-                            "neutron": "27.0.4"}, "uc-stable_2025.2.txt", 70),
+                            "neutron": "27.0.4", "cloudkitty": "23.0.0"}, "uc-stable_2025.2.txt", 70),
         _release("2026.1", {"nova": "33.0.2", "keystone": "29.1.0", "placement": "15.0.0", "glance": "32.0.0",
-                            "neutron": "28.0.2"}, "uc-stable_2026.1.txt", 72),
+                            "neutron": "28.0.2", "cloudkitty": "24.0.0"}, "uc-stable_2026.1.txt", 72),
         _release("2026.2", {"nova": "34.0.0", "keystone": "30.0.0", "placement": "16.0.0", "glance": "33.0.0",
-                            "neutron": "29.0.0"}, FREEZE_2026_2, 74),
+                            "neutron": "29.0.0", "cloudkitty": "25.0.0"}, FREEZE_2026_2, 74),
     )
 }
 
@@ -114,9 +120,18 @@ def get_release(name: str) -> Release:
         raise UnknownRelease(f"unknown release {name!r}; the lab knows: {known}") from None
 
 
-def venvs_for(release: Release) -> tuple[VenvSpec, ...]:
-    """All service venvs a lab at ``release`` runs from."""
-    return (*release.shared, release.nova)
+def venvs_for(release: Release, options: tuple[str, ...] = ()) -> tuple[VenvSpec, ...]:
+    """All service venvs a lab at ``release`` runs from, with the ``options`` it was asked for."""
+    return (*release.shared, release.nova, *(s for s in release.optional if s.service in options))
+
+
+def check_options(options: tuple[str, ...]) -> tuple[str, ...]:
+    """The optional services asked for, in a stable order; an unknown one is refused with the known ones."""
+    unknown = sorted(set(options) - set(OPTIONAL_SERVICES))
+    if unknown:
+        raise UnknownRelease(f"unknown lab option {', '.join(map(repr, unknown))}; the lab can add: "
+                             f"{', '.join(OPTIONAL_SERVICES)}")
+    return tuple(s for s in OPTIONAL_SERVICES if s in options)
 
 
 def _series(name: str) -> tuple[int, int]:

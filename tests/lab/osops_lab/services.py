@@ -132,11 +132,13 @@ def _authtoken(username: str) -> dict[str, object]:
 _POLICY = {"enforce_new_defaults": "true", "enforce_scope": "true"}
 
 
-def _uwsgi(host: Host, name: str, port_key: str, venv: str, app: tuple[str, str], env: dict[str, str]) -> str:
-    """uWSGI ini for one API server (http-socket, one worker, no keep-alive)."""
+def _uwsgi(host: Host, name: str, port_key: str, venv: str, app: tuple[str, str], env: dict[str, str],
+           port: int | None = None) -> str:
+    """uWSGI ini for one API server (http-socket, one worker, no keep-alive); ``port`` for an
+    optional service's port (default: ``CONTROLLER_PORTS[port_key]``)."""
     lines = [
         "[uwsgi]",
-        f"http-socket = {CONTROLLER_ADDRESS}:{CONTROLLER_PORTS[port_key]}",
+        f"http-socket = {CONTROLLER_ADDRESS}:{port or CONTROLLER_PORTS[port_key]}",
         f"virtualenv = {venv}",
         f"{app[0]} = {app[1]}",
         *[f"env = {k}={v}" for k, v in env.items()],

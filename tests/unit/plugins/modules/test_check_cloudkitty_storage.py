@@ -21,3 +21,15 @@ def test_storage_version(run_module, tmp_path, text, result, version):
     assert out['storage_version'] == version
     if result == 'Error':
         assert '[storage] version' in check['details']
+
+
+#: cloudkitty-status's details for storage v1 (cloudkitty 22.1.0 and 24.0.0, run on the lab).
+CLOUDKITTY_STATUS_V1 = 'Storage version is inferior to 2. Support for v1 storage will be dropped in a future release.'
+
+
+def test_v1_details_are_cloudkitty_status_s_then_what_to_do(run_module, tmp_path):
+    conf = tmp_path / 'cloudkitty.conf'
+    conf.write_text('[storage]\nversion = 1\nbackend = sqlalchemy\n')
+    (check,) = run_module(check_cloudkitty_storage.main, {'config_files': [str(conf)]})['upgrade_checks']
+    assert check['details'].startswith(CLOUDKITTY_STATUS_V1 + ' Set [storage] version = 2')
+    assert check['details'].endswith('(rated data in the v1 storage is not moved).')

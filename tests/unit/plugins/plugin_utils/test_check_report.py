@@ -111,6 +111,16 @@ def test_a_project_keeps_its_own_tools_order_ours_after_as_they_came(seed):
     assert [c['name'] for c in keystone['checks']] == ['z', 'a']  # no tool order known: as they came
 
 
+def test_cloudkitty_keeps_cloudkitty_status_order():
+    # what the check role's batch gives on a cloudkitty host: policy first (config_checks), then storage
+    report = build([('h', check('cloudkitty', 'Policy File JSON to YAML Migration', 0)),
+                    ('h', check('cloudkitty', 'Storage version', 1)),
+                    ('h', check('cloudkitty', 'Database and message queue reachable', 0))])
+    (cloudkitty,) = report['hosts'][0]['projects']
+    assert [c['name'] for c in cloudkitty['checks']] == [
+        'Storage version', 'Policy File JSON to YAML Migration', 'Database and message queue reachable']
+
+
 def scoped(project, name, code, scope=None):
     return dict(check(project, name, code), **({'scope': scope} if scope else {}))
 
