@@ -38,7 +38,7 @@ description:
     V(cold) (C(ACTIVE), C(SHUTOFF); nova stops an C(ACTIVE) one for the copy and
     starts it again), V(stop_start) (C(ACTIVE), C(SHUTOFF) - the drain stops it,
     cold-migrates it, confirms, and starts it again if it was C(ACTIVE)) or
-    V(owner) (the drain moves nothing: it waits up to O(owner_timeout) seconds
+    V(owner) (the drain moves nothing - it waits up to O(owner_timeout) seconds
     for the instance's owner to move it to another host or delete it; still
     there then, it fails with what to do). Without the key, the default above.
     A value outside these fails the task before anything changes, naming the
