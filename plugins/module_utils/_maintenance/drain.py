@@ -210,6 +210,8 @@ def _start(move, mover, now, timeout, retry_wait=0):
             if move.get('_refusals'):
                 refused += (' (nova\'s scheduler found no valid host %d times over %d s)'
                             % (move['_refusals'] + 1, round(now - move['_started'])))
+            if move.get('_phase') == 'stopped':  # a stop_start move: the drain stopped it
+                refused += '; it was stopped for its move: start it again (openstack server start %s)' % move['id']
             _finish(move, FAILED, now, '; '.join(m for m in (move['message'], refused) if m))
             return False
         if move.get('_refusals'):

@@ -126,12 +126,12 @@ class NovaMover:
                 move['_phase'] = 'stop'
                 return
             self.known[move['id']] = set(m['id'] for m in self._migrations(move['id']))
-            if move['method'] == STOP_START:
-                move['_phase'] = 'migrate'
             if move['method'] == LIVE:
                 self.conn.compute.live_migrate_server(move['id'], host=self.target_host, block_migration='auto')
             else:
                 self.conn.compute.migrate_server(move['id'], host=self.target_host)
+                if move['method'] == STOP_START:
+                    move['_phase'] = 'migrate'
         except sdk_exceptions.SDKException as exc:
             raise Refused(str(exc), no_valid_host=NO_VALID_HOST in str(exc))
 

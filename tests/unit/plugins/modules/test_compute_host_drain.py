@@ -425,3 +425,16 @@ def test_an_owner_that_moves_or_deletes_its_instance_ends_the_wait(run_module, c
     assert web['message'] == ('moved by its owner to compute3 (ACTIVE)' if how == 'moved' else 'deleted by its owner')
     assert actions_of(cloud, cloud.ids['web-1']) == []  # the drain moved nothing of it
     assert 'web-1' not in [m['instance_uuid'] for m in cloud.migrations]
+
+
+def test_a_stop_start_move_refused_after_the_stop_says_to_start_it_again(run_module, cloud):
+    prefer(cloud, **{'web-1': 'stop_start'})
+    cloud.behaviour[cloud.ids['web-1']] = {'cold': 'refuse'}
+    result = run(run_module, cloud)
+    web = by_name(result)['web-1']
+    assert result['failed'] is True and web['outcome'] == 'failed'
+    assert web['message'].startswith('stop_start migration refused: ')
+    assert web['message'].endswith('Migration pre-check error: fake refusal; it was stopped for its move: start it '
+                                   'again (openstack server start %s)' % cloud.ids['web-1'])
+    assert placed(cloud)['web-1'] == ('compute1', 'SHUTOFF', None)
+    assert actions_of(cloud, cloud.ids['web-1']) == ['os-stop', 'migrate']
