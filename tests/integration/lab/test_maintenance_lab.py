@@ -201,22 +201,29 @@ def maintenance_killed_in_drain(cloud, conn, extra: dict, session_id: str, host:
                                 start_new_session=True)
     store = cloud["store"].removeprefix("sqlite:///")
     deadline = time.monotonic() + 300
+    moving = [s.id for s in conn.compute.servers(all_projects=True) if s.name in ("web-1", "db-1", "aa-1")]
+    running = None  # when the store showed the drain step running
     try:
         while True:
             assert proc.poll() is None, f"the play ended before {host}'s drain: " + log.read_text()[-4000:]
             assert time.monotonic() < deadline, f"{host}'s drain never ran: " + log.read_text()[-4000:]
-            with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
-                row = db.execute("SELECT status FROM maintenance_steps WHERE session_id = ? AND host = ? AND "
-                                 "action = 'drain'", (session_id, host)).fetchone()
-            if row and row[0] == "running" and any(
-                    s.task_state or s.status == "VERIFY_RESIZE"
-                    for s in conn.compute.servers(all_projects=True) if s.name in ("web-1", "db-1", "aa-1")):
+            if running is None:
+                with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
+                    row = db.execute("SELECT status FROM maintenance_steps WHERE session_id = ? AND host = ? AND "
+                                     "action = 'drain'", (session_id, host)).fetchone()
+                running = time.monotonic() if row and row[0] == "running" else None
+            # then as soon as nova moves one of them
+            if running is not None and any(s.task_state or s.status == "VERIFY_RESIZE"
+                                           for s in map(conn.compute.get_server, moving)):
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+    if running is not None:
+        print(f"\nkilled {time.monotonic() - running:.1f} s after the store showed {host}'s drain running: "
+              + ", ".join(f"{s.name} {s.compute_host} {s.status} {s.task_state}" for s in map(conn.compute.get_server, moving)))
     assert proc.returncode == -signal.SIGKILL, proc.returncode
 
 
