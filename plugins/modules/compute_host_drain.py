@@ -33,6 +33,18 @@ description:
     C(timeout). A migration refused with C(No valid host) is tried again for
     O(no_valid_host_wait) seconds. At the end every moved instance is read
     again and must be on another host in its original status.
+  - An instance's own preference, in its server metadata key O(metadata_key),
+    overrides the method - V(live) (C(ACTIVE), C(PAUSED); no cold fallback),
+    V(cold) (C(ACTIVE), C(SHUTOFF); nova stops an C(ACTIVE) one for the copy and
+    starts it again), V(stop_start) (C(ACTIVE), C(SHUTOFF) - the drain stops it,
+    cold-migrates it, confirms, and starts it again if it was C(ACTIVE)) or
+    V(owner) (the drain moves nothing - it waits up to O(owner_timeout) seconds
+    for the instance's owner to move it to another host or delete it; still
+    there then, it fails with what to do). Without the key, the default above.
+    A value outside these fails the task before anything changes, naming the
+    instance, its value and the allowed ones (RV(unknown_preferences)); an
+    instance whose status its preference does not take cannot be moved (see
+    O(skip_unmovable)).
   - Migrations off the host that an earlier drain started and did not see
     through (its controller was killed) are taken over - watched to their end,
     a cold one confirmed - rather than started again or refused for their
@@ -110,6 +122,19 @@ options:
         C(skipped), instead of failing before anything moves.
     type: bool
     default: false
+  metadata_key:
+    description:
+      - The server metadata key that holds an instance's preference - V(live),
+        V(cold), V(stop_start) or V(owner) (see above).
+    type: str
+    default: maintenance_move
+  owner_timeout:
+    description:
+      - Seconds the drain waits for the owner of an instance whose preference is
+        V(owner) to move it off the host or delete it (the other instances move
+        meanwhile; these waits do not count in O(parallel)).
+    type: int
+    default: 600
 attributes:
   check_mode:
     support: full
@@ -180,15 +205,23 @@ instances:
       type: str
       sample: compute2
     method:
-      description: C(live) or C(cold) (the method used; C(cold) after a live migration refused with O(fallback_cold)); null when skipped.
+      description:
+        - C(live), C(cold), C(stop_start) or C(owner) (the method used; C(cold) after a live migration refused with
+          O(fallback_cold)); null when skipped.
       type: str
       sample: live
+    preference:
+      description: The instance's preference (its metadata O(metadata_key)), null when it has none.
+      type: str
+      sample: null
     fallback:
       description: C(cold) when an unused cold fallback was planned for it, else null.
       type: str
       sample: null
     outcome:
-      description: C(moved), C(planned) (check mode), C(skipped), C(failed), C(aborted) or C(timeout).
+      description:
+        - C(moved), C(planned) (check mode), C(skipped), C(failed), C(aborted), C(timeout) (also an V(owner)
+          instance still on the host after O(owner_timeout)) or C(deleted) (deleted during the drain).
       type: str
       sample: moved
     duration:
@@ -201,8 +234,8 @@ instances:
       sample: 42
     message:
       description:
-        - Why it failed, was skipped or fell back to cold migration, or how often nova's scheduler found no valid
-          host before it accepted the migration; null otherwise.
+        - Why it failed, was skipped or fell back to cold migration, how often nova's scheduler found no valid
+          host before it accepted the migration, or where its owner moved it; null otherwise.
       type: str
       sample: null
 service:
@@ -215,6 +248,12 @@ unmovable:
   returned: when an instance cannot be moved and O(skip_unmovable) is false
   type: list
   elements: dict
+unknown_preferences:
+  description: When the task failed before anything changed, the instances whose preference is not a known value (C(id), C(name), C(value)).
+  returned: when an instance's metadata O(metadata_key) is not one of V(live), V(cold), V(stop_start), V(owner)
+  type: list
+  elements: dict
+  sample: [{id: 3f0c2a8e-5a0b-4d1e-9c7a-1f2e3d4c5b6a, name: web-1, value: fast}]
 '''
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.openstack import OpenStackModule
@@ -233,12 +272,14 @@ class ComputeHostDrainModule(OpenStackModule):
         fallback_cold=dict(type='bool', default=False),
         skip_unmovable=dict(type='bool', default=False),
         no_valid_host_wait=dict(type='int', default=180),
+        metadata_key=dict(type='str', default='maintenance_move', no_log=False),
+        owner_timeout=dict(type='int', default=600),
     )
     module_kwargs = dict(supports_check_mode=True)
 
     def validate(self):
         super().validate()
-        for name in ('parallel', 'migration_timeout'):
+        for name in ('parallel', 'migration_timeout', 'owner_timeout'):
             if self.params[name] < 1:
                 raise OptionError(name, self.params[name], 'a positive number')
         if self.params['no_valid_host_wait'] < 0:
@@ -250,7 +291,8 @@ class ComputeHostDrainModule(OpenStackModule):
                             disable_reason=p['disable_reason'], parallel=p['parallel'],
                             timeout=p['migration_timeout'], fallback_cold=p['fallback_cold'],
                             skip_unmovable=p['skip_unmovable'], check_mode=self.check_mode,
-                            no_valid_host_wait=p['no_valid_host_wait'])
+                            no_valid_host_wait=p['no_valid_host_wait'], metadata_key=p['metadata_key'],
+                            owner_timeout=p['owner_timeout'])
         self.exit_json(**result)
 
 

@@ -18,8 +18,12 @@ description:
     C(instances) (C(id), C(name), C(status), C(project_id)),
     C(reply_timeout) - then waits for its answer in the same exchange.
   - An instance's manager is the URL in its metadata key O(metadata_key),
-    else O(webhook) (the session's). Instances with neither are not
-    notified (RV(unmanaged)).
+    else the property of the same name of the instance's Keystone project
+    (C(openstack project set --property maintenance_webhook=URL PROJECT);
+    Keystone keeps it as an extra attribute of the project), else O(webhook)
+    (the session's). Instances with none are not notified (RV(unmanaged)).
+    A project that cannot be read (the user may not read it) is skipped - its
+    instances get O(webhook) - and named in RV(unread_projects).
   - The answer is a JSON object whose C(reply) is C(ACK) or C(NACK) (with a
     C(reason)), or the bare word C(ACK) or C(NACK). C(ACK) - go on. C(NACK) - the task fails with the manager's
     reason and the host is left as it is. No answer within O(timeout) - the
@@ -43,7 +47,9 @@ options:
     description: The session's application manager (from the session's metadata); instances without their own get it.
     type: str
   metadata_key:
-    description: The server metadata key that names an instance's own manager (a URL).
+    description:
+      - The server metadata key that names an instance's own manager (a URL), and the Keystone project property
+        that names the manager of the project's instances.
     type: str
     default: maintenance_webhook
   timeout:
@@ -105,11 +111,17 @@ unmanaged:
   type: list
   elements: str
   sample: []
+unread_projects:
+  description: Projects of the host's instances whose properties could not be read (C(project_id), C(error)); their instances went to O(webhook).
+  returned: always
+  type: list
+  elements: dict
+  sample: []
 '''
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.openstack import OpenStackModule
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError
-from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.notify import host_servers, notify_host
+from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.notify import host_servers, notify_host, project_webhooks
 
 
 class MaintenanceNotifyModule(OpenStackModule):
@@ -135,8 +147,10 @@ class MaintenanceNotifyModule(OpenStackModule):
     def run(self):
         p = self.params
         servers = host_servers(self.conn, p['host'])
+        projects, unread = project_webhooks(self.conn, [s['project_id'] for s in servers
+                                                        if not s['metadata'].get(p['metadata_key'])], p['metadata_key'])
         self.exit_json(**notify_host(servers, p['session'], p['host'], p['webhook'], p['metadata_key'], p['timeout'],
-                                     p['default_action'], check_mode=self.check_mode))
+                                     p['default_action'], check_mode=self.check_mode, projects=projects, unread=unread))
 
 
 def main():

@@ -22,15 +22,20 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.compu
 from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.drain import (
     COLD,
     CONFIRM_ACCEPTED,
+    DELETED,
+    GONE,
     LIVE,
     MIGRATION_IN_PROGRESS,
     MOVED,
+    OWNER,
     PLANNED,
+    STOP_START,
     Refused,
     Unseen,
     final_check,
     move_all,
     plan_drain,
+    preference_of,
 )
 
 try:
@@ -42,7 +47,7 @@ except ImportError:  # the OpenStack base module reports the missing library
 # scheduler checks (2.30); the abort of a live migration (2.24) - everything a drain uses (nova 17.0.0, Queens).
 DRAIN_MICROVERSION = (2, 56)
 # nova's migration_type of each method (os-migrations).
-MIGRATION_TYPES = {LIVE: 'live-migration', COLD: 'migration'}
+MIGRATION_TYPES = {LIVE: 'live-migration', COLD: 'migration', STOP_START: 'migration'}
 # nova's NoValidHost, as its API words the 400 of a live or cold migration the scheduler placed nowhere.
 NO_VALID_HOST = 'No valid host'
 CONFIRM_FAILED = 'confirming the cold migration failed'
@@ -51,8 +56,9 @@ POWER_STATUS = {1: 'ACTIVE', 3: 'PAUSED', 4: 'SHUTOFF'}
 
 
 def host_instances(conn, host):
-    """Every instance nova places on ``host``, in every project, as plain dicts."""
-    return [dict(id=s.id, name=s.name, status=s.status, task_state=s.task_state, host=s.compute_host)
+    """Every instance nova places on ``host``, in every project, as plain dicts (with their metadata)."""
+    return [dict(id=s.id, name=s.name, status=s.status, task_state=s.task_state, host=s.compute_host,
+                 metadata=dict(s.metadata or {}))
             for s in conn.compute.servers(details=True, all_projects=True, compute_host=host)
             if s.compute_host == host]
 
@@ -113,19 +119,35 @@ class NovaMover:
         return newest
 
     def start(self, move):
+        """Start the migration of ``move`` - for a stop_start move of an ACTIVE instance, first its stop."""
         try:
+            if move['method'] == STOP_START and move['status'] == 'ACTIVE' and not move.get('_phase'):
+                self.conn.compute.stop_server(move['id'])
+                move['_phase'] = 'stop'
+                return
             self.known[move['id']] = set(m['id'] for m in self._migrations(move['id']))
             if move['method'] == LIVE:
                 self.conn.compute.live_migrate_server(move['id'], host=self.target_host, block_migration='auto')
             else:
                 self.conn.compute.migrate_server(move['id'], host=self.target_host)
+                if move['method'] == STOP_START:
+                    move['_phase'] = 'migrate'
         except sdk_exceptions.SDKException as exc:
             raise Refused(str(exc), no_valid_host=NO_VALID_HOST in str(exc))
+
+    def power_on(self, move):
+        """Start a stop_start move's instance again on its new host."""
+        try:
+            self.conn.compute.start_server(move['id'])
+        except sdk_exceptions.SDKException as exc:
+            raise Refused(str(exc))
 
     def observe(self, move):
         try:
             server = self.conn.compute.get_server(move['id'])
-            migration = self._migration(move)
+            migration = self._migration(move) if move['id'] in self.known else None
+        except sdk_exceptions.NotFoundException:
+            return dict(status=GONE, task_state=None, host=None, fault=None, migration_status=None)
         except sdk_exceptions.SDKException as exc:
             raise Unseen(str(exc))
         return dict(status=server.status, task_state=server.task_state, host=server.compute_host,
@@ -171,7 +193,9 @@ def _summary(host, moves, skipped, check_mode):
     """``host c1: 3 instances: 2 moved live, 1 failed`` (``would move live`` in check mode)."""
     counts = {}
     for move in moves:
-        if move['outcome'] in (MOVED, PLANNED):
+        if move['method'] == OWNER and move['outcome'] in (MOVED, PLANNED):
+            key = 'would be left to their owner' if check_mode else 'moved by their owner'
+        elif move['outcome'] in (MOVED, PLANNED):
             key = '%s %s' % ('would move' if check_mode else 'moved', move['method'])
         else:
             key = move['outcome']
@@ -184,7 +208,8 @@ def _summary(host, moves, skipped, check_mode):
 
 
 def drain_host(conn, host, target_host=None, disable=True, disable_reason=None, parallel=1, timeout=600,
-               fallback_cold=False, skip_unmovable=False, check_mode=False, no_valid_host_wait=0):
+               fallback_cold=False, skip_unmovable=False, check_mode=False, no_valid_host_wait=0,
+               metadata_key='maintenance_move', owner_timeout=600):
     """Move every instance off ``host``; the module's result (raises MaintenanceError with it on failure)."""
     if target_host == host:
         raise OptionError('target_host', target_host, 'another host than host (%s)' % host)
@@ -195,9 +220,11 @@ def drain_host(conn, host, target_host=None, disable=True, disable_reason=None, 
         raise MaintenanceError('target_host %s cannot receive instances: its nova-compute is %s and %s. '
                                'Nothing was changed.' % (target_host, found[target_host]['status'],
                                                          found[target_host]['state']))
-    adopted = unfinished_moves(conn, host)
-    instances = [i for i in host_instances(conn, host) if i['id'] not in set(m['id'] for m in adopted)]
-    moves, skipped = plan_drain(instances, host, target_host, fallback_cold, skip_unmovable)
+    instances = host_instances(conn, host)
+    owned = set(i['id'] for i in instances if preference_of(i, metadata_key) == OWNER)  # their migrations: the owner's
+    adopted = [m for m in unfinished_moves(conn, host) if m['id'] not in owned]
+    instances = [i for i in instances if i['id'] not in set(m['id'] for m in adopted)]
+    moves, skipped = plan_drain(instances, host, target_host, fallback_cold, skip_unmovable, metadata_key)
     result = dict(changed=False, service=None, instances=sorted(adopted + moves + skipped, key=_by_name))
     if disable:
         reason = disable_reason if found[host]['status'] == 'enabled' else None
@@ -215,9 +242,10 @@ def drain_host(conn, host, target_host=None, disable=True, disable_reason=None, 
         for move in adopted:  # its own migration is the one to watch
             mover.known[move['id']] = set(m['id'] for m in mover._migrations(move['id']) if m['id'] < move['migration_id'])
         final_check(move_all([m for m in moves if m not in adopted], mover, parallel, timeout,
-                             retry_wait=no_valid_host_wait, adopted=adopted), mover)
+                             retry_wait=no_valid_host_wait, adopted=adopted, owner_timeout=owner_timeout,
+                             metadata_key=metadata_key), mover)
     summary = _summary(host, moves, skipped, check_mode)
-    if not check_mode and any(m['outcome'] != MOVED for m in moves):
+    if not check_mode and any(m['outcome'] not in (MOVED, DELETED) for m in moves):
         raise MaintenanceError('Draining %s failed: %s. See instances for each one\'s message.' % (host, summary),
                                **result)
     return dict(result, msg=summary)

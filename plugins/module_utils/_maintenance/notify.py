@@ -5,9 +5,10 @@
 """The ``notify`` step of a maintenance session: ask the application's manager before its instances move.
 
 Fenix's interaction with the application: the manager of a host's instances
-(a webhook URL: the instance's metadata, else the session's) receives one
-HTTP POST with the session, the host and its instances, and answers in the
-same HTTP exchange:
+(a webhook URL: the instance's metadata key, else the property of that name
+of the instance's Keystone project, else the session's) receives one HTTP
+POST with the session, the host and its instances, and answers in the same
+HTTP exchange:
 
 - ``ACK``: go on (the instances move);
 - ``NACK``: leave this host for later; the step fails and with it the
@@ -17,7 +18,8 @@ same HTTP exchange:
 A reply is a JSON object ``{"reply": "ACK"|"NACK", "reason": "..."}`` or
 the bare word ``ACK`` / ``NACK``.  Anything else, an HTTP error status, or
 no connection at all, is an error naming the URL and what was expected.
-``group_instances`` and ``judge_reply`` are pure; ``post`` does the HTTP.
+``group_instances`` and ``judge_reply`` are pure; ``project_webhooks`` reads
+Keystone, ``post`` does the HTTP.
 """
 
 from __future__ import annotations
@@ -43,15 +45,37 @@ def host_servers(conn, host):
             if s.compute_host == host]
 
 
-def group_instances(servers, webhook, metadata_key):
+def project_webhooks(conn, project_ids, key):
+    """``(urls, unread)``: project id -> the project's property ``key`` (Keystone keeps a project's unknown
+    attributes, e.g. ``openstack project set --property maintenance_webhook=URL``; openstacksdk returns
+    them in the project's body), for the projects that have it; and ``[{project_id, error}]`` of those that
+    cannot be read (e.g. not allowed to this user) - their instances get the session's webhook."""
+    from openstack import exceptions as sdk_exceptions  # pylint: disable=import-outside-toplevel
+    urls, unread = {}, []
+    for project_id in sorted(set(p for p in project_ids if p)):
+        try:
+            url = conn.identity.get_project(project_id).to_dict(computed=False).get(key)
+        except sdk_exceptions.NotFoundException:  # deleted since: no property
+            continue
+        except sdk_exceptions.SDKException as exc:
+            unread.append({'project_id': project_id, 'error': str(exc)})
+            continue
+        if isinstance(url, str) and url.strip():
+            urls[project_id] = url.strip()
+    return urls, unread
+
+
+def group_instances(servers, webhook, metadata_key, projects=None):
     """``[(url, [instances])]`` in a stable order: each instance goes to the URL of its metadata
-    ``metadata_key``, else to ``webhook``; instances with neither are returned apart.
+    ``metadata_key``, else to its project's (``projects``: project id -> URL), else to ``webhook``;
+    instances with none are returned apart.
 
     Returns ``(groups, unmanaged)``.
     """
     groups, unmanaged = {}, []
     for server in sorted(servers, key=lambda s: (s['name'] or '', s['id'])):
-        url = (server.get('metadata') or {}).get(metadata_key) or webhook
+        url = ((server.get('metadata') or {}).get(metadata_key) or (projects or {}).get(server.get('project_id'))
+               or webhook)
         entry = {k: server.get(k) for k in ('id', 'name', 'status', 'project_id')}
         if url:
             groups.setdefault(url, []).append(entry)
@@ -95,20 +119,21 @@ def post(url, payload, timeout, opener=open_url):
         if isinstance(exc.reason, (socket.timeout, TimeoutError)):
             return 'TIMEOUT', None, round(time.monotonic() - started, 3)
         raise MaintenanceError('Cannot reach the application manager at %s: %s. Start it, or fix the webhook URL '
-                               '(session metadata or the instances\' metadata), then continue the session.'
+                               '(session metadata, the instances\' metadata or their project\'s property), then continue the session.'
                                % (mask_url(url), exc.reason), url=mask_url(url))
     reply, reason = judge_reply(url, body)
     return reply, reason, round(time.monotonic() - started, 3)
 
 
 def notify_host(servers, session, host, webhook, metadata_key, timeout, default_action, check_mode=False,
-                poster=post):
+                poster=post, projects=None, unread=()):
     """Notify every manager of ``host``'s instances; the result of the module (NACK: MaintenanceError).
 
     Each reply: ``url``, ``instances`` (ids), ``reply`` (ACK, NACK, TIMEOUT),
     ``reason``, ``action`` (the one taken: ACK or NACK), ``seconds``.
+    ``projects`` and ``unread`` are what ``project_webhooks`` read.
     """
-    groups, unmanaged = group_instances(servers, webhook, metadata_key)
+    groups, unmanaged = group_instances(servers, webhook, metadata_key, projects)
     replies = []
     for url, instances in groups:
         entry = {'url': mask_url(url), 'instances': [i['id'] for i in instances]}
@@ -120,7 +145,8 @@ def notify_host(servers, session, host, webhook, metadata_key, timeout, default_
         reply, reason, seconds = poster(url, payload, timeout)
         action = default_action if reply == 'TIMEOUT' else reply
         replies.append(dict(entry, reply=reply, reason=reason, action=action, seconds=seconds))
-    result = {'changed': bool(groups), 'replies': replies, 'unmanaged': [i['id'] for i in unmanaged]}
+    result = {'changed': bool(groups), 'replies': replies, 'unmanaged': [i['id'] for i in unmanaged],
+              'unread_projects': list(unread)}
     refused = [r for r in replies if r['action'] == 'NACK']
     if refused:
         why = '; '.join('%s answered %s%s' % (r['url'], 'NACK' if r['reply'] == 'NACK' else
@@ -137,4 +163,7 @@ def notify_host(servers, session, host, webhook, metadata_key, timeout, default_
         result['msg'] = 'host %s: %s' % (host, ', '.join(
             '%s %s' % (r['url'], r['reply'] if r['reply'] != 'TIMEOUT' else 'no reply (default action %s)' % r['action'])
             for r in replies))
+    if unread:
+        result['msg'] += ' (the properties of project%s %s could not be read: their instances went to the session\'s ' \
+            'webhook)' % ('' if len(unread) == 1 else 's', ', '.join(u['project_id'] for u in unread))
     return result

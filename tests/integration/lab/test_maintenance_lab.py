@@ -4,13 +4,19 @@ One lab (three computes) and one scenario:
 
 - six instances on compute1 and compute2 (per host: an ACTIVE one, a SHUTOFF one and a member of an
   anti-affinity group); the plan in check mode (nothing recorded, nothing changed), for the two hosts and
-  for ``hosts: []`` (the cluster's three computes, two at a time, the empty one first);
+  for ``hosts: []`` (the cluster's three computes, two at a time, the empty one first), and with compute2
+  disabled outside any session for compute3 and compute1 two at a time (serialised: the zone cannot absorb
+  compute1 beside compute3; nothing changed);
 - session A over compute1 and compute2, an application manager (an HTTP server of this test on
-  127.0.0.1) that ACKs: each host disabled during its turn with the session in the reason, notified,
-  drained (live for ACTIVE, cold for SHUTOFF), a host action over SSH writes a marker, enabled, verified;
-  nothing lost, power states kept, anti-affinity honoured, no migration onto a host while it was
+  127.0.0.1, named by the instances' project's property ``maintenance_webhook``, which wins over the
+  session's webhook) that ACKs: each host disabled during its turn with the session in the reason,
+  notified, drained (live for ACTIVE, cold for SHUTOFF; the instances' own ``maintenance_move``: web-1
+  ``cold``, web-2 ``stop_start``, aa-1 ``owner`` - the manager live-migrates it itself once the drain
+  runs), a host action over SSH writes a marker, enabled, verified; nothing lost, power states kept,
+  anti-affinity honoured, nova's migration types as preferred, no migration onto a host while it was
   disabled, maintenance_session_info lists every step with times; cluster_info ``active`` after;
-- session B over compute2 and compute3: the manager ACKs compute2 and NACKs compute3 - the session fails
+- session B over compute2 and compute3 (the project's property removed: the session's webhook): the manager
+  ACKs compute2 and NACKs compute3 - the session fails
   at compute3's notify with the manager's reason, compute3's instances stay, cluster_info ``maintenance``;
   continued with the manager silent (timeout -> the session's default action, ACK) and ansible-playbook
   SIGKILLed (its process group) while nova moves compute3's instances in its drain; continued - the drain
@@ -90,10 +96,14 @@ INFO = """
 
 
 class Manager:
-    """The application's manager: answers per host ``ACK``, ``NACK`` (with a reason) or nothing (``SILENT``)."""
+    """The application's manager: answers per host ``ACK``, ``NACK`` (with a reason) or nothing (``SILENT``);
+    ``paths`` the URL path of each notification.  The instances of ``owned`` (name -> destination host) it
+    moves itself: once notified, and once the drain of their host moves another instance (so that the drain
+    watches the owner's move), it live-migrates them (``owner_moves``: name -> None or the error)."""
 
     def __init__(self):
-        self.mode, self.received = {}, []
+        self.mode, self.received, self.paths, self.owned, self.owner_moves = {}, [], [], {}, {}
+        self.connect = None  # () -> an openstacksdk connection (one per thread)
         manager = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -104,6 +114,10 @@ class Manager:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 mode = manager.mode.get(body["host"], "ACK")
                 manager.received.append((body, mode))
+                manager.paths.append(self.path)
+                for instance in body["instances"]:
+                    if instance["name"] in manager.owned and mode == "ACK":
+                        threading.Thread(target=manager.move, args=(instance, body["instances"]), daemon=True).start()
                 if mode == "SILENT":
                     time.sleep(body["reply_timeout"] + 3)
                 answer = json.dumps({"reply": mode} if mode != "NACK" else
@@ -120,6 +134,20 @@ class Manager:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/maintenance"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def move(self, instance, others):
+        """As an owner: live-migrate ``instance`` once the drain moves one of ``others``, to its chosen host."""
+        try:
+            conn = self.connect()
+            deadline = time.monotonic() + 240
+            others = [o["id"] for o in others if o["id"] != instance["id"]]
+            while not any(s.task_state or s.status == "VERIFY_RESIZE" for s in map(conn.compute.get_server, others)):
+                assert time.monotonic() < deadline, "the drain moved nothing within 240 s"
+                time.sleep(0.5)
+            conn.compute.live_migrate_server(instance["id"], host=self.owned[instance["name"]], block_migration="auto")
+            self.owner_moves[instance["name"]] = None
+        except Exception as exc:  # noqa: BLE001  (reported to the test)
+            self.owner_moves[instance["name"]] = repr(exc)
 
     def close(self):
         self.server.shutdown()
@@ -173,22 +201,29 @@ def maintenance_killed_in_drain(cloud, conn, extra: dict, session_id: str, host:
                                 start_new_session=True)
     store = cloud["store"].removeprefix("sqlite:///")
     deadline = time.monotonic() + 300
+    moving = [s.id for s in conn.compute.servers(all_projects=True) if s.name in ("web-1", "db-1", "aa-1")]
+    running = None  # when the store showed the drain step running
     try:
         while True:
             assert proc.poll() is None, f"the play ended before {host}'s drain: " + log.read_text()[-4000:]
             assert time.monotonic() < deadline, f"{host}'s drain never ran: " + log.read_text()[-4000:]
-            with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
-                row = db.execute("SELECT status FROM maintenance_steps WHERE session_id = ? AND host = ? AND "
-                                 "action = 'drain'", (session_id, host)).fetchone()
-            if row and row[0] == "running" and any(
-                    s.task_state or s.status == "VERIFY_RESIZE"
-                    for s in conn.compute.servers(all_projects=True) if s.name in ("web-1", "db-1", "aa-1")):
+            if running is None:
+                with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
+                    row = db.execute("SELECT status FROM maintenance_steps WHERE session_id = ? AND host = ? AND "
+                                     "action = 'drain'", (session_id, host)).fetchone()
+                running = time.monotonic() if row and row[0] == "running" else None
+            # then as soon as nova moves one of them
+            if running is not None and any(s.task_state or s.status == "VERIFY_RESIZE"
+                                           for s in map(conn.compute.get_server, moving)):
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+    if running is not None:
+        print(f"\nkilled {time.monotonic() - running:.1f} s after the store showed {host}'s drain running: "
+              + ", ".join(f"{s.name} {s.compute_host} {s.status} {s.task_state}" for s in map(conn.compute.get_server, moving)))
     assert proc.returncode == -signal.SIGKILL, proc.returncode
 
 
@@ -297,13 +332,36 @@ def test_sessions_ack_nack_silence_failure_and_update(lab, cloud, record_propert
     assert batches[0][0] == "compute3" and "compute3 (empty): empty hosts go first" in out, batches
     assert sorted(h for batch in batches for h in batch) == ["compute1", "compute2", "compute3"], batches
     assert all(len(batch) <= 2 for batch in batches), batches
+    # compute2 disabled outside any session: compute3 and compute1 asked two at a time are serialised, the zone
+    # cannot absorb compute1 beside compute3 (it would have: compute2 takes 3 instances), and the plan says so.
+    compute2 = next(s for s in conn.compute.services() if (s.binary, s.host) == ("nova-compute", "compute2"))
+    conn.compute.disable_service(compute2, disabled_reason="out of service, not in a session")
+    try:
+        out = maintenance(cloud, dict(session_a, osops_maintenance_hosts=["compute3", "compute1"],
+                                      osops_maintenance_max_parallel=2), check=True)
+        services = {s.host: (s.status, s.disabled_reason) for s in conn.compute.services() if s.binary == "nova-compute"}
+    finally:
+        conn.compute.enable_service(compute2)
+    assert "batch 1 (az nova): compute3 - compute3 (empty): empty hosts go first" in out, out[-3000:]
+    assert "batch 2 (az nova): compute1 - compute1 (3 instances)" in out, out[-3000:]
+    assert ("compute1 waits, though max_parallel is 2, and so do the hosts after it: with compute3 out, "
+            "availability zone nova cannot absorb the instances of compute1 (") in out, out[-3000:]
+    assert services == {"compute1": ("enabled", None), "compute3": ("enabled", None),
+                        "compute2": ("disabled", "out of service, not in a session")}  # nothing changed
     with sqlite3.connect(f"file:{cloud['store'].removeprefix('sqlite:///')}?mode=ro", uri=True) as db:
         assert db.execute("SELECT count(*) FROM maintenance_sessions").fetchone() == (0,)  # nothing recorded
     assert where(conn, ids) == before and not manager.received
-    timings["check mode (twice)"] = time.monotonic() - mark
+    timings["check mode (three times)"] = time.monotonic() - mark
 
-    # Session A: the manager ACKs; both hosts through the whole workflow.
+    # Session A: the manager ACKs, named by the project (before the session's webhook); instances with their
+    # own preference: web-1 cold, web-2 stop_start, aa-1 moved by its owner (the manager) to compute3.
     mark = time.monotonic()
+    preferences = {"web-1": "cold", "web-2": "stop_start", "aa-1": "owner"}
+    for name, value in preferences.items():
+        conn.compute.set_server_metadata(ids[name], maintenance_move=value)
+    project_id = conn.compute.get_server(ids["web-1"]).project_id
+    conn.identity.update_project(project_id, maintenance_webhook=manager.url.replace("/maintenance", "/project"))
+    manager.connect, manager.owned = lab.connect, {"aa-1": "compute3"}
     out = maintenance(cloud, session_a)
     timings["session A (2 hosts)"] = time.monotonic() - mark
     sid = session_id_of(out)
@@ -319,11 +377,12 @@ def test_sessions_ack_nack_silence_failure_and_update(lab, cloud, record_propert
     for host, mine in (("compute1", first), ("compute2", second)):
         assert mine["disable"]["detail"]["msg"] == f"nova-compute disabled: maintenance session {sid}: kernel CHG-12"
         drained = {i["name"]: i for i in mine["drain"]["detail"]["instances"]}
-        assert {n: (i["method"], i["outcome"]) for n, i in drained.items()} == {
-            n: ("cold" if statuses[n] == "SHUTOFF" else "live", "moved") for n in drained}
+        assert {n: (i["method"], i["preference"], i["outcome"]) for n, i in drained.items()} == {
+            n: (preferences.get(n, "cold" if statuses[n] == "SHUTOFF" else "live"), preferences.get(n), "moved")
+            for n in drained}
         assert len(drained) == 3
         # nova's scheduler may refuse aa-2 for a while (its view still has aa-1 on compute1): said, then moved
-        lagged = [f"{n}: {i['message']}" for n, i in drained.items() if i["message"]]
+        lagged = [f"{n}: {i['message']}" for n, i in drained.items() if i["message"] and n != "aa-1"]
         assert all("found no valid host" in m for m in lagged), lagged
         print(f"\n{host} drain: " + ("; ".join(lagged) or "no instance refused by the scheduler"))
         marker = lab.ssh(host, f"cat {MARKER.replace('{{ inventory_hostname }}', host)}").stdout.split()
@@ -331,7 +390,11 @@ def test_sessions_ack_nack_silence_failure_and_update(lab, cloud, record_propert
         assert marker[0] == sid and marker[3] == address, marker  # written by the session over SSH to the host
         assert when(mine["drain"]["finished_at"]) <= when(mine["host_action"]["started_at"])
         assert when(mine["host_action"]["finished_at"]) <= when(mine["enable"]["started_at"])
+    owned = next(i for i in first["drain"]["detail"]["instances"] if i["name"] == "aa-1")
+    assert (owned["to"], owned["message"]) == ("compute3", "moved by its owner to compute3 (ACTIVE)"), owned
+    assert manager.owner_moves == {"aa-1": None}
     assert [(b["host"], mode) for b, mode in manager.received] == [("compute1", "ACK"), ("compute2", "ACK")]
+    assert manager.paths == ["/project", "/project"]  # the project's manager, not the session's
     assert sorted(i["name"] for i in manager.received[0][0]["instances"]) == ["aa-1", "db-1", "web-1"]
     assert all(b["session"] == sid for b, _mode in manager.received)
     after = where(conn, ids)
@@ -340,14 +403,23 @@ def test_sessions_ack_nack_silence_failure_and_update(lab, cloud, record_propert
     assert all(host == "compute3" for host, _s, _t in (after[n] for n in ("web-1", "db-1", "aa-1")))  # the plan's target
     assert all(host == "compute1" for host, _s, _t in (after[n] for n in ("web-2", "db-2", "aa-2")))  # maintained first
     assert_no_migration_into_disabled_host(conn, ids, session)
+    # nova's records (a migration its scheduler refused is an "error" record): the type each preference asked
+    types = {n: [m.migration_type for m in conn.compute.migrations(server_id=ids[n]) if m.status != "error"]
+             for n in ids}
+    assert types == {"web-1": ["migration"], "db-1": ["migration"], "aa-1": ["live-migration"],
+                     "web-2": ["migration"], "db-2": ["migration"], "aa-2": ["live-migration"]}, types
     for service in conn.compute.services():
         if service.binary == "nova-compute":
             assert (service.status, service.state, service.disabled_reason) == ("enabled", "up", None), service
     record_property("session_a_steps", len(session["steps"]))
+    for name in preferences:  # session B: every instance as nova's status says, the session's manager
+        conn.compute.delete_server_metadata(ids[name], ["maintenance_move"])
+    conn.identity.update_project(project_id, maintenance_webhook=None)
 
     # Session B over compute2 (empty) and compute3 (3 instances): compute3 NACKed -> failed, instances stay.
     mark = time.monotonic()
     manager.received.clear()
+    manager.paths.clear()
     manager.mode.update({"compute2": "ACK", "compute3": "NACK"})
     session_b = dict(session_a, osops_maintenance_hosts=["compute2", "compute3"],
                      osops_maintenance_metadata={"webhook": manager.url, "notify_timeout": 3, "default_action": "ACK"})
@@ -355,6 +427,7 @@ def test_sessions_ack_nack_silence_failure_and_update(lab, cloud, record_propert
     out = maintenance(cloud, session_b, expect_rc=2)
     timings["session B: NACK"] = time.monotonic() - mark
     assert "answered NACK: database resync on compute3" in out
+    assert manager.paths and set(manager.paths) == {"/maintenance"}  # no project property: the session's webhook
     sid_b = next(line.split("osops_maintenance_session_id=", 1)[1].split()[0].strip('",')
                  for line in out.splitlines() if "osops_maintenance_session_id=" in line)
     session, cluster = info(cloud, sid_b)

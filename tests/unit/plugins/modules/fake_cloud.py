@@ -108,6 +108,7 @@ class FakeCloud:
         self.migrations = []
         self.behaviour = {}
         self.confirms = []  # server ids, one per confirm nova accepted
+        self.projects = {}  # Keystone project id -> its extra attributes (``openstack project set --property``)
         self.steps = 2
         self._ids = itertools.count(1)
         # path -> threading.Event: a GET of that path is answered once the event is set (at most
@@ -274,6 +275,13 @@ class FakeCloud:
 
     def _action(self, server, body):
         live, cold = 'os-migrateLive' in body, 'migrate' in body
+        if 'os-stop' in body or 'os-start' in body:  # nova: ACTIVE -> powering-off -> SHUTOFF (and back)
+            if server['status'] != ('ACTIVE' if 'os-stop' in body else 'SHUTOFF') or server['task_state']:
+                return 409, {'conflictingRequest': {'code': 409, 'message': 'Cannot %s instance %s while it is in '
+                                                    'vm_state %s' % (list(body)[0], server['id'], server['status'])}}
+            server.update(power_to='SHUTOFF' if 'os-stop' in body else 'ACTIVE',
+                          task_state='powering-off' if 'os-stop' in body else 'powering-on')
+            return 202, None
         if 'confirmResize' in body:
             finished = [m for m in self.migrations if m['instance_uuid'] == server['id'] and m['status'] == 'finished']
             if not finished:  # nova: Migration.get_by_instance_and_status(..., 'finished') -> MigrationNotFound
@@ -324,7 +332,10 @@ class FakeCloud:
         return [m for m in self.migrations if m['instance_uuid'] == server['id']][-1]
 
     def _advance(self, server):
-        """One step of the server's migration in progress (each time the server is read)."""
+        """One step of the server's migration (or stop, or start) in progress (each time the server is read)."""
+        if server.get('power_to'):
+            server.update(status=server.pop('power_to'), task_state=None)
+            return
         if server['status'] == 'VERIFY_RESIZE':
             self._confirmed(server)
         if not server['task_state'] or 'was' not in server:
@@ -418,6 +429,12 @@ class FakeCloud:
                                        'links': [{'rel': 'self', 'href': url + '/compute/v2.1/'}]}]}
         if path == '/compute/v2.1/os-services':
             return 200, {'services': [self._service_view(s) for s in self.services]}
+        if path.startswith('/identity/v3/projects/'):
+            project_id = path.rsplit('/', 1)[1]
+            if project_id not in self.projects:
+                return 404, {'error': {'code': 404, 'message': 'Could not find project: %s.' % project_id}}
+            return 200, {'project': dict(self.projects[project_id], id=project_id, name=project_id,
+                                         domain_id='default', enabled=True, is_domain=False, parent_id='default')}
         if path == '/compute/v2.1/os-hypervisors/detail':
             start = self.computes.index(query['marker'][0]) + 1 if 'marker' in query else 0
             chunk = self.computes[start:start + self.page]

@@ -7,8 +7,8 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance impor
 from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.migrations import NovaMover
 from ansible_collections.osops.lifecycle.plugins.modules import compute_host_drain
 
-FIELDS = {'id', 'name', 'status', 'from', 'to', 'method', 'fallback', 'outcome', 'duration', 'migration_id',
-          'message'}
+FIELDS = {'id', 'name', 'status', 'from', 'to', 'method', 'preference', 'fallback', 'outcome', 'duration',
+          'migration_id', 'message'}
 
 
 @pytest.fixture(autouse=True)
@@ -291,6 +291,7 @@ def test_a_refused_confirm_is_no_failure_when_nova_says_it_is_confirmed(status, 
     (dict(parallel=0), 'Option parallel: got 0, expected a positive number.'),
     (dict(migration_timeout=0), 'Option migration_timeout: got 0, expected a positive number.'),
     (dict(no_valid_host_wait=-1), 'Option no_valid_host_wait: got -1, expected a number of seconds, 0 or more.'),
+    (dict(owner_timeout=0), 'Option owner_timeout: got 0, expected a positive number.'),
 ])
 def test_bad_input_changes_nothing(run_module, cloud, args, message):
     result = run(run_module, cloud, **args)
@@ -312,3 +313,128 @@ def test_an_api_older_than_queens_is_refused(run_module, fake_cloud):
         assert writes(cloud) == []
     assert result['msg'] == ('Draining a compute host needs the compute API at microversion 2.56 or later; '
                              'this cloud offers 2.55. Upgrade nova first.')
+
+
+def prefer(cloud, **preferences):
+    """Set each named server's metadata maintenance_move (or ``key``)."""
+    key = preferences.pop('key', 'maintenance_move')
+    for name, value in preferences.items():
+        cloud.servers[cloud.ids[name]]['metadata'] = {key: value}
+
+
+def actions_of(cloud, server_id):
+    return [list(body)[0] for method, path, body in cloud.bodies if path == '/compute/v2.1/servers/%s/action' % server_id]
+
+
+def test_preferences_cold_and_stop_start_end_in_the_original_power_state(run_module, cloud):
+    cloud.ids['app-1'] = cloud.add_server('app-1', 'compute1', 'ACTIVE')
+    cloud.ids['off-1'] = cloud.add_server('off-1', 'compute1', 'SHUTOFF')
+    prefer(cloud, **{'web-1': 'cold', 'app-1': 'stop_start', 'off-1': 'stop_start', 'cache-1': 'live'})
+    plan = run(run_module, cloud, check_mode=True)
+    assert {i['name']: (i['method'], i['preference']) for i in plan['instances']} == {
+        'web-1': ('cold', 'cold'), 'app-1': ('stop_start', 'stop_start'), 'off-1': ('stop_start', 'stop_start'),
+        'cache-1': ('live', 'live'), 'db-1': ('cold', None)}
+    assert writes(cloud) == []
+    result = run(run_module, cloud, parallel=2)
+    assert not result.get('failed'), result['msg']
+    assert result['msg'] == 'host compute1: 5 instances: 2 moved cold, 1 moved live, 2 moved stop_start'
+    assert {n: p for n, p in placed(cloud).items() if n != 'elsewhere'} == {
+        'web-1': ('compute2', 'ACTIVE', None), 'app-1': ('compute2', 'ACTIVE', None),
+        'off-1': ('compute2', 'SHUTOFF', None), 'cache-1': ('compute2', 'PAUSED', None),
+        'db-1': ('compute2', 'SHUTOFF', None)}
+    assert actions_of(cloud, cloud.ids['web-1']) == ['migrate', 'confirmResize']  # nova restarts it itself
+    assert actions_of(cloud, cloud.ids['app-1']) == ['os-stop', 'migrate', 'confirmResize', 'os-start']
+    assert actions_of(cloud, cloud.ids['off-1']) == ['migrate', 'confirmResize']  # already stopped: not started
+    types = dict((m['instance_uuid'], m['migration_type']) for m in cloud.migrations)
+    assert [types[cloud.ids[n]] for n in ('web-1', 'app-1', 'cache-1')] == ['migration', 'migration', 'live-migration']
+    instances = by_name(result)
+    assert all(set(i) == FIELDS for i in instances.values())
+    assert instances['app-1']['outcome'] == 'moved' and instances['app-1']['migration_id'] is not None
+
+
+def test_a_preference_overrides_the_cold_fallback(run_module, cloud):
+    prefer(cloud, **{'web-1': 'live'})
+    cloud.behaviour[cloud.ids['web-1']] = {'live': 'refuse'}
+    result = run(run_module, cloud, fallback_cold=True)
+    web = by_name(result)['web-1']
+    assert result['failed'] is True and (web['method'], web['fallback'], web['outcome']) == ('live', None, 'failed')
+    assert placed(cloud)['web-1'][0] == 'compute1'
+
+
+def test_unknown_preferences_refuse_the_host_before_anything_changes(run_module, cloud):
+    prefer(cloud, key='move', **{'web-1': 'fast', 'db-1': 'LIVE'})
+    result = run(run_module, cloud, metadata_key='move')
+    assert result['failed'] is True and result.get('changed', False) is False
+    assert result['msg'] == (
+        "Host compute1 has instances whose metadata move is not a known preference: db-1 (%s): 'LIVE'; web-1 (%s): "
+        "'fast'. Nothing was changed. Set it to one of live, cold, stop_start, owner, or remove it (openstack server "
+        "unset --property move SERVER) for the default (live for ACTIVE and PAUSED, cold for SHUTOFF)."
+        % (cloud.ids['db-1'], cloud.ids['web-1']))
+    assert result['unknown_preferences'] == [{'id': cloud.ids['db-1'], 'name': 'db-1', 'value': 'LIVE'},
+                                             {'id': cloud.ids['web-1'], 'name': 'web-1', 'value': 'fast'}]
+    assert writes(cloud) == [] and cloud.service('compute1')['status'] == 'enabled'
+    assert not run(run_module, cloud).get('failed')  # another key: these values are not preferences
+
+
+def test_a_status_its_preference_does_not_take_cannot_be_moved(run_module, cloud):
+    prefer(cloud, **{'db-1': 'live', 'cache-1': 'stop_start'})
+    result = run(run_module, cloud)
+    assert result['failed'] is True and writes(cloud) == []
+    assert [(u['name'], u['message']) for u in result['unmovable']] == [
+        ('cache-1', 'status PAUSED, and its preference stop_start takes only ACTIVE and SHUTOFF instances'),
+        ('db-1', 'status SHUTOFF, and its preference live takes only ACTIVE and PAUSED instances')]
+
+
+def test_owner_instances_are_waited_for_and_fail_with_what_to_do(run_module, cloud):
+    prefer(cloud, **{'web-1': 'owner'})
+    plan = run(run_module, cloud, check_mode=True)
+    assert plan['msg'] == 'host compute1: 3 instances: 1 would be left to their owner, 1 would move cold, 1 would move live'
+    result = run(run_module, cloud, owner_timeout=1)
+    web = by_name(result)['web-1']
+    assert result['failed'] is True and web['outcome'] == 'timeout' and web['to'] is None
+    assert web['message'].startswith(
+        'its metadata maintenance_move is owner, and its owner did not move it within 1 s: it is still on compute1 '
+        '(ACTIVE). Ask the owner to move or delete it, or set maintenance_move to live, cold or stop_start for the '
+        'drain to move it; then run the drain again (continue the session)')
+    assert result['msg'].startswith('Draining compute1 failed: host compute1: 3 instances: 1 moved cold, 1 moved '
+                                    'live, 1 timeout.')
+    assert actions_of(cloud, cloud.ids['web-1']) == [] and placed(cloud)['web-1'][0] == 'compute1'
+    assert placed(cloud)['db-1'][0] == 'compute2'  # the others moved meanwhile
+
+
+@pytest.mark.parametrize('how', ['moved', 'deleted'])
+def test_an_owner_that_moves_or_deletes_its_instance_ends_the_wait(run_module, cloud, monkeypatch, how):
+    prefer(cloud, **{'web-1': 'owner'})
+    cloud.servers[cloud.ids['web-1']]['task_state'] = 'migrating'  # its owner's move is under way: not refused
+    observe = NovaMover.observe
+
+    def owner_acts(mover, move):  # the owner acts while the drain watches
+        server = cloud.servers.get(cloud.ids['web-1'])
+        if move['name'] == 'web-1' and server:
+            if how == 'moved':
+                server.update(host='compute3', task_state=None)
+            else:
+                del cloud.servers[cloud.ids['web-1']]
+        return observe(mover, move)
+    monkeypatch.setattr(NovaMover, 'observe', owner_acts)
+    result = run(run_module, cloud, owner_timeout=60)
+    web = by_name(result)['web-1']
+    assert not result.get('failed'), result['msg']
+    assert (web['method'], web['outcome'], web['to']) == (
+        ('owner', 'moved', 'compute3') if how == 'moved' else ('owner', 'deleted', None))
+    assert web['message'] == ('moved by its owner to compute3 (ACTIVE)' if how == 'moved' else 'deleted by its owner')
+    assert actions_of(cloud, cloud.ids['web-1']) == []  # the drain moved nothing of it
+    assert 'web-1' not in [m['instance_uuid'] for m in cloud.migrations]
+
+
+def test_a_stop_start_move_refused_after_the_stop_says_to_start_it_again(run_module, cloud):
+    prefer(cloud, **{'web-1': 'stop_start'})
+    cloud.behaviour[cloud.ids['web-1']] = {'cold': 'refuse'}
+    result = run(run_module, cloud)
+    web = by_name(result)['web-1']
+    assert result['failed'] is True and web['outcome'] == 'failed'
+    assert web['message'].startswith('stop_start migration refused: ')
+    assert web['message'].endswith('Migration pre-check error: fake refusal; it was stopped for its move: start it '
+                                   'again (openstack server start %s)' % cloud.ids['web-1'])
+    assert placed(cloud)['web-1'] == ('compute1', 'SHUTOFF', None)
+    assert actions_of(cloud, cloud.ids['web-1']) == ['os-stop', 'migrate']

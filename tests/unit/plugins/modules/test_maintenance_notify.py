@@ -155,3 +155,32 @@ def test_pure_helpers():
     assert judge_reply('http://x', '{"reply": "nack", "reason": 3}') == ('NACK', '3')
     with pytest.raises(MaintenanceError, match=r'http://u:\*\*\*@x'):
         judge_reply('http://u:pw@x', '[]')
+
+
+def test_the_projects_manager_comes_after_the_instances_and_before_the_sessions(run_module, cloud, manager):
+    session_app, project_app, own_app = manager(), manager(), manager()
+    cloud.ids['other'] = cloud.add_server('other', 'compute1', project='p2')  # p2 has no property
+    cloud.ids['theirs'] = cloud.add_server('theirs', 'compute1', project='p3')  # its own and its project's
+    cloud.projects.update({'p1': {'maintenance_webhook': project_app.url}, 'p2': {'description': 'x'},
+                           'p3': {'maintenance_webhook': project_app.url + '/p3'}})
+    cloud.servers[cloud.ids['theirs']]['metadata'] = {'maintenance_webhook': own_app.url}
+    result = run(run_module, cloud, webhook=session_app.url)
+    assert not result.get('failed'), result['msg']
+    assert {r['url']: sorted(r['instances']) for r in result['replies']} == {
+        project_app.url: sorted([cloud.ids['web-1'], cloud.ids['db-1']]), own_app.url: [cloud.ids['theirs']],
+        session_app.url: [cloud.ids['other']]}
+    assert result['unread_projects'] == []
+    # Keystone was asked for the projects of the instances without their own manager only
+    asked = sorted(path for method, path in cloud.requests if path.startswith('/identity/v3/projects/'))
+    assert asked == ['/identity/v3/projects/p1', '/identity/v3/projects/p2']
+
+
+def test_a_project_that_cannot_be_read_falls_back_to_the_sessions_manager(run_module, cloud, manager):
+    session_app = manager()
+    cloud.errors['/identity/v3/projects/p1'] = 403
+    result = run(run_module, cloud, webhook=session_app.url)
+    assert not result.get('failed'), result['msg']
+    assert [r['url'] for r in result['replies']] == [session_app.url]
+    assert [u['project_id'] for u in result['unread_projects']] == ['p1']
+    assert result['msg'].endswith("(the properties of project p1 could not be read: their instances went to the "
+                                  "session's webhook)")

@@ -386,3 +386,92 @@ def test_final_check_of_an_unknown_status_refuses_error_only():
     assert final_check([done], mover)[0]['outcome'] == 'moved'
     mover.where['id-a'] = seen('ERROR')
     assert final_check([done], mover)[0]['outcome'] == 'failed'
+
+
+@pytest.mark.parametrize('preference', ['live', 'cold', 'stop_start', 'owner'])
+@pytest.mark.parametrize('status', ['ACTIVE', 'PAUSED', 'SHUTOFF', 'SUSPENDED', 'ERROR'])
+def test_every_preference_and_status(preference, status):
+    method, reason = plan_instance(instance('a', status), preference)
+    takes = {'live': ('ACTIVE', 'PAUSED'), 'cold': ('ACTIVE', 'SHUTOFF'), 'stop_start': ('ACTIVE', 'SHUTOFF')}
+    if preference == 'owner':
+        assert (method, reason) == ('owner', None)  # its owner moves it, whatever its status
+    elif status == 'ERROR':
+        assert (method, reason) == (None, 'status ERROR')
+    elif status in takes[preference]:
+        assert (method, reason) == (preference, None)
+    else:
+        assert method is None and reason == 'status %s, and its preference %s takes only %s instances' % (
+            status, preference, ' and '.join(takes[preference]))
+
+
+def test_an_owner_instance_is_left_to_its_owner_even_while_it_moves():
+    assert plan_instance(instance('a', 'MIGRATING', 'migrating'), 'owner') == ('owner', None)
+    assert plan_instance(instance('a', 'MIGRATING', 'migrating'), 'live')[0] is None
+
+
+def with_metadata(name, status='ACTIVE', **metadata):
+    return dict(instance(name, status), metadata=metadata)
+
+
+def test_the_plan_reads_each_preference_and_refuses_unknown_ones_naming_them():
+    moves, _skipped = plan_drain([with_metadata('a', how='cold'), with_metadata('b', 'SHUTOFF'),
+                                  with_metadata('c', how=' owner '), with_metadata('d', how='')], 'c1', 'c2',
+                                 fallback_cold=True, metadata_key='how')
+    assert [(m['name'], m['method'], m['preference'], m['fallback'], m['to']) for m in moves] == [
+        ('a', 'cold', 'cold', None, 'c2'), ('b', 'cold', None, None, 'c2'), ('c', 'owner', 'owner', None, None),
+        ('d', 'live', None, 'cold', 'c2')]
+    with pytest.raises(MaintenanceError) as err:
+        plan_drain([with_metadata('a', how='Live'), with_metadata('b', how='cold')], 'c1', metadata_key='how')
+    assert "a (id-a): 'Live'. Nothing was changed. Set it to one of live, cold, stop_start, owner" in str(err.value)
+    assert err.value.result['unknown_preferences'] == [{'id': 'id-a', 'name': 'a', 'value': 'Live'}]
+    assert plan_drain([with_metadata('a', how='Live')], 'c1')[0][0]['method'] == 'live'  # no key: no preference
+
+
+class OwnerMover:
+    """An owner that moves (or deletes) its instance ``after`` seconds; the drain only watches."""
+
+    def __init__(self, clock, after, deleted=False):
+        self.clock, self.after, self.deleted, self.started = clock, after, deleted, []
+
+    def start(self, move):
+        self.started.append(move['id'])
+
+    def observe(self, move):
+        if self.after is None or self.clock() < self.after:
+            return seen('ACTIVE', 'migrating' if self.clock() > 1 else None, 'c1')
+        return seen('DELETED', host=None) if self.deleted else seen('ACTIVE', host='c3')
+
+
+@pytest.mark.parametrize('after,deleted,outcome,to,message', [
+    (30, False, 'moved', 'c3', 'moved by its owner to c3 (ACTIVE)'),
+    (30, True, 'deleted', None, 'deleted by its owner'),
+])
+def test_an_owner_move_is_watched_until_the_owner_moves_or_deletes_it(after, deleted, outcome, to, message):
+    clock = Clock()
+    owned = move('owner')
+    mover = OwnerMover(clock, after, deleted)
+    move_all([owned], mover, 1, 100, clock=clock, sleep=clock.sleep, owner_timeout=60)
+    assert (owned['outcome'], owned['to'], owned['message'], owned['duration']) == (outcome, to, message, 30.0)
+    assert mover.started == [] and not any(k.startswith('_') for k in owned)
+
+
+def test_an_owner_that_does_not_move_it_fails_it_after_the_owner_timeout_saying_what_to_do():
+    clock = Clock()
+    owned = move('owner')
+    move_all([owned], OwnerMover(clock, None), 1, 100, clock=clock, sleep=clock.sleep, owner_timeout=60,
+             metadata_key='how')
+    assert owned['outcome'] == 'timeout' and owned['duration'] == 60.0
+    assert owned['message'] == (
+        'its metadata how is owner, and its owner did not move it within 60 s: it is still on c1 (ACTIVE, '
+        'task_state migrating). Ask the owner to move or delete it, or set how to live, cold or stop_start for '
+        'the drain to move it; then run the drain again (continue the session)')
+
+
+def test_owner_waits_do_not_take_a_parallel_slot():
+    clock = Clock()
+    owned, other = move('owner', name='o'), move(name='x')
+    mover = FakeMover(clock)
+    mover.where['id-o'] = seen('ACTIVE', host='c3')
+    move_all([owned, other], mover, 1, 100, clock=clock, sleep=clock.sleep, owner_timeout=60)
+    assert (owned['outcome'], other['outcome'], other['duration']) == ('moved', 'moved', 10.0)
+    assert list(mover.started) == ['id-x']

@@ -268,3 +268,19 @@ def test_batches_report_what_moves_where():
         'notes': []}]
     assert plan['hosts']['c2'] == {'batch': 1, 'az': 'az1', 'instances': 2, 'reason': plan['hosts']['c2']['reason']}
     assert plan['max_parallel'] == 2
+
+
+def test_a_disabled_host_outside_the_session_serialises_what_it_would_have_absorbed():
+    # c3 (empty) and c1 asked two at a time: with o2 enabled c1 joins c3's batch (o2 absorbs it); with o2
+    # disabled nothing outside the session takes c1's instances, so c1 waits for c3 to be maintained.
+    def plan_with(o2_enabled):
+        hosts, instances = cloud([host('c1'), host('o2', enabled=o2_enabled), host('c3')],
+                                 [vm('a', 'c1'), vm('b', 'c1'), vm('x', 'o2')])
+        return plan_maintenance(hosts, instances, ['c1', 'c3'], max_parallel=2)
+    assert batches(plan_with(True)) == [['c3', 'c1']]
+    plan = plan_with(False)
+    assert batches(plan) == [['c3'], ['c1']]
+    assert plan['batches'][0]['notes'] == [
+        'c1 waits, though max_parallel is 2, and so do the hosts after it: with c3 out, availability zone az1 '
+        'cannot absorb the instances of c1 (MEMORY_MB: 4096 needed, 0 free; VCPU: 4 needed, 0 free)']
+    assert plan['instances'] == {'a': 'maintained', 'b': 'maintained'}
