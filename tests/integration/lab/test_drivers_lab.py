@@ -22,8 +22,8 @@ Checked without the collection: the main processes' command lines under /proc, k
 token from keystone, keystone's alembic revisions and nova's ``services`` rows with SQL, and the store's steps
 with sqlite3.
 
-The ``venv`` driver: one playbook of the ``upgrade`` role's steps over SSH: keystone's ``db_sync --expand`` and ``--migrate`` from its 2026.1 venv, keystone (uWSGI)
-switched, restarted and answering; nova's ``api_db sync`` and ``db sync`` from its 2026.1 venv, the
+The ``venv`` driver: one playbook of the ``upgrade`` role's steps over SSH: keystone's ``db_sync --expand``
+and ``--migrate`` from its 2026.1 venv, keystone (uWSGI) switched, restarted and answering; nova's ``api_db sync`` and ``db sync`` from its 2026.1 venv, the
 nova control plane switched; one compute (a plain program) switched and reporting 2026.1's service
 version. Checked independently of the collection: the processes' command lines under /proc, a
 token from keystone, nova's ``services`` rows and the compute service list (openstacksdk). The same
