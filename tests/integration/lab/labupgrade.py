@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -69,3 +70,41 @@ def nova_versions(lab) -> dict[str, int]:
     """``binary@host`` -> the service version nova's database records (read with SQL)."""
     rows = lab.mysql("SELECT `binary`, host, version FROM nova.services WHERE deleted = 0")
     return {f"{b}@{h}": int(v) for b, h, v in (r.split("\t") for r in rows.splitlines() if r)}
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL process ``pid`` and every process descended from it, as a crash of the controller ends them.
+
+    ansible-core's workers call setsid(): they are not in ansible-playbook's process group, so a killpg of
+    it leaves them - and the modules they run on the controller - running on after their play died. Freeze
+    the tree with SIGSTOP until no new process joins it, then SIGKILL every member."""
+    def tree() -> set[int]:
+        children: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(ppid, []).append(int(entry.name))
+        found, todo = set(), [pid]
+        while todo:
+            member = todo.pop()
+            if member not in found:
+                found.add(member)
+                todo.extend(children.get(member, []))
+        return found
+
+    stopped: set[int] = set()
+    while new := tree() - stopped:
+        for member in new:
+            try:
+                os.kill(member, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+        stopped |= new
+    for member in stopped:
+        try:
+            os.kill(member, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

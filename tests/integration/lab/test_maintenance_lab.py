@@ -19,7 +19,7 @@ One lab (three computes) and one scenario:
   ACKs compute2 and NACKs compute3 - the session fails
   at compute3's notify with the manager's reason, compute3's instances stay, cluster_info ``maintenance``;
   continued with the manager silent (timeout -> the session's default action, ACK) and ansible-playbook
-  SIGKILLed (its process group) while nova moves compute3's instances in its drain; continued - the drain
+  SIGKILLed (its whole process tree) while nova moves compute3's instances in its drain; continued - the drain
   takes over the migrations left in flight, none migrated twice - and a host action that fails for real on
   compute3 - failed at that step, nothing after it ran; the cause removed, continued again - completes
   without running a finished step again, every instance in its original status.
@@ -42,6 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from labupgrade import kill_tree
 
 pytestmark = [
     pytest.mark.lab,
@@ -191,8 +192,9 @@ def play(cloud, playbook: str, extra: dict, expect_rc: int = 0, check: bool = Fa
 
 
 def maintenance_killed_in_drain(cloud, conn, extra: dict, session_id: str, host: str) -> None:
-    """maintenance.yml, SIGKILLed (its whole process group: ansible-playbook, its workers, the module) once the
-    store shows ``host``'s drain step running and nova is moving one of its instances."""
+    """maintenance.yml, SIGKILLed with every process under it (ansible-playbook, its workers - in sessions of
+    their own - and the drain module: a crash of the controller) once the store shows ``host``'s drain step
+    running and nova is moving one of its instances."""
     command = [str(BIN / "ansible-playbook"), "-i", cloud["status"]["inventory"], "-e",
                json.dumps({**cloud["vars"], **extra}), "osops.lifecycle.maintenance"]
     log = cloud["work"] / f"maintenance-killed-{time.monotonic():.0f}.log"
@@ -219,7 +221,7 @@ def maintenance_killed_in_drain(cloud, conn, extra: dict, session_id: str, host:
             time.sleep(0.2)
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+            kill_tree(proc.pid)
         proc.wait()
     if running is not None:
         print(f"\nkilled {time.monotonic() - running:.1f} s after the store showed {host}'s drain running: "

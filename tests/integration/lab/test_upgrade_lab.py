@@ -24,8 +24,6 @@ openstacksdk. One lab, two upgrades:
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -33,7 +31,7 @@ import time
 from pathlib import Path
 
 import pytest
-from labupgrade import issue_token, main_pids, nova_versions, playbook_cloud, venvs_running
+from labupgrade import issue_token, kill_tree, main_pids, nova_versions, playbook_cloud, venvs_running
 
 pytestmark = [
     pytest.mark.lab,
@@ -90,7 +88,7 @@ def play(cloud, playbook: str, extra: dict | None = None, expect_rc: int = 0) ->
 
 
 def start(cloud, playbook: str, extra: dict | None = None) -> subprocess.Popen:
-    """A playbook in the background, in its own process group (a SIGKILL takes its workers too)."""
+    """A playbook in the background, in its own process group (``kill`` ends its whole process tree)."""
     log = open(cloud["work"] / f"{playbook}-bg-{time.monotonic():.0f}.log", "w")
     return subprocess.Popen(command(cloud, playbook, extra), env=cloud["env"], stdout=log, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
@@ -123,7 +121,8 @@ def wait_step(lab, cloud, proc, what: str, match) -> dict:
 
 
 def kill(proc) -> None:
-    os.killpg(proc.pid, signal.SIGKILL)
+    """The controller crashes: ansible-playbook and every process under it (its workers, their modules)."""
+    kill_tree(proc.pid)
     proc.wait(timeout=60)
 
 
