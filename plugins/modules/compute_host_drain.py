@@ -48,7 +48,10 @@ description:
   - Migrations off the host that an earlier drain started and did not see
     through (its controller was killed) are taken over - watched to their end,
     a cold one confirmed - rather than started again or refused for their
-    task in progress. Run the same drain again after a crash.
+    task in progress. Run the same drain again after a crash. A migration nova
+    refuses because another one of the instance is at work (a drain still
+    running beside this one, as the workers of a play killed alone do) is
+    watched to its end the same way.
   - The task fails when an instance did not move; the host stays disabled (as
     a drained node stays cordoned) and RV(instances) says what happened to each.
     Enable the host again with M(osops.lifecycle.compute_service).

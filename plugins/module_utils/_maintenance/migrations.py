@@ -50,6 +50,9 @@ DRAIN_MICROVERSION = (2, 56)
 MIGRATION_TYPES = {LIVE: 'live-migration', COLD: 'migration', STOP_START: 'migration'}
 # nova's NoValidHost, as its API words the 400 of a live or cold migration the scheduler placed nowhere.
 NO_VALID_HOST = 'No valid host'
+# nova's 409 for a migration asked while another one of the instance is at work (InstanceInvalidState).
+IN_FLIGHT = ("while it is in task_state migrating", "while it is in task_state resize_")
+TAKEN_OVER = 'a migration of it was already at work (another drain - e.g. of a play killed without its workers)'
 CONFIRM_FAILED = 'confirming the cold migration failed'
 # nova's power_state (OS-EXT-STS:power_state) -> the status a moving instance settles in.
 POWER_STATUS = {1: 'ACTIVE', 3: 'PAUSED', 4: 'SHUTOFF'}
@@ -132,6 +135,14 @@ class NovaMover:
                 self.conn.compute.migrate_server(move['id'], host=self.target_host)
                 if move['method'] == STOP_START:
                     move['_phase'] = 'migrate'
+        except sdk_exceptions.ConflictException as exc:
+            if not any(words in str(exc) for words in IN_FLIGHT):
+                raise Refused(str(exc))
+            # Someone else's migration of it is at work: watch that one (judge: running while nova has a
+            # task_state, then done once it is on another host in its status, failed if it stayed here).
+            move['message'] = '; '.join(m for m in (move.get('message'), TAKEN_OVER + ': watched to its end') if m)
+            if move['method'] == STOP_START:
+                move['_phase'] = 'migrate'
         except sdk_exceptions.SDKException as exc:
             raise Refused(str(exc), no_valid_host=NO_VALID_HOST in str(exc))
 

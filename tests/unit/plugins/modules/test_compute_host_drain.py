@@ -283,6 +283,44 @@ def test_a_refused_confirm_is_no_failure_when_nova_says_it_is_confirmed(status, 
     assert (move['message'], move['migration_id']) == (message, 8)
 
 
+class MigrationConflict:
+    """A nova that answers the migration of an instance with a 409 (``answer``)."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.compute = self
+
+    def migrations(self, server_id):
+        return [Migration(id=3, migration_type='live-migration', status='running')]  # started before this move
+
+    def live_migrate_server(self, server_id, host=None, block_migration=None):
+        raise sdk_exceptions.ConflictException(self.answer)
+
+    migrate_server = live_migrate_server
+
+
+@pytest.mark.parametrize('method', ['live', 'cold', 'stop_start'])
+def test_a_migration_already_at_work_is_watched_not_failed(method):
+    # a drain of a play killed without its workers still moves the instance: nova refuses a second migration
+    mover = NovaMover(MigrationConflict(
+        "409: Client Error for url: http://127.0.0.2:8774/v2.1/servers/id-x/action, Cannot 'os-migrateLive' "
+        "instance id-x while it is in task_state migrating" if method == 'live' else
+        "409: Cannot 'migrate' instance id-x while it is in task_state resize_prep"))
+    move = dict(id='id-x', method=method, status='SHUTOFF', message=None, migration_id=None)
+    mover.start(move)  # no Refused: the move counts as started and is watched like our own
+    assert move['message'] == ('a migration of it was already at work (another drain - e.g. of a play killed '
+                               'without its workers): watched to its end')
+    assert mover.known['id-x'] == {3}
+    assert move.get('_phase') == ('migrate' if method == 'stop_start' else None)
+
+
+def test_another_conflict_is_a_refusal():
+    mover = NovaMover(MigrationConflict("409: Cannot 'os-migrateLive' instance id-x while it is in vm_state error"))
+    with pytest.raises(drain.Refused, match='in vm_state error') as refused:
+        mover.start(dict(id='id-x', method='live', status='ACTIVE', message=None, migration_id=None))
+    assert refused.value.no_valid_host is False
+
+
 @pytest.mark.parametrize('args,message', [
     (dict(target_host='compute1'), "Option target_host: got 'compute1', expected another host than host (compute1)."),
     (dict(host='controller'), 'Not a nova-compute host: controller (runs nova-conductor, nova-scheduler, no '
