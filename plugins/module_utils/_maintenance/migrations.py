@@ -133,18 +133,16 @@ class NovaMover:
                 self.conn.compute.live_migrate_server(move['id'], host=self.target_host, block_migration='auto')
             else:
                 self.conn.compute.migrate_server(move['id'], host=self.target_host)
-                if move['method'] == STOP_START:
-                    move['_phase'] = 'migrate'
         except sdk_exceptions.ConflictException as exc:
             if not any(words in str(exc) for words in IN_FLIGHT):
                 raise Refused(str(exc))
             # Someone else's migration of it is at work: watch that one (judge: running while nova has a
             # task_state, then done once it is on another host in its status, failed if it stayed here).
             move['message'] = '; '.join(m for m in (move.get('message'), TAKEN_OVER + ': watched to its end') if m)
-            if move['method'] == STOP_START:
-                move['_phase'] = 'migrate'
         except sdk_exceptions.SDKException as exc:
             raise Refused(str(exc), no_valid_host=NO_VALID_HOST in str(exc))
+        if move['method'] == STOP_START:  # its migration started (ours, or one at work already)
+            move['_phase'] = 'migrate'
 
     def power_on(self, move):
         """Start a stop_start move's instance again on its new host."""
