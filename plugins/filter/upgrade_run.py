@@ -90,7 +90,97 @@ def upgrade_step_task(step, settings):
         'osops_upgrade_nova_binary': nova_binary,
         'osops_upgrade_nova_host': step.get('host'),
         'osops_upgrade_nova_config_files': [_need(settings, 'nova_config_file')],
-        'osops_upgrade_config_files': list(config_files.get(service) or [])})
+        'osops_upgrade_config_files': list(config_files.get(service) or []),
+        # finalize restarts nova's control units that run their target code already: [upgrade_levels]
+        # compute = auto lifts the pin only when they start again
+        'osops_upgrade_restart_always': step.get('phase') == 'finalize' and action == 'restart' and not reverting})
+
+
+def _code_part(step, driver):
+    """``(host, service, binary)`` when ``step`` can join a venv driver's one-run code change, else None."""
+    if driver != 'venv' or 'reverts' in step or step.get('action') not in _CODE_ACTIONS:
+        return None
+    return step.get('host'), step.get('service'), (step.get('detail') or {}).get('binary') or step.get('service')
+
+
+def upgrade_step_groups(by_host, driver):
+    """A batch's steps by host (upgrade_step's ``by_host``) in the groups the role runs at once, per host.
+
+    With the venv driver, a host's consecutive ``switch``, ``restart`` and ``wait_ready`` of one unit
+    (not a rollback's) make one group - one service_code run; every other step is a group of its own.
+    """
+    if not isinstance(by_host, dict):
+        raise AnsibleFilterError('upgrade_step_groups expects the claim\'s by_host (host -> steps), got %r' % (by_host,))
+    groups = {}
+    for host, steps in by_host.items():
+        groups[host] = []
+        for step in steps or []:
+            last = groups[host][-1] if groups[host] else None
+            part = _code_part(step, driver)
+            if (part is not None and last and _code_part(last[-1], driver) == part
+                    and _CODE_ACTIONS.index(step['action']) > _CODE_ACTIONS.index(last[-1]['action'])):
+                last.append(step)
+            else:
+                groups[host].append([step])
+    return groups
+
+
+def upgrade_group_task(group, settings):
+    """What the role runs for one group of upgrade_step_groups: upgrade_step_task's answer for one step; for
+    several (one unit's code change) kind ``driver`` with action ``code``, ``osops_upgrade_actions`` and
+    ``parts`` (each step's position and action). Every answer has ``positions``."""
+    if not isinstance(group, list) or not group:
+        raise AnsibleFilterError('upgrade_group_task expects a group of upgrade_step_groups, got %r' % (group,))
+    tasks = [upgrade_step_task(step, settings) for step in group]
+    if len(tasks) == 1:
+        return dict(tasks[0], positions=[tasks[0]['position']], parts=[])
+    last = tasks[-1]
+    actions = [task['action'] for task in tasks]
+    return dict(last, label=' + '.join(actions), positions=[task['position'] for task in tasks],
+                parts=[{'position': task['position'], 'action': task['action']} for task in tasks],
+                vars=dict(last['vars'], osops_upgrade_action='code', osops_upgrade_actions=actions))
+
+
+def upgrade_task_outcomes(task, driver_result, status, seconds, error=None):
+    """The outcomes of a task of upgrade_group_task, for upgrade_step's ``results``.
+
+    One step: its outcome. A code change: one per step, its seconds and driver seconds its action's (the
+    role's own time above the actions goes to the last step run); after a failure, the steps done before
+    the failed action (driver_result's ``failed_action``) are done, the failed one carries ``error``, and
+    the ones after it failed as not run.
+    """
+    driver_result = driver_result or {}
+    seconds = round(float(seconds or 0), 3)
+    if not task.get('parts'):
+        detail = {'seconds': seconds}
+        if error is None:
+            detail['driver_seconds'] = driver_result.get('duration')
+        outcome = {'position': task['position'], 'status': status, 'detail': detail}
+        if error is not None:
+            outcome.update(status='failed', error=error)
+        return [outcome]
+    actions = driver_result.get('actions') or {}
+    failed = driver_result.get('failed_action') if error is not None else None
+    if error is not None and failed not in [part['action'] for part in task['parts']]:
+        failed = next((p['action'] for p in task['parts'] if p['action'] not in actions), task['parts'][-1]['action'])
+    outcomes, spent, ran = [], 0.0, None
+    for part in task['parts']:
+        action = part['action']
+        if failed is not None and action == failed:
+            outcomes.append({'position': part['position'], 'status': 'failed', 'error': error, 'detail': {}})
+            ran = outcomes[-1]
+        elif failed is not None and _CODE_ACTIONS.index(action) > _CODE_ACTIONS.index(failed):
+            outcomes.append({'position': part['position'], 'status': 'failed', 'detail': {'seconds': 0.0},
+                             'error': 'not run: %s failed before it' % failed})
+        else:
+            took = float((actions.get(action) or {}).get('duration') or 0.0)
+            spent += took
+            outcomes.append({'position': part['position'], 'status': status,
+                             'detail': {'seconds': round(took, 3), 'driver_seconds': round(took, 3)}})
+            ran = outcomes[-1]
+    if ran is not None:
+        ran['detail']['seconds'] = round(float(ran['detail'].get('seconds') or 0.0) + max(seconds - spent, 0.0), 3)
+    return outcomes
 
 
 def _seconds(value):
@@ -159,5 +249,7 @@ def check_failures(report):
 class FilterModule:
     def filters(self):
         return {'upgrade_step_task': upgrade_step_task, 'upgrade_progress_lines': upgrade_progress_lines,
+                'upgrade_step_groups': upgrade_step_groups, 'upgrade_group_task': upgrade_group_task,
+                'upgrade_task_outcomes': upgrade_task_outcomes,
                 'upgrade_plan_lines': upgrade_plan_lines, 'upgrade_outcomes': upgrade_outcomes,
                 'check_warnings': check_warnings, 'check_failures': check_failures}

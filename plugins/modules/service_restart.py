@@ -108,9 +108,7 @@ duration:
 
 import time
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.venv_host import host_name, same_venv
-from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.venv_service import VenvServiceModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.venv_service import VenvServiceModule, restart
 
 
 class ServiceRestartModule(VenvServiceModule):
@@ -120,30 +118,8 @@ class ServiceRestartModule(VenvServiceModule):
 
     def run(self):
         start = time.monotonic()
-        service = self.service()
-        configured = service.layout()['venv']
-        venv = self.params['venv'] or configured
-        if not self.check_mode and not same_venv(venv, configured):
-            raise OsopsError('%s on %s: its files name %s, not %s; switch it first (service_venv). Nothing was '
-                             'restarted.' % (service.name, host_name(), configured, venv))
-        before = service.process(venv)
-        if self.params['force']:
-            reason = 'forced'
-        elif not before['running']:
-            reason = 'not running (%s)' % before['state']
-        elif not before['runs_venv']:
-            reason = 'pid %s runs %s, not %s' % (before['pid'], ', '.join(before['venvs']) or 'no venv', venv)
-        elif before['pending_reload']:
-            reason = 'its unit changed on disk since systemd read it'
-        else:
-            reason = None
-        after = before
-        if reason and not self.check_mode:
-            after = service.manager.restart()
-        self.exit_json(changed=bool(reason), restarted=bool(reason),
-                       reason=reason or 'pid %s already runs %s' % (before['pid'], venv), venv=venv,
-                       pid_before=before['pid'], pid=after['pid'], state=after['state'],
-                       manager=service.manager.kind, duration=round(time.monotonic() - start, 3))
+        result = restart(self.service(), self.params['venv'], self.params['force'], self.check_mode)
+        self.exit_json(duration=round(time.monotonic() - start, 3), **result)
 
 
 def main():

@@ -157,8 +157,7 @@ duration:
 
 import time
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.venv_host import venv_version
-from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.venv_service import VenvServiceModule
+from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.venv_service import VenvServiceModule, switch
 
 
 class ServiceVenvModule(VenvServiceModule):
@@ -172,19 +171,8 @@ class ServiceVenvModule(VenvServiceModule):
 
     def run(self):
         start = time.monotonic()
-        service = self.service()
-        layout, target, edits = service.plan(self.params['venv'], self.params['version'])
-        if not self.check_mode:
-            service.apply(edits, self.write)
-        restart_required = bool(edits) if self.check_mode and edits else service.process(target)['restart_required']
-        self.exit_json(
-            changed=bool(edits), venv=target, previous_venv=layout['venv'], version=venv_version(target),
-            previous_version=venv_version(layout['venv']), manager=service.manager.kind,
-            files=[edit['path'] for edit in edits],
-            changes=[change for edit in edits for change in edit['changes']],
-            restart_required=restart_required, duration=round(time.monotonic() - start, 3),
-            diff=[dict(before_header=edit['path'], after_header=edit['path'], before=edit['before'],
-                       after=edit['after']) for edit in edits])
+        result = switch(self.service(), self.write, self.params['venv'], self.params['version'], self.check_mode)
+        self.exit_json(duration=round(time.monotonic() - start, 3), **result)
 
 
 def main():

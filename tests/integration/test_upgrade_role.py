@@ -98,7 +98,7 @@ def test_missing_target_is_recorded_or_fails_the_host(host):
     proc, (code,) = run(host, [step])
     assert proc.returncode == 0 and code['failed'] and not code['changed']
     assert code['msg'].startswith('target venv %s/venvs/keystone-99.0.0 does not exist on ' % host['root'])
-    assert code['msg'].endswith('(task: Point the service at its target venv)')
+    assert code['msg'].endswith('(task: Switch, restart and wait, in one run)')
     proc, results = run(host, [dict(step, osops_upgrade_fail_on_error=True)])
     assert proc.returncode == 2 and results is None and 'keystone-99.0.0 does not exist' in proc.stdout
     assert host['ini'].read_text() == before

@@ -264,6 +264,53 @@ def wait_ready(service, venv, url=None, timeout=120.0, request_timeout=5.0, cloc
         sleep(0.5)
 
 
+def switch(service, write, venv=None, version=None, check_mode=False):
+    """Point the service's files at ``venv`` (or the venv of ``version``); the service_venv module's work.
+
+    Returns what service_venv returns (without ``duration``).
+    """
+    layout, target, edits = service.plan(venv, version)
+    if not check_mode:
+        service.apply(edits, write)
+    restart_required = bool(edits) if check_mode and edits else service.process(target)['restart_required']
+    return dict(
+        changed=bool(edits), venv=target, previous_venv=layout['venv'], version=venv_host.venv_version(target),
+        previous_version=venv_host.venv_version(layout['venv']), manager=service.manager.kind,
+        files=[edit['path'] for edit in edits], changes=[change for edit in edits for change in edit['changes']],
+        restart_required=restart_required,
+        diff=[dict(before_header=edit['path'], after_header=edit['path'], before=edit['before'], after=edit['after'])
+              for edit in edits])
+
+
+def restart(service, venv=None, force=False, check_mode=False):
+    """Restart the service unless it already runs ``venv`` (default: the one its files name); service_restart's work.
+
+    In check mode ``venv`` may differ from the files (a switch predicted in the same run).
+    """
+    configured = service.layout()['venv']
+    venv = venv or configured
+    if not check_mode and not venv_host.same_venv(venv, configured):
+        raise OsopsError('%s on %s: its files name %s, not %s; switch it first (service_venv). Nothing was '
+                         'restarted.' % (service.name, venv_host.host_name(), configured, venv))
+    before = service.process(venv)
+    if force:
+        reason = 'forced'
+    elif not before['running']:
+        reason = 'not running (%s)' % before['state']
+    elif not before['runs_venv']:
+        reason = 'pid %s runs %s, not %s' % (before['pid'], ', '.join(before['venvs']) or 'no venv', venv)
+    elif before['pending_reload']:
+        reason = 'its unit changed on disk since systemd read it'
+    else:
+        reason = None
+    after = before
+    if reason and not check_mode:
+        after = service.manager.restart()
+    return dict(changed=bool(reason), restarted=bool(reason), reason=reason or 'pid %s already runs %s' % (
+        before['pid'], venv), venv=venv, pid_before=before['pid'], pid=after['pid'], state=after['state'],
+        manager=service.manager.kind)
+
+
 class VenvServiceModule(OsopsModule):
     """Base of the modules that act on one service's venv: builds its VenvService."""
 

@@ -6,10 +6,13 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.osops.lifecycle.plugins.filter.upgrade_run import (
     check_failures,
     check_warnings,
+    upgrade_group_task,
     upgrade_outcomes,
     upgrade_plan_lines,
     upgrade_progress_lines,
+    upgrade_step_groups,
     upgrade_step_task,
+    upgrade_task_outcomes,
 )
 
 SETTINGS = {'venvs_dir': '/openstack/venvs/', 'nova_config_file': '/etc/nova/nova.conf',
@@ -109,6 +112,69 @@ def test_outcomes_and_plan_lines():
                                                {'position': 2, 'status': 'done', 'detail': {'seconds': 0.0}}]
     plan = [step('switch', detail={'batch': 13, 'binary': 'nova-conductor'})]
     assert upgrade_plan_lines(plan) == ['batch 13   control: switch nova-conductor on controller 31.3.1 → 33.0.2']
+
+
+def code(position, action, binary='nova-compute', **extra):
+    return step(action, position=position, host='compute1', detail={'binary': binary, 'service_version': 72}, **extra)
+
+
+def test_a_units_code_steps_make_one_group_with_the_venv_driver():
+    by_host = {'compute1': [step('drain', position=37, host='compute1'), code(38, 'switch'), code(39, 'restart'),
+                            code(40, 'wait_ready'), code(41, 'switch', 'neutron-openvswitch-agent', service='neutron'),
+                            code(42, 'restart', 'neutron-openvswitch-agent', service='neutron'),
+                            step('enable', position=43, host='compute1')],
+               'compute2': []}
+    groups = upgrade_step_groups(by_host, 'venv')
+    assert [[s['position'] for s in group] for group in groups['compute1']] == [[37], [38, 39, 40], [41, 42], [43]]
+    assert groups['compute2'] == []
+    # the command driver runs each action as its own command; a rollback's entries stay alone too
+    assert [len(group) for group in upgrade_step_groups(by_host, 'command')['compute1']] == [1] * 7
+    reverting = [code(38, 'switch', reverts='switch'), code(39, 'restart', reverts='restart')]
+    assert [len(group) for group in upgrade_step_groups({'compute1': reverting}, 'venv')['compute1']] == [1, 1]
+    # a unit's actions out of order (a restart before a switch) are not one run
+    assert len(upgrade_step_groups({'compute1': [code(39, 'restart'), code(40, 'switch')]}, 'venv')['compute1']) == 2
+    with pytest.raises(AnsibleFilterError):
+        upgrade_step_groups([code(38, 'switch')], 'venv')
+
+    task = upgrade_group_task(groups['compute1'][1], SETTINGS)
+    assert (task['kind'], task['positions'], task['vars']['osops_upgrade_action']) == ('driver', [38, 39, 40], 'code')
+    assert task['vars']['osops_upgrade_actions'] == ['switch', 'restart', 'wait_ready']
+    assert task['vars']['osops_upgrade_nova_service_version'] == 72  # the wait's
+    single = upgrade_group_task(groups['compute1'][0], SETTINGS)
+    assert (single['kind'], single['positions'], single['parts']) == ('drain', [37], [])
+
+
+def test_finalize_restarts_even_a_unit_on_its_target_code():
+    restart = upgrade_step_task(step('restart', phase='finalize'), SETTINGS)
+    assert restart['vars']['osops_upgrade_restart_always'] is True
+    for other in (step('restart'), step('wait_ready', phase='finalize'),
+                  step('restart', phase='finalize', reverts='restart')):
+        assert upgrade_step_task(other, SETTINGS)['vars']['osops_upgrade_restart_always'] is False
+
+
+def test_a_code_change_has_an_outcome_per_step():
+    task = upgrade_group_task([code(38, 'switch'), code(39, 'restart'), code(40, 'wait_ready')], SETTINGS)
+    driver = {'duration': 9.0, 'actions': {'switch': {'duration': 0.5}, 'restart': {'duration': 2.5},
+                                           'wait_ready': {'duration': 6.0}}}
+    done = upgrade_task_outcomes(task, driver, 'done', 10.0)
+    assert [(o['position'], o['status'], o['detail']) for o in done] == [
+        (38, 'done', {'seconds': 0.5, 'driver_seconds': 0.5}), (39, 'done', {'seconds': 2.5, 'driver_seconds': 2.5}),
+        (40, 'done', {'seconds': 7.0, 'driver_seconds': 6.0})]  # the role's own second goes to the last
+    failed = upgrade_task_outcomes(task, {'failed_action': 'restart', 'actions': {'switch': {'duration': 0.5}}},
+                                   'done', 4.0, error='supervisorctl failed (on compute1)')
+    assert [(o['position'], o['status'], o.get('error')) for o in failed] == [
+        (38, 'done', None), (39, 'failed', 'supervisorctl failed (on compute1)'),
+        (40, 'failed', 'not run: restart failed before it')]
+    # a failure after the module (nova's service version): the first action without a result, else the last
+    late = upgrade_task_outcomes(task, driver, 'done', 4.0, error='x')
+    assert [o['status'] for o in late] == ['done', 'done', 'failed']
+    early = upgrade_task_outcomes(task, {}, 'done', 4.0, error='x')
+    assert [o['status'] for o in early] == ['failed', 'failed', 'failed']
+    one = upgrade_group_task([code(38, 'switch')], SETTINGS)
+    assert upgrade_task_outcomes(one, {'duration': 0.4}, 'reverted', 1.0) == [
+        {'position': 38, 'status': 'reverted', 'detail': {'seconds': 1.0, 'driver_seconds': 0.4}}]
+    assert upgrade_task_outcomes(one, {}, 'done', 1.0, error='boom') == [
+        {'position': 38, 'status': 'failed', 'error': 'boom', 'detail': {'seconds': 1.0}}]
 
 
 def test_check_warnings_by_project_and_check_whichever_host():

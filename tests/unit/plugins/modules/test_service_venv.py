@@ -16,6 +16,7 @@ import time
 import pytest
 
 from ansible_collections.osops.lifecycle.plugins.modules import (
+    service_code,
     service_restart,
     service_venv,
     service_venv_info,
@@ -340,3 +341,53 @@ def test_restart_of_a_venv_the_files_do_not_name(host, compute, run_module):
         'its files name %s, not %s; switch it first (service_venv). Nothing was restarted.' % (
             compute['old'], compute['new']))
     assert 'update' not in host.verbs()
+
+
+def test_code_switch_restart_wait_in_one_run(host, keystone, run_module):
+    args = keystone['args']
+    before = (keystone['conf'].read_text(), keystone['ini'].read_text())
+    old_pid = host.state()['pid']['keystone']
+    predicted = run_module(service_code.main, dict(args, version='29.1.0', url=keystone['url']), check_mode=True)
+    assert predicted['changed'] and predicted['restarted'] and set(predicted['actions']) == {'switch', 'restart'}
+    assert (predicted['venv'], predicted['previous_venv'], predicted['version']) == (
+        keystone['new'], keystone['old'], '29.1.0')
+    assert (keystone['conf'].read_text(), keystone['ini'].read_text()) == before and 'update' not in host.verbs()
+
+    done = run_module(service_code.main, dict(args, version='29.1.0', url=keystone['url'], timeout=10))
+    assert done['changed'] and done['restarted'] and list(done['actions']) == ['switch', 'restart', 'wait_ready']
+    assert done['actions']['switch']['files'] == [str(keystone['conf']), str(keystone['ini'])]
+    assert done['actions']['restart']['reason'] == 'pid %d runs %s, not %s' % (old_pid, keystone['old'], keystone['new'])
+    assert done['pid'] != old_pid and done['pid'] == done['actions']['wait_ready']['pid'] == host.state()['pid']['keystone']
+    assert done['http_status'] == 200 and done['venv'] == keystone['new']
+    assert all(found['duration'] >= 0 for found in done['actions'].values())
+    assert done['duration'] >= sum(found['duration'] for found in done['actions'].values()) - 0.01
+
+    # done again (a continue after a crash): nothing changes, the same process
+    again = run_module(service_code.main, dict(args, version='29.1.0', url=keystone['url'], timeout=10))
+    assert (again['changed'], again['restarted'], again['pid']) == (False, False, done['pid'])
+    assert again['actions']['restart']['reason'] == 'pid %d already runs %s' % (done['pid'], keystone['new'])
+
+    # a restart and wait only (nova's finalize): the venv the files name, forced
+    forced = run_module(service_code.main, dict(args, actions=['restart', 'wait_ready'], force=True, timeout=10))
+    assert forced['restarted'] and forced['pid'] != done['pid'] and forced['previous_venv'] is None
+    assert list(forced['actions']) == ['restart', 'wait_ready'] and forced['venv'] == keystone['new']
+
+
+def test_code_names_the_action_that_failed(host, keystone, run_module):
+    args = keystone['args']
+    failed = run_module(service_code.main, dict(args, venv=keystone['new'], url='http://127.0.0.1:1/v3', timeout=1))
+    assert failed['failed'] and failed['failed_action'] == 'wait_ready'
+    assert list(failed['actions']) == ['switch', 'restart'] and failed['actions']['restart']['restarted']
+    assert 'is not ready after 1 s' in failed['msg'] and 'Traceback' not in failed['msg']
+
+    missing = str(host.venvs / 'keystone-99.0.0')
+    before = (keystone['conf'].read_text(), keystone['ini'].read_text())
+    failed = run_module(service_code.main, dict(args, venv=missing))
+    assert failed['failed_action'] == 'switch' and failed['actions'] == {}
+    assert (keystone['conf'].read_text(), keystone['ini'].read_text()) == before
+
+    for bad, expected in ((dict(version='29.1.0', actions=['restart']), 'has no switch'),
+                          (dict(actions=['switch', 'restart']), 'needs the venv to switch to')):
+        failed = run_module(service_code.main, dict(args, **bad))
+        assert failed['failed'] and expected in failed['msg'] and 'failed_action' not in failed
+    assert (keystone['conf'].read_text(), keystone['ini'].read_text()) == before
