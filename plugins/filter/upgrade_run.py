@@ -138,7 +138,8 @@ def upgrade_group_task(group, settings):
     actions = [task['action'] for task in tasks]
     return dict(last, label=' + '.join(actions), positions=[task['position'] for task in tasks],
                 parts=[{'position': task['position'], 'action': task['action']} for task in tasks],
-                vars=dict(last['vars'], osops_upgrade_action='code', osops_upgrade_actions=actions))
+                vars=dict(last['vars'], osops_upgrade_action='code', osops_upgrade_actions=actions,
+                          osops_upgrade_restart_always=any(task['vars']['osops_upgrade_restart_always'] for task in tasks)))
 
 
 def upgrade_task_outcomes(task, driver_result, status, seconds, error=None):

@@ -10,14 +10,16 @@ openstacksdk. One lab, two upgrades:
    ``upgrade_continue.yml``; cancelled from a second process during the compute phase: the running
    batch finishes, the upgrade is cancelled, and the cloud works at two versions (it boots an
    instance). ``upgrade_status.yml`` says where it stopped. ``upgrade_rollback.yml`` is refused before
-   anything changes, naming that instance (2025.1's code cannot read what 2026.1 wrote for it); deleted,
+   anything changes, naming that instance (2025.1's code cannot read what 2026.1 wrote for it); with
+   ``osops_upgrade_rollback_ignore_newer_records`` (in check mode) it names it and goes on; deleted,
    ``upgrade_rollback.yml`` then takes every
    service back to its 2025.1 venv on the expanded schemas: keystone issues tokens, nova reports 2025.1's
    service version everywhere, and an instance boots and live-migrates.
 2. ``upgrade.yml`` again (a new upgrade, the cluster being back at 2025.1), paused from a second
    process during the compute phase (the play stops after its running batch), continued, SIGKILLed
    inside the next compute batch (compute2's), continued with ``upgrade_continue.yml``, SIGKILLed
-   inside finalize and continued: completed, every step done, every service at 2026.1 and nova's
+   inside finalize and continued: completed, every step done, nova's control services restarted by
+   finalize (the RPC pin lifts), every service at 2026.1 and nova's
    service versions at 2026.1's, instances ACTIVE and live-migratable, the readiness checks after the
    upgrade without a new Warning; a rollback is refused now that finalize ran.
 """
@@ -72,14 +74,14 @@ def cloud(lab, tmp_path_factory):
                           ANSIBLE_CALLBACKS_ENABLED="osops.lifecycle.check_table")
 
 
-def command(cloud, playbook: str, extra: dict | None = None) -> list[str]:
-    return [str(BIN / "ansible-playbook"), "-i", cloud["status"]["inventory"],
+def command(cloud, playbook: str, extra: dict | None = None, *options: str) -> list[str]:
+    return [str(BIN / "ansible-playbook"), "-i", cloud["status"]["inventory"], *options,
             "-e", json.dumps({**cloud["vars"], **(extra or {})}), f"osops.lifecycle.{playbook}"]
 
 
-def play(cloud, playbook: str, extra: dict | None = None, expect_rc: int = 0) -> str:
+def play(cloud, playbook: str, extra: dict | None = None, expect_rc: int = 0, *options: str) -> str:
     """Run a playbook of the collection by FQCN; its output (the test fails on another exit code)."""
-    proc = subprocess.run(command(cloud, playbook, extra), env=cloud["env"], capture_output=True, text=True,
+    proc = subprocess.run(command(cloud, playbook, extra, *options), env=cloud["env"], capture_output=True, text=True,
                           check=False, timeout=1200)
     out = proc.stdout + proc.stderr
     (cloud["work"] / f"{playbook}-{time.monotonic():.0f}.log").write_text(out)
@@ -219,6 +221,14 @@ def test_cancel_rollback_then_pause_kill_continue_complete(lab, cloud, record_pr
     assert upgrades(cloud)[0]["status"] == "cancelled"
     assert steps(cloud, upgrade["id"]) == history  # no step moved
     assert running_versions(lab) == mixed  # nothing switched
+    # osops_upgrade_rollback_ignore_newer_records turns the refusal into a notice naming the server (in check
+    # mode here: a rollback that leaves that server unreadable would break the rest of this scenario)
+    anyway = play(cloud, "upgrade_rollback", {"osops_upgrade_rollback_ignore_newer_records": True}, 0, "--check")
+    assert ("Rolling back although the nova code it goes back to cannot read the records of "
+            f"{mixed_server}") in anyway, anyway[-4000:]
+    assert "refused before anything changed" not in anyway, anyway[-4000:]
+    assert upgrades(cloud)[0]["status"] == "cancelled" and steps(cloud, upgrade["id"]) == history
+    assert running_versions(lab) == mixed
     conn.compute.delete_server(mixed_server)
     lab.wait_for("the mixed-state server deleted", lambda: conn.compute.find_server(mixed_server, ignore_missing=True)
                  is None, 120)
@@ -241,6 +251,11 @@ def test_cancel_rollback_then_pause_kill_continue_complete(lab, cloud, record_pr
     play(cloud, "upgrade_pause")
     assert proc.wait(timeout=600) == 0
     second = upgrades(cloud)[-1]
+    # nova's control services finalize will restart (on the code they run since the control phase)
+    to_restart = [f"{json.loads(s['detail'])['binary']}@{s['host']}" for s in steps(cloud, second["id"])
+                  if s["phase"] == "finalize" and s["action"] == "restart" and s["status"] != "done"]
+    assert to_restart
+    control_pids = dict((name, main_pids(lab)[name]) for name in to_restart)
     assert second["id"] != upgrade["id"] and second["status"] == "paused"
     status = play(cloud, "upgrade_status")
     assert "paused" in status and "Phase compute" in status, status
@@ -272,6 +287,9 @@ def test_cancel_rollback_then_pause_kill_continue_complete(lab, cloud, record_pr
         # killed once compute2 had been restarted on 2026.1: the continue redid its step without a restart
         assert main_pids(lab)["nova-compute@compute2"] == compute2_at_kill[0]
     assert set(nova_versions(lab).values()) == {SERVICE_VERSION[TARGET]}
+    # finalize restarted them: with [upgrade_levels] compute = auto, the RPC pin lifts
+    now_pids = main_pids(lab)
+    assert all(now_pids[name] != pid for name, pid in control_pids.items()), (control_pids, now_pids)
     assert issue_token(lab)
     for server_id in first + [old_code_server]:
         assert conn.compute.get_server(server_id).status == "ACTIVE"

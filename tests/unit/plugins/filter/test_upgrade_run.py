@@ -147,6 +147,9 @@ def test_a_units_code_steps_make_one_group_with_the_venv_driver():
 def test_finalize_restarts_even_a_unit_on_its_target_code():
     restart = upgrade_step_task(step('restart', phase='finalize'), SETTINGS)
     assert restart['vars']['osops_upgrade_restart_always'] is True
+    group = upgrade_group_task([step('restart', phase='finalize'), step('wait_ready', phase='finalize')], SETTINGS)
+    assert group['vars']['osops_upgrade_actions'] == ['restart', 'wait_ready']
+    assert group['vars']['osops_upgrade_restart_always'] is True
     for other in (step('restart'), step('wait_ready', phase='finalize'),
                   step('restart', phase='finalize', reverts='restart')):
         assert upgrade_step_task(other, SETTINGS)['vars']['osops_upgrade_restart_always'] is False
