@@ -1,15 +1,20 @@
 """The upgrade verbs as playbooks (Kostyor's upgrade-status, list-upgrades, upgrade-pause, upgrade-cancel).
 
 A real ansible-playbook run of each against a SQLite store holding a planned
-upgrade; what they change is read back from the store directly.
+upgrade; what they change is read back from the store directly.  Two
+upgrade.yml runs starting an upgrade of the same cluster at once, on SQLite
+and on PostgreSQL (the ``postgres`` fixture of tests/conftest.py): exactly
+one is recorded.
 """
 
 import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
+import sqlalchemy as sa
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters, engine, upgrades
 
@@ -25,10 +30,8 @@ def _component(binary, host, zone=None):
             'version': VERSIONS[service], 'extra': {'zone': zone} if zone else {}}
 
 
-@pytest.fixture
-def lab(tmp_path):
-    """Environment, inventory and a store holding cluster lab (2025.1: a controller, two computes)."""
-    url = 'sqlite:///%s' % (tmp_path / 'store.db')
+def _lab(tmp_path, url):
+    """Environment, inventory and a store at ``url`` holding cluster lab (2025.1: a controller, two computes)."""
     store = engine.open_store(url)
     try:
         clusters.upsert_cluster(
@@ -48,6 +51,20 @@ def lab(tmp_path):
     inventory = tmp_path / 'controller.ini'
     inventory.write_text('localhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
     return {'url': url, 'env': env, 'inventory': str(inventory)}
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """Cluster lab in a SQLite store."""
+    return _lab(tmp_path, 'sqlite:///%s' % (tmp_path / 'store.db'))
+
+
+@pytest.fixture(params=['sqlite', 'postgresql'])
+def lab_any(request, tmp_path):
+    """Cluster lab in a SQLite store, and in a PostgreSQL one."""
+    if request.param == 'sqlite':
+        return _lab(tmp_path, 'sqlite:///%s' % (tmp_path / 'store.db'))
+    return _lab(tmp_path, request.getfixturevalue('postgres').empty_database())
 
 
 def module(lab, name, **args):
@@ -105,3 +122,82 @@ def test_status_list_pause_and_cancel(lab):
     assert cancelled[1].startswith('Upgrade %s of lab: 2025.1 -> 2026.1, cancel' % upgrade['id'])
     assert stored(lab)[0]['status'] in ('cancelling', 'cancelled')
     assert printed(playbook(lab, 'upgrades')) == [cancelled[1]]
+
+
+# The controller's Python for the role's controller tasks (osops_upgrade_controller_python), holding
+# each module at the store's create_upgrade until both runs are there: both have looked for an active
+# upgrade of the cluster and found none, so the database's one-active-upgrade constraint decides,
+# every run. (A start that comes a moment later finds the winner's upgrade instead: the same target
+# returns it unchanged, which is how a run again continues an upgrade.)
+BARRIER_PYTHON = r"""#!%(python)s
+import os, runpy, sys, time
+
+def _wait_for_both(frame, event, _arg):
+    code = frame.f_code
+    if event == 'call' and code.co_name == 'create_upgrade' and code.co_filename.endswith('/_store/upgrades.py'):
+        sys.setprofile(None)
+        open(os.path.join(%(barrier)r, str(os.getpid())), 'w').close()
+        deadline = time.monotonic() + 60
+        while len(os.listdir(%(barrier)r)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+sys.setprofile(_wait_for_both)
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+"""
+
+
+def _failure(stdout, task):
+    """The result of the failed task ``task`` (the JSON the default callback printed after its fatal line)."""
+    block = stdout[stdout.index('TASK [osops.lifecycle.upgrade : %s' % task):]
+    line = block[block.index('FAILED! => ') + len('FAILED! => '):]
+    return json.JSONDecoder().raw_decode(line)[0]
+
+
+def test_two_upgrades_started_at_once_exactly_one_wins(lab_any, tmp_path):
+    barrier = tmp_path / 'barrier'
+    barrier.mkdir()
+    python = tmp_path / 'barrier-python'
+    python.write_text(BARRIER_PYTHON % {'python': sys.executable, 'barrier': str(barrier)})
+    python.chmod(0o755)
+    command = [os.path.join(BIN, 'ansible-playbook'), '-i', lab_any['inventory'], '-e', json.dumps({
+        'osops_upgrade_store': lab_any['url'], 'osops_upgrade_cluster': 'lab', 'osops_upgrade_target_release': '2026.1',
+        'osops_upgrade_controller_python': str(python)}), os.path.join(ROOT, 'playbooks', 'upgrade.yml')]
+    began = time.monotonic()
+    runs = [subprocess.Popen(command, env=lab_any['env'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for _run in range(2)]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    took = time.monotonic() - began
+    assert len(os.listdir(barrier)) == 2, outputs  # both reached the write, neither had seen an upgrade
+
+    (upgrade,) = stored(lab_any)
+    upgrade_id = upgrade['id']
+    won = [out for out in outputs if 'TASK [osops.lifecycle.upgrade : Note the upgrade and its batches]' in out]
+    lost = [out for out in outputs if out not in won]
+    assert len(won) == 1 and len(lost) == 1, outputs
+    start = 'TASK [osops.lifecycle.upgrade : Start the upgrade to 2026.1]'
+    assert won[0][won[0].index(start):].split('\n')[1] == 'changed: [localhost]'
+    # The winner went on past the start, to the check that every host of the plan is in the play
+    # (this play has only the controller: no real cloud here), and stopped there.
+    assert 'The plan of upgrade %s has steps on compute1, compute2, controller' % upgrade_id in won[0]
+    # The loser stopped at the start, naming the winner's upgrade and how to go on.
+    refused = _failure(lost[0], 'Start the upgrade to 2026.1')
+    assert refused['msg'].startswith('Cluster lab already has an active upgrade: %s (2025.1 → 2026.1, status '
+                                     'pending, started by ' % upgrade_id), refused
+    for how in ('upgrade_status', 'upgrade_continue', 'upgrade_cancel'):
+        assert 'ansible-playbook osops.lifecycle.%s -e osops_upgrade_id=%s' % (how, upgrade_id) in refused['msg']
+    assert refused['upgrade_id'] == upgrade_id and refused['status'] == 'pending'
+    assert lost[0].count('FAILED!') == 1 and 'failed=1' in lost[0]
+    assert all('Traceback' not in out for out in outputs)
+
+    # Nothing half-written: one upgrade, still pending, and only its own plan's steps.
+    db = sa.create_engine(lab_any['url'])
+    try:
+        with db.connect() as connection:
+            assert connection.execute(sa.text('SELECT id, status FROM upgrades')).fetchall() == [(upgrade_id, 'pending')]
+            assert connection.execute(sa.text(
+                'SELECT upgrade_id, count(*), min(position), max(position) FROM upgrade_steps GROUP BY upgrade_id')
+            ).fetchall() == [(upgrade_id, upgrade['steps_total'], 1, upgrade['steps_total'])]
+    finally:
+        db.dispose()
+    assert took < 60, took

@@ -102,10 +102,19 @@ def active_conflict(store, cluster, exc):
     active = active_upgrade(store, cluster)
     if active is None:  # it finished meanwhile: report what the database said
         return exc
+    return active_refusal(cluster, active)
+
+
+def active_refusal(cluster, active):
+    """Why nothing was recorded: upgrade ``active`` holds the cluster's one active slot; how to go on."""
     return StoreConflict(
-        'Cluster %s already has an active upgrade: %s (%s → %s, status %s). Finish, cancel or '
-        'roll it back first.' % (cluster, active['id'], active['from_release'],
-                                 active['to_release'], active['status']),
+        'Cluster %s already has an active upgrade: %s (%s → %s, status %s, started by %s); nothing was recorded '
+        '(one active upgrade per cluster). See where it stands: ansible-playbook osops.lifecycle.upgrade_status '
+        '-e osops_upgrade_id=%s; continue it (one play at a time): ansible-playbook osops.lifecycle.upgrade_continue '
+        '-e osops_upgrade_id=%s; or cancel it first: ansible-playbook osops.lifecycle.upgrade_cancel '
+        '-e osops_upgrade_id=%s.' % (cluster, active['id'], active['from_release'], active['to_release'],
+                                     active['status'], active['started_by'] or 'unknown', active['id'],
+                                     active['id'], active['id']),
         upgrade_id=active['id'], status=active['status'])
 
 

@@ -56,10 +56,7 @@ def start(store, cluster, target, options, started_by, check_mode=False):
     _unknown_cluster(store, cluster)
     active = store_upgrades.active_upgrade(store, cluster)
     if active is not None and active['to_release'] != target:
-        raise OsopsError('Cluster %s already has an active upgrade: %s (%s → %s, status %s). Finish, cancel or '
-                         'roll it back first.' % (cluster, active['id'], active['from_release'],
-                                                  active['to_release'], active['status']),
-                         upgrade_id=active['id'], status=active['status'])
+        raise store_upgrades.active_refusal(cluster, active)
     if active is not None:
         upgrade = store_upgrades.get_upgrade(store, active['id'])
         warnings = []

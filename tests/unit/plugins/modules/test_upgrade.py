@@ -185,8 +185,12 @@ def test_errors_say_what_and_how_to_go_on(run_module, lab_store, tmp_path):
     assert bad_option['msg'] == 'Option batch_size: got 0, expected a whole number of hosts, 1 or more.'
     started = _start(run_module, lab_store)['upgrade']
     other = _error(run_module, cluster='lab', target_release='2025.2', store=lab_store)
-    assert other['msg'] == ('Cluster lab already has an active upgrade: %s (2025.1 → 2026.1, status pending). '
-                            'Finish, cancel or roll it back first.' % started['id'])
+    assert other['msg'] == (
+        'Cluster lab already has an active upgrade: {0} (2025.1 → 2026.1, status pending, started by ops@bastion); '
+        'nothing was recorded (one active upgrade per cluster). See where it stands: ansible-playbook '
+        'osops.lifecycle.upgrade_status -e osops_upgrade_id={0}; continue it (one play at a time): ansible-playbook '
+        'osops.lifecycle.upgrade_continue -e osops_upgrade_id={0}; or cancel it first: ansible-playbook '
+        'osops.lifecycle.upgrade_cancel -e osops_upgrade_id={0}.'.format(started['id']))
     assert other['upgrade_id'] == started['id']
     pause_pending = _error(run_module, id=started['id'], state='paused', store=lab_store)
     assert pause_pending['msg'] == ('Upgrade %s is pending: it cannot become paused (from pending it can only become '
@@ -251,8 +255,9 @@ def test_two_upgrades_started_at_once_exactly_one_wins(lab_store_any, round_):
     lost = [r for r in results if not r.get('changed')][0]
     # It lost at the database's constraint, or it came second and found the winner: same target, no change.
     if lost.get('failed'):
-        assert lost['msg'] == ('Cluster lab already has an active upgrade: %s (2025.1 → 2026.1, status pending). '
-                               'Finish, cancel or roll it back first.' % winner)
+        assert lost['msg'].startswith('Cluster lab already has an active upgrade: %s (2025.1 → 2026.1, status '
+                                      'pending, started by ops@bastion); nothing was recorded' % winner)
+        assert 'osops.lifecycle.upgrade_continue -e osops_upgrade_id=%s;' % winner in lost['msg']
     else:
         assert lost['upgrade']['id'] == winner
     assert [u['id'] for u in _read(lab_store_any)] == [winner]

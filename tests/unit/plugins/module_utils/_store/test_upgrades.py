@@ -114,8 +114,12 @@ def test_a_second_active_upgrade_names_the_first(store):
     first = _upgrade_at(store, 'paused', _cluster(store))
     with pytest.raises(StoreError) as info:
         store_upgrades.create_upgrade(store, 'lab', '2025.1', '2026.1', STEPS)
-    assert info.value.msg == ('Cluster lab already has an active upgrade: %s (2024.1 → 2025.1, status '
-                              'paused). Finish, cancel or roll it back first.' % first['id'])
+    assert info.value.msg == (
+        'Cluster lab already has an active upgrade: {0} (2024.1 → 2025.1, status paused, started by unknown); '
+        'nothing was recorded (one active upgrade per cluster). See where it stands: ansible-playbook '
+        'osops.lifecycle.upgrade_status -e osops_upgrade_id={0}; continue it (one play at a time): ansible-playbook '
+        'osops.lifecycle.upgrade_continue -e osops_upgrade_id={0}; or cancel it first: ansible-playbook '
+        'osops.lifecycle.upgrade_cancel -e osops_upgrade_id={0}.'.format(first['id']))
     assert info.value.result == {'upgrade_id': first['id'], 'status': 'paused'}
     # Once it is finished, the cluster takes a new upgrade; another cluster always can.
     store_upgrades.create_upgrade(store, _cluster(store, 'other'), '2024.1', '2025.1', [])
@@ -181,7 +185,7 @@ def test_two_processes_starting_an_upgrade_at_once_exactly_one_wins(store_url, s
     assert [kind for kind, _text in outcomes] == ['lost', 'won']
     winner = outcomes[1][1]
     assert outcomes[0][1].startswith('Cluster lab already has an active upgrade: %s (2024.1 → 2025.1, '
-                                     'status pending)' % winner)
+                                     'status pending, started by unknown); nothing was recorded' % winner)
     assert _raw(store_url, 'SELECT id FROM upgrades') == [(winner,)]
 
 
