@@ -5,7 +5,8 @@
 
 # The checks a host runs in its osops.lifecycle.check_batch, as the check
 # role builds them. Each filter is documented in its own file beside this one
-# (config_checks.yml, nova_db_checks.yml, backends_checks.yml, schema_checks.yml), as ansible-core documents a file of
+# (config_checks.yml, nova_db_checks.yml, backends_checks.yml, schema_checks.yml,
+# status_checks.yml), as ansible-core documents a file of
 # several filters.
 
 from __future__ import annotations
@@ -88,7 +89,23 @@ def schema_checks(projects, venvs, venvs_dir, target_projects, running=None, con
     return checks
 
 
+def status_checks(projects, venvs, target_projects, config_files=None):
+    checks = []
+    for project in projects:
+        first = (target_projects.get(project) or {}).get('first')
+        if not first:
+            continue
+        prefix = '%s-%s.' % (project, str(first).split('.', 1)[0])
+        paths = sorted(item['path'] for item in venvs if posixpath.basename(item['path']).startswith(prefix))
+        if paths:
+            checks.append({'module': 'status_check', 'options': {
+                'project': project, 'venv': paths[-1],
+                'config_files': (config_files or {})[project] if project in (config_files or {})
+                else ['/etc/%s/%s.conf' % (project, project)]}})
+    return checks
+
+
 class FilterModule:
     def filters(self):
         return {'config_checks': config_checks, 'nova_db_checks': nova_db_checks, 'backends_checks': backends_checks,
-                'schema_checks': schema_checks}
+                'schema_checks': schema_checks, 'status_checks': status_checks}
