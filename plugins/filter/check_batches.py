@@ -34,7 +34,7 @@ def config_checks(service_groups, group_names, config_files=None):
     return checks
 
 
-def backends_checks(service_groups, group_names, venvs, venvs_dir, target_projects, config_files=None):
+def backends_checks(service_groups, group_names, venvs, venvs_dir, target_projects, config_files=None, members=False):
     config_files = config_files or {}
     on_host = set(group_names)
     names = set(posixpath.basename(item['path']) for item in venvs)
@@ -44,6 +44,8 @@ def backends_checks(service_groups, group_names, venvs, venvs_dir, target_projec
                            before=(target_projects.get(project) or {}).get('first'))
         if on_host & set(groups) and venv:
             runs.append(dict({'project': project, 'python': venv['python']}, **_files_option(config_files, project)))
+    if members:
+        return [{'module': 'check_backends', 'python': run.pop('python'), 'options': run} for run in runs]
     return runs
 
 

@@ -24,9 +24,9 @@ description:
   - A member may also be M(osops.lifecycle.status_check), a project's
     C(<project>-status upgrade check), with that module's options; its
     results and return values are that module's.
-  - The members whose work is a project's own tool run as a subprocess -
-    M(osops.lifecycle.status_check) and
-    M(osops.lifecycle.check_schema_migrations) - run side by side (at most
+  - The members whose work is a subprocess - M(osops.lifecycle.status_check),
+    M(osops.lifecycle.check_schema_migrations) and the checks run with
+    another interpreter (O(checks[].python)) - run side by side (at most
     eight at once) while the other checks run in order; results keep the
     order of O(checks) whichever ends first. A tool that fails or outlives
     O(tool_timeout) is an C(Error) of its own check only.
@@ -90,6 +90,15 @@ options:
             authentication options are this module's, not each check's.
         type: dict
         default: {}
+      python:
+        description:
+          - Run this check with that Python interpreter, in a subprocess of
+            the batch, with the same code and results as the check module
+            run with it - for M(osops.lifecycle.check_backends), the
+            interpreter of the service's venv, whose database and message
+            queue drivers it uses. Not for M(osops.lifecycle.status_check),
+            which runs its tool.
+        type: path
   cluster:
     description:
       - Name of the cloud or cluster (as the operator calls it) that the

@@ -157,3 +157,16 @@ def test_status_checks_take_the_target_release_venv_in_the_order_asked():
                                                'config_files': ['/etc/keystone/keystone.conf']}},
     ]  # glance: no venv of the target release; cloudkitty: not a project of the target
     assert status_checks(['nova'], [], target) == []
+
+
+def test_backends_checks_as_check_batch_members():
+    venvs = [{'path': '/srv/venvs/nova-31.3.1'}, {'path': '/srv/venvs/nova-33.0.2'}, {'path': '/srv/venvs/glance-30.0.0'}]
+    groups = {'nova': ['nova_compute'], 'glance': ['glance_all']}
+    target = {'nova': {'first': '33.0.0'}, 'glance': {'first': '32.0.0'}}
+    runs = backends_checks(groups, ['nova_compute'], venvs, '/srv/venvs', target, config_files={'nova': ['/etc/nova/n.conf']})
+    assert backends_checks(groups, ['nova_compute'], venvs, '/srv/venvs', target, config_files={'nova': ['/etc/nova/n.conf']},
+                           members=True) == [
+        {'module': 'check_backends', 'python': run['python'], 'options': {'project': run['project'], 'config_files': run['config_files']}}
+        for run in runs] == [
+        {'module': 'check_backends', 'python': '/srv/venvs/nova-31.3.1/bin/python',
+         'options': {'project': 'nova', 'config_files': ['/etc/nova/n.conf']}}]

@@ -124,3 +124,49 @@ def test_a_status_member_with_a_bad_option_runs_nothing(tmp_path, run_module):
         {'module': 'status_check', 'options': {'project': 'nova', 'json': 'sometimes'}}]})
     assert out['failed'] and out['msg'].startswith('checks[0] (status_check): ')
     assert 'json' in out['msg']
+
+
+def test_a_member_with_python_runs_in_that_interpreter_with_the_same_results(tmp_path, run_module):
+    policy = tmp_path / 'policy.json'
+    policy.write_text('{}')
+    conf = tmp_path / 'nova.conf'
+    conf.write_text('[oslo_policy]\npolicy_file = %s\n' % policy)
+    # an interpreter that says where it ran, then is the test's python
+    python = tmp_path / 'venv' / 'bin' / 'python'
+    python.parent.mkdir(parents=True)
+    python.write_text('#!/bin/sh\necho ran >> %s\nexec %s "$@"\n' % (tmp_path / 'ran', sys.executable))
+    python.chmod(0o755)
+    options = {'project': 'nova', 'config_files': [str(conf)]}
+    out = run_module(check_batch.main, {'checks': [
+        {'module': 'check_policy_json', 'options': options},
+        {'module': 'check_policy_json', 'options': options, 'python': str(python)}]})
+    assert (tmp_path / 'ran').read_text() == 'ran\n'
+    here, there = [strip(m) for m in out['modules']]
+    assert here == there and there['upgrade_checks'][0]['result'] == 'Failure'
+
+
+def test_a_member_whose_interpreter_fails_is_an_error_of_that_check_only(tmp_path, run_module):
+    conf = tmp_path / 'nova.conf'
+    conf.write_text('[DEFAULT]\n')
+    broken = tmp_path / 'venv' / 'bin' / 'python'
+    broken.parent.mkdir(parents=True)
+    broken.write_text('#!/bin/sh\necho "ModuleNotFoundError: No module named sqlalchemy" >&2\nexit 1\n')
+    broken.chmod(0o755)
+    options = {'project': 'nova', 'config_files': [str(conf)]}
+    out = run_module(check_batch.main, {'checks': [
+        {'module': 'check_backends', 'options': options, 'python': str(broken)},
+        {'module': 'check_backends', 'options': options, 'python': str(tmp_path / 'nowhere' / 'python')},
+        {'module': 'check_policy_json', 'options': options}]})
+    rows = [(c['project'], c['name'], c['result'], c['details']) for c in out['upgrade_checks']]
+    assert rows[0] == ('nova', 'Database and message queue reachable', 'Error',
+                       '%s could not run check_backends: exit code 1, ModuleNotFoundError: No module named sqlalchemy.' % broken)
+    assert rows[1][2] == 'Error' and rows[1][3].startswith('%s is not an executable file' % (tmp_path / 'nowhere' / 'python'))
+    assert rows[2][:3] == ('nova', 'Policy File JSON to YAML Migration', 'Success')
+    assert out['modules'][0]['backends'] == [] and out['code'] == 255
+
+
+def test_python_is_not_for_a_status_tool(run_module):
+    out = run_module(check_batch.main, {'checks': [
+        {'module': 'status_check', 'options': {'project': 'nova'}, 'python': '/usr/bin/python3'}]})
+    assert out['failed'] and out['msg'] == ('checks[0] (status_check): python is for a check module; '
+                                            'a status tool runs its own (name it with venv).')
