@@ -23,7 +23,10 @@ import sys
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
 
-# What the interpreter runs: the check, its options and extra values read from stdin, its return values to stdout.
+# What the interpreter runs: the check, its options and extra values read from the environment (REQUEST: not
+# stdin, which an interpreter that fails at once would leave unread; not the command line, which any user
+# reads), its return values to stdout.
+REQUEST = 'OSOPS_CHECK_REQUEST'
 RUNNER = ('import sys\n'
           'sys.path.insert(0, sys.argv[1])\n'
           'from ansible_collections.osops.lifecycle.plugins.module_utils._checks.interpreter import run_here\n'
@@ -36,11 +39,11 @@ def code_root():
     return here[:here.rindex(os.sep + 'ansible_collections' + os.sep)]
 
 
-def run_here(stdin=None, stdout=None):
-    """In the interpreter: run the check the request on stdin names; its return values as JSON on stdout."""
+def run_here(stdout=None):
+    """In the interpreter: run the check the request in the environment names; its return values as JSON on stdout."""
     from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import check_results
     from ansible_collections.osops.lifecycle.plugins.module_utils._checks.registry import lookup
-    request = json.load(stdin or sys.stdin)
+    request = json.loads(os.environ.pop(REQUEST))
     _name, check = lookup(request['module'])
     (stdout or sys.stdout).write(json.dumps(check_results(check, request['params'], request['found'])))
 
@@ -59,8 +62,8 @@ def run_with(python, name, params, found, run_command):
         raise OsopsError('%s is not an executable file: python must be the interpreter of the venv the service runs '
                          'from (/openstack/venvs/<project>-<version>/bin/python).' % python)
     request = json.dumps(dict(module=name, params=params, found=found))
-    rc, stdout, stderr = run_command([python, '-c', RUNNER, code_root()], data=request,
-                                     environ_update=dict(PYTHONWARNINGS='ignore'))
+    rc, stdout, stderr = run_command([python, '-c', RUNNER, code_root()],
+                                     environ_update={'PYTHONWARNINGS': 'ignore', REQUEST: request})
     try:
         result = json.loads(stdout) if rc == 0 else None
     except ValueError:
