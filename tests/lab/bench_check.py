@@ -159,8 +159,8 @@ def main() -> None:
                 sys.exit(f"{name} did not report {sorted(missing)}")
             if not nova_only:  # every host, each of the five tools, the schema checks
                 sections = sections_in(report)
-                lost = ({h["name"] for h in status["hosts"]} - {host for host, _ in sections}
-                        | {f"{p}-status" for p in TOOLS} - {project for _, project in sections}
+                lost = ({h["name"] for h in status["hosts"]} - {host for host, _project in sections}
+                        | {f"{p}-status" for p in TOOLS} - {project for _host, project in sections}
                         | {"Database schema migrations", "Database and message queue reachable"} - found)
                 if lost:
                     sys.exit(f"{name} did not cover {sorted(lost)}")
