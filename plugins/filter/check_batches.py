@@ -5,7 +5,8 @@
 
 # The checks a host runs in its osops.lifecycle.check_batch, as the check
 # role builds them. Each filter is documented in its own file beside this one
-# (config_checks.yml, nova_db_checks.yml, backends_checks.yml, schema_checks.yml), as ansible-core documents a file of
+# (config_checks.yml, nova_db_checks.yml, backends_checks.yml, schema_checks.yml,
+# status_checks.yml), as ansible-core documents a file of
 # several filters.
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def config_checks(service_groups, group_names, config_files=None):
     return checks
 
 
-def backends_checks(service_groups, group_names, venvs, venvs_dir, target_projects, config_files=None):
+def backends_checks(service_groups, group_names, venvs, venvs_dir, target_projects, config_files=None, members=False):
     config_files = config_files or {}
     on_host = set(group_names)
     names = set(posixpath.basename(item['path']) for item in venvs)
@@ -43,6 +44,8 @@ def backends_checks(service_groups, group_names, venvs, venvs_dir, target_projec
                            before=(target_projects.get(project) or {}).get('first'))
         if on_host & set(groups) and venv:
             runs.append(dict({'project': project, 'python': venv['python']}, **_files_option(config_files, project)))
+    if members:
+        return [{'module': 'check_backends', 'python': run.pop('python'), 'options': run} for run in runs]
     return runs
 
 
@@ -88,7 +91,23 @@ def schema_checks(projects, venvs, venvs_dir, target_projects, running=None, con
     return checks
 
 
+def status_checks(projects, venvs, target_projects, config_files=None):
+    checks = []
+    for project in projects:
+        first = (target_projects.get(project) or {}).get('first')
+        if not first:
+            continue
+        prefix = '%s-%s.' % (project, str(first).split('.', 1)[0])
+        paths = sorted(item['path'] for item in venvs if posixpath.basename(item['path']).startswith(prefix))
+        if paths:
+            checks.append({'module': 'status_check', 'options': {
+                'project': project, 'venv': paths[-1],
+                'config_files': (config_files or {})[project] if project in (config_files or {})
+                else ['/etc/%s/%s.conf' % (project, project)]}})
+    return checks
+
+
 class FilterModule:
     def filters(self):
         return {'config_checks': config_checks, 'nova_db_checks': nova_db_checks, 'backends_checks': backends_checks,
-                'schema_checks': schema_checks}
+                'schema_checks': schema_checks, 'status_checks': status_checks}

@@ -21,6 +21,15 @@ description:
     module's authentication options. Checks that read the same service's
     configuration share its parsed files; nova's database checks share
     nova's databases.
+  - A member may also be M(osops.lifecycle.status_check), a project's
+    C(<project>-status upgrade check), with that module's options; its
+    results and return values are that module's.
+  - The members whose work is a subprocess - M(osops.lifecycle.status_check),
+    M(osops.lifecycle.check_schema_migrations) and the checks run with
+    another interpreter (O(checks[].python)) - run side by side (at most
+    eight at once) while the other checks run in order; results keep the
+    order of O(checks) whichever ends first. A tool that fails or outlives
+    O(tool_timeout) is an C(Error) of its own check only.
   - Every check's options are validated before any check runs; an unknown
     check or a bad option fails the module and runs nothing.
   - The C(check) role runs its checks this way, one batch per host.
@@ -58,6 +67,7 @@ options:
           - check_service_user_token
           - check_services
           - check_upgrade_path
+          - status_check
           - osops.lifecycle.check_backends
           - osops.lifecycle.check_cells_v2
           - osops.lifecycle.check_cinder_api
@@ -73,12 +83,22 @@ options:
           - osops.lifecycle.check_service_user_token
           - osops.lifecycle.check_services
           - osops.lifecycle.check_upgrade_path
+          - osops.lifecycle.status_check
       options:
         description:
           - That module's options, as its documentation gives them. The
             authentication options are this module's, not each check's.
         type: dict
         default: {}
+      python:
+        description:
+          - Run this check with that Python interpreter, in a subprocess of
+            the batch, with the same code and results as the check module
+            run with it - for M(osops.lifecycle.check_backends), the
+            interpreter of the service's venv, whose database and message
+            queue drivers it uses. Not for M(osops.lifecycle.status_check),
+            which runs its tool.
+        type: path
   cluster:
     description:
       - Name of the cloud or cluster (as the operator calls it) that the
@@ -91,6 +111,12 @@ options:
         not under the host they ran on.
       - Unset, every result is reported under the host that ran it.
     type: str
+  tool_timeout:
+    description:
+      - Seconds a project's tool (a C(*-status) tool, a schema check's
+        command) may run before it is stopped and its check is an C(Error).
+    type: int
+    default: 600
 notes:
   - Run it where every check in it can run - for nova's database checks,
     on a nova control host with the interpreter of nova's environment
@@ -136,6 +162,16 @@ EXAMPLES = r'''
       - module: check_instance_states
   delegate_to: localhost
   run_once: true
+
+- name: Keystone's config check and the target release's keystone-status, side by side with the schema check
+  osops.lifecycle.check_batch:
+    checks:
+      - module: check_policy_json
+        options: {project: keystone}
+      - module: check_schema_migrations
+        options: {project: keystone, venv: /openstack/venvs/keystone-27.0.0}
+      - module: status_check
+        options: {project: keystone, venv: /openstack/venvs/keystone-29.1.0}
 '''
 
 RETURN = r'''

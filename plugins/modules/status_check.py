@@ -150,71 +150,16 @@ run_error:
   sample: nova-status upgrade check exited 255 without results - it raised ...
 '''
 
-import os
-import time
-
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import Code, CheckResult, worst
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.status_cli import (
-    JSON_CAPABLE,
-    classify,
-    status_command,
-)
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.status_tool import STATUS_ARGUMENT_SPEC, status_results
 
 
 class StatusCheckModule(OsopsModule):
-    argument_spec = dict(
-        project=dict(type='str', required=True),
-        venv=dict(type='path'),
-        executable=dict(type='str'),
-        command_prefix=dict(type='list', elements='str', default=[]),
-        config_files=dict(type='list', elements='path', default=[]),
-        config_dir=dict(type='path'),
-        json=dict(type='str', choices=['auto', 'always', 'never'], default='auto'),
-        environment=dict(type='dict', default={}),
-    )
+    argument_spec = STATUS_ARGUMENT_SPEC
     module_kwargs = dict(supports_check_mode=True)
 
-    def executable(self):
-        """``(tool, None)``, or ``(None, reason)`` when what runs first is not on this host."""
-        project = self.params['project']
-        name = self.params['executable'] or '%s-status' % project
-        if self.params['venv'] and not self.params['executable']:
-            name = os.path.join(self.params['venv'], 'bin', name)
-        prefix = self.params['command_prefix']
-        first = prefix[0] if prefix else name
-        if os.sep in first:
-            found = first if os.access(first, os.X_OK) else None
-        else:
-            found = self.ansible.get_bin_path(first)
-        if not found:
-            return None, ('%s does not exist or is not executable on this host; name the tool '
-                          'with executable or venv' % first)
-        return (name if prefix else found), None
-
     def run(self):
-        project = self.params['project']
-        # Reported under the tool's name, so its checks stand apart from the
-        # native checks of the same names.
-        label = '%s-status' % project
-        command_name = '%s upgrade check' % label
-        tool, missing = self.executable()
-        use_json = (self.params['json'] == 'always'
-                    or (self.params['json'] == 'auto' and project in JSON_CAPABLE))
-        cmd = status_command(tool or '', self.params['config_files'],
-                             self.params['config_dir'], use_json, self.params['command_prefix'])
-        if missing:
-            error = '%s could not run: %s.' % (command_name, missing)
-            results, exit_code = [CheckResult(command_name, Code.ERROR, error, project=label)], None
-        else:
-            environ = dict(self.params['environment'], PYTHONWARNINGS='ignore')
-            start = time.monotonic()
-            exit_code, stdout, stderr = self.ansible.run_command(cmd, environ_update=environ)
-            results, error = classify(label, command_name, exit_code, stdout, stderr,
-                                      time.monotonic() - start)
-        self.exit_json(upgrade_checks=[r.as_dict() for r in results],
-                       code=worst(r.code for r in results), exit_code=exit_code, cmd=cmd,
-                       run_error=error)
+        self.exit_json(**status_results(self.params, self.ansible.run_command, self.ansible.get_bin_path))
 
 
 def main():

@@ -6,11 +6,19 @@
 
 Each check keeps its own record, options and results (``_checks.registry``);
 the batch validates every check's options with that record's argument spec,
-then runs them in order.  What several checks would each build - a parsed
+then runs them.  What several checks would each build - a parsed
 service config, nova's database engines, an openstacksdk connection and its
 token - is built once (one ``shared`` cache for the batch).  A check's
 functions are imported only when a batch names it, so a batch of database
 checks does not import openstacksdk.
+
+A member with ``python`` runs in that interpreter, a subprocess
+(``_checks.interpreter``): ``check_backends`` with the service's venv.
+A member may also be ``status_check``: a project's ``*-status upgrade check``
+with that module's options and return values.  The members whose work is a
+subprocess (``status_check``, ``check_schema_migrations``, a member with
+``python``) run side by side in threads while the others run in order (``_checks.concurrent``); the
+results keep the order of ``checks``.
 """
 
 from __future__ import annotations
@@ -18,12 +26,20 @@ from __future__ import annotations
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import worst
+import functools
+
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.concurrent import run_in_order, timed_runner
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.interpreter import run_with
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import Code, describe_error, worst
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.module import check_options, check_results, open_cloud
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.registry import CHECKS, COLLECTION, cloud_wide, lookup
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks.status_tool import STATUS_ARGUMENT_SPEC, status_results
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.openstack_options import hide_cloud_secrets, openstack_argument_spec
+
+
+STATUS = 'status_check'
 
 
 class CheckBatchModule(OsopsModule):
@@ -33,10 +49,12 @@ class CheckBatchModule(OsopsModule):
         openstack_argument_spec(),
         checks=dict(type='list', elements='dict', required=True, options=dict(
             module=dict(type='str', required=True,
-                        choices=sorted(CHECKS) + sorted(COLLECTION + name for name in CHECKS)),
+                        choices=sorted(list(CHECKS) + [STATUS]) + sorted(COLLECTION + name for name in list(CHECKS) + [STATUS])),
             options=dict(type='dict', default={}),
+            python=dict(type='path'),
         )),
         cluster=dict(type='str'),
+        tool_timeout=dict(type='int', default=600),
     )
     module_kwargs = dict(supports_check_mode=True)
 
@@ -45,10 +63,16 @@ class CheckBatchModule(OsopsModule):
         hide_cloud_secrets(self.ansible, self.params)
 
     def _member(self, index, entry):
-        """``(name, check, its options, its extra return values)`` of ``checks[index]``; OsopsError for bad options."""
-        name, check = lookup(entry['module'])
+        """``(name, check, its options, its extra return values, python)`` of ``checks[index]``; OsopsError for bad options.
+
+        A ``status_check`` member has no check record: ``(name, None, its options, None, None)``.
+        """
+        module = entry['module']
+        name, check = (STATUS, None) if module in (STATUS, COLLECTION + STATUS) else lookup(module)
         where = 'checks[%d] (%s)' % (index, name)
-        spec = check.full_argument_spec()
+        if entry['python'] and check is None:
+            raise OsopsError('%s: python is for a check module; a status tool runs its own (name it with venv).' % where)
+        spec = dict(STATUS_ARGUMENT_SPEC) if check is None else check.full_argument_spec()
         params = dict(entry['options'])
         for option in openstack_argument_spec():
             if option in params:
@@ -56,31 +80,57 @@ class CheckBatchModule(OsopsModule):
                                  'beside checks.' % (where, option))
             if option in spec and self.params[option] is not None:
                 params[option] = self.params[option]
-        validated = ArgumentSpecValidator(spec, **check.constraints).validate(params)
+        validated = ArgumentSpecValidator(spec, **(check.constraints if check else {})).validate(params)
         if validated.error_messages:
             raise OsopsError('%s: %s' % (where, '; '.join(
                 ('Unsupported parameters: ' if isinstance(error, UnsupportedError) else '') + error.error_message
                 for error in validated.errors)))
         params = validated.validated_parameters
+        if check is None:
+            return name, check, params, None, None
         if check.reads == 'cloud':
             open_cloud(self.ansible, params)
         try:
-            return name, check, params, check_options(check, params)
+            return name, check, params, check_options(check, params), entry['python']
         except OsopsError as exc:
             raise OsopsError('%s: %s' % (where, exc.msg))
+
+    def _result(self, member, shared, run_command):
+        """What the member's module returns, ``module`` (its short name) added."""
+        name, check, params, found, python = member
+        if check is None:
+            result = status_results(params, run_command, self.ansible.get_bin_path)
+        else:
+            if python:
+                try:
+                    result = run_with(python, name, params, found, run_command)
+                except OsopsError as exc:
+                    return self._error(member, exc)
+            else:
+                result = check_results(check, params, found, shared, run_command)
+            if self.params['cluster'] and cloud_wide(name):
+                for row in result['upgrade_checks']:
+                    row['scope'] = self.params['cluster']
+        return dict(result, module=name)
+
+    def _error(self, member, exc):
+        """The result of a member that could not run: one Error of that member."""
+        name, check, params, _found, _python = member
+        project = '%s-status' % params['project'] if check is None else check.project_of(params)
+        row = dict(project=project, name=check.name if check else '%s upgrade check' % project, result='Error',
+                   code=Code.ERROR, details=describe_error(exc), duration=0.0)
+        return dict(_found or {}, upgrade_checks=[row], code=Code.ERROR, module=name)
 
     def run(self):
         # Every check is validated before the first one runs.
         members = [self._member(index, entry) for index, entry in enumerate(self.params['checks'])]
         shared = {}
-        modules, upgrade_checks = [], []
-        for name, check, params, found in members:
-            result = check_results(check, params, found, shared, self.ansible.run_command)
-            if self.params['cluster'] and cloud_wide(name):
-                for row in result['upgrade_checks']:
-                    row['scope'] = self.params['cluster']
-            upgrade_checks.extend(result['upgrade_checks'])
-            modules.append(dict(result, module=name))
+        run_command = timed_runner(self.ansible.run_command, self.params['tool_timeout'])
+        jobs = [functools.partial(self._result, member, shared, run_command) for member in members]
+        tools = [index for index, (_name, check, _params, _found, python) in enumerate(members)
+                 if check is None or check.tool or python]
+        modules = run_in_order(jobs, tools, lambda index, exc: self._error(members[index], exc))
+        upgrade_checks = [row for result in modules for row in result['upgrade_checks']]
         # Not "results": Ansible and the check_table callback read that key as a loop's items.
         self.exit_json(upgrade_checks=upgrade_checks, code=worst(c['code'] for c in upgrade_checks),
                        modules=modules)

@@ -78,6 +78,8 @@ class Check:
     validate: str | None = None
     # The extra return values beside upgrade_checks and code, and their values when nothing was found.
     returns: dict = field(default_factory=dict)
+    # Its work is a project's tool run as a subprocess: check_batch runs it beside the others (_checks.concurrent).
+    tool: bool = False
 
     def full_argument_spec(self):
         """The check's options: the config or authentication options, then its own."""
@@ -133,7 +135,7 @@ CHECKS = {
         'Database schema migrations', _schema, 'schema_migrations', project=project_option,
         argument_spec=dict(project=dict(type='str', required=True, choices=list(SCHEMA_PROJECTS)),
                            venv=dict(type='path', required=True)),
-        returns=dict(pending=[], commands=[])),
+        returns=dict(pending=[], commands=[]), tool=True),
     'check_services': Check(
         'Services up and enabled', _api, 'services', reads='cloud', projects=('nova', 'neutron', 'cinder'),
         returns=dict(services=[])),

@@ -2,7 +2,13 @@
 
 import pytest
 
-from ansible_collections.osops.lifecycle.plugins.filter.check_batches import backends_checks, config_checks, nova_db_checks, schema_checks
+from ansible_collections.osops.lifecycle.plugins.filter.check_batches import (
+    backends_checks,
+    config_checks,
+    nova_db_checks,
+    schema_checks,
+    status_checks,
+)
 
 SERVICE_GROUPS = {
     'keystone': ['keystone_all'],
@@ -132,3 +138,35 @@ def test_schema_checks_take_the_running_venv_else_the_one_before_the_target():
     assert schema_checks(['glance'], [], '/srv/venvs', target, running={'glance': ['30.2.0']}) == [
         {'module': 'check_schema_migrations', 'options': {'project': 'glance', 'venv': '/srv/venvs/glance-30.2.0'}}]
     assert schema_checks([], venvs, '/srv/venvs', target) == []
+
+
+def test_status_checks_take_the_target_release_venv_in_the_order_asked():
+    names = ('nova-31.1.0', 'nova-33.0.2', 'keystone-29.0.0', 'keystone-29.1.0', 'glance-31.0.0', 'neutron-28.0.2')
+    venvs = [{'path': '/srv/venvs/%s' % name} for name in names]
+    target = {'nova': {'first': '33.0.0'}, 'keystone': {'first': '29.0.0'}, 'glance': {'first': '32.0.0'},
+              'neutron': {'first': '28.0.0'}}
+    checks = status_checks(['neutron', 'nova', 'keystone', 'glance', 'cloudkitty'], venvs, target,
+                           config_files={'neutron': ['/etc/neutron/neutron.conf', '/etc/neutron/ml2.ini'], 'nova': []})
+    assert checks == [
+        {'module': 'status_check', 'options': {'project': 'neutron', 'venv': '/srv/venvs/neutron-28.0.2',
+                                               'config_files': ['/etc/neutron/neutron.conf', '/etc/neutron/ml2.ini']}},
+        # listed empty: no config file
+        {'module': 'status_check', 'options': {'project': 'nova', 'venv': '/srv/venvs/nova-33.0.2', 'config_files': []}},
+        # several venvs of the target: the last by path; unlisted: /etc/<project>/<project>.conf
+        {'module': 'status_check', 'options': {'project': 'keystone', 'venv': '/srv/venvs/keystone-29.1.0',
+                                               'config_files': ['/etc/keystone/keystone.conf']}},
+    ]  # glance: no venv of the target release; cloudkitty: not a project of the target
+    assert status_checks(['nova'], [], target) == []
+
+
+def test_backends_checks_as_check_batch_members():
+    venvs = [{'path': '/srv/venvs/nova-31.3.1'}, {'path': '/srv/venvs/nova-33.0.2'}, {'path': '/srv/venvs/glance-30.0.0'}]
+    groups = {'nova': ['nova_compute'], 'glance': ['glance_all']}
+    target = {'nova': {'first': '33.0.0'}, 'glance': {'first': '32.0.0'}}
+    runs = backends_checks(groups, ['nova_compute'], venvs, '/srv/venvs', target, config_files={'nova': ['/etc/nova/n.conf']})
+    assert backends_checks(groups, ['nova_compute'], venvs, '/srv/venvs', target, config_files={'nova': ['/etc/nova/n.conf']},
+                           members=True) == [
+        {'module': 'check_backends', 'python': run['python'], 'options': {'project': run['project'], 'config_files': run['config_files']}}
+        for run in runs] == [
+        {'module': 'check_backends', 'python': '/srv/venvs/nova-31.3.1/bin/python',
+         'options': {'project': 'nova', 'config_files': ['/etc/nova/n.conf']}}]

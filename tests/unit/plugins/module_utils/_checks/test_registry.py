@@ -59,9 +59,10 @@ def test_lookup_takes_short_and_full_names():
         lookup('check_rpc_pins')
 
 
-def test_check_batch_accepts_every_registered_check():
+def test_check_batch_accepts_every_registered_check_and_status_check():
     choices = check_batch.CheckBatchModule.argument_spec['checks']['options']['module']['choices']
-    assert set(choices) == set(CHECKS) | set('osops.lifecycle.' + name for name in CHECKS)
+    names = set(CHECKS) | {'status_check'}
+    assert set(choices) == names | set('osops.lifecycle.' + name for name in names)
 
 
 @pytest.mark.parametrize('name,options', [
