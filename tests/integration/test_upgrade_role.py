@@ -3,7 +3,8 @@
 keystone under supervisord and uWSGI (the lab's layout) in temp dirs: its
 database commands and code step in check mode (nothing written, started or
 run), for real, and again (no change); a missing target venv recorded in
-osops_upgrade_driver_result, or failing the host.
+osops_upgrade_driver_result, or failing the host; a wait that
+fails after the switch and restart names the action and keeps theirs.
 """
 
 import http.server
@@ -99,6 +100,17 @@ def test_missing_target_is_recorded_or_fails_the_host(host):
     assert proc.returncode == 0 and code['failed'] and not code['changed']
     assert code['msg'].startswith('target venv %s/venvs/keystone-99.0.0 does not exist on ' % host['root'])
     assert code['msg'].endswith('(task: Switch, restart and wait, in one run)')
+    assert code['failed_action'] == 'switch' and code['actions'] == {}
     proc, results = run(host, [dict(step, osops_upgrade_fail_on_error=True)])
     assert proc.returncode == 2 and results is None and 'keystone-99.0.0 does not exist' in proc.stdout
     assert host['ini'].read_text() == before
+
+
+def test_a_wait_that_fails_keeps_the_actions_done_before_it(host):
+    # the API never answers (nothing listens on port 1): switch and restart done, wait_ready failed
+    step = {'osops_upgrade_action': 'code', 'osops_upgrade_version': '29.1.0', 'osops_upgrade_wait_timeout': 2,
+            'osops_upgrade_wait_url': 'http://127.0.0.1:1/v3', 'osops_upgrade_fail_on_error': False}
+    proc, (code,) = run(host, [step])
+    assert proc.returncode == 0 and code['failed'] and code['failed_action'] == 'wait_ready'
+    assert sorted(code['actions']) == ['restart', 'switch'] and code['actions']['restart']['restarted']
+    assert 'is not ready after 2 s' in code['msg'] and 'virtualenv = %s\n' % host['new'] in host['ini'].read_text()
