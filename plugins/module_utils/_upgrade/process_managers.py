@@ -19,6 +19,7 @@ import glob
 import os
 import re
 import shlex
+import time
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
 from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.venv_driver import (
@@ -116,6 +117,10 @@ class Supervisord(ProcessManager):
 
     kind = 'supervisord'
 
+    start_attempts = 3
+    start_delay = 2.0
+    sleep = staticmethod(time.sleep)
+
     def __init__(self, run, name, config, supervisorctl):
         super().__init__(run, name)
         self.config = config
@@ -182,13 +187,21 @@ class Supervisord(ProcessManager):
         after = self.status()
         if after['running'] and after['pid'] != before['pid']:
             return after
-        out = self._call(self._ctl('restart' if after['running'] else 'start', self.name))
-        after = self.status()
-        if not after['running']:
-            tail = self.run(self._ctl('tail', self.name))[1]
-            raise ManagerError('supervisord on %s did not start %s (%s): %s; its output ends with: %s' % (
-                host_name(), self.name, after['state'], out.strip(), tail.strip()[-1500:]))
-        return after
+        # A program whose old process was killed (it did not stop within stopwaitsecs) may exit at once on
+        # its first start - its port or files not released yet - which supervisord reports as a spawn error:
+        # it is started again, a few times, before the restart is called failed.
+        outputs = []
+        for attempt in range(self.start_attempts):
+            if attempt:
+                self.sleep(self.start_delay)
+            rc, out, err = self.run(self._ctl('restart' if after['running'] else 'start', self.name))
+            outputs.append((out + err).strip())
+            after = self.status()
+            if after['running']:
+                return after
+        tail = self.run(self._ctl('tail', self.name))[1]
+        raise ManagerError('supervisord on %s did not start %s (%s) in %d attempts: %s; its output ends with: %s' % (
+            host_name(), self.name, after['state'], self.start_attempts, ' / '.join(outputs), tail.strip()[-1500:]))
 
 
 def running_supervisord(proc_path='/proc'):

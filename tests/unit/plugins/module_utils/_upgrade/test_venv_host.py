@@ -136,3 +136,46 @@ def test_process_age(tmp_path, procfs):
     assert venv_host.process_age(41, str(procfs)) is None
     (entry / 'stat').write_text('40 (a) S 1\n')
     assert venv_host.process_age(40, str(procfs)) is None
+
+
+class Ctl:
+    """supervisorctl answers in order: (verb, rc, output); ``status`` answers come from ``states``."""
+
+    def __init__(self, answers, states):
+        self.answers, self.states, self.verbs = list(answers), list(states), []
+
+    def __call__(self, args):
+        verb = args[3]
+        self.verbs.append(verb)
+        if verb == 'status':
+            state, pid = self.states.pop(0)
+            return (0 if state == 'RUNNING' else 3), 'x %s   pid %s, uptime 0:00:01\n' % (state, pid), ''
+        if verb == 'tail':
+            return 0, 'Address already in use\n', ''
+        expected, rc, out = self.answers.pop(0)
+        assert verb == expected, (verb, expected)
+        return rc, out, ''
+
+
+def supervisord(ctl):
+    manager = process_managers.Supervisord(ctl, 'x', '/c', '/bin/ctl')
+    manager.sleep = lambda seconds: ctl.verbs.append('sleep %s' % seconds)
+    return manager
+
+
+def test_a_spawn_error_right_after_the_stop_is_started_again():
+    ctl = Ctl([('update', 0, ''), ('restart', 7, 'x: stopped\nx: ERROR (spawn error)\n'), ('start', 0, 'x: started\n')],
+              [('RUNNING', 10), ('RUNNING', 10), ('FATAL', None), ('RUNNING', 12)])
+    assert supervisord(ctl).restart()['pid'] == 12
+    assert ctl.verbs == ['status', 'update', 'status', 'restart', 'status', 'sleep 2.0', 'start', 'status']
+
+
+def test_a_program_that_never_starts_fails_naming_the_attempts():
+    spawn = 'x: ERROR (spawn error)\n'
+    ctl = Ctl([('update', 0, ''), ('restart', 7, spawn), ('start', 7, spawn), ('start', 7, spawn)],
+              [('RUNNING', 10), ('RUNNING', 10), ('FATAL', None), ('FATAL', None), ('FATAL', None)])
+    with pytest.raises(process_managers.ManagerError) as raised:
+        supervisord(ctl).restart()
+    assert 'did not start x (FATAL) in 3 attempts: x: ERROR (spawn error)' in raised.value.msg
+    assert raised.value.msg.endswith('its output ends with: Address already in use')
+    assert ctl.verbs.count('sleep 2.0') == 2
