@@ -92,7 +92,7 @@ def test_a_failing_or_hanging_tool_is_an_error_of_its_own_check_without_secrets(
     conf.write_text('[DEFAULT]\n')
     failing = tool(tmp_path, 'glance-32.0.0', 'glance-status', '''
         sys.stderr.write("Traceback (most recent call last):\\n  ...\\n"
-                         "sqlalchemy.exc.OperationalError: cannot reach mysql+pymysql://glance:s3cr3t-pw@10.0.0.9/glance\\n")
+                         "sqlalchemy.exc.OperationalError: cannot reach mysql+pymysql://glance:s3cr3t-pw@127.0.0.9/glance\\n")
         sys.exit(1)
     ''')
     hanging = tool(tmp_path, 'neutron-28.0.0', 'neutron-status', '''
@@ -109,7 +109,7 @@ def test_a_failing_or_hanging_tool_is_an_error_of_its_own_check_without_secrets(
                     ('placement-status', 'Cells v2', 'Success')]
     glance, neutron = out['upgrade_checks'][0]['details'], out['upgrade_checks'][1]['details']
     assert glance == ('glance-status upgrade check exited 1 without results: it raised sqlalchemy.exc.OperationalError: '
-                      'cannot reach mysql+pymysql://glance:***@10.0.0.9/glance')
+                      'cannot reach mysql+pymysql://glance:***@127.0.0.9/glance')
     assert neutron.startswith('neutron-status upgrade check: neutron-status did not finish within 2 s and was stopped')
     assert out['modules'][1]['exit_code'] is None and out['modules'][1]['run_error'] == neutron
     assert out['code'] == 255 and out['_rc'] == 0
