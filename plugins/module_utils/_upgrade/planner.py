@@ -19,18 +19,19 @@ a code step.  ``service`` is the project (``nova``), whose code lives in
 Phases, batches and actions (what the driver does):
 
 ``prepare``
-  * ``check_path`` (no host; one batch): the target is allowed from every
-    component's release (checked here too: a plan is only made when it is);
-    detail ``from_releases`` (release -> reason), ``to_release``,
-    ``services`` planned and ``not_planned`` (present, not upgraded).
-  * ``check_code`` (every host, one batch): the target code is present;
-    detail ``versions`` (service -> target version on that host).
+  * ``check_path`` (no host): the target is allowed from every component's
+    release (checked here too: a plan is only made when it is); detail
+    ``from_releases`` (release -> reason), ``to_release``, ``services``
+    planned and ``not_planned`` (present, not upgraded).
+  * ``check_code`` (every host, in check_path's batch): the target code is
+    there; detail ``versions`` (service -> target version on that host).
   * ``readiness`` (no host; one batch): the ``check`` role for the target
     release reports no Failure (a Warning blocks with ``fail_on_warning``).
   * ``rpc_pin`` (every nova host, one batch, when nova is upgraded): nova's
     ``[upgrade_levels] compute = auto`` - detail ``mode`` ``set`` (write it)
     or ``require`` (fail unless it is there).
-``expand``, one batch per service, on its first control host
+``expand``, one batch: every service's commands on its first control host
+(one host's one after the other, service by service; the hosts at once)
   * ``db_expand``, ``db_migrate``, ``db_sync``, ``api_db_sync``: detail
     ``command`` (argv from ``commands.DB_COMMANDS``), run from the target venv.
 ``control``, per service (keystone, glance, cinder, placement, nova, neutron)
@@ -45,10 +46,10 @@ availability zones (detail ``zone``, ``compute_batch`` of ``compute_batches``)
     neutron agents) ``switch``, ``restart``, ``wait_ready``, then ``enable``
     after a drain.
 ``finalize``
-  * ``restart`` and ``wait_ready`` of every nova control unit, one host per
-    batch: ``compute = auto`` lifts the pin;
-  * ``online_data_migrations`` (again while it exits ``repeat_while_rc``),
-    then ``db_contract`` per service, one batch each;
+  * ``restart`` and ``wait_ready`` of every nova control unit, one batch per
+    host (its units in order): ``compute = auto`` lifts the pin;
+  * one batch: ``online_data_migrations`` (again while it exits
+    ``repeat_while_rc``) of every service, then ``db_contract`` per service;
   * ``readiness`` again (detail ``compare_with: before``: no Failure, and no
     Warning that was not there before).
 """
@@ -283,19 +284,27 @@ class _Plan:
                 extra['from_service_version'] = source.nova_compute_service_version
             self.add(phase, action, unit.service, unit.host, unit.version, self.versions[unit.service], **extra)
 
-    def db_batches(self, phase, actions=None):
-        for service in self.services:
-            commands = [c for c in db_commands(service, phase, self.target) if actions is None or c.action in actions]
-            if not commands:
-                continue
-            if service not in self.first_host:
-                raise PlanError('No control host of %s is known to run its database commands on; give option '
-                                'service_hosts (%s: [HOST, ...]).' % (service, service))
-            self.new_batch()
-            for command in commands:
-                extra = {'repeat_while_rc': command.repeat_while_rc} if command.repeat_while_rc else {}
-                self.add(phase, command.action, service, self.first_host[service], self.from_version[service],
-                         self.versions[service], command=list(command.argv), **extra)
+    def db_batch(self, phase, orders=(None,)):
+        """Every service's database commands of ``phase`` in one batch, each on its service's first control
+        host (the commands of one host one after the other, the hosts at once); ``orders``: the actions in
+        the order they run (each a tuple, None: every one), service by service within each."""
+        batched = False
+        for actions in orders:
+            for service in self.services:
+                commands = [c for c in db_commands(service, phase, self.target)
+                            if actions is None or c.action in actions]
+                if not commands:
+                    continue
+                if service not in self.first_host:
+                    raise PlanError('No control host of %s is known to run its database commands on; give option '
+                                    'service_hosts (%s: [HOST, ...]).' % (service, service))
+                if not batched:
+                    self.new_batch()
+                    batched = True
+                for command in commands:
+                    extra = {'repeat_while_rc': command.repeat_while_rc} if command.repeat_while_rc else {}
+                    self.add(phase, command.action, service, self.first_host[service], self.from_version[service],
+                             self.versions[service], command=list(command.argv), **extra)
 
 
 def _prepare(plan, reasons, not_planned):
@@ -303,7 +312,6 @@ def _prepare(plan, reasons, not_planned):
     plan.new_batch()
     plan.add('prepare', 'check_path', from_releases=reasons, to_release=target.id, services=plan.services,
              not_planned=not_planned)
-    plan.new_batch()
     by_host = {}
     for unit in plan.todo:
         by_host.setdefault(unit.host, {})[unit.service] = plan.versions[unit.service]
@@ -347,14 +355,14 @@ def _compute(plan):
 def _finalize(plan):
     if 'nova' in plan.services:
         version = plan.versions['nova']
-        for unit in plan.units:
-            if unit.service == 'nova' and plan.phase_of(unit) == 'control':
-                plan.new_batch()
+        control = [u for u in plan.units if u.service == 'nova' and plan.phase_of(u) == 'control']
+        for host in sorted(set(u.host for u in control)):
+            plan.new_batch()
+            for unit in [u for u in control if u.host == host]:
                 for action in ('restart', 'wait_ready'):
                     plan.add('finalize', action, 'nova', unit.host, version, version, binary=unit.binary,
                              reason='lift the RPC pin ([upgrade_levels] compute = auto)')
-    for action in FINALIZE_ORDER:
-        plan.db_batches('finalize', (action,))
+    plan.db_batch('finalize', [(action,) for action in FINALIZE_ORDER])
     plan.new_batch()
     plan.add('finalize', 'readiness', release=plan.target.id, fail_on_warning=plan.options['fail_on_warning'],
              when='after', compare_with='before')
@@ -380,7 +388,7 @@ def plan_upgrade(cluster, target, options=None):
     reasons = _check_paths(cluster, components, target)
     plan = _Plan(cluster, target, options, planned, components)
     _prepare(plan, reasons, not_planned)
-    plan.db_batches('expand')
+    plan.db_batch('expand')
     _control(plan)
     _compute(plan)
     _finalize(plan)

@@ -42,14 +42,14 @@ def test_start_check_apply_check_apply(run_module, lab_store):
     assert (check['changed'], check['upgrade']['id'], check['upgrade']['status']) == (True, None, 'pending')
     assert set(check['upgrade']) == UPGRADE_FIELDS
     assert len(check['plan']) == check['upgrade']['steps_total'] == 54
-    assert check['plan'][0]['action'] == 'check_path' and check['upgrade']['batches_total'] == 26
+    assert check['plan'][0]['action'] == 'check_path' and check['upgrade']['batches_total'] == 16
     assert check['msg'].startswith('Upgrade (check mode) of cluster lab 2025.1 → 2026.1 would be planned: 54 steps in '
-                                   '26 batches.')
+                                   '16 batches.')
     assert _read(lab_store) == []  # nothing written
 
     applied = _start(run_module, lab_store)
     assert applied['changed'] is True and uuid.UUID(applied['upgrade']['id'])
-    assert 'plan' not in applied and len(applied['batches']) == 26
+    assert 'plan' not in applied and len(applied['batches']) == 16
     assert set(applied['upgrade']) == UPGRADE_FIELDS
     assert (applied['upgrade']['status'], applied['upgrade']['started_by'], applied['upgrade']['phase']) == (
         'pending', 'ops@bastion', 'prepare')
@@ -58,7 +58,7 @@ def test_start_check_apply_check_apply(run_module, lab_store):
     # The recorded plan is the one check mode predicted.
     assert [(s['phase'], s['action'], s['host']) for s in stored['steps']] == [
         (s['phase'], s['action'], s['host']) for s in check['plan']]
-    assert applied['batches'][16] == {'batch': 17, 'phase': 'compute', 'status': 'pending', 'steps': 3,
+    assert applied['batches'][11] == {'batch': 12, 'phase': 'compute', 'status': 'pending', 'steps': 3,
                                       'services': ['nova'], 'hosts': ['compute1']}
 
     again = _start(run_module, lab_store, check_mode=True)
@@ -80,10 +80,10 @@ def test_starting_again_with_other_options_keeps_the_plan_and_warns(run_module, 
 
 
 def _running(url, upgrade_id):
-    """Claim and finish batches 1-10 (prepare, expand, keystone's control batch), then claim the 11th."""
+    """Claim and finish batches 1-5 (prepare, expand, keystone's control batch), then claim the 6th."""
     store = store_engine.open_store(url)
     try:
-        for _batch in range(10):
+        for _batch in range(5):
             claimed = store_batches.claim_batch(store, upgrade_id, 'test')
             store_batches.finish_batch(store, upgrade_id, claimed['batch'],
                                        [{'position': s['position'], 'status': 'done'} for s in claimed['steps']])
@@ -125,8 +125,8 @@ def test_continue_a_paused_upgrade_by_id(run_module, lab_store):
     assert (check['changed'], check['upgrade']['status']) == (True, 'running')
     assert _read(lab_store, upgrade_id)['status'] == 'paused'
     applied = run_module(upgrade.main, args)
-    assert (applied['changed'], applied['upgrade']['status'], applied['upgrade']['batch']) == (True, 'running', 11)
-    assert applied['batches'][10]['status'] == 'running' and applied['batches'][9]['status'] == 'done'
+    assert (applied['changed'], applied['upgrade']['status'], applied['upgrade']['batch']) == (True, 'running', 6)
+    assert applied['batches'][5]['status'] == 'running' and applied['batches'][4]['status'] == 'done'
     assert run_module(upgrade.main, args)['changed'] is False
 
 
@@ -146,7 +146,7 @@ def test_rollback_returns_what_it_will_undo(run_module, lab_store):
     upgrade_id = _start(run_module, lab_store)['upgrade']['id']
     store = store_engine.open_store(lab_store)
     try:
-        for _batch in range(10):  # prepare, expand, keystone's control batch
+        for _batch in range(5):  # prepare, expand, keystone's control batch
             claimed = store_batches.claim_batch(store, upgrade_id, 'test')
             store_batches.finish_batch(store, upgrade_id, claimed['batch'],
                                        [{'position': s['position'], 'status': 'done'} for s in claimed['steps']])
@@ -209,7 +209,7 @@ def test_rollback_after_finalize_started_is_refused(run_module, lab_store):
     upgrade_id = _start(run_module, lab_store)['upgrade']['id']
     store = store_engine.open_store(lab_store)
     try:
-        for _batch in range(18):  # everything up to the compute phase
+        for _batch in range(13):  # everything up to the finalize phase
             claimed = store_batches.claim_batch(store, upgrade_id, 'test')
             store_batches.finish_batch(store, upgrade_id, claimed['batch'],
                                        [{'position': s['position'], 'status': 'done'} for s in claimed['steps']])

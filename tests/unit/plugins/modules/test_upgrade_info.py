@@ -41,12 +41,12 @@ def test_nothing_stored_yet(run_module, tmp_path):
 
 def test_one_upgrade_in_the_compute_phase(run_module, lab_store):
     upgrade_id = _start(run_module, lab_store)
-    _through(lab_store, upgrade_id, 17)  # through compute1's batch
+    _through(lab_store, upgrade_id, 12)  # through compute1's batch
     result = run_module(upgrade_info.main, {'cluster': 'lab', 'store': lab_store}, check_mode=True)
     info = result['upgrade']
     assert result['changed'] is False and set(info) == DETAIL
     assert (info['id'], info['status'], info['phase'], info['batch'], info['batches_total']) == (
-        upgrade_id, 'running', 'compute', 18, 26)
+        upgrade_id, 'running', 'compute', 13, 16)
     assert (info['hosts_upgraded'], info['hosts_total']) == (2, 3)  # the controller and compute1
     assert info['services'] == {'glance': {'32.0.0': 1}, 'keystone': {'29.0.2': 1}, 'neutron': {'28.0.1': 1},
                                 'nova': {'33.0.2': 2, '31.3.1': 1}, 'placement': {'15.0.0': 1}}
@@ -61,7 +61,7 @@ def test_one_upgrade_in_the_compute_phase(run_module, lab_store):
 
 def test_a_failed_step_with_its_reason(run_module, lab_store):
     upgrade_id = _start(run_module, lab_store)
-    _through(lab_store, upgrade_id, 18, fail=42)  # compute2's restart
+    _through(lab_store, upgrade_id, 13, fail=42)  # compute2's restart
     info = run_module(upgrade_info.main, {'id': upgrade_id, 'store': lab_store})['upgrade']
     assert info['status'] == 'failed'
     assert info['error'] == 'step 42 (restart nova-compute on compute2) failed: nova-compute did not start'

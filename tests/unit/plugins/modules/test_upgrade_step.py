@@ -51,8 +51,8 @@ def test_a_role_drives_the_whole_plan_to_completed(run_module, lab_store, starte
         assert set(finished) == FINISH_FIELDS and finished['failed'] == []
     assert claimed['msg'] == 'Upgrade %s is completed: nothing left to run.' % started
     assert (claimed['upgrade']['status'], claimed['changed']) == ('completed', False)
-    assert len(seen) == 26 and seen[16] == (17, 'compute', ['compute1'])
-    assert seen[1] == (2, 'prepare', ['compute1', 'compute2', 'controller'])
+    assert len(seen) == 16 and seen[11] == (12, 'compute', ['compute1'])
+    assert seen[0] == (1, 'prepare', ['compute1', 'compute2', 'controller'])  # check_path and check_code
     assert lines[37] == '[38/54] compute batch 1/2: switch nova-compute on compute1 31.3.1 → 33.0.2'
     info = run_module(upgrade_info.main, {'cluster': 'lab', 'store': lab_store})['upgrade']
     assert (info['status'], info['step_counts'], info['hosts_upgraded'], info['hosts_total']) == (
@@ -86,7 +86,7 @@ def test_claim_in_check_mode_writes_nothing(run_module, lab_store, started):
 
 
 def test_a_pause_from_another_process_stops_the_play_after_its_batch(run_module, lab_store, started):
-    for _batch in range(16):
+    for _batch in range(11):
         claimed = claim(run_module, lab_store)
         finish(run_module, lab_store, claimed['batch'], all_done(claimed))
     claimed = claim(run_module, lab_store)
@@ -94,17 +94,15 @@ def test_a_pause_from_another_process_stops_the_play_after_its_batch(run_module,
     run_module(upgrade.main, {'cluster': 'lab', 'state': 'paused', 'store': lab_store})  # another terminal
     finished = finish(run_module, lab_store, claimed['batch'], all_done(claimed))
     assert (finished['stop'], finished['upgrade']['status']) == (True, 'paused')
-    assert finished['msg'].startswith('Upgrade %s is paused (last batch 17): continue it' % started)
+    assert finished['msg'].startswith('Upgrade %s is paused (last batch 12): continue it' % started)
     stopped = claim(run_module, lab_store)
     assert (stopped['stop'], stopped['batch'], stopped['steps'], stopped['changed']) == (True, None, [], False)
     run_module(upgrade.main, {'cluster': 'lab', 'state': 'running', 'store': lab_store})
-    assert claim(run_module, lab_store)['batch'] == 18
+    assert claim(run_module, lab_store)['batch'] == 13
 
 
 def test_an_unreachable_host_fails_the_upgrade_naming_it(run_module, lab_store, started):
-    claimed = claim(run_module, lab_store)
-    finish(run_module, lab_store, 1, all_done(claimed))
-    prepare = claim(run_module, lab_store)  # check_code on compute1, compute2, controller
+    prepare = claim(run_module, lab_store)  # check_path, then check_code on compute1, compute2, controller
     # compute2 did not answer: the play has no outcome for it.
     results = [r for r in all_done(prepare) if r['position'] != 3]
     finished = finish(run_module, lab_store, prepare['batch'], results)
@@ -112,14 +110,14 @@ def test_an_unreachable_host_fails_the_upgrade_naming_it(run_module, lab_store, 
     assert finished['msg'] == ('step 3 (check_code on compute2) failed: no outcome was reported (host compute2 '
                                'unreachable, or the play stopped)')
     assert [(s['position'], s['host'], s['status']) for s in finished['failed']] == [(3, 'compute2', 'failed')]
-    assert [s['status'] for s in finished['steps']] == ['done', 'failed', 'done']  # the others keep theirs
+    assert [s['status'] for s in finished['steps']] == ['done', 'done', 'failed', 'done']  # the others keep theirs
     run_module(upgrade.main, {'cluster': 'lab', 'state': 'running', 'store': lab_store})
     retry = claim(run_module, lab_store)
     assert [(s['position'], s['status_before']) for s in retry['steps']] == [(3, 'failed')]
 
 
 def test_a_rollback_is_driven_the_same_way(run_module, lab_store, started):
-    for _batch in range(17):
+    for _batch in range(12):  # through compute1's batch
         claimed = claim(run_module, lab_store)
         finish(run_module, lab_store, claimed['batch'], all_done(claimed))
     run_module(upgrade.main, {'cluster': 'lab', 'state': 'paused', 'store': lab_store})
@@ -135,9 +133,9 @@ def test_a_rollback_is_driven_the_same_way(run_module, lab_store, started):
         assert back['rollback'] is True
         reverted.append((back['batch'], [(s['action'], s['host'], s['to_version']) for s in back['steps']]))
         finish(run_module, lab_store, back['batch'], all_done(back, 'reverted'), rollback=True)
-    assert reverted[0] == (17, [('switch', 'compute1', '31.3.1'), ('restart', 'compute1', '31.3.1'),
+    assert reverted[0] == (12, [('switch', 'compute1', '31.3.1'), ('restart', 'compute1', '31.3.1'),
                                 ('wait_ready', 'compute1', '31.3.1')])
-    assert [batch for batch, _steps in reverted] == list(range(17, 9, -1))
+    assert [batch for batch, _steps in reverted] == list(range(12, 4, -1))
     assert back['upgrade']['status'] == 'rolled_back'
     assert back['steps'] == [] and back['msg'].startswith('Upgrade %s is rolled back' % started)
     labels = claim(run_module, lab_store, rollback=True)
@@ -149,7 +147,8 @@ def test_bad_calls_are_refused(run_module, lab_store, started):
     assert no_batch['failed'] and 'state is finished but all of the following are missing: batch' in no_batch['msg']
     claimed = claim(run_module, lab_store)
     outside = finish(run_module, lab_store, claimed['batch'], [{'position': 7, 'status': 'done'}])
-    assert outside['failed'] and outside['msg'] == 'Step 7 is not in batch 1 of upgrade %s (its steps are 1).' % started
+    assert outside['failed'] and outside['msg'] == ('Step 7 is not in batch 1 of upgrade %s (its steps are 1, 2, 3, 4).'
+                                                    % started)
     bad_status = finish(run_module, lab_store, 1, [{'position': 1, 'status': 'skipped'}])
     assert bad_status['failed'] and 'value of status must be one of: done, failed, reverted' in bad_status['msg']
     later = claim(run_module, lab_store, batch=5)
@@ -168,11 +167,11 @@ def _compare(claimed):
 
 
 def _drive(run_module, url, started, one_run):
-    """Run the plan to its end, pausing in batch 17 (another terminal) and continuing; every claim seen."""
+    """Run the plan to its end, pausing in batch 12 (another terminal) and continuing; every claim seen."""
     seen, claimed = [], claim(run_module, url, claimed_by='awx-job-7')
     while not claimed['stop']:
         seen.append(_compare(claimed))
-        if claimed['batch'] == 17:
+        if claimed['batch'] == 12:
             run_module(upgrade.main, {'cluster': 'lab', 'state': 'paused', 'store': url})
         if one_run:
             finished = finish(run_module, url, claimed['batch'], all_done(claimed), claim_next=True,
@@ -197,6 +196,6 @@ def test_finish_claiming_the_next_batch_is_a_finish_then_a_claim(run_module, lab
     shutil.copy(lab_store[len('sqlite:///'):], tmp_path / 'other.db')
     one_run = _drive(run_module, lab_store, started, one_run=True)
     assert one_run == _drive(run_module, other, started, one_run=False)
-    assert [entry[1] for entry in one_run if isinstance(entry, tuple) and len(entry) == 5] == list(range(1, 27))
-    assert one_run[17].startswith('Upgrade %s is paused (last batch 17): continue it' % started)
+    assert [entry[1] for entry in one_run if isinstance(entry, tuple) and len(entry) == 5] == list(range(1, 17))
+    assert one_run[12].startswith('Upgrade %s is paused (last batch 12): continue it' % started)
     assert one_run[-1] == ('completed', 'Upgrade %s is completed: nothing left to run.' % started)

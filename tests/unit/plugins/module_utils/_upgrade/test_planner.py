@@ -55,29 +55,30 @@ def test_the_lab_plan_2025_1_to_2026_1():
     steps = plan_upgrade(lab_cluster(), '2026.1', {'target_versions': LAB_VERSIONS})
     assert all(set(step) == STEP_KEYS for step in steps)
     code = ('switch', 'restart', 'wait_ready')
+    # check_path and check_code in one batch; one batch for expand's database commands, one per host for
+    # finalize's restarts, one for its database commands: batches are where the upgrade can pause
     expected = ([(1, 'prepare', 'check_path', None, None)]
-                + [(2, 'prepare', 'check_code', None, h) for h in ('compute1', 'compute2', 'controller')]
-                + [(3, 'prepare', 'readiness', None, None)]
-                + [(4, 'prepare', 'rpc_pin', 'nova', h) for h in ('compute1', 'compute2', 'controller')]
-                + [(5, 'expand', 'db_expand', 'keystone', 'controller'), (5, 'expand', 'db_migrate', 'keystone', 'controller'),
-                   (6, 'expand', 'db_expand', 'glance', 'controller'), (6, 'expand', 'db_migrate', 'glance', 'controller'),
-                   (7, 'expand', 'db_sync', 'placement', 'controller'),
-                   (8, 'expand', 'api_db_sync', 'nova', 'controller'), (8, 'expand', 'db_sync', 'nova', 'controller'),
-                   (9, 'expand', 'db_expand', 'neutron', 'controller')]
+                + [(1, 'prepare', 'check_code', None, h) for h in ('compute1', 'compute2', 'controller')]
+                + [(2, 'prepare', 'readiness', None, None)]
+                + [(3, 'prepare', 'rpc_pin', 'nova', h) for h in ('compute1', 'compute2', 'controller')]
+                + [(4, 'expand', 'db_expand', 'keystone', 'controller'), (4, 'expand', 'db_migrate', 'keystone', 'controller'),
+                   (4, 'expand', 'db_expand', 'glance', 'controller'), (4, 'expand', 'db_migrate', 'glance', 'controller'),
+                   (4, 'expand', 'db_sync', 'placement', 'controller'),
+                   (4, 'expand', 'api_db_sync', 'nova', 'controller'), (4, 'expand', 'db_sync', 'nova', 'controller'),
+                   (4, 'expand', 'db_expand', 'neutron', 'controller')]
                 + [(batch, 'control', action, binary, 'controller')
                    for batch, binary in enumerate(('keystone', 'glance-api', 'placement-api', 'nova-conductor',
-                                                   'nova-scheduler', 'nova-api', 'neutron-server'), 10)
+                                                   'nova-scheduler', 'nova-api', 'neutron-server'), 5)
                    for action in code]
-                + [(batch, 'compute', action, 'nova-compute', h) for batch, h in ((17, 'compute1'), (18, 'compute2'))
+                + [(batch, 'compute', action, 'nova-compute', h) for batch, h in ((12, 'compute1'), (13, 'compute2'))
                    for action in code]
-                + [(batch, 'finalize', action, binary, 'controller')
-                   for batch, binary in ((19, 'nova-conductor'), (20, 'nova-scheduler'), (21, 'nova-api'))
-                   for action in ('restart', 'wait_ready')]
-                + [(22, 'finalize', 'online_data_migrations', 'nova', 'controller'),
-                   (23, 'finalize', 'db_contract', 'keystone', 'controller'),
-                   (24, 'finalize', 'db_contract', 'glance', 'controller'),
-                   (25, 'finalize', 'db_contract', 'neutron', 'controller'),
-                   (26, 'finalize', 'readiness', None, None)])
+                + [(14, 'finalize', action, binary, 'controller')
+                   for binary in ('nova-conductor', 'nova-scheduler', 'nova-api') for action in ('restart', 'wait_ready')]
+                + [(15, 'finalize', 'online_data_migrations', 'nova', 'controller'),
+                   (15, 'finalize', 'db_contract', 'keystone', 'controller'),
+                   (15, 'finalize', 'db_contract', 'glance', 'controller'),
+                   (15, 'finalize', 'db_contract', 'neutron', 'controller'),
+                   (16, 'finalize', 'readiness', None, None)])
     assert shape(steps) == expected
     check = steps[0]['detail']
     assert check['from_releases'] == {'2025.1': '2025.1 → 2026.1 goes from a SLURP release to the next SLURP '
@@ -85,18 +86,18 @@ def test_the_lab_plan_2025_1_to_2026_1():
     assert (check['to_release'], check['services'], check['not_planned']) == (
         '2026.1', ['keystone', 'glance', 'placement', 'nova', 'neutron'], [])
     assert steps[3]['detail']['versions'] == LAB_VERSIONS  # check_code on the controller
-    assert steps[6]['detail'] == {'batch': 4, 'mode': 'set', 'section': 'upgrade_levels', 'option': 'compute',
+    assert steps[6]['detail'] == {'batch': 3, 'mode': 'set', 'section': 'upgrade_levels', 'option': 'compute',
                                   'value': 'auto'}
     by = dict(((s['action'], s['detail'].get('binary'), s['host']), s) for s in steps if s['phase'] == 'compute')
     wait = by[('wait_ready', 'nova-compute', 'compute2')]
     assert (wait['from_version'], wait['to_version']) == ('31.3.1', '33.0.2')
-    assert wait['detail'] == {'batch': 18, 'binary': 'nova-compute', 'zone': 'nova', 'compute_batch': 2,
+    assert wait['detail'] == {'batch': 13, 'binary': 'nova-compute', 'zone': 'nova', 'compute_batch': 2,
                               'compute_batches': 2, 'service_version': 72, 'from_service_version': 68}
     contract = [s for s in steps if s['action'] == 'db_contract'][0]
     assert (contract['service'], contract['from_version'], contract['to_version'], contract['detail']['command']) == (
         'keystone', '27.1.0', '29.1.0', ['keystone-manage', 'db_sync', '--contract'])
     online = [s for s in steps if s['action'] == 'online_data_migrations'][0]
-    assert online['detail'] == {'batch': 22, 'command': ['nova-manage', 'db', 'online_data_migrations'],
+    assert online['detail'] == {'batch': 15, 'command': ['nova-manage', 'db', 'online_data_migrations'],
                                 'repeat_while_rc': 1}
     assert from_release(steps) == '2025.1'
 
@@ -220,8 +221,12 @@ def test_control_goes_service_by_service_one_host_at_a_time_in_kolla_order():
                   ('finalize', 'db_contract', 'keystone', 'ctl1'), ('finalize', 'db_contract', 'glance', 'ctl1'),
                   ('finalize', 'db_contract', 'neutron', 'ctl1')]
     restarts = [(s['detail']['binary'], s['host']) for s in steps if s['phase'] == 'finalize' and s['action'] == 'restart']
-    assert restarts == [(b, h) for b in ('nova-conductor', 'nova-scheduler', 'nova-api', 'nova-novncproxy')
-                        for h in ('ctl1', 'ctl2')]
+    assert restarts == [(b, h) for h in ('ctl1', 'ctl2')
+                        for b in ('nova-conductor', 'nova-scheduler', 'nova-api', 'nova-novncproxy')]
+    # finalize: a batch per host for the restarts, then one for every database command
+    batches = [(s['detail']['batch'], s['host']) for s in steps if s['phase'] == 'finalize' and s['host']]
+    assert len(set(b for b, h in batches if h == 'ctl1')) == 2 and len(set(b for b, _h in batches)) == 3
+    assert len(set(s['detail']['batch'] for s in steps if s['phase'] == 'expand')) == 1
 
 
 def test_phases_come_in_order_and_batches_never_go_down():
@@ -352,8 +357,8 @@ def test_rpc_pin_and_warnings_options_reach_the_steps():
     steps = plan_upgrade(lab_cluster(), '2026.1', {'rpc_pin': 'require', 'fail_on_warning': True})
     assert {s['detail']['mode'] for s in steps if s['action'] == 'rpc_pin'} == {'require'}
     assert [s['detail'] for s in steps if s['action'] == 'readiness'] == [
-        {'batch': 3, 'release': '2026.1', 'fail_on_warning': True, 'when': 'before'},
-        {'batch': 26, 'release': '2026.1', 'fail_on_warning': True, 'when': 'after', 'compare_with': 'before'}]
+        {'batch': 2, 'release': '2026.1', 'fail_on_warning': True, 'when': 'before'},
+        {'batch': 16, 'release': '2026.1', 'fail_on_warning': True, 'when': 'after', 'compare_with': 'before'}]
 
 
 @pytest.mark.parametrize('options,message', [
