@@ -24,24 +24,54 @@ description:
     the program is missing, before running anything.
   - Always reports a change when it ran; the database tools do not say
     whether they changed anything (a second C(db_sync) does nothing).
+  - With O(commands), runs several such commands one after the other in one
+    module run (one connection to the host; the upgrade runs a host's
+    consecutive database steps so), each from its own venv; every venv and
+    program is looked for before the first runs, and the first that fails
+    stops the rest.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 options:
   venv:
-    description: The venv to run from, for example C(/openstack/venvs/keystone-29.1.0).
+    description:
+      - The venv to run from, for example C(/openstack/venvs/keystone-29.1.0).
+      - Required with O(argv).
     type: path
-    required: true
   argv:
     description:
       - The command - a program of C(<venv>/bin) (or an absolute path) and its arguments.
+      - One of O(argv) and O(commands) is required.
     type: list
     elements: str
-    required: true
   config_files:
     description: C(--config-file) arguments put right after the program, in order.
     type: list
     elements: path
     default: []
+  commands:
+    description:
+      - Several commands, run in order, each as O(venv), O(argv),
+        O(config_files) and O(repeat_while_rc) describe one. Not with O(argv).
+    type: list
+    elements: dict
+    suboptions:
+      venv:
+        description: The venv to run it from.
+        type: path
+        required: true
+      argv:
+        description: The command.
+        type: list
+        elements: str
+        required: true
+      config_files:
+        description: C(--config-file) arguments put right after the program.
+        type: list
+        elements: path
+        default: []
+      repeat_while_rc:
+        description: Run it again while it exits with this code.
+        type: int
   environment:
     description: Extra environment variables.
     type: dict
@@ -90,11 +120,23 @@ EXAMPLES = r'''
     argv: [nova-manage, db, online_data_migrations]
     config_files: [/etc/nova/nova.conf]
     repeat_while_rc: 1
+
+- name: keystone's expand and migrate, then placement's sync, in one run
+  osops.lifecycle.service_command:
+    commands:
+      - venv: /openstack/venvs/keystone-29.1.0
+        argv: [keystone-manage, db_sync, --expand]
+        config_files: [/etc/keystone/keystone.conf]
+      - venv: /openstack/venvs/keystone-29.1.0
+        argv: [keystone-manage, db_sync, --migrate]
+        config_files: [/etc/keystone/keystone.conf]
+      - venv: /openstack/venvs/placement-15.0.0
+        argv: [placement-manage, db, sync]
 '''
 
 RETURN = r'''
 cmd:
-  description: The command run (in check mode, that would run).
+  description: The command run (in check mode, that would run); with O(commands), the last one run.
   returned: always
   type: list
   elements: str
@@ -120,10 +162,22 @@ stderr:
   returned: always
   type: str
 duration:
-  description: Seconds it ran (all runs).
+  description: Seconds it ran (all runs; with O(commands), of every command).
   returned: always
   type: float
   sample: 4.1
+results:
+  description:
+    - With O(commands), one entry per command run, in order - C(cmd), C(rc), C(runs), C(stdout),
+      C(stderr), C(duration) - up to the one that failed; in check mode, each command's C(cmd).
+  returned: with O(commands)
+  type: list
+  elements: dict
+failed_index:
+  description: With O(commands), the index (from 0) of the command that failed, or could not run.
+  returned: with O(commands), when one failed
+  type: int
+  sample: 1
 '''
 
 import shlex
@@ -136,41 +190,78 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.venv_serv
 
 class ServiceCommandModule(OsopsModule):
     argument_spec = dict(
-        venv=dict(type='path', required=True),
-        argv=dict(type='list', elements='str', required=True),
+        venv=dict(type='path'),
+        argv=dict(type='list', elements='str'),
         config_files=dict(type='list', elements='path', default=[]),
+        commands=dict(type='list', elements='dict', options=dict(
+            venv=dict(type='path', required=True),
+            argv=dict(type='list', elements='str', required=True),
+            config_files=dict(type='list', elements='path', default=[]),
+            repeat_while_rc=dict(type='int'),
+        )),
         environment=dict(type='dict', default={}),
         repeat_while_rc=dict(type='int'),
         max_runs=dict(type='int', default=50),
     )
-    module_kwargs = dict(supports_check_mode=True)
+    module_kwargs = dict(supports_check_mode=True, required_one_of=[('argv', 'commands')],
+                         mutually_exclusive=[('argv', 'commands'), ('venv', 'commands')],
+                         required_by={'argv': ('venv',)})
 
     def run(self):
-        if not self.params['argv']:
-            self.fail_json('Option argv: the command is empty.', cmd=[], rc=None, stdout='', stderr='', duration=0.0)
-        cmd, problem = venv_command(self.params['venv'], self.params['argv'], self.params['config_files'])
-        result = dict(cmd=cmd, rc=None, stdout='', stderr='', duration=0.0)
-        if problem:
-            self.fail_json('Cannot run %s: %s. %s' % (shlex.join(cmd), problem, BUILD_HINT), **result)
+        several = self.params['commands'] is not None
+        commands = self.params['commands'] if several else [dict(
+            (key, self.params[key]) for key in ('venv', 'argv', 'config_files', 'repeat_while_rc'))]
+        if not commands:
+            self.fail_json('Option commands: no command given.', results=[], duration=0.0)
+        # every command found before the first runs
+        cmds = []
+        for index, command in enumerate(commands):
+            what = 'Option argv' if not several else 'Option commands[%d].argv' % index
+            if not command['argv']:
+                self.fail_json('%s: the command is empty.' % what, cmd=[], rc=None, stdout='', stderr='', duration=0.0,
+                               **self._several(several, [], index))
+            cmd, problem = venv_command(command['venv'], command['argv'], command['config_files'] or [])
+            if problem:
+                self.fail_json('Cannot run %s: %s. %s' % (shlex.join(cmd), problem, BUILD_HINT), cmd=cmd, rc=None,
+                               stdout='', stderr='', duration=0.0, **self._several(several, [], index))
+            cmds.append(cmd)
         if self.check_mode:
-            del result['rc']
-            self.exit_json(changed=True, msg='would run %s' % shlex.join(cmd), **result)
-        start = time.monotonic()
+            self.exit_json(changed=True, msg='would run %s' % '; '.join(shlex.join(cmd) for cmd in cmds), cmd=cmds[-1],
+                           stdout='', stderr='', duration=0.0, **self._several(several, [{'cmd': c} for c in cmds]))
         environ = dict(dict((key, str(value)) for key, value in self.params['environment'].items()),
                        PYTHONWARNINGS='ignore')
-        repeat, runs = self.params['repeat_while_rc'], 0
+        results = []
+        for index, (command, cmd) in enumerate(zip(commands, cmds)):
+            result = self._run_one(cmd, command['repeat_while_rc'], environ)
+            results.append(result)
+            total = round(sum(r['duration'] for r in results), 3)
+            if result['rc'] != 0:
+                tail = '\n'.join((result['stderr'] or result['stdout']).strip().splitlines()[-10:])
+                repeat = command['repeat_while_rc']
+                again = (' after %d runs (it still exits %d: raise max_runs, or look at what it reports)'
+                         % (result['runs'], result['rc']) if repeat is not None and result['rc'] == repeat else '')
+                self.fail_json('%s failed on %s (rc %s)%s: %s' % (shlex.join(cmd), host_name(), result['rc'], again, tail),
+                               **dict(result, duration=total, **self._several(several, results, index)))
+        self.exit_json(changed=True, **dict(results[-1], duration=total, **self._several(several, results)))
+
+    @staticmethod
+    def _several(several, results, failed_index=None):
+        """The return values only O(commands) has."""
+        if not several:
+            return {}
+        extra = {'results': results}
+        if failed_index is not None:
+            extra['failed_index'] = failed_index
+        return extra
+
+    def _run_one(self, cmd, repeat, environ):
+        start, runs = time.monotonic(), 0
         while True:
             rc, out, err = self.ansible.run_command(cmd, environ_update=environ)
             runs += 1
             if repeat is None or rc != repeat or runs >= self.params['max_runs']:
                 break
-        result.update(rc=rc, stdout=out, stderr=err, runs=runs, duration=round(time.monotonic() - start, 3))
-        if rc != 0:
-            tail = '\n'.join((err or out).strip().splitlines()[-10:])
-            again = (' after %d runs (it still exits %d: raise max_runs, or look at what it reports)' % (runs, rc)
-                     if repeat is not None and rc == repeat else '')
-            self.fail_json('%s failed on %s (rc %s)%s: %s' % (shlex.join(cmd), host_name(), rc, again, tail), **result)
-        self.exit_json(changed=True, **result)
+        return dict(cmd=cmd, rc=rc, stdout=out, stderr=err, runs=runs, duration=round(time.monotonic() - start, 3))
 
 
 def main():

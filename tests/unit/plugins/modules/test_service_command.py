@@ -3,6 +3,8 @@
 import json
 import sys
 
+import pytest
+
 from ansible_collections.osops.lifecycle.plugins.modules import service_command
 
 
@@ -69,3 +71,57 @@ def test_repeat_while_rc_runs_until_done_or_max_runs(tmp_path, run_module):
     # without repeat_while_rc, exit 1 is a failure at once
     result = run_module(service_command.main, {'venv': str(venv), 'argv': ['nova-manage', 'db', 'x']})
     assert result['failed'] and result['runs'] == 1 and counter.read_text() == '6'
+
+
+def test_several_commands_run_in_order_and_the_first_failure_stops_the_rest(tmp_path, run_module):
+    log = tmp_path / 'ran'
+    record = 'open(%r, "a").write(json.dumps(sys.argv[1:]) + "\\n")' % str(log)
+    venv = venv_with(tmp_path, 'keystone-manage', record + '\nsys.exit(3 if "--migrate" in sys.argv else 0)')
+    venv_with(tmp_path, 'nova-manage', record)
+    conf = ['/etc/keystone/keystone.conf']
+    commands = [{'venv': str(venv), 'argv': ['keystone-manage', 'db_sync', '--expand'], 'config_files': conf},
+                {'venv': str(venv), 'argv': ['nova-manage', 'db', 'online_data_migrations'], 'repeat_while_rc': 1}]
+    predicted = run_module(service_command.main, {'commands': commands}, check_mode=True)
+    assert predicted['changed'] and not log.exists() and 'rc' not in predicted
+    assert [r['cmd'][-1] for r in predicted['results']] == ['--expand', 'online_data_migrations']
+    first, second = (' '.join(r['cmd']) for r in predicted['results'])
+    assert predicted['msg'] == 'would run %s; %s' % (first, second)
+    done = run_module(service_command.main, {'commands': commands})
+    assert not done.get('failed') and done['changed'] and [r['rc'] for r in done['results']] == [0, 0]
+    assert done['cmd'] == done['results'][1]['cmd'] and 'failed_index' not in done
+    assert done['duration'] == round(sum(r['duration'] for r in done['results']), 3)
+    assert [json.loads(line) for line in log.read_text().splitlines()] == [
+        ['--config-file', conf[0], 'db_sync', '--expand'], ['db', 'online_data_migrations']]
+
+    log.unlink()
+    three = [commands[0], dict(commands[0], argv=['keystone-manage', 'db_sync', '--migrate']), commands[1]]
+    failed = run_module(service_command.main, {'commands': three})
+    assert failed['failed'] and failed['failed_index'] == 1 and failed['rc'] == 3
+    assert [r['rc'] for r in failed['results']] == [0, 3]  # the third never ran
+    assert failed['msg'].startswith('%s --config-file %s db_sync --migrate failed on ' % (venv / 'bin' / 'keystone-manage',
+                                                                                          conf[0]))
+    assert len(log.read_text().splitlines()) == 2
+
+
+def test_several_commands_are_all_found_before_any_runs(tmp_path, run_module):
+    log = tmp_path / 'ran'
+    venv = venv_with(tmp_path, 'keystone-manage', 'open(%r, "a").write("ran\\n")' % str(log))
+    commands = [{'venv': str(venv), 'argv': ['keystone-manage', 'db_sync']},
+                {'venv': str(tmp_path / 'glance-32.0.0'), 'argv': ['glance-manage', 'db', 'expand']}]
+    result = run_module(service_command.main, {'commands': commands})
+    assert result['failed'] and result['failed_index'] == 1 and result['results'] == [] and not log.exists()
+    assert 'venv %s does not exist on ' % (tmp_path / 'glance-32.0.0') in result['msg']
+    result = run_module(service_command.main, {'commands': [dict(commands[0], argv=[])]})
+    assert result['failed'] and result['msg'] == 'Option commands[0].argv: the command is empty.'
+    result = run_module(service_command.main, {'commands': []})
+    assert result['failed'] and result['msg'] == 'Option commands: no command given.'
+
+
+@pytest.mark.parametrize('args, message', [
+    ({'venv': '/v', 'argv': ['x'], 'commands': [{'venv': '/v', 'argv': ['x']}]}, 'mutually exclusive'),
+    ({'config_files': []}, 'one of the following is required: argv, commands'),
+    ({'argv': ['x']}, 'missing parameter(s) required by \'argv\': venv'),
+])
+def test_argv_or_commands(args, message, run_module):
+    result = run_module(service_command.main, args)
+    assert result['failed'] and message in result['msg']
