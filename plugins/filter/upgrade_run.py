@@ -103,11 +103,17 @@ def _code_part(step, driver):
     return step.get('host'), step.get('service'), (step.get('detail') or {}).get('binary') or step.get('service')
 
 
+def _db_part(step, driver):
+    """True when ``step`` can join a venv driver's one-run database commands."""
+    return driver == 'venv' and 'reverts' not in step and step.get('action') in _DB_ACTIONS
+
+
 def upgrade_step_groups(by_host, driver):
     """A batch's steps by host (upgrade_step's ``by_host``) in the groups the role runs at once, per host.
 
     With the venv driver, a host's consecutive ``switch``, ``restart`` and ``wait_ready`` of one unit
-    (not a rollback's) make one group - one service_code run; every other step is a group of its own.
+    (not a rollback's) make one group - one service_code run - and its consecutive database steps one
+    group - one service_command run; every other step is a group of its own.
     """
     if not isinstance(by_host, dict):
         raise AnsibleFilterError('upgrade_step_groups expects the claim\'s by_host (host -> steps), got %r' % (by_host,))
@@ -120,6 +126,8 @@ def upgrade_step_groups(by_host, driver):
             if (part is not None and last and _code_part(last[-1], driver) == part
                     and _CODE_ACTIONS.index(step['action']) > _CODE_ACTIONS.index(last[-1]['action'])):
                 last.append(step)
+            elif last and _db_part(step, driver) and _db_part(last[-1], driver):
+                last.append(step)
             else:
                 groups[host].append([step])
     return groups
@@ -127,8 +135,10 @@ def upgrade_step_groups(by_host, driver):
 
 def upgrade_group_task(group, settings):
     """What the role runs for one group of upgrade_step_groups: upgrade_step_task's answer for one step; for
-    several (one unit's code change) kind ``driver`` with action ``code``, ``osops_upgrade_actions`` and
-    ``parts`` (each step's position and action). Every answer has ``positions``."""
+    several, kind ``driver`` and ``parts`` (each step's position and action): one unit's code change with
+    action ``code`` and ``osops_upgrade_actions``, or database steps with action ``db`` and
+    ``osops_upgrade_db_runs`` (every step's commands, each part's ``runs`` its slice of them). Every answer
+    has ``positions``."""
     if not isinstance(group, list) or not group:
         raise AnsibleFilterError('upgrade_group_task expects a group of upgrade_step_groups, got %r' % (group,))
     tasks = [upgrade_step_task(step, settings) for step in group]
@@ -136,10 +146,47 @@ def upgrade_group_task(group, settings):
         return dict(tasks[0], positions=[tasks[0]['position']], parts=[])
     last = tasks[-1]
     actions = [task['action'] for task in tasks]
-    return dict(last, label=' + '.join(actions), positions=[task['position'] for task in tasks],
-                parts=[{'position': task['position'], 'action': task['action']} for task in tasks],
+    common = dict(last, label=' + '.join(actions), positions=[task['position'] for task in tasks])
+    if all(task['vars']['osops_upgrade_action'] == 'db' for task in tasks):
+        runs, parts = [], []
+        for task in tasks:
+            step_vars = task['vars']
+            first = len(runs)
+            runs += [{'venv': step_vars['osops_upgrade_venv'], 'argv': argv,
+                      'config_files': step_vars['osops_upgrade_config_files'],
+                      'repeat_while_rc': step_vars['osops_upgrade_db_repeat_while_rc']}
+                     for argv in step_vars['osops_upgrade_db_commands']]
+            parts.append({'position': task['position'], 'action': task['action'], 'runs': [first, len(runs)]})
+        return dict(common, parts=parts, vars=dict(last['vars'], osops_upgrade_db_runs=runs))
+    return dict(common, parts=[{'position': task['position'], 'action': task['action']} for task in tasks],
                 vars=dict(last['vars'], osops_upgrade_action='code', osops_upgrade_actions=actions,
                           osops_upgrade_restart_always=any(task['vars']['osops_upgrade_restart_always'] for task in tasks)))
+
+
+def _db_outcomes(task, driver_result, status, error):
+    """upgrade_task_outcomes' answer for database steps run in one service_command run."""
+    durations = ((driver_result.get('actions') or {}).get('db') or {}).get('durations') or []
+    failed = None
+    if error is not None:
+        failed = driver_result.get('failed_index')
+        if not isinstance(failed, int):  # it failed before the commands ran: the first step has the error
+            failed = task['parts'][0]['runs'][0]
+    outcomes, spent, ran, failed_part = [], 0.0, None, None
+    for part in task['parts']:
+        start, end = part['runs']
+        if failed is not None and start <= failed < end:
+            outcomes.append({'position': part['position'], 'status': 'failed', 'error': error, 'detail': {}})
+            ran, failed_part = outcomes[-1], part
+        elif failed is not None and start > failed:
+            outcomes.append({'position': part['position'], 'status': 'failed', 'detail': {'seconds': 0.0},
+                             'error': 'not run: step %s failed before it' % failed_part['position']})
+        else:
+            took = sum(float(d or 0.0) for d in durations[start:end])
+            spent += took
+            outcomes.append({'position': part['position'], 'status': status,
+                             'detail': {'seconds': round(took, 3), 'driver_seconds': round(took, 3)}})
+            ran = outcomes[-1]
+    return outcomes, spent, ran
 
 
 def upgrade_task_outcomes(task, driver_result, status, seconds, error=None):
@@ -148,7 +195,8 @@ def upgrade_task_outcomes(task, driver_result, status, seconds, error=None):
     One step: its outcome. A code change: one per step, its seconds and driver seconds its action's (the
     role's own time above the actions goes to the last step run); after a failure, the steps done before
     the failed action (driver_result's ``failed_action``) are done, the failed one carries ``error``, and
-    the ones after it failed as not run.
+    the ones after it failed as not run. Database steps in one run: the same, by the failed command
+    (driver_result's ``failed_index``) and each step's durations from ``actions.db.durations``.
     """
     driver_result = driver_result or {}
     seconds = round(float(seconds or 0), 3)
@@ -160,6 +208,11 @@ def upgrade_task_outcomes(task, driver_result, status, seconds, error=None):
         if error is not None:
             outcome.update(status='failed', error=error)
         return [outcome]
+    if 'runs' in task['parts'][0]:
+        outcomes, spent, ran = _db_outcomes(task, driver_result, status, error)
+        if ran is not None:
+            ran['detail']['seconds'] = round(float(ran['detail'].get('seconds') or 0.0) + max(seconds - spent, 0.0), 3)
+        return outcomes
     actions = driver_result.get('actions') or {}
     failed = driver_result.get('failed_action') if error is not None else None
     if error is not None and failed not in [part['action'] for part in task['parts']]:
@@ -206,10 +259,15 @@ def upgrade_progress_lines(steps, results, total):
     return lines
 
 
-def upgrade_outcomes(tasks, status, seconds=0.0):
-    """``[{position, status, detail: {seconds}}]`` for tasks (as upgrade_step_task returns them) that ended alike."""
-    return [{'position': task['position'], 'status': status, 'detail': {'seconds': round(float(seconds), 3)}}
-            for task in tasks or []]
+def upgrade_outcomes(tasks, status, seconds=0.0, error=None):
+    """``[{position, status, detail: {seconds}}]`` for tasks (as upgrade_step_task returns them, or claimed
+    steps) that ended alike; with ``error``, each failed with it."""
+    outcomes = [{'position': task['position'], 'status': status, 'detail': {'seconds': round(float(seconds), 3)}}
+                for task in tasks or []]
+    if error is not None:
+        for outcome in outcomes:
+            outcome.update(status='failed', error=error)
+    return outcomes
 
 
 def upgrade_plan_lines(plan):

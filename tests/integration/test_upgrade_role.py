@@ -4,7 +4,8 @@ keystone under supervisord and uWSGI (the lab's layout) in temp dirs: its
 database commands and code step in check mode (nothing written, started or
 run), for real, and again (no change); a missing target venv recorded in
 osops_upgrade_driver_result, or failing the host; a wait that
-fails after the switch and restart names the action and keeps theirs.
+fails after the switch and restart names the action and keeps theirs; in a
+batch, a failed step fails the host's later steps as not run.
 """
 
 import http.server
@@ -19,7 +20,7 @@ import pytest
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from driver_play import FAKECTL, Versions, run, venv  # noqa: E402  (shared by the driver tests)
+from driver_play import BIN, FAKECTL, ROOT, Versions, run, venv  # noqa: E402  (shared by the driver tests)
 
 
 @pytest.fixture
@@ -114,3 +115,64 @@ def test_a_wait_that_fails_keeps_the_actions_done_before_it(host):
     assert proc.returncode == 0 and code['failed'] and code['failed_action'] == 'wait_ready'
     assert sorted(code['actions']) == ['restart', 'switch'] and code['actions']['restart']['restarted']
     assert 'is not ready after 2 s' in code['msg'] and 'virtualenv = %s\n' % host['new'] in host['ini'].read_text()
+
+
+def _claimed(position, action, version, **detail):
+    return {'position': position, 'phase': 'expand' if action.startswith('db_') else 'control', 'service': 'keystone',
+            'host': 'controller', 'action': action, 'from_version': '27.1.0', 'to_version': version,
+            'label': '%s keystone on controller' % action, 'detail': dict(detail, batch=4)}
+
+
+def _batch(host, steps):
+    """The role's step.yml over the host's groups of ``steps``, as batch.yml runs them; the outcomes by position."""
+    results = host['root'] / 'outcomes.json'
+    play = [{'hosts': 'controller', 'gather_facts': False, 'vars': dict(
+        host['common'], osops_upgrade_venvs_dir=str(host['root'] / 'venvs'), _osops_upgrade_rollback=False,
+        osops_upgrade_wait_urls={'keystone': host['url']}, _osops_upgrade_claim={'by_host': {'controller': steps}}),
+        'tasks': [
+            {'name': 'The groups', 'ansible.builtin.set_fact': {
+                '_osops_upgrade_groups': "{{ _osops_upgrade_claim.by_host | osops.lifecycle.upgrade_step_groups('venv') }}",
+                '_osops_upgrade_results': [], '_osops_upgrade_host_failed': False}},
+            {'name': 'The steps', 'ansible.builtin.include_role': {'name': 'osops.lifecycle.upgrade', 'tasks_from': 'step'},
+             'loop': '{{ range(_osops_upgrade_groups.controller | length) | list }}',
+             'loop_control': {'loop_var': '_osops_upgrade_index'}},
+            {'name': 'Write the outcomes', 'ansible.builtin.copy': {
+                'content': '{{ _osops_upgrade_results | to_json }}', 'dest': str(results), 'mode': '0600'}}]}]
+    playbook = host['root'] / 'batch.yml'
+    playbook.write_text(yaml.safe_dump(play))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.cache', 'collections'), ANSIBLE_NOCOLOR='1',
+               HOME=str(host['root']), ANSIBLE_LOCAL_TEMP=str(host['root'] / 'tmp'))
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', host['inventory'], str(playbook)], env=env,
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    return dict((o['position'], o) for o in json.loads(results.read_text()))
+
+
+def test_a_batchs_database_steps_run_together_and_a_failure_fails_the_later_steps_as_not_run(host):
+    # A batch as upgrade_step claims it: keystone's two database steps (one service_command run), then
+    # its code change (one service_code run); the first database step's target venv is missing. The
+    # failure is recorded with its error, and every later step of the host as not run because of it
+    # (continue runs them), none as "no outcome"; nothing ran.
+    def batch(expand_version):
+        return [_claimed(5, 'db_expand', expand_version, command=['keystone-manage', 'db_sync', '--expand']),
+                _claimed(6, 'db_migrate', '29.1.0', command=['keystone-manage', 'db_sync', '--migrate'])] + [
+            _claimed(position, action, '29.1.0', binary='keystone')
+            for position, action in ((7, 'switch'), (8, 'restart'), (9, 'wait_ready'))]
+    before = host['ini'].read_text()
+    outcomes = _batch(host, batch('99.0.0'))
+    assert sorted(outcomes) == [5, 6, 7, 8, 9]
+    assert outcomes[5]['status'] == 'failed' and 'keystone-99.0.0 does not exist' in outcomes[5]['error'], outcomes[5]
+    assert outcomes[5]['error'].endswith('(task: Run the database commands from the target venv) (on controller)')
+    for position in (6, 7, 8, 9):
+        assert outcomes[position] == {'position': position, 'status': 'failed', 'detail': {'seconds': 0.0},
+                                      'error': 'not run: step 5 failed before it'}
+    assert not host['ran'].exists() and host['ini'].read_text() == before
+
+    # Continued with the venv there: both commands in order, each step with its own driver seconds.
+    outcomes = _batch(host, batch('29.1.0'))
+    assert [outcomes[p]['status'] for p in sorted(outcomes)] == ['done'] * 5
+    assert all(outcomes[p]['detail']['driver_seconds'] > 0 for p in (5, 6, 8))
+    manage = ['--config-file', '/etc/keystone/keystone.conf', 'db_sync']
+    ran = [json.loads(line) for line in host['ran'].read_text().splitlines()]
+    assert ran == [manage + ['--expand'], manage + ['--migrate']]
+    assert 'virtualenv = %s\n' % host['new'] in host['ini'].read_text()

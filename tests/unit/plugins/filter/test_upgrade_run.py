@@ -110,6 +110,9 @@ def test_outcomes_and_plan_lines():
     tasks = [{'position': 1}, {'position': 2}]
     assert upgrade_outcomes(tasks, 'done') == [{'position': 1, 'status': 'done', 'detail': {'seconds': 0.0}},
                                                {'position': 2, 'status': 'done', 'detail': {'seconds': 0.0}}]
+    assert upgrade_outcomes(tasks, 'done', error='not run: db_expand keystone failed before it') == [
+        {'position': p, 'status': 'failed', 'error': 'not run: db_expand keystone failed before it',
+         'detail': {'seconds': 0.0}} for p in (1, 2)]
     plan = [step('switch', detail={'batch': 13, 'binary': 'nova-conductor'})]
     assert upgrade_plan_lines(plan) == ['batch 13   control: switch nova-conductor on controller 31.3.1 → 33.0.2']
 
@@ -178,6 +181,52 @@ def test_a_code_change_has_an_outcome_per_step():
         {'position': 38, 'status': 'reverted', 'detail': {'seconds': 1.0, 'driver_seconds': 0.4}}]
     assert upgrade_task_outcomes(one, {}, 'done', 1.0, error='boom') == [
         {'position': 38, 'status': 'failed', 'error': 'boom', 'detail': {'seconds': 1.0}}]
+
+
+def db(position, action, service, command, **detail):
+    return step(action, position=position, phase='expand', service=service, to_version='29.1.0',
+                detail=dict(detail, command=command))
+
+
+def test_a_hosts_database_steps_make_one_group_and_one_run_with_the_venv_driver():
+    steps = [db(5, 'db_expand', 'keystone', ['keystone-manage', 'db_sync', '--expand']),
+             db(6, 'db_migrate', 'keystone', ['keystone-manage', 'db_sync', '--migrate']),
+             db(7, 'db_sync', 'glance', ['glance-manage', 'db', 'sync']),
+             db(8, 'online_data_migrations', 'nova', ['nova-manage', 'db', 'online_data_migrations'],
+                repeat_while_rc=1),
+             code(9, 'switch')]
+    groups = upgrade_step_groups({'controller': steps}, 'venv')
+    assert [[s['position'] for s in group] for group in groups['controller']] == [[5, 6, 7, 8], [9]]
+    assert [len(group) for group in upgrade_step_groups({'controller': steps}, 'command')['controller']] == [1] * 5
+    task = upgrade_group_task(groups['controller'][0], SETTINGS)
+    assert (task['kind'], task['positions'], task['vars']['osops_upgrade_action']) == ('driver', [5, 6, 7, 8], 'db')
+    assert task['vars']['osops_upgrade_db_runs'] == [
+        {'venv': '/openstack/venvs/keystone-29.1.0', 'argv': ['keystone-manage', 'db_sync', '--expand'],
+         'config_files': ['/etc/keystone/keystone.conf'], 'repeat_while_rc': None},
+        {'venv': '/openstack/venvs/keystone-29.1.0', 'argv': ['keystone-manage', 'db_sync', '--migrate'],
+         'config_files': ['/etc/keystone/keystone.conf'], 'repeat_while_rc': None},
+        {'venv': '/openstack/venvs/glance-29.1.0', 'argv': ['glance-manage', 'db', 'sync'],
+         'config_files': ['/etc/glance/glance-api.conf'], 'repeat_while_rc': None},
+        {'venv': '/openstack/venvs/nova-29.1.0', 'argv': ['nova-manage', 'db', 'online_data_migrations'],
+         'config_files': ['/etc/nova/nova.conf'], 'repeat_while_rc': 1}]
+    assert [p['runs'] for p in task['parts']] == [[0, 1], [1, 2], [2, 3], [3, 4]]
+
+    driver = {'duration': 6.0, 'actions': {'db': {'durations': [1.0, 2.0, 1.5, 1.5]}}}
+    done = upgrade_task_outcomes(task, driver, 'done', 7.0)
+    assert [(o['position'], o['status'], o['detail']) for o in done] == [
+        (5, 'done', {'seconds': 1.0, 'driver_seconds': 1.0}), (6, 'done', {'seconds': 2.0, 'driver_seconds': 2.0}),
+        (7, 'done', {'seconds': 1.5, 'driver_seconds': 1.5}),
+        (8, 'done', {'seconds': 2.5, 'driver_seconds': 1.5})]  # the role's own second goes to the last
+    failed = upgrade_task_outcomes(task, {'failed_index': 1, 'actions': {'db': {'durations': [1.0, 0.5]}}},
+                                   'done', 2.0, error='keystone-manage failed (on controller)')
+    assert [(o['position'], o['status'], o.get('error')) for o in failed] == [
+        (5, 'done', None), (6, 'failed', 'keystone-manage failed (on controller)'),
+        (7, 'failed', 'not run: step 6 failed before it'), (8, 'failed', 'not run: step 6 failed before it')]
+    # a failure before the commands ran (a missing venv): the first step has it
+    early = upgrade_task_outcomes(task, {'failed_index': 0, 'actions': {'db': {'durations': []}}}, 'done', 1.0,
+                                  error='venv missing')
+    assert [o['status'] for o in early] == ['failed'] * 4 and early[0]['error'] == 'venv missing'
+    assert upgrade_task_outcomes(task, {}, 'done', 1.0, error='x')[0]['error'] == 'x'
 
 
 def test_check_warnings_by_project_and_check_whichever_host():
