@@ -176,3 +176,26 @@ def test_a_batchs_database_steps_run_together_and_a_failure_fails_the_later_step
     ran = [json.loads(line) for line in host['ran'].read_text().splitlines()]
     assert ran == [manage + ['--expand'], manage + ['--migrate']]
     assert 'virtualenv = %s\n' % host['new'] in host['ini'].read_text()
+
+
+def test_check_code_names_the_missing_target_venvs_in_one_look(host):
+    # check_code's one find over the host's target venvs: all there, then one of them missing.
+    def check_code(venvs):
+        playbook = host['root'] / 'check_code.yml'
+        playbook.write_text(yaml.safe_dump([{'hosts': 'controller', 'gather_facts': False, 'tasks': [
+            {'name': 'Check the code', 'ansible.builtin.include_role': {
+                'name': 'osops.lifecycle.upgrade', 'tasks_from': 'step_check_code'},
+             'vars': {'_osops_upgrade_task': {'venvs': venvs}, '_osops_upgrade_command_check_code': False}}]}]))
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.cache', 'collections'),
+                   ANSIBLE_NOCOLOR='1', HOME=str(host['root']), ANSIBLE_LOCAL_TEMP=str(host['root'] / 'tmp'))
+        return subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', host['inventory'], str(playbook)],
+                              env=env, capture_output=True, text=True, check=False, timeout=300)
+
+    os.symlink(sys.executable, os.path.join(host['new'], 'bin', 'python'))  # a venv's python is a link
+    there = check_code({'keystone': host['new']})
+    assert there.returncode == 0, there.stdout[-3000:]
+    missing = str(host['root'] / 'venvs' / 'glance-32.0.0')
+    proc = check_code({'keystone': host['new'], 'glance': missing, 'nova': host['old']})  # old: no bin/python
+    assert proc.returncode == 2
+    assert ('The target code is missing on controller: %s, %s (no bin/python).' % (missing, host['old'])
+            in ' '.join(proc.stdout.split()))
