@@ -20,7 +20,9 @@ In one run, interleaved so that they share the machine's load, ``--repeat`` time
   and each project's target ``*-status`` tool where its venv is installed.
 
 Prints the median of each, the ratio of the full play to the five tools' sum and of nova's checks to
-nova-status (goal <= 1.0 for both: issue 11's "Figures").
+nova-status (goal <= 1.0 for both: issue 11's "Figures"), and the machine's busy CPU time during each
+(core-seconds, every process) with the least wall time it allows on this machine's CPUs; with
+``--per-process``, one more run of the full play with the CPU time of each command line.
 Nothing in the lab is changed.
 """
 from __future__ import annotations
@@ -39,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
-from osops_lab.bench import running_lab  # noqa: E402
+from osops_lab.bench import ProcessCPU, cpu_seconds, running_lab  # noqa: E402
 
 GOAL_RATIO = 1.0
 NOVA_STATUS_CHECKS = {"Cells v2", "Placement API", "Cinder API", "Policy File JSON to YAML Migration",
@@ -103,9 +105,16 @@ def playbook_env(status: dict, report: Path) -> dict[str, str]:
                 ANSIBLE_HOST_KEY_CHECKING="True")
 
 
-def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
-    began = time.monotonic()
+CPU: dict[str, list[float]] = {}
+
+
+def timed(command: list[str], env: dict[str, str] | None = None,
+          cpu: str | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """The wall time of ``command``; with ``cpu``, the machine's busy core-seconds meanwhile go to CPU[cpu]."""
+    began, busy = time.monotonic(), cpu_seconds()
     proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=900)
+    if cpu:
+        CPU.setdefault(cpu, []).append(cpu_seconds() - busy)
     return time.monotonic() - began, proc
 
 
@@ -124,6 +133,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", default="2026.1", choices=sorted(TARGET_MAJOR))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--per-process", action="store_true",
+                        help="then run the full play once more, sampling /proc: the CPU time of each command line")
     args = parser.parse_args()
     status = running_lab("bench_check")
     print(f"lab {status['home']} release {status['release']}, target {args.target}, {os.cpu_count()} CPUs, "
@@ -134,7 +145,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="osops-bench-check-"))
     figures: dict[str, list[float]] = {"nova-status": [], "five tools": [], "check.yml nova": [], "check.yml full": []}
     for i in range(args.repeat):
-        total = 0.0
+        total, busy = 0.0, cpu_seconds()
         for project, command in tools.items():  # one after the other, one ssh each, as an operator would
             took, proc = timed(command)
             if proc.returncode not in (0, 1):
@@ -143,6 +154,7 @@ def main() -> None:
             if project == "nova":
                 figures["nova-status"].append(took)
         figures["five tools"].append(total)
+        CPU.setdefault("five tools", []).append(cpu_seconds() - busy)
         for name, nova_only in (("check.yml nova", True), ("check.yml full", False)):
             report = work / f"report-{i}-{int(nova_only)}.json"
             command = playbook_command(status, args.target, nova_only)
@@ -150,7 +162,7 @@ def main() -> None:
                 print(f"{name}: ANSIBLE_CALLBACKS_ENABLED=osops.lifecycle.check_table "
                       f"OS_CLIENT_CONFIG_FILE={status['clouds_yaml']} {' '.join(command[:-3])} "
                       f"-e '{command[-2]}' {command[-1]}", flush=True)
-            took, proc = timed(command, playbook_env(status, report))
+            took, proc = timed(command, playbook_env(status, report), cpu=name)
             if proc.returncode != 0 or not report.exists():
                 sys.exit(f"{name} failed (rc={proc.returncode}):\n{proc.stdout[-5000:]}\n{proc.stderr[-2000:]}")
             found = checks_in(report)
@@ -174,6 +186,20 @@ def main() -> None:
         ratio = medians[name] / medians[theirs]
         print(f"ratio {name} / {theirs}: {ratio:.2f} (goal <= {GOAL_RATIO}: {'met' if ratio <= GOAL_RATIO else 'MISSED'})",
               flush=True)
+    # CPU time (the whole machine's, lab services included) and the wall time it allows at best on this
+    # machine's CPUs: a run bound by the CPUs cannot take less than its core-seconds over the CPU count.
+    cpus = os.cpu_count() or 1
+    for name in ("five tools", "check.yml nova", "check.yml full"):
+        used = statistics.median(CPU[name])
+        print(f"CPU {name}: median {used:.1f} core-seconds; at best {used / cpus:.1f} s on {cpus} CPUs "
+              f"(wall median {medians[name]:.2f} s)", flush=True)
+    if args.per_process:
+        report = work / "report-sampled.json"
+        with ProcessCPU() as sampled:
+            took, _proc = timed(playbook_command(status, args.target, False), playbook_env(status, report))
+        print(f"check.yml full once more, {took:.2f} s; CPU seconds per command line (sampled every 0.05 s):")
+        for spent, command in sampled.top(20):
+            print(f"  {spent:5.2f}  {command}")
 
 
 if __name__ == "__main__":

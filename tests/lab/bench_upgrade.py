@@ -37,6 +37,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LABCTL = ROOT / "tests" / "lab" / "labctl"
+sys.path.insert(0, str(ROOT / "tests" / "lab"))
+sys.dont_write_bytecode = True  # labctl keeps __pycache__ out of tests/lab
+from osops_lab.bench import cpu_seconds  # noqa: E402
 BIN = Path(sys.executable).parent
 SOURCE, TARGET = "2025.1", "2026.1"
 TARGET_VERSIONS = {"keystone": "29.1.0", "glance": "32.0.0", "placement": "15.0.0", "nova": "33.0.2",
@@ -114,13 +117,16 @@ def main() -> int:
                  "osops_upgrade_target_versions": TARGET_VERSIONS, "osops_check_cloud": "lab",
                  "osops_upgrade_batch_size": args.batch_size}
 
+    busy: dict[str, float] = {}
+
     def play(name: str) -> float:
-        began = time.monotonic()
+        began, cpu = time.monotonic(), cpu_seconds()
         proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", status["inventory"], "-e", json.dumps(variables),
                                f"osops.lifecycle.{name}"], env=env, capture_output=True, text=True, check=False)
         (work / f"{name}.log").write_text(proc.stdout + proc.stderr)
         if proc.returncode != 0:
             raise SystemExit(f"{name}.yml failed (rc {proc.returncode}); see {work / (name + '.log')}")
+        busy[name] = cpu_seconds() - cpu
         return time.monotonic() - began
 
     play("discover")
@@ -148,6 +154,8 @@ def main() -> int:
           f"(goal <= {GOAL_RATIO})")
     print(f"readiness checks (check role, before and after): {readiness:.1f} s; "
           f"wall without them / driver: {(wall - readiness) / driver:.2f}")
+    print(f"CPU during upgrade.yml (the whole machine, lab services and probe included): {busy['upgrade']:.0f} "
+          f"core-seconds, {busy['upgrade'] / wall:.2f} of {os.cpu_count()} CPUs busy on average")
     by_phase: dict[str, float] = {}
     for step in steps:
         by_phase[step["phase"]] = by_phase.get(step["phase"], 0.0) + (step["detail"].get("seconds") or 0.0)
