@@ -163,30 +163,41 @@ def upgrade_group_task(group, settings):
                           osops_upgrade_restart_always=any(task['vars']['osops_upgrade_restart_always'] for task in tasks)))
 
 
-def _db_outcomes(task, driver_result, status, error):
-    """upgrade_task_outcomes' answer for database steps run in one service_command run."""
+def _code_parts(task, driver_result, error):
+    """``(part, state, value)`` of a unit's code change: ``failed``, ``not run`` (value: why) or ``done``
+    (value: its action's seconds), by driver_result's ``failed_action``."""
+    actions = driver_result.get('actions') or {}
+    failed = driver_result.get('failed_action') if error is not None else None
+    if error is not None and failed not in [part['action'] for part in task['parts']]:
+        failed = next((p['action'] for p in task['parts'] if p['action'] not in actions), task['parts'][-1]['action'])
+    for part in task['parts']:
+        action = part['action']
+        if failed is not None and action == failed:
+            yield part, 'failed', None
+        elif failed is not None and _CODE_ACTIONS.index(action) > _CODE_ACTIONS.index(failed):
+            yield part, 'not run', 'not run: %s failed before it' % failed
+        else:
+            yield part, 'done', float((actions.get(action) or {}).get('duration') or 0.0)
+
+
+def _db_parts(task, driver_result, error):
+    """``(part, state, value)`` of database steps run in one service_command run, by driver_result's
+    ``failed_index`` (a failure before the commands ran: the first step's) and ``actions.db.durations``."""
     durations = ((driver_result.get('actions') or {}).get('db') or {}).get('durations') or []
-    failed = None
+    failed, failed_part = None, None
     if error is not None:
         failed = driver_result.get('failed_index')
-        if not isinstance(failed, int):  # it failed before the commands ran: the first step has the error
+        if not isinstance(failed, int):
             failed = task['parts'][0]['runs'][0]
-    outcomes, spent, ran, failed_part = [], 0.0, None, None
     for part in task['parts']:
         start, end = part['runs']
         if failed is not None and start <= failed < end:
-            outcomes.append({'position': part['position'], 'status': 'failed', 'error': error, 'detail': {}})
-            ran, failed_part = outcomes[-1], part
+            failed_part = part
+            yield part, 'failed', None
         elif failed is not None and start > failed:
-            outcomes.append({'position': part['position'], 'status': 'failed', 'detail': {'seconds': 0.0},
-                             'error': 'not run: step %s failed before it' % failed_part['position']})
+            yield part, 'not run', 'not run: step %s failed before it' % failed_part['position']
         else:
-            took = sum(float(d or 0.0) for d in durations[start:end])
-            spent += took
-            outcomes.append({'position': part['position'], 'status': status,
-                             'detail': {'seconds': round(took, 3), 'driver_seconds': round(took, 3)}})
-            ran = outcomes[-1]
-    return outcomes, spent, ran
+            yield part, 'done', sum(float(d or 0.0) for d in durations[start:end])
 
 
 def upgrade_task_outcomes(task, driver_result, status, seconds, error=None):
@@ -208,31 +219,21 @@ def upgrade_task_outcomes(task, driver_result, status, seconds, error=None):
         if error is not None:
             outcome.update(status='failed', error=error)
         return [outcome]
-    if 'runs' in task['parts'][0]:
-        outcomes, spent, ran = _db_outcomes(task, driver_result, status, error)
-        if ran is not None:
-            ran['detail']['seconds'] = round(float(ran['detail'].get('seconds') or 0.0) + max(seconds - spent, 0.0), 3)
-        return outcomes
-    actions = driver_result.get('actions') or {}
-    failed = driver_result.get('failed_action') if error is not None else None
-    if error is not None and failed not in [part['action'] for part in task['parts']]:
-        failed = next((p['action'] for p in task['parts'] if p['action'] not in actions), task['parts'][-1]['action'])
+    parts = _db_parts if 'runs' in task['parts'][0] else _code_parts
     outcomes, spent, ran = [], 0.0, None
-    for part in task['parts']:
-        action = part['action']
-        if failed is not None and action == failed:
+    for part, state, value in parts(task, driver_result, error):
+        if state == 'failed':
             outcomes.append({'position': part['position'], 'status': 'failed', 'error': error, 'detail': {}})
             ran = outcomes[-1]
-        elif failed is not None and _CODE_ACTIONS.index(action) > _CODE_ACTIONS.index(failed):
+        elif state == 'not run':
             outcomes.append({'position': part['position'], 'status': 'failed', 'detail': {'seconds': 0.0},
-                             'error': 'not run: %s failed before it' % failed})
+                             'error': value})
         else:
-            took = float((actions.get(action) or {}).get('duration') or 0.0)
-            spent += took
+            spent += value
             outcomes.append({'position': part['position'], 'status': status,
-                             'detail': {'seconds': round(took, 3), 'driver_seconds': round(took, 3)}})
+                             'detail': {'seconds': round(value, 3), 'driver_seconds': round(value, 3)}})
             ran = outcomes[-1]
-    if ran is not None:
+    if ran is not None:  # the role's own time above the actions goes to the last step run
         ran['detail']['seconds'] = round(float(ran['detail'].get('seconds') or 0.0) + max(seconds - spent, 0.0), 3)
     return outcomes
 
