@@ -268,20 +268,7 @@ class UpgradeStepModule(OsopsModule):
 
     def run(self):
         with module_store(self, read_only=True) as store:  # a store that does not exist holds no cluster
-            upgrade = operations.find(store, self.params['id'], self.params['cluster'])
-            if self.params['state'] == 'claimed':
-                result = operations.claim(store, upgrade, self.params['claimed_by'] or self.actor(),
-                                          self.params['batch'], self.params['rollback'], self.check_mode)
-            else:
-                result = operations.finish(store, upgrade, self.params['batch'], self.params['results'],
-                                           self.check_mode)
-                if self.params['claim_next']:
-                    result['next'] = operations.claim(store, operations.find(store, upgrade['id']),
-                                                      self.params['claimed_by'] or self.actor(),
-                                                      self.params['next_batch'], self.params['rollback'],
-                                                      self.check_mode)
-                    result['changed'] = result['changed'] or result['next']['changed']
-        self.exit_json(**result)
+            self.exit_json(**operations.batch_step(store, self.params, self.actor(), self.check_mode))
 
 
 def main():

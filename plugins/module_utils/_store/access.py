@@ -23,11 +23,22 @@ def module_store(module, read_only=False, predict=False):
     With ``predict`` (check mode of a state module), an empty in-memory store
     stands in for it, so changes are predicted without creating the file.
     """
-    url = store_url(module.params.get('store'))
+    with option_store(module.params.get('store'), module.ansible.no_log_values.update, read_only, predict) as store:
+        yield store
+
+
+@contextlib.contextmanager
+def option_store(option, hide, read_only=False, predict=False):
+    """The store a ``store`` option names (:func:`module_store` without a module).
+
+    ``hide`` receives the set of strings to mask in every output (the URL's
+    password as written and percent-decoded) before the store opens.
+    """
+    url = store_url(option)
     password = url_password(url)
     if password:
         # As written in the URL, and as the database driver may quote it (percent-decoded).
-        module.ansible.no_log_values.update((password, unquote(password)))
+        hide(set((password, unquote(password))))
     path = sqlite_path(url)
     if (read_only or predict) and path is not None and not os.path.exists(path):
         if not predict:

@@ -168,3 +168,21 @@ def finish(store, upgrade, batch, results, check_mode=False):
     return {'changed': out['changed'], 'upgrade': out['upgrade'], 'batch': batch,
             'steps': _with_labels(out['steps']), 'failed': _with_labels(out['failed']), 'stop': out['stop'],
             'msg': out['reason']}
+
+
+def batch_step(store, params, actor, check_mode=False):
+    """What ``upgrade_step`` does with its validated ``params``: claim a batch, or finish one (and claim the next).
+
+    ``actor`` records who claims when ``claimed_by`` is not given.  The module
+    and its action plugin (which runs it inside ansible-playbook) share it.
+    """
+    upgrade = find(store, params['id'], params['cluster'])
+    claimed_by = params['claimed_by'] or actor
+    if params['state'] == 'claimed':
+        return claim(store, upgrade, claimed_by, params['batch'], params['rollback'], check_mode)
+    result = finish(store, upgrade, params['batch'], params['results'], check_mode)
+    if params['claim_next']:
+        result['next'] = claim(store, find(store, upgrade['id']), claimed_by, params['next_batch'], params['rollback'],
+                               check_mode)
+        result['changed'] = result['changed'] or result['next']['changed']
+    return result
