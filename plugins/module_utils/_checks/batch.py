@@ -13,7 +13,9 @@ functions are imported only when a batch names it, so a batch of database
 checks does not import openstacksdk.
 
 A member with ``python`` runs in that interpreter, a subprocess
-(``_checks.interpreter``): ``check_backends`` with the service's venv.
+(``_checks.interpreter``): ``check_backends`` with the service's venv; in
+the batch's own process when that is the batch's interpreter (nova's
+``check_backends`` in the batch nova's venv runs).
 A member may also be ``status_check``: a project's ``*-status upgrade check``
 with that module's options and return values.  The members whose work is a
 subprocess (``status_check``, ``check_schema_migrations``, a member with
@@ -27,6 +29,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
 import functools
+import os
+import sys
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.concurrent import run_in_order, timed_runner
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.interpreter import run_with
@@ -90,8 +94,11 @@ class CheckBatchModule(OsopsModule):
             return name, check, params, None, None
         if check.reads == 'cloud':
             open_cloud(self.ansible, params)
+        python = entry['python']
+        if python and os.path.abspath(python) == os.path.abspath(sys.executable):
+            python = None  # the batch's own interpreter: no subprocess needed to run the check with it
         try:
-            return name, check, params, check_options(check, params), entry['python']
+            return name, check, params, check_options(check, params), python
         except OsopsError as exc:
             raise OsopsError('%s: %s' % (where, exc.msg))
 

@@ -5,6 +5,7 @@ import stat
 import sys
 import textwrap
 
+from ansible_collections.osops.lifecycle.plugins.module_utils._checks import batch
 from ansible_collections.osops.lifecycle.plugins.modules import check_batch, check_schema_migrations, status_check
 
 TABLE = """+------------------------------+
@@ -126,7 +127,10 @@ def test_a_status_member_with_a_bad_option_runs_nothing(tmp_path, run_module):
     assert 'json' in out['msg']
 
 
-def test_a_member_with_python_runs_in_that_interpreter_with_the_same_results(tmp_path, run_module):
+def test_a_member_with_python_runs_in_that_interpreter_with_the_same_results(tmp_path, run_module, monkeypatch):
+    subprocesses = []
+    real = batch.run_with
+    monkeypatch.setattr(batch, 'run_with', lambda python, *args: subprocesses.append(python) or real(python, *args))
     policy = tmp_path / 'policy.json'
     policy.write_text('{}')
     conf = tmp_path / 'nova.conf'
@@ -139,10 +143,13 @@ def test_a_member_with_python_runs_in_that_interpreter_with_the_same_results(tmp
     options = {'project': 'nova', 'config_files': [str(conf)]}
     out = run_module(check_batch.main, {'checks': [
         {'module': 'check_policy_json', 'options': options},
-        {'module': 'check_policy_json', 'options': options, 'python': str(python)}]})
+        {'module': 'check_policy_json', 'options': options, 'python': str(python)},
+        # the batch's own interpreter: run in the batch's process, no subprocess
+        {'module': 'check_policy_json', 'options': options, 'python': sys.executable}]})
     assert (tmp_path / 'ran').read_text() == 'ran\n'
-    here, there = [strip(m) for m in out['modules']]
-    assert here == there and there['upgrade_checks'][0]['result'] == 'Failure'
+    here, there, same = [strip(m) for m in out['modules']]
+    assert here == there == same and there['upgrade_checks'][0]['result'] == 'Failure'
+    assert subprocesses == [str(python)]
 
 
 def test_a_member_whose_interpreter_fails_is_an_error_of_that_check_only(tmp_path, run_module):
