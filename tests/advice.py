@@ -218,7 +218,8 @@ def _schema(project, label, tool, venv='/openstack/venvs/%s-29.1.0', files=None)
                      params=dict(project=project, venv=venv % project, config_files=files, config_dir=None))
 
 
-NEUTRON_HEADS = (0, 'Running heads for neutron ...\n5c85685d616d (contract) (head)\nb1bca967e19d (expand) (head)\nOK\n', '')
+# one revision's entry in ``neutron-db-manage current --verbose`` (after a ``Running current for neutron ...`` line)
+NEUTRON_CURRENT = 'Rev: %s\nParent: 000000000000\nBranch names: %s\nPath: /v/neutron/db/migration/x.py\n\n'
 
 SCENARIOS = (
     _scenario('check_cells_v2', 'no cell mapping'),
@@ -286,13 +287,13 @@ SCENARIOS = (
     _schema('keystone', 'expand left', {'--check': (2, '', '')}),
     _schema('keystone', 'contract left', {'--check': (4, '', '')}),
     _schema('keystone', 'no answer', {'--check': (1, '', 'Traceback ...\nDBConnectionError: mysql://ks:pw@db/keystone')}),
-    _schema('neutron', 'database ahead', {'heads': NEUTRON_HEADS, 'current': (
+    _schema('neutron', 'database ahead', {'--verbose': (
         255, "Running current for neutron ...\nFAILED: Can't locate revision identified by 'b1bca967e19d'\n", '')}),
     _schema('glance', 'migrate left', {'check': (4, 'Your next step is to run `glance-manage db migrate`.', '')}),
-    _schema('neutron', 'done', {'heads': NEUTRON_HEADS, 'current': (
-        0, 'Running current for neutron ...\nb1bca967e19d (head)\n5c85685d616d (head)\nOK\n', '')}),
-    _schema('neutron', 'both branches left', {'heads': NEUTRON_HEADS, 'current': (
-        0, 'Running current for neutron ...\nad80a9f07c5c\n5c85685d616c\nOK\n', '')}),
+    _schema('neutron', 'done', {'--verbose': (0, 'Running current for neutron ...\n' + NEUTRON_CURRENT % ('b1bca967e19d (head)', 'expand')
+                                             + NEUTRON_CURRENT % ('5c85685d616d (head)', 'contract'), '')}),
+    _schema('neutron', 'both branches left', {'--verbose': (0, 'Running current for neutron ...\n' + NEUTRON_CURRENT % ('ad80a9f07c5c', 'expand')
+                                                           + NEUTRON_CURRENT % ('5c85685d616c', 'contract'), '')}),
     _schema('neutron', 'no tool in the venv', {}, venv='/nonexistent/%s'),
     _schema('keystone', 'no config file', {}, files=['/nonexistent/keystone.conf']),
 )

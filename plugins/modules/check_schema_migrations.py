@@ -19,9 +19,11 @@ description:
     answer (0 done, 2 expand not done, 4 contract not done).
   - C(glance) - C(glance-manage db check) (0 done, 3 expand, 4 migrate,
     5 contract not done).
-  - C(neutron) - C(neutron-db-manage current) and C(neutron-db-manage heads);
-    a branch (expand or contract) whose head is not among the database's
-    revisions is not done.
+  - C(neutron) - C(neutron-db-manage current --verbose), which marks each
+    revision the database holds that is its branch's head in that release's
+    code; a branch (expand or contract) whose revision is not marked, or that
+    the database holds no revision of, is not done (for neutron and each
+    subproject it lists).
   - The same commands and answers in keystone 25.0.0 to 30.0.0, glance
     28.2.0 to 33.0.0 and neutron 24.2.2 to 29.0.0 (2024.1 to 2026.2).
   - Placement is not checked. placement-manage has no read-only check

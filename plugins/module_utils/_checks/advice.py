@@ -64,8 +64,7 @@ GLANCE_DB_CHECK = _advice('glance-manage', 'db', 'check')
 GLANCE_DB_EXPAND = _advice('glance-manage', 'db', 'expand')
 GLANCE_DB_MIGRATE = _advice('glance-manage', 'db', 'migrate')
 GLANCE_DB_CONTRACT = _advice('glance-manage', 'db', 'contract')
-NEUTRON_DB_CURRENT = _advice('neutron-db-manage', 'current')
-NEUTRON_DB_HEADS = _advice('neutron-db-manage', 'heads')
+NEUTRON_DB_CURRENT = _advice('neutron-db-manage', 'current', usage='--verbose')
 NEUTRON_DB_EXPAND = _advice('neutron-db-manage', 'upgrade', usage='--expand')
 NEUTRON_DB_CONTRACT = _advice('neutron-db-manage', 'upgrade', usage='--contract')
 
@@ -85,5 +84,5 @@ ADVICE = {
     'check_cloudkitty_storage': (CLOUDKITTY_STORAGE_INIT,),
     'check_schema_migrations': (KEYSTONE_DB_CHECK, KEYSTONE_DB_EXPAND, KEYSTONE_DB_CONTRACT, GLANCE_DB_CHECK,
                                 GLANCE_DB_EXPAND, GLANCE_DB_MIGRATE, GLANCE_DB_CONTRACT, NEUTRON_DB_CURRENT,
-                                NEUTRON_DB_HEADS, NEUTRON_DB_EXPAND, NEUTRON_DB_CONTRACT),
+                                NEUTRON_DB_EXPAND, NEUTRON_DB_CONTRACT),
 }

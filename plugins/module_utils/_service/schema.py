@@ -24,11 +24,13 @@ glance 28.2.0 to 33.0.0, neutron 24.2.2 to 29.0.0, placement 11.0.1 to
   exits 0 (up to date), 3 (expand needed), 4 (data migrations needed),
   5 (contract needed) and prints the same; 1 with a message otherwise.
 * ``neutron-db-manage`` has no check of both branches: ``has_offline_migrations``
-  tells only whether a contract revision is missing.  ``current`` (the
-  database's revisions) and ``heads`` (this release's heads, each with its
-  branch label: ``5c85685d616d (contract) (head)``) are read-only; a branch
-  whose head is not among the current revisions is pending.  ``heads`` does
-  not open the database.  ``current`` exits 255 when it fails.
+  tells only whether a contract revision is missing.  ``current --verbose``
+  (alembic's log entry of each revision the database holds, per project:
+  ``Rev: 5c85685d616d (head)``, its parent, ``Branch names: contract`` -
+  alembic gives every revision of a labelled branch its label - and its
+  path) is read-only; a revision not marked ``(head)`` is a branch whose
+  step is pending, and so is a branch (expand, contract) the database holds
+  no revision of.  ``current`` exits 255 when it fails.
 
 A database that holds a revision the tool's release does not know (a later
 release's expand already ran: an upgrade under way, or rolled back to this
@@ -57,7 +59,7 @@ EXPAND, MIGRATE, CONTRACT = 'expand', 'migrate', 'contract'
 TOOLS = {
     'keystone': ('keystone-manage', (('--log-file', '/dev/stderr', 'db_sync', '--check'),)),
     'glance': ('glance-manage', (('db', 'check'),)),
-    'neutron': ('neutron-db-manage', (('current',), ('heads',))),
+    'neutron': ('neutron-db-manage', (('current', '--verbose'),)),
 }
 PROJECTS = tuple(sorted(TOOLS))
 
@@ -65,12 +67,14 @@ PROJECTS = tuple(sorted(TOOLS))
 KEYSTONE_CODES = {0: (), 2: (EXPAND,), 4: (CONTRACT,)}
 GLANCE_CODES = {0: (), 3: (EXPAND,), 4: (MIGRATE,), 5: (CONTRACT,)}
 
-_REVISION = re.compile(r'^([0-9a-f]{12})\b(.*)$')
+_REVISION = re.compile(r'^Rev: (\S+)(.*)$')
+_LABELS = re.compile(r'^Branch names: (.*)$')
+_PATH = re.compile(r'^Path: .*/(expand|contract)/[^/]*$')
 _UNKNOWN = re.compile(r"Can't locate revision identified by '([^']+)'")
 # oslo.log's line prefix: date, time, pid, level, logger, request ids
 _LOG_PREFIX = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \d+ [A-Z]+ \S+(?: \[[^\]]*\])? ?')
 _KEYSTONE_VERSIONS = re.compile(r'^(Expand|Contract): (\S+) \(head: (\S+)\)$', re.M)
-_RUNNING = re.compile(r'^Running (?:current|heads) for (\S+) \.\.\.$')
+_RUNNING = re.compile(r'^Running current for (\S+) \.\.\.$')
 
 
 class DatabaseAhead(OsopsError):
@@ -130,42 +134,55 @@ def _by_code(codes, argv, run):
 
 
 def revisions(stdout):
-    """``{project: [(revision, rest of the line)]}`` of ``neutron-db-manage current`` or ``heads``."""
-    found, project = {}, None
+    """``{project: [(revision, is a head, its branches)]}`` of ``neutron-db-manage current --verbose``.
+
+    A revision's branches are its ``Branch names`` (else the ``expand`` or
+    ``contract`` directory of its path) among expand and contract.
+    """
+    found, project, entry = {}, None, None
     for line in stdout.splitlines():
-        line = line.strip()
-        running = _RUNNING.match(line)
+        running = _RUNNING.match(line.strip())
         if running:
-            project = running.group(1)
+            project, entry = running.group(1), None
             found.setdefault(project, [])
             continue
         match = _REVISION.match(line)
         if match and project:
-            found[project].append((match.group(1), match.group(2).strip()))
-    return found
+            entry = [match.group(1), '(head)' in match.group(2), set()]
+            found[project].append(entry)
+            continue
+        labels, path = _LABELS.match(line), _PATH.match(line)
+        if entry is not None and labels:
+            entry[2].update(label.strip() for label in labels.group(1).split(',') if label.strip() in (EXPAND, CONTRACT))
+        elif entry is not None and path and not entry[2]:
+            entry[2].add(path.group(1))
+    return dict((name, [(rev, head, sorted(branches)) for rev, head, branches in revs]) for name, revs in found.items())
 
 
 def _neutron(argvs, runs):
-    for argv, (rc, stdout, stderr) in zip(argvs, runs):
-        if rc != 0:
-            raise tool_failed(argv, rc, stdout, stderr)
-    current, heads = revisions(runs[0][1]), revisions(runs[1][1])
-    if not any(heads.values()):
-        raise OsopsError('`%s` printed no heads: %s' % (describe(argvs[1]), _last_line(runs[1][1])))
-    missing = []  # (step, project, revision)
-    for step in (EXPAND, CONTRACT):
-        for project, revs in sorted(heads.items()):
-            in_database = set(rev for rev, _rest in current.get(project, ()))
-            missing += [(step, project, rev) for rev, rest in revs if '(%s)' % step in rest and rev not in in_database]
-    steps = [step for step in (EXPAND, CONTRACT) if any(m[0] == step for m in missing)]
-    if not missing:
-        return [], '`%s` lists every head of `%s` (%s)' % (
-            describe(argvs[0]), describe(argvs[1]), ', '.join(sorted(rev for revs in heads.values() for rev, _rest in revs)))
-    database = sorted(set(rev for revs in current.values() for rev, _rest in revs))
-    return steps, '`%s` lists %s, not the head%s %s of `%s`' % (
-        describe(argvs[0]), ', '.join(database) or 'no revision', 's' if len(missing) > 1 else '',
-        ', '.join('%s (%s%s)' % (rev, step, '' if project == 'neutron' else ', %s' % project) for step, project, rev in missing),
-        describe(argvs[1]))
+    (argv,), ((rc, stdout, stderr),) = argvs, runs
+    if rc != 0:
+        raise tool_failed(argv, rc, stdout, stderr)
+    current = revisions(stdout)
+    if not current:
+        raise OsopsError('`%s` printed no project: %s' % (describe(argv), _last_line(stdout)))
+    pending = []  # (step, project, revision or None: no revision of that branch)
+    for project, revs in sorted(current.items()):
+        held = set()
+        for rev, head, branches in revs:
+            held.update(branches or (EXPAND, CONTRACT))
+            if not head:
+                pending += [(step, project, rev) for step in branches or (EXPAND, CONTRACT)]
+        pending += [(step, project, None) for step in (EXPAND, CONTRACT) if step not in held]
+    steps = [step for step in (EXPAND, CONTRACT) if any(p[0] == step for p in pending)]
+    held = ', '.join('%s%s' % (rev, '' if project == 'neutron' else ' (%s)' % project)
+                     for project, revs in sorted(current.items()) for rev, _head, _branches in revs)
+    if not pending:
+        return [], '`%s` marks every revision of the database its branch\'s head (%s)' % (describe(argv), held)
+    return steps, '`%s` lists %s: %s' % (describe(argv), held or 'no revision', ', '.join(
+        ('%s, not its branch\'s head (%s%s)' % (rev, step, '' if project == 'neutron' else ', %s' % project)) if rev
+        else 'no %s revision%s' % (step, '' if project == 'neutron' else ' of %s' % project)
+        for step, project, rev in pending))
 
 
 def pending_steps(project, argvs, runs):
@@ -175,7 +192,7 @@ def pending_steps(project, argvs, runs):
     tool's answer in words.  Raises :class:`DatabaseAhead` when the database
     holds a revision the tool does not know, OsopsError when a tool did not
     answer otherwise (its exit code is not one of its answers, or neutron's
-    output has no heads).
+    output names no project).
     """
     if project == 'keystone':
         return _by_code(KEYSTONE_CODES, argvs[0], runs[0])

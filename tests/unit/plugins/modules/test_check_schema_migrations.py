@@ -15,7 +15,6 @@ SCRIPT = '''#!/bin/sh
 printf '%s\\n' "$*" >> "{log}"
 case "$*" in
   *current*) printf 'Running current for neutron ...\\n{current}\\nOK\\n' ;;
-  *heads*) printf 'Running heads for neutron ...\\n5c85685d616d (contract) (head)\\nb1bca967e19d (expand) (head)\\nOK\\n' ;;
   *) printf 'Expand: 47147121 (head: 742c857f1dfb)\\nContract: c88cdce8f248 (head: c88cdce8f248)\\n' >&2 ;;
 esac
 exit {rc}
@@ -50,11 +49,14 @@ def test_keystone_expand_left_is_a_failure_naming_the_command(run_module, tmp_pa
 
 
 def test_neutron_both_heads_in_the_database_is_a_success(run_module, tmp_path):
-    venv, conf = venv_with(tmp_path, 'neutron-db-manage', current='5c85685d616d (head)\\nb1bca967e19d (head)')
+    venv, conf = venv_with(tmp_path, 'neutron-db-manage', current='Rev: 5c85685d616d (head)\\nBranch names: contract\\n\\n'
+                                                                  'Rev: b1bca967e19d (head)\\nBranch names: expand\\n')
     out = run_module(check_schema_migrations.main, {'project': 'neutron', 'venv': venv, 'config_files': [conf]})
     assert [(c['result'], c['code']) for c in out['upgrade_checks']] == [('Success', 0)]
-    assert out['pending'] == [] and [c['cmd'] for c in out['commands']] == ['neutron-db-manage current', 'neutron-db-manage heads']
-    assert calls(tmp_path) == ['--config-file %s current' % conf, '--config-file %s heads' % conf]
+    assert out['pending'] == [] and [c['cmd'] for c in out['commands']] == ['neutron-db-manage current --verbose']
+    assert calls(tmp_path) == ['--config-file %s current --verbose' % conf]
+    assert out['upgrade_checks'][0]['details'].endswith("marks every revision of the database its branch's head "
+                                                         "(5c85685d616d, b1bca967e19d).")
 
 
 @pytest.mark.parametrize('args,message', [

@@ -19,9 +19,25 @@ KEYSTONE_LOG = ('2026-12-04 18:31:13.170 12490 INFO keystone.cmd.cli [-] Expand 
 UNKNOWN = ("2026-12-04 18:30:59.213 11588 ERROR keystone     raise util.CommandError(resolution) from re\n"
            "2026-12-04 18:30:59.213 11588 ERROR keystone alembic.util.exc.CommandError: Can't locate revision identified by "
            "'742c857f1dfb'\n2026-12-04 18:30:59.213 11588 ERROR keystone \n")
-HEADS = (0, 'Running heads for neutron ...\n5c85685d616d (contract) (head)\nb1bca967e19d (expand) (head)\nOK\n', '')
-CURRENT_2025_1 = (0, 'INFO  [alembic.runtime.migration] Context impl MySQLImpl.\nRunning current for neutron ...\n'
-                     'ad80a9f07c5c (head)\n5c85685d616d (head)\nOK\n', '')
+
+
+def entry(rev, branch, head=True, parent='2e0d7a8a1586', release='2025.1'):
+    """One revision's entry in alembic's verbose log, as neutron-db-manage current --verbose prints it."""
+    return ('Rev: %s%s\nParent: %s\nBranch names: %s\nPath: /openstack/venvs/neutron-28.0.2/lib/python3.11/site-packages/'
+            'neutron/db/migration/alembic_migrations/versions/%s/%s/%s_x.py\n\n    Its docstring.\n\n'
+            % (rev, ' (head)' if head else '', parent, branch, release, branch, rev))
+
+
+def current(*entries, project='neutron'):
+    return 'Running current for %s ...\n%s' % (project, ''.join(entries))
+
+
+PREAMBLE = ('INFO  [alembic.runtime.migration] Context impl MySQLImpl.\nINFO  [alembic.runtime.migration] Will assume '
+            'non-transactional DDL.\n')
+# The 2025.1 database (its heads ad80a9f07c5c expand, 5c85685d616d contract) read by the 2026.1 tool (expand head
+# b1bca967e19d): 2025.1's expand revision is no head there.
+CURRENT_2025_1 = (0, PREAMBLE + current(entry('ad80a9f07c5c', 'expand', head=False), entry('5c85685d616d', 'contract'))
+                  + 'OK\n', '')
 
 
 def test_commands_are_read_only_with_the_config_options_first():
@@ -29,9 +45,9 @@ def test_commands_are_read_only_with_the_config_options_first():
                          '--log-file', '/dev/stderr', 'db_sync', '--check']]
     assert GLANCE == [['/v/glance-30.2.0/bin/glance-manage', '--config-file', '/etc/glance/glance-api.conf',
                        '--config-dir', '/etc/glance/conf.d', 'db', 'check']]
-    assert [argv[3:] for argv in NEUTRON] == [['current'], ['heads']]
+    assert [argv[3:] for argv in NEUTRON] == [['current', '--verbose']]
     assert [describe(argv) for argv in KEYSTONE + GLANCE + NEUTRON] == [
-        'keystone-manage db_sync --check', 'glance-manage db check', 'neutron-db-manage current', 'neutron-db-manage heads']
+        'keystone-manage db_sync --check', 'glance-manage db check', 'neutron-db-manage current --verbose']
 
 
 @pytest.mark.parametrize('rc,steps', [(0, []), (2, ['expand']), (4, ['contract'])])
@@ -51,37 +67,47 @@ def test_glance_exit_codes(rc, steps):
         steps, '`glance-manage db check` exited %d' % rc)
 
 
-@pytest.mark.parametrize('current,steps,why', [
-    (CURRENT_2025_1, ['expand'], '`neutron-db-manage current` lists 5c85685d616d, ad80a9f07c5c, not the head b1bca967e19d '
-                                 '(expand) of `neutron-db-manage heads`'),
-    ((0, 'Running current for neutron ...\n5c85685d616d (head)\nb1bca967e19d (head)\nOK\n', ''), [],
-     '`neutron-db-manage current` lists every head of `neutron-db-manage heads` (5c85685d616d, b1bca967e19d)'),
-    ((0, 'Running current for neutron ...\nad80a9f07c5c\n1e0744e4ffea\nOK\n', ''), ['expand', 'contract'],
-     '`neutron-db-manage current` lists 1e0744e4ffea, ad80a9f07c5c, not the heads b1bca967e19d (expand), 5c85685d616d '
-     '(contract) of `neutron-db-manage heads`'),
+@pytest.mark.parametrize('run,steps,why', [
+    (CURRENT_2025_1, ['expand'], "`neutron-db-manage current --verbose` lists ad80a9f07c5c, 5c85685d616d: ad80a9f07c5c, "
+                                 "not its branch's head (expand)"),
+    ((0, current(entry('b1bca967e19d', 'expand'), entry('5c85685d616d', 'contract')) + 'OK\n', ''), [],
+     "`neutron-db-manage current --verbose` marks every revision of the database its branch's head "
+     "(b1bca967e19d, 5c85685d616d)"),
+    ((0, current(entry('ad80a9f07c5c', 'expand', head=False), entry('1e0744e4ffea', 'contract', head=False)) + 'OK\n', ''),
+     ['expand', 'contract'], "`neutron-db-manage current --verbose` lists ad80a9f07c5c, 1e0744e4ffea: ad80a9f07c5c, not its "
+                             "branch's head (expand), 1e0744e4ffea, not its branch's head (contract)"),
+    # no Branch names line: the branch from the revision's path
+    ((0, current(entry('b1bca967e19d', 'expand').replace('Branch names: expand\n', ''),
+                 entry('1e0744e4ffea', 'contract', head=False).replace('Branch names: contract\n', '')) + 'OK\n', ''),
+     ['contract'], "`neutron-db-manage current --verbose` lists b1bca967e19d, 1e0744e4ffea: 1e0744e4ffea, not its branch's "
+                   "head (contract)"),
+    # only one branch in the database: the other's step is left
+    ((0, current(entry('b1bca967e19d', 'expand')) + 'OK\n', ''), ['contract'],
+     '`neutron-db-manage current --verbose` lists b1bca967e19d: no contract revision'),
     # a database never migrated: current lists nothing
-    ((0, 'Running current for neutron ...\nOK\n', ''), ['expand', 'contract'],
-     '`neutron-db-manage current` lists no revision, not the heads b1bca967e19d (expand), 5c85685d616d (contract) of '
-     '`neutron-db-manage heads`'),
+    ((0, current() + 'OK\n', ''), ['expand', 'contract'],
+     '`neutron-db-manage current --verbose` lists no revision: no expand revision, no contract revision'),
 ])
-def test_neutron_current_against_heads(current, steps, why):
-    assert pending_steps('neutron', NEUTRON, [current, HEADS]) == (steps, why)
+def test_neutron_current_marks_the_heads(run, steps, why):
+    assert pending_steps('neutron', NEUTRON, [run]) == (steps, why)
 
 
-def test_neutron_subprojects_are_compared_each_with_its_own_heads():
-    heads = (0, HEADS[1] + 'Running heads for neutron-vpnaas ...\n2a2c2b1f2d3e (expand) (head)\nOK\n', '')
-    current = (0, CURRENT_2025_1[1].replace('ad80a9f07c5c', 'b1bca967e19d') + 'Running current for neutron-vpnaas ...\nOK\n', '')
-    steps, why = pending_steps('neutron', NEUTRON, [current, heads])
-    assert steps == ['expand'] and '2a2c2b1f2d3e (expand, neutron-vpnaas)' in why
-    assert revisions(heads[1])['neutron-vpnaas'] == [('2a2c2b1f2d3e', '(expand) (head)')]
+def test_neutron_subprojects_are_read_each_with_its_own_branches():
+    run = (0, current(entry('b1bca967e19d', 'expand'), entry('5c85685d616d', 'contract'))
+           + current(entry('2a2c2b1f2d3e', 'expand', head=False), entry('3b3c3d3e3f30', 'contract'), project='neutron-vpnaas')
+           + 'OK\n', '')
+    steps, why = pending_steps('neutron', NEUTRON, [run])
+    assert steps == ['expand'] and why.endswith(": 2a2c2b1f2d3e, not its branch's head (expand, neutron-vpnaas)")
+    assert '2a2c2b1f2d3e (neutron-vpnaas)' in why
+    assert revisions(run[1])['neutron-vpnaas'] == [('2a2c2b1f2d3e', False, ['expand']), ('3b3c3d3e3f30', True, ['contract'])]
 
 
 @pytest.mark.parametrize('project,argvs,runs,message,revision', [
     ('keystone', KEYSTONE, [(1, '', UNKNOWN)],
      '`keystone-manage db_sync --check` exited 1: the database holds revision 742c857f1dfb, which this release does not know',
      '742c857f1dfb'),
-    ('neutron', NEUTRON, [(255, "Running current for neutron ...\nFAILED: Can't locate revision identified by 'b1bca967e19d'\n", ''),
-                          HEADS], '`neutron-db-manage current` exited 255: the database holds revision b1bca967e19d', 'b1bca967e19d'),
+    ('neutron', NEUTRON, [(255, "Running current for neutron ...\nFAILED: Can't locate revision identified by 'b1bca967e19d'\n", '')],
+     '`neutron-db-manage current --verbose` exited 255: the database holds revision b1bca967e19d', 'b1bca967e19d'),
 ])
 def test_a_revision_the_release_does_not_know_is_told_apart(project, argvs, runs, message, revision):
     with pytest.raises(DatabaseAhead) as error:
@@ -96,7 +122,7 @@ def test_a_revision_the_release_does_not_know_is_told_apart(project, argvs, runs
      '`keystone-manage db_sync --check` exited 1 without an answer: oslo_db.exception.DBConnectionError: (2003) '
      'mysql+pymysql://keystone:***@db/keystone'),
     ('glance', GLANCE, [(1, '', '')], '`glance-manage db check` exited 1 without an answer: no output'),
-    ('neutron', NEUTRON, [CURRENT_2025_1, (0, 'Running heads for neutron ...\nOK\n', '')], '`neutron-db-manage heads` printed no heads: OK'),
+    ('neutron', NEUTRON, [(0, PREAMBLE + 'OK\n', '')], '`neutron-db-manage current --verbose` printed no project: OK'),
 ])
 def test_no_answer_is_an_error_that_says_why(project, argvs, runs, message):
     with pytest.raises(OsopsError) as error:
