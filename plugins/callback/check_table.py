@@ -23,6 +23,9 @@ description:
     option) are the cloud's, printed as C(nova on cloud NAME) whatever host
     ran them. Within a project the rows keep the order of the project's own
     tool (C(nova-status)'s for nova), the collection's own checks after.
+  - Clouds and hosts come in the order their first results came; when the
+    C(check) role ran, in the order of its aggregated report (the fact
+    C(osops_check_report)), which lists the cloud, then the play's hosts.
   - Optionally writes the same results as a JSON report (schema in the
     collection's C(docs/schemas/check-report.schema.json)).
   - A host Ansible cannot reach is a row C(Host reachable) of project
@@ -62,8 +65,10 @@ from ansible_collections.osops.lifecycle.plugins.plugin_utils._check_report impo
     add_host_error,
     add_results,
     finish_report,
+    in_report_order,
     new_report,
     render_report,
+    report_order,
     task_failed_check,
     unreachable_check,
 )
@@ -131,6 +136,7 @@ class CallbackModule(CallbackBase):
         self._report = new_report()
         self._seen = False
         self._report_path = None
+        self._order = None
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
         super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
@@ -138,6 +144,7 @@ class CallbackModule(CallbackBase):
 
     def _collect(self, result):
         data = _task_result_data(result)
+        self._order = report_order(data) or self._order
         if add_results(self._report, _executing_host(result, data), data):
             self._seen = True
             return True
@@ -169,6 +176,7 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_stats(self, stats):
         if not self._seen and not self._report_path:
             return
+        self._report['hosts'] = in_report_order(self._report['hosts'], self._order)
         report = finish_report(self._report)
         if self._seen:
             try:

@@ -39,6 +39,9 @@ TASK_FAILED_CHECK = 'Tasks completed'
 # Ansible's messages can be long (module stderr, ssh debug): keep the row readable.
 MESSAGE_LIMIT = 500
 
+# The fact the check role aggregates every host's results in (its summary); its host order is the play's.
+REPORT_FACT = 'osops_check_report'
+
 
 def wrap_details(details):
     """Details as oslo prints them: wrapped at 60, two-space continuation."""
@@ -81,6 +84,21 @@ def add_check(report, host, check, cloud=False):
         section = {'project': project, 'checks': []}
         entry['projects'].append(section)
     section['checks'].append(dict((k, check.get(k)) for k in CHECK_FIELDS))
+
+
+def report_order(data):
+    """``[(host, scope)]`` of the check role's aggregated report when ``data`` (a task result) sets it, else None."""
+    facts = data.get('ansible_facts') if isinstance(data, dict) else None
+    report = facts.get(REPORT_FACT) if isinstance(facts, dict) else None
+    if not isinstance(report, dict) or not isinstance(report.get('hosts'), list):
+        return None
+    return [(h.get('host'), h.get('scope', 'host')) for h in report['hosts'] if isinstance(h, dict)]
+
+
+def in_report_order(hosts, order):
+    """A report's ``hosts`` entries in ``order`` (:func:`report_order`); the others after, as they came."""
+    rank = dict((key, index) for index, key in enumerate(order or ()))
+    return sorted(hosts, key=lambda h: rank.get((h['host'], h.get('scope', 'host')), len(rank)))
 
 
 def in_tool_order(project, checks):

@@ -167,3 +167,21 @@ def test_report_with_host_errors_validates_against_the_schema(callback, tmp_path
         jsonschema.validate(report, json.load(handle))
     assert report['counts'] == {'Success': 1, 'Warning': 0, 'Failure': 0, 'Error': 2}
     assert report['code'] == 255
+
+
+def test_hosts_come_in_the_order_of_the_check_roles_report(callback):
+    # results as they came: a compute's before the controller's (one task over both hosts)
+    callback.v2_runner_on_ok(Result('localhost', {'upgrade_checks': [dict(CHECK, scope='lab')]}))
+    callback.v2_runner_on_ok(Result('compute1', {'upgrade_checks': [dict(CHECK, name='Policy File JSON to YAML Migration')]}))
+    callback.v2_runner_on_ok(Result('controller', {'upgrade_checks': [CHECK]}))
+    assert [h for h, _p, _c, _code in rows(callback)] == ['lab', 'compute1', 'controller']
+    # the role's summary: its report lists the cloud, then the play's hosts
+    aggregated = {'ansible_facts': {'osops_check_report': {'hosts': [
+        {'host': 'lab', 'scope': 'cloud'}, {'host': 'controller'}, {'host': 'compute1'}]}}}
+    callback.v2_runner_on_ok(Result('controller', aggregated))
+    printed = []
+    callback._display = type('Display', (), {'display': lambda self, text: printed.append(text)})()
+    callback.v2_playbook_on_stats(None)
+    assert [h for h, _p, _c, _code in rows(callback)] == ['lab', 'controller', 'compute1']
+    text = printed[0]
+    assert text.index('nova on cloud lab') < text.index('nova on controller') < text.index('nova on compute1')
