@@ -37,17 +37,18 @@ def stores(tmp_path):
     return dict(lab, copy='sqlite:///%s' % (tmp_path / 'copy.db'), wrapper=str(wrapper), tmp=tmp_path)
 
 
-def play(stores, tasks, python, name='play'):
+def play(stores, tasks, python, name='play', *options):
     """Run ``tasks`` (upgrade_step args) on localhost with ``python`` as the task's interpreter, at -vvv."""
     body = [{'name': 'step %d' % index, 'osops.lifecycle.upgrade_step': args, 'delegate_to': 'localhost',
              'vars': {'ansible_python_interpreter': python}, 'register': 'out%d' % index, 'ignore_errors': True}
             for index, args in enumerate(tasks)]
     body.append({'ansible.builtin.copy': {'dest': str(stores['tmp'] / ('%s.json' % name)),
                                           'content': '{{ [%s] | to_json }}' % ', '.join(
-                                              'out%d' % index for index in range(len(tasks)))}})
+                                              'out%d' % index for index in range(len(tasks)))},
+                 'check_mode': False})
     path = stores['tmp'] / ('%s.yml' % name)
     path.write_text(yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': body}]))
-    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-vvv', '-i', stores['inventory'], str(path)],
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-vvv', *options, '-i', stores['inventory'], str(path)],
                           env=stores['env'], capture_output=True, text=True, check=False, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     return proc.stdout, json.loads((stores['tmp'] / ('%s.json' % name)).read_text())
@@ -90,6 +91,23 @@ def test_in_process_and_as_module_do_the_same(stores):
             store.close()
     assert recorded[0] == recorded[1]
     assert [status for _p, status, _b in recorded[0]].count('done') == len(claim_here['steps'])
+
+
+def test_check_mode_in_process_predicts_and_writes_nothing(stores):
+    claim = {'cluster': 'lab', 'state': 'claimed', 'claimed_by': 'ops@bastion'}
+    here, (predicted,) = play(stores, [dict(claim, store=stores['url'])], sys.executable, 'check-here', '--check')
+    there, (as_module,) = play(stores, [dict(claim, store=stores['copy'])], stores['wrapper'], 'check-there', '--check')
+    assert 'AnsiballZ_upgrade_step' not in here and 'AnsiballZ_upgrade_step' in there
+    assert predicted['changed'] and predicted['batch'] == 1 and predicted['steps']
+    assert _same(predicted) == _same(as_module)
+    for url in (stores['url'], stores['copy']):
+        store = engine.open_store(url)
+        try:
+            (upgrade,) = upgrades.list_upgrades(store, 'lab')
+            assert upgrade['status'] == 'pending'
+            assert all(step['status'] == 'pending' for step in upgrades.get_upgrade(store, upgrade['id'])['steps'])
+        finally:
+            store.close()
 
 
 def test_bad_input_gets_the_modules_messages(stores):
