@@ -175,11 +175,11 @@ def _neutron(argvs, runs):
                 pending += [(step, project, rev) for step in branches or (EXPAND, CONTRACT)]
         pending += [(step, project, None) for step in (EXPAND, CONTRACT) if step not in held]
     steps = [step for step in (EXPAND, CONTRACT) if any(p[0] == step for p in pending)]
-    held = ', '.join('%s%s' % (rev, '' if project == 'neutron' else ' (%s)' % project)
-                     for project, revs in sorted(current.items()) for rev, _head, _branches in revs)
+    listed = ', '.join('%s%s' % (rev, '' if project == 'neutron' else ' (%s)' % project)
+                       for project, revs in sorted(current.items()) for rev, _head, _branches in revs)
     if not pending:
-        return [], '`%s` marks every revision of the database its branch\'s head (%s)' % (describe(argv), held)
-    return steps, '`%s` lists %s: %s' % (describe(argv), held or 'no revision', ', '.join(
+        return [], '`%s` marks every revision of the database its branch\'s head (%s)' % (describe(argv), listed)
+    return steps, '`%s` lists %s: %s' % (describe(argv), listed or 'no revision', ', '.join(
         ('%s, not its branch\'s head (%s%s)' % (rev, step, '' if project == 'neutron' else ', %s' % project)) if rev
         else 'no %s revision%s' % (step, '' if project == 'neutron' else ' of %s' % project)
         for step, project, rev in pending))
