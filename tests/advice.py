@@ -219,6 +219,7 @@ def _schema(project, label, tool, venv='/openstack/venvs/%s-29.1.0', files=None)
 
 
 # one revision's entry in ``neutron-db-manage current --verbose`` (after a ``Running current for neutron ...`` line)
+NEUTRON_RUNNING = 'Running current for neutron ...\n'
 NEUTRON_CURRENT = 'Rev: %s\nParent: 000000000000\nBranch names: %s\nPath: /v/neutron/db/migration/x.py\n\n'
 
 SCENARIOS = (
@@ -290,10 +291,12 @@ SCENARIOS = (
     _schema('neutron', 'database ahead', {'--verbose': (
         255, "Running current for neutron ...\nFAILED: Can't locate revision identified by 'b1bca967e19d'\n", '')}),
     _schema('glance', 'migrate left', {'check': (4, 'Your next step is to run `glance-manage db migrate`.', '')}),
-    _schema('neutron', 'done', {'--verbose': (0, 'Running current for neutron ...\n' + NEUTRON_CURRENT % ('b1bca967e19d (head)', 'expand')
-                                             + NEUTRON_CURRENT % ('5c85685d616d (head)', 'contract'), '')}),
-    _schema('neutron', 'both branches left', {'--verbose': (0, 'Running current for neutron ...\n' + NEUTRON_CURRENT % ('ad80a9f07c5c', 'expand')
-                                                           + NEUTRON_CURRENT % ('5c85685d616c', 'contract'), '')}),
+    _schema('neutron', 'done', {'--verbose': (
+        0, NEUTRON_RUNNING + NEUTRON_CURRENT % ('b1bca967e19d (head)', 'expand')
+        + NEUTRON_CURRENT % ('5c85685d616d (head)', 'contract'), '')}),
+    _schema('neutron', 'both branches left', {'--verbose': (
+        0, NEUTRON_RUNNING + NEUTRON_CURRENT % ('ad80a9f07c5c', 'expand')
+        + NEUTRON_CURRENT % ('5c85685d616c', 'contract'), '')}),
     _schema('neutron', 'no tool in the venv', {}, venv='/nonexistent/%s'),
     _schema('keystone', 'no config file', {}, files=['/nonexistent/keystone.conf']),
 )

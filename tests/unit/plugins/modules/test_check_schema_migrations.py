@@ -55,8 +55,8 @@ def test_neutron_both_heads_in_the_database_is_a_success(run_module, tmp_path):
     assert [(c['result'], c['code']) for c in out['upgrade_checks']] == [('Success', 0)]
     assert out['pending'] == [] and [c['cmd'] for c in out['commands']] == ['neutron-db-manage current --verbose']
     assert calls(tmp_path) == ['--config-file %s current --verbose' % conf]
-    assert out['upgrade_checks'][0]['details'].endswith("marks every revision of the database its branch's head "
-                                                         "(5c85685d616d, b1bca967e19d).")
+    details = out['upgrade_checks'][0]['details']
+    assert details.endswith("marks every revision of the database its branch's head (5c85685d616d, b1bca967e19d).")
 
 
 @pytest.mark.parametrize('args,message', [
