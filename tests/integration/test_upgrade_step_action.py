@@ -66,48 +66,51 @@ def _same(result):
     return out
 
 
+def both(stores, tasks, name, *options):
+    """The results of ``tasks`` run in-process on the store, then as the module on its copy (-vvv tells which)."""
+    here, in_process = play(stores, [dict(task, store=task.get('store', stores['url'])) for task in tasks],
+                            sys.executable, name + '-here', *options)
+    there, as_module = play(stores, [dict(task, store=task.get('store', stores['copy'])) for task in tasks],
+                            stores['wrapper'], name + '-there', *options)
+    assert 'AnsiballZ_upgrade_step' not in here and 'AnsiballZ_upgrade_step' in there
+    return here + there, in_process, as_module
+
+
+def stored(url):
+    """``(status, [(position, status, batch)])`` of cluster lab's upgrade in the store at ``url``."""
+    store = engine.open_store(url)
+    try:
+        (upgrade,) = upgrades.list_upgrades(store, 'lab')
+        steps = upgrades.get_upgrade(store, upgrade['id'])['steps']
+        return upgrade['status'], [(step['position'], step['status'], step['batch']) for step in steps]
+    finally:
+        store.close()
+
+
 def test_in_process_and_as_module_do_the_same(stores):
     claim = {'cluster': 'lab', 'state': 'claimed', 'claimed_by': 'ops@bastion'}
-    here, (claim_here,) = play(stores, [dict(claim, store=stores['url'])], sys.executable, 'claim-here')
-    there, (claim_there,) = play(stores, [dict(claim, store=stores['copy'])], stores['wrapper'], 'claim-there')
-    assert 'AnsiballZ_upgrade_step' not in here and 'AnsiballZ_upgrade_step' in there
+    _out, (claim_here,), (claim_there,) = both(stores, [claim], 'claim')
     assert claim_here['batch'] == 1 and claim_here['steps'] and not claim_here.get('failed')
     # every claimed step done; the finish claims the next batch
     finish = {'cluster': 'lab', 'state': 'finished', 'batch': 1, 'claim_next': True, 'claimed_by': 'ops@bastion',
               'results': [{'position': step['position'], 'status': 'done'} for step in claim_here['steps']]}
-    here, (finish_here,) = play(stores, [dict(finish, store=stores['url'])], sys.executable, 'finish-here')
-    there, (finish_there,) = play(stores, [dict(finish, store=stores['copy'])], stores['wrapper'], 'finish-there')
-    assert 'AnsiballZ_upgrade_step' not in here and 'AnsiballZ_upgrade_step' in there
+    _out, (finish_here,), (finish_there,) = both(stores, [finish], 'finish')
     assert finish_here['next']['batch'] == 2 and finish_here['changed'] and not finish_here.get('failed')
     assert _same(claim_here) == _same(claim_there) and _same(finish_here) == _same(finish_there)
-    recorded = []
-    for url in (stores['url'], stores['copy']):
-        store = engine.open_store(url)
-        try:
-            (upgrade,) = upgrades.list_upgrades(store, 'lab')
-            recorded.append([(s['position'], s['status'], s['batch']) for s in
-                             upgrades.get_upgrade(store, upgrade['id'])['steps']])
-        finally:
-            store.close()
+    recorded = [stored(url)[1] for url in (stores['url'], stores['copy'])]
     assert recorded[0] == recorded[1]
     assert [status for _p, status, _b in recorded[0]].count('done') == len(claim_here['steps'])
 
 
 def test_check_mode_in_process_predicts_and_writes_nothing(stores):
     claim = {'cluster': 'lab', 'state': 'claimed', 'claimed_by': 'ops@bastion'}
-    here, (predicted,) = play(stores, [dict(claim, store=stores['url'])], sys.executable, 'check-here', '--check')
-    there, (as_module,) = play(stores, [dict(claim, store=stores['copy'])], stores['wrapper'], 'check-there', '--check')
-    assert 'AnsiballZ_upgrade_step' not in here and 'AnsiballZ_upgrade_step' in there
+    _out, (predicted,), (as_module,) = both(stores, [claim], 'check', '--check')
     assert predicted['changed'] and predicted['batch'] == 1 and predicted['steps']
     assert _same(predicted) == _same(as_module)
     for url in (stores['url'], stores['copy']):
-        store = engine.open_store(url)
-        try:
-            (upgrade,) = upgrades.list_upgrades(store, 'lab')
-            assert upgrade['status'] == 'pending'
-            assert all(step['status'] == 'pending' for step in upgrades.get_upgrade(store, upgrade['id'])['steps'])
-        finally:
-            store.close()
+        status, steps = stored(url)
+        assert status == 'pending'
+        assert all(step_status == 'pending' for _p, step_status, _b in steps)
 
 
 def test_bad_input_gets_the_modules_messages(stores):
@@ -117,21 +120,14 @@ def test_bad_input_gets_the_modules_messages(stores):
            {'id': '00000000-0000-0000-0000-000000000000', 'state': 'claimed', 'store': stores['url']},
            {'cluster': 'lab', 'state': 'finished', 'store': stores['url']},
            {'cluster': 'lab', 'state': 'claimed', 'store': 'postgresql://osops:%s@127.0.0.1:1/osops' % secret}]
-    here, results_here = play(stores, bad, sys.executable, 'here')
-    there, results_there = play(stores, bad, stores['wrapper'], 'there')
-    assert 'AnsiballZ_upgrade_step' not in here and 'AnsiballZ_upgrade_step' in there
+    output, results_here, results_there = both(stores, bad, 'bad')
     assert [r['failed'] for r in results_here] == [True] * len(bad)
     assert [r['msg'] for r in results_here] == [r['msg'] for r in results_there]
     assert results_here[0]['msg'].startswith('Unsupported parameters for (osops.lifecycle.upgrade_step) module: colour.')
     assert results_here[1]['msg'] == 'parameters are mutually exclusive: cluster|id'
     assert results_here[3]['msg'] == 'state is finished but all of the following are missing: batch'
     assert results_here[4]['msg'].startswith('Cannot open store postgresql://osops:***@127.0.0.1:1/osops: ')
-    for output in (here, there, json.dumps(results_here), json.dumps(results_there)):
-        assert secret not in output
+    for text in (output, json.dumps(results_here), json.dumps(results_there)):
+        assert secret not in text
     # nothing changed: the upgrade still waits for its first batch
-    store = engine.open_store(stores['url'])
-    try:
-        (upgrade,) = upgrades.list_upgrades(store, 'lab')
-        assert upgrade['status'] == 'pending'
-    finally:
-        store.close()
+    assert stored(stores['url'])[0] == 'pending'
