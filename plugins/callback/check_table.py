@@ -39,6 +39,12 @@ description:
     variable C(osops_check_verdict=true) (a task whose failure is the
     verdict on the results, as the C(check) role's last task is). The
     other hosts' checks are reported as usual.
+  - It speaks only in a run where readiness checks ran - a task of the
+    collection's C(check) role, or of one of its check modules
+    (C(check_*), C(check_batch), C(status_check)), started or returned
+    check results. In any other run (a playbook that fails without any
+    check, with the callback enabled for every job, as in AWX) it prints
+    nothing and writes no report.
   - An aggregate callback, so it works next to any stdout callback (AWX's
     included). Enable it by its full name in C(callbacks_enabled).
 requirements:
@@ -74,6 +80,8 @@ from ansible_collections.osops.lifecycle.plugins.plugin_utils._check_report impo
 )
 
 VERDICT_VAR = 'osops_check_verdict'
+COLLECTION = 'osops.lifecycle'
+CHECK_ROLE = COLLECTION + '.check'
 
 
 def _task_result_data(result):
@@ -115,6 +123,20 @@ def _is_verdict(task):
     return _true(task_vars.get(VERDICT_VAR, False))
 
 
+def _is_check_task(task):
+    """Whether the task is a readiness check: one of the collection's check modules, or a task of its check role."""
+    # resolved_action is the module's full name once Ansible resolved it; action as written otherwise
+    action = getattr(task, 'resolved_action', None) or getattr(task, 'action', None) or ''
+    collection, _dot, short = action.rpartition('.')
+    if collection == COLLECTION and (short.startswith('check_') or short == 'status_check'):
+        return True
+    role = getattr(task, '_role', None)
+    try:
+        return role is not None and role.get_name() == CHECK_ROLE
+    except Exception:  # pylint: disable=broad-except
+        return False
+
+
 def _rescued(task):
     """Whether a block around the task has a rescue section that handles its failure."""
     parent = getattr(task, '_parent', None)
@@ -134,6 +156,7 @@ class CallbackModule(CallbackBase):
     def __init__(self, display=None):
         super().__init__(display=display)
         self._report = new_report()
+        self._checking = False  # a readiness check ran in this run
         self._seen = False
         self._report_path = None
         self._order = None
@@ -146,9 +169,13 @@ class CallbackModule(CallbackBase):
         data = _task_result_data(result)
         self._order = report_order(data) or self._order
         if add_results(self._report, _executing_host(result, data), data):
-            self._seen = True
+            self._seen = self._checking = True
             return True
         return False
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        if not self._checking and _is_check_task(task):
+            self._checking = True
 
     def v2_runner_on_ok(self, result):
         self._collect(result)
@@ -174,7 +201,7 @@ class CallbackModule(CallbackBase):
             self._seen = True
 
     def v2_playbook_on_stats(self, stats):
-        if not self._seen and not self._report_path:
+        if not self._checking or (not self._seen and not self._report_path):
             return
         self._report['hosts'] = in_report_order(self._report['hosts'], self._order)
         report = finish_report(self._report)

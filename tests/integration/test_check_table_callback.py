@@ -36,7 +36,7 @@ def make_fixture():
     os.makedirs(os.path.join(etc, 'placement', 'policy.d'))
 
 
-def run_playbook(tmp_path, stdout_callback, report=None):
+def run_playbook(tmp_path, stdout_callback, report=None, playbook='playbook.yml'):
     report = report or tmp_path / ('report-%s.json' % stdout_callback.rsplit('.', 1)[-1])
     env = dict(os.environ)
     env.update({
@@ -53,7 +53,7 @@ def run_playbook(tmp_path, stdout_callback, report=None):
         [ANSIBLE_PLAYBOOK, '-i', os.path.join(TARGET, 'inventory.ini'),
          '-e', 'ansible_python_interpreter=%s' % sys.executable,
          '-e', 'fixture_root=%s' % FIXTURE_ROOT,
-         os.path.join(TARGET, 'playbook.yml')],
+         os.path.join(TARGET, playbook)],
         env=env, capture_output=True, text=True, check=False, timeout=300)
     if not os.path.exists(report):
         return proc, None
@@ -125,3 +125,12 @@ def test_unwritable_report_path_is_a_warning_not_a_crash(fixture_root, tmp_path)
     assert ('[WARNING]: osops.lifecycle.check_table: cannot write the JSON report to %s'
             % (blocker / 'report.json')) in proc.stderr
     assert 'Traceback' not in proc.stdout + proc.stderr
+
+
+def test_a_run_without_readiness_checks_gets_no_table_and_no_report(fixture_root, tmp_path):
+    report = tmp_path / 'report.json'
+    proc, found = run_playbook(tmp_path, 'ansible.builtin.default', report=report, playbook='no_checks.yml')
+    assert proc.returncode == 2, proc.stderr
+    assert 'this play has no readiness checks' in proc.stdout
+    assert 'Upgrade Check Results' not in proc.stdout and 'Overall upgrade check result' not in proc.stdout
+    assert found is None and not report.exists()

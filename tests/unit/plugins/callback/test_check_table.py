@@ -185,3 +185,54 @@ def test_hosts_come_in_the_order_of_the_check_roles_report(callback):
     assert [h for h, _p, _c, _code in rows(callback)] == ['lab', 'controller', 'compute1']
     text = printed[0]
     assert text.index('nova on cloud lab') < text.index('nova on controller') < text.index('nova on compute1')
+
+
+class Role:
+    def __init__(self, name):
+        self.name = name
+
+    def get_name(self):
+        return self.name
+
+
+def stats_output(callback, tmp_path):
+    """What the callback prints at the end of the run, and whether it wrote its report."""
+    printed = []
+    callback._display = type('Display', (), {'display': lambda self, text: printed.append(text),
+                                             'warning': lambda self, text: printed.append(text)})()
+    callback._report_path = str(tmp_path / 'report.json')
+    callback.v2_playbook_on_stats(None)
+    return '\n'.join(printed), os.path.exists(callback._report_path)
+
+
+def test_a_run_without_readiness_checks_says_nothing(callback, tmp_path):
+    # ansible.builtin.fail in a playbook with no check: no table, no "Error (code 255)", no report
+    task = Task('Something that fails', action='ansible.builtin.fail')
+    callback.v2_playbook_on_task_start(task, False)
+    callback.v2_runner_on_failed(Result('controller', {'failed': True, 'msg': 'boom'}, task))
+    callback.v2_runner_on_unreachable(Result('compute2', REFUSED, Task('ping', action='ansible.builtin.ping')))
+    assert stats_output(callback, tmp_path) == ('', False)
+
+
+@pytest.mark.parametrize('task', [
+    Task('Cells', action='osops.lifecycle.check_cells_v2'),
+    Task('Batch', action='osops.lifecycle.check_batch'),
+    Task('Tool', action='osops.lifecycle.status_check'),
+    Task('A set_fact of the check role', action='ansible.builtin.set_fact'),
+])
+def test_a_run_where_a_check_task_started_reports_the_failures(callback, tmp_path, task):
+    if task.action == 'ansible.builtin.set_fact':
+        task._role = Role('osops.lifecycle.check')
+    callback.v2_playbook_on_task_start(task, False)
+    callback.v2_runner_on_unreachable(Result('compute2', REFUSED, task))
+    printed, written = stats_output(callback, tmp_path)
+    assert 'Check: Host reachable' in printed and 'Overall upgrade check result: Error (code 255)' in printed
+    assert written
+
+
+def test_another_collections_check_module_or_role_is_not_a_readiness_check(callback, tmp_path):
+    task = Task('Not ours', action='other.collection.check_disk')
+    task._role = Role('other.collection.check')
+    callback.v2_playbook_on_task_start(task, False)
+    callback.v2_runner_on_failed(Result('controller', {'failed': True, 'msg': 'boom'}, task))
+    assert stats_output(callback, tmp_path) == ('', False)
