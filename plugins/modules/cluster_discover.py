@@ -28,7 +28,9 @@ description:
   - Nothing is written when discovery fails - an unreadable source, an
     unreachable API or a store that cannot be opened end the task with a clear
     message. A failed rediscovery of a known cluster is recorded as a failed
-    discovery run.
+    discovery run. A SQLite store file that does not exist yet is created
+    only by a discovery that succeeds - a failed first discovery leaves no
+    file behind.
   - See M(osops.lifecycle.discovery_method_info) for every method's parameters.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -325,13 +327,21 @@ class ClusterDiscoverModule(OpenStackModule):
         from ansible_collections.osops.lifecycle.plugins.module_utils._store.access import module_store
         from ansible_collections.osops.lifecycle.plugins.module_utils._store.clusters import get_cluster, record_discovery_run, upsert_cluster
         from ansible_collections.osops.lifecycle.plugins.module_utils._store.rows import without_secrets
+        from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import sqlite_path, store_url
+        found = None
+        path = sqlite_path(store_url(self.params.get('store')))
+        if not self.check_mode and path is not None and not os.path.exists(path):
+            # No store file yet: it is created only by a discovery that succeeds (a failed first
+            # discovery leaves nothing behind), so this one is read before the store opens.
+            found = api.result() if api else self.discover_inventory()
         with module_store(self, predict=self.check_mode) as store:
-            try:
-                found = api.result() if api else self.discover_inventory()
-            except OsopsError as exc:
-                if not self.check_mode:
-                    record_discovery_run(store, name, method, started, 'failed', error=exc.msg)
-                raise
+            if found is None:
+                try:
+                    found = api.result() if api else self.discover_inventory()
+                except OsopsError as exc:
+                    if not self.check_mode:
+                        record_discovery_run(store, name, method, started, 'failed', error=exc.msg)
+                    raise
             for warning in found.pop('warnings'):
                 self.ansible.warn(warning)
             diff = upsert_cluster(store, name, method, params=self.method_params, region=found['region'],

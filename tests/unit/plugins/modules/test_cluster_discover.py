@@ -376,6 +376,28 @@ def test_a_failed_rediscovery_keeps_the_record_and_is_recorded(run_module, store
     assert (run['status'], run['error']) == ('failed', result['msg'])
 
 
+@pytest.mark.parametrize('method', ['openstack_ansible', 'openstack_api'])
+def test_a_failed_first_discovery_creates_no_store_file(run_module, tmp_path, method, monkeypatch, fake_cloud):
+    # the default store (no store option): the file is created by the first discovery that succeeds
+    path = tmp_path / 'home' / 'store.db'
+    monkeypatch.setenv('OSOPS_STORE_URL', 'sqlite:///%s' % path)
+    broken = tmp_path / 'broken.json'
+    broken.write_text('{"_meta": ')
+    if method == 'openstack_api':
+        cloud = fake_cloud().cloud()
+        cloud['auth']['auth_url'] = 'http://127.0.0.1:%d/identity/v3' % free_port()
+        result = run_module(cluster_discover.main, dict(name='prod', method=method, params={}, cloud=cloud))
+    else:
+        result = run_module(cluster_discover.main, dict(name='prod', method=method, params={'inventory': str(broken)}))
+    assert result['failed'], result
+    assert not path.exists() and not path.parent.exists()
+    # the same discovery once it can succeed creates it
+    if method == 'openstack_ansible':
+        result = run_module(cluster_discover.main, dict(name='prod', method=method, params={'inventory': OSA}))
+        assert not result.get('failed'), result.get('msg')
+        assert stored('sqlite:///%s' % path, 'prod')[0]['name'] == 'prod'
+
+
 @pytest.mark.parametrize('args, message', [
     ({'method': 'ssh'}, 'value of method must be one of: ansible_inventory, kolla_ansible, openstack_ansible, '
                         'openstack_api, got: ssh'),
