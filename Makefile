@@ -52,6 +52,11 @@ NODEPS_REQUIREMENTS := test-requirements-nodeps.txt
 # The venv is rebuilt/updated only when the requirement files change.
 REQ_HASH = $(shell cat $(REQUIREMENTS) $(NODEPS_REQUIREMENTS) | sha256sum | cut -d' ' -f1)
 STAMP := $(VENV)/.osops-setup.stamp
+# galaxy-importer (the build-check tier) in a venv of its own.
+IMPORTER_VENV := .venv-importer
+IMPORTER_REQUIREMENTS := tests/tools/galaxy-importer-requirements.txt
+IMPORTER_HASH = $(shell sha256sum $(IMPORTER_REQUIREMENTS) | cut -d' ' -f1)
+IMPORTER_STAMP := $(IMPORTER_VENV)/.osops-setup.stamp
 
 # Extra pytest arguments for the unit and integration tiers,
 # e.g. make unit PYTEST_ARGS='-n auto -k store'
@@ -75,7 +80,7 @@ help:
 
 ## ---------------------------------------------------------------- setup
 
-setup: setup-apt setup-venv
+setup: setup-apt setup-venv setup-importer
 	@tests/tools/install-get-pip.sh $(BIN)/python
 
 # Install only what is missing (no apt-get update when nothing is missing).
@@ -112,6 +117,16 @@ setup-venv:
 	    $(BIN)/python -m pip install --disable-pip-version-check -q --no-deps \
 	        $(addprefix -r ,$(NODEPS_REQUIREMENTS)); \
 	    echo "$(REQ_HASH)" > $(STAMP); \
+	fi
+
+setup-importer:
+	@if [ -x $(IMPORTER_VENV)/bin/python ] && [ "$$(cat $(IMPORTER_STAMP) 2>/dev/null)" = "$(IMPORTER_HASH)" ]; then \
+	    echo "setup: $(IMPORTER_VENV) up to date"; \
+	else \
+	    [ -x $(IMPORTER_VENV)/bin/python ] || $(PYTHON) -m venv $(IMPORTER_VENV); \
+	    echo "setup: pip install -r $(IMPORTER_REQUIREMENTS) into $(IMPORTER_VENV)"; \
+	    $(IMPORTER_VENV)/bin/python -m pip install --disable-pip-version-check -q -r $(IMPORTER_REQUIREMENTS); \
+	    echo "$(IMPORTER_HASH)" > $(IMPORTER_STAMP); \
 	fi
 
 ## ---------------------------------------------------------------- tiers

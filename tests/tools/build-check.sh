@@ -10,7 +10,11 @@
 #   4. with ANSIBLE_COLLECTIONS_PATH pointing only there, `ansible-doc -l`
 #      lists our modules (at least osops.lifecycle.check_policy_json) and
 #      `ansible-doc` renders the documentation of every module and callback
-#      in the tarball (at least osops.lifecycle.check_table).
+#      in the tarball (at least osops.lifecycle.check_table);
+#   5. galaxy-importer (what Galaxy runs on an upload; .venv-importer, made by
+#      `make setup`) imports the tarball offline, ansible-lint included,
+#      without ansible-test: it must end "Importer processing completed
+#      successfully".
 # Usage: tests/tools/build-check.sh       (nothing is left behind)
 set -euo pipefail
 
@@ -84,4 +88,18 @@ while IFS= read -r path; do
 done < <(grep -E '^plugins/[a-z_]+/[^/]+\.py$' "$WORK/contents.txt" | sort)
 [ "$checked" -gt 0 ] || fail "no plugin documentation checked"
 [ "$failed" -eq 0 ] || fail "$failed of $checked plugins have broken documentation"
-echo "build-check: OK ($checked plugins documented)"
+echo "build-check: $checked plugins documented"
+
+# 5. galaxy-importer, offline (its ansible-lint too), on the tarball.
+IMPORTER="$ROOT/.venv-importer"
+[ -x "$IMPORTER/bin/python" ] || fail "no $IMPORTER: run make setup-importer"
+printf '[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_LINT = True\nOFFLINE_ANSIBLE_LINT = True\n' > "$WORK/importer.cfg"
+if ! PATH="$IMPORTER/bin:$PATH" GALAXY_IMPORTER_CONFIG="$WORK/importer.cfg" \
+        "$IMPORTER/bin/python" -m galaxy_importer.main "$tarball" > "$WORK/importer.log" 2>&1 \
+        || ! grep -q "^Importer processing completed successfully$" "$WORK/importer.log"; then
+    grep -v '^Loading ' "$WORK/importer.log" | tail -40 >&2
+    fail "galaxy-importer refused $(basename "$tarball")"
+fi
+grep -E '^(WARNING|ERROR)' "$WORK/importer.log" | grep -v 'found ignore-2\.[0-9]*\.txt with 0 statement' | sed 's/^/build-check: galaxy-importer: /' || true
+echo "build-check: galaxy-importer imported $(basename "$tarball")"
+echo "build-check: OK"
