@@ -19,6 +19,9 @@ In one run, interleaved so that they share the machine's load, ``--repeat`` time
 * ``playbooks/check.yml`` as an operator runs it on the whole lab: every host, every project,
   and each project's target ``*-status`` tool where its venv is installed.
 
+With ``--variant 'NAME=JSON'`` (repeatable), the full play also runs with those extra variables,
+interleaved with the others (for example ``'no backends={"osops_check_backends": false}'``).
+
 Prints the median of each, the ratio of the full play to the five tools' sum and of nova's checks to
 nova-status (goal <= 1.0 for both: issue 11's "Figures"), and the machine's busy CPU time during each
 (core-seconds, every process) with the least wall time it allows on this machine's CPUs; with
@@ -84,8 +87,8 @@ def status_commands(status: dict, target: str) -> dict[str, list[str]]:
     return commands
 
 
-def playbook_command(status: dict, target: str, nova_only: bool) -> list[str]:
-    variables: dict = {"osops_check_cloud": "lab", "osops_check_target_release": target}
+def playbook_command(status: dict, target: str, nova_only: bool, extra: dict | None = None) -> list[str]:
+    variables: dict = {"osops_check_cloud": "lab", "osops_check_target_release": target, **(extra or {})}
     if nova_only:
         control = ["nova_api_os_compute", "nova_conductor", "nova_scheduler"]
         variables.update(osops_check_hosts=":".join(control), osops_check_status_projects=[],
@@ -133,6 +136,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", default="2026.1", choices=sorted(TARGET_MAJOR))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME=JSON",
+                        help="also run the full play with these extra variables, interleaved with the others "
+                             "(for example 'no backends={\"osops_check_backends\": false}')")
     parser.add_argument("--per-process", action="store_true",
                         help="then run the full play once more, sampling /proc: the CPU time of each command line")
     args = parser.parse_args()
@@ -144,6 +150,11 @@ def main() -> None:
         print(f"{project}-status: " + " ".join(command), flush=True)
     work = Path(tempfile.mkdtemp(prefix="osops-bench-check-"))
     figures: dict[str, list[float]] = {"nova-status": [], "five tools": [], "check.yml nova": [], "check.yml full": []}
+    variants = [("check.yml nova", True, None), ("check.yml full", False, None)]
+    for given in args.variant:
+        label, _, extra = given.partition("=")
+        variants.append((f"check.yml full, {label}", False, json.loads(extra)))
+        figures[variants[-1][0]] = []
     for i in range(args.repeat):
         total, busy = 0.0, cpu_seconds()
         for project, command in tools.items():  # one after the other, one ssh each, as an operator would
@@ -155,9 +166,9 @@ def main() -> None:
                 figures["nova-status"].append(took)
         figures["five tools"].append(total)
         CPU.setdefault("five tools", []).append(cpu_seconds() - busy)
-        for name, nova_only in (("check.yml nova", True), ("check.yml full", False)):
-            report = work / f"report-{i}-{int(nova_only)}.json"
-            command = playbook_command(status, args.target, nova_only)
+        for number, (name, nova_only, extra) in enumerate(variants):
+            report = work / f"report-{i}-{number}.json"
+            command = playbook_command(status, args.target, nova_only, extra)
             if i == 0:
                 print(f"{name}: ANSIBLE_CALLBACKS_ENABLED=osops.lifecycle.check_table "
                       f"OS_CLIENT_CONFIG_FILE={status['clouds_yaml']} {' '.join(command[:-3])} "
@@ -182,14 +193,14 @@ def main() -> None:
         print("run %d: %s" % (i + 1, ", ".join(f"{k} {v[-1]:.2f} s" for k, v in figures.items())), flush=True)
     medians = {k: statistics.median(v) for k, v in figures.items()}
     print("medians over %d runs: %s" % (args.repeat, ", ".join(f"{k} {v:.2f} s" for k, v in medians.items())))
-    for name, theirs in (("check.yml nova", "nova-status"), ("check.yml full", "five tools")):
+    for name, theirs in [("check.yml nova", "nova-status")] + [(v[0], "five tools") for v in variants[1:]]:
         ratio = medians[name] / medians[theirs]
         print(f"ratio {name} / {theirs}: {ratio:.2f} (goal <= {GOAL_RATIO}: {'met' if ratio <= GOAL_RATIO else 'MISSED'})",
               flush=True)
     # CPU time (the whole machine's, lab services included) and the wall time it allows at best on this
     # machine's CPUs: a run bound by the CPUs cannot take less than its core-seconds over the CPU count.
     cpus = os.cpu_count() or 1
-    for name in ("five tools", "check.yml nova", "check.yml full"):
+    for name in ["five tools"] + [v[0] for v in variants]:
         used = statistics.median(CPU[name])
         print(f"CPU {name}: median {used:.1f} core-seconds; at best {used / cpus:.1f} s on {cpus} CPUs "
               f"(wall median {medians[name]:.2f} s)", flush=True)
