@@ -152,7 +152,7 @@ def main() -> None:
     figures: dict[str, list[float]] = {"nova-status": [], "five tools": [], "check.yml nova": [], "check.yml full": []}
     variants = [("check.yml nova", True, None), ("check.yml full", False, None)]
     for given in args.variant:
-        label, _, extra = given.partition("=")
+        label, _sep, extra = given.partition("=")
         variants.append((f"check.yml full, {label}", False, json.loads(extra)))
         figures[variants[-1][0]] = []
     for i in range(args.repeat):

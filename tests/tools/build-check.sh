@@ -11,7 +11,11 @@
 #      lists our modules (at least osops.lifecycle.check_policy_json) and
 #      `ansible-doc` renders the documentation of every module and callback
 #      in the tarball (at least osops.lifecycle.check_table);
-#   5. galaxy-importer (what Galaxy runs on an upload; .venv-importer, made by
+#   5. ansible-builder's introspection of the installed collection (what an
+#      execution environment build installs for it) gives exactly the
+#      Python requirements of requirements.txt and the system packages of
+#      bindep.txt, and nothing only the tests need;
+#   6. galaxy-importer (what Galaxy runs on an upload; .venv-importer, made by
 #      `make setup`) imports the tarball offline, ansible-lint included,
 #      without ansible-test: it must end "Importer processing completed
 #      successfully".
@@ -28,6 +32,8 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/osops-build-check.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
 fail() { echo "build-check: FAIL: $*" >&2; exit 1; }
+# A requirements file's entries, comments and blank lines left out, sorted.
+requirements() { grep -v '^[[:space:]]*\(#\|$\)' "$1" | sed 's/[[:space:]]*#.*//' | sort; }
 
 # 1. Build.
 (cd "$ROOT" && ansible-galaxy collection build --force --output-path "$WORK/dist" >/dev/null)
@@ -90,9 +96,34 @@ done < <(grep -E '^plugins/[a-z_]+/[^/]+\.py$' "$WORK/contents.txt" | sort)
 [ "$failed" -eq 0 ] || fail "$failed of $checked plugins have broken documentation"
 echo "build-check: $checked plugins documented"
 
-# 5. galaxy-importer, offline (its ansible-lint too), on the tarball.
+# The README's "Use" section: after `ansible-galaxy collection install`, its pip command names the
+# requirements.txt the installed collection ships, and its comment names every library in it.
+readme_pip="$(grep -E '^pip install -r ~/\.ansible/collections/' "$ROOT/README.md" | head -1)"
+[ -n "$readme_pip" ] || fail "README.md: no 'pip install -r ~/.ansible/collections/...' line in Use"
+shipped="${readme_pip#pip install -r \~/.ansible/collections/}"
+[ -f "$WORK/collections/$shipped" ] || fail "README.md's $readme_pip: the installed collection has no $shipped"
+named="$(grep -B2 -F "$readme_pip" "$ROOT/README.md" | grep -o '([^)]*)' | head -1 | tr -d '()' | tr ',' '\n' | sed 's/^ *//' | sort -f)"
+listed="$(requirements "$ROOT/requirements.txt" | sed 's/[[<>=!~;].*//' | sort -f)"
+[ "$named" = "$listed" ] || fail "README.md's Use names the libraries: $(tr '\n' ' ' <<< "$named"); requirements.txt has: $(tr '\n' ' ' <<< "$listed")"
+echo "build-check: README's pip command names the installed $shipped and its $(echo "$listed" | wc -l) libraries"
+
 IMPORTER="$ROOT/.venv-importer"
 [ -x "$IMPORTER/bin/python" ] || fail "no $IMPORTER: run make setup-importer"
+
+# 5. What ansible-builder would install for the collection in an execution environment.
+"$IMPORTER/bin/ansible-builder" introspect --write-pip "$WORK/ee-pip.txt" --write-bindep "$WORK/ee-bindep.txt" \
+    "$WORK/collections" > "$WORK/introspect.log" 2>&1 || { cat "$WORK/introspect.log" >&2; fail "ansible-builder introspect failed"; }
+introspected() { sed 's/[[:space:]]*#.*//' "$1" | grep -v '^[[:space:]]*$' | sort; }
+diff <(requirements "$ROOT/requirements.txt") <(introspected "$WORK/ee-pip.txt") >&2 \
+    || fail "ansible-builder would install other Python requirements than requirements.txt (meta/execution-environment.yml)"
+diff <(requirements "$ROOT/bindep.txt") <(introspected "$WORK/ee-bindep.txt") >&2 \
+    || fail "ansible-builder would install other system packages than bindep.txt (meta/execution-environment.yml)"
+if grep -Eiq '^(jmespath|pytest)|\btest\b' "$WORK/ee-pip.txt" "$WORK/ee-bindep.txt"; then
+    fail "the execution environment would get test-only or unused requirements: $(cat "$WORK/ee-pip.txt" "$WORK/ee-bindep.txt")"
+fi
+echo "build-check: ansible-builder introspect: $(wc -l < "$WORK/ee-pip.txt") Python requirements, $(wc -l < "$WORK/ee-bindep.txt") system packages"
+
+# 6. galaxy-importer, offline (its ansible-lint too), on the tarball.
 printf '[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_LINT = True\nOFFLINE_ANSIBLE_LINT = True\n' > "$WORK/importer.cfg"
 if ! PATH="$IMPORTER/bin:$PATH" GALAXY_IMPORTER_CONFIG="$WORK/importer.cfg" \
         "$IMPORTER/bin/python" -m galaxy_importer.main "$tarball" > "$WORK/importer.log" 2>&1 \
