@@ -10,7 +10,8 @@
 #   4. with ANSIBLE_COLLECTIONS_PATH pointing only there, `ansible-doc -l`
 #      lists our modules (at least osops.lifecycle.check_policy_json) and
 #      `ansible-doc` renders the documentation of every module and callback
-#      in the tarball (at least osops.lifecycle.check_table);
+#      in the tarball (at least osops.lifecycle.check_table), and each filter
+#      and test name shows its own documentation (several share a file);
 #   5. ansible-builder's introspection of the installed collection (what an
 #      execution environment build installs for it) gives exactly the
 #      Python requirements of requirements.txt and the system packages of
@@ -93,6 +94,22 @@ while IFS= read -r path; do
     fi
 done < <(grep -E '^plugins/[a-z_]+/[^/]+\.py$' "$WORK/contents.txt" | sort)
 [ "$checked" -gt 0 ] || fail "no plugin documentation checked"
+
+# Filters and tests (several to a file): each name shows its own documentation, not its file's first.
+for type in filter test; do
+    names="$(ansible-doc -t "$type" -l "$NS.$NAME" --json | python3 -c 'import json, sys; print(" ".join(sorted(json.load(sys.stdin))))')"
+    [ -n "$names" ] || continue
+    # shellcheck disable=SC2086  # one argument per name
+    ansible-doc -t "$type" --json $names > "$WORK/$type-docs.json" 2> "$WORK/$type-docs.err" \
+        || fail "ansible-doc -t $type cannot show every name's documentation: $(cat "$WORK/$type-docs.err")"
+    wrong="$(python3 -c '
+import json, sys
+docs = json.load(sys.stdin)
+print(" ".join("%s (shows %s)" % (fqcn, (entry.get("doc") or {}).get("name")) for fqcn, entry in sorted(docs.items())
+               if (entry.get("doc") or {}).get("name") != fqcn.rsplit(".", 1)[-1]))' < "$WORK/$type-docs.json")"
+    [ -z "$wrong" ] || fail "ansible-doc -t $type shows another plugin's documentation for: $wrong"
+    echo "build-check: ansible-doc -t $type: each of $(wc -w <<< "$names") names shows its own documentation"
+done
 [ "$failed" -eq 0 ] || fail "$failed of $checked plugins have broken documentation"
 echo "build-check: $checked plugins documented"
 
