@@ -403,6 +403,9 @@ def controller_programs(host: Host, shared: dict[str, VenvSpec], venv_real) -> l
         "ml2": {"type_drivers": "flat,vxlan", "tenant_network_types": "vxlan", "mechanism_drivers": "",
                 "extension_drivers": "port_security"},
         "ml2_type_vxlan": {"vni_ranges": "1:1000"},
+        # No OVN here, so no OVN DHCP for baremetal ports: neutron-status's "OVN support for BM
+        # provisioning over IPv6" check does not apply (it would warn that it cannot reach OVN).
+        "ovn": {"disable_ovn_dhcp_for_baremetal_ports": "true"},
         "oslo_policy": _POLICY,
     }))
     _write(etc / "neutron" / "neutron-uwsgi.ini", _uwsgi(
