@@ -1,4 +1,5 @@
-"""The upgrade verbs as playbooks (Kostyor's upgrade-status, list-upgrades, upgrade-pause, upgrade-cancel).
+"""Kostyor's verbs as playbooks: upgrade-status, list-upgrades, upgrade-pause, upgrade-cancel; cluster-status,
+cluster-component-list, list-upgrade-versions, list-discovery-methods, check-upgrade.
 
 A real ansible-playbook run of each against a SQLite store holding a planned
 upgrade; what they change is read back from the store directly.  Two
@@ -76,7 +77,7 @@ def module(lab, name, **args):
 
 
 def playbook(lab, name, **variables):
-    variables = dict({'osops_upgrade_store': lab['url']}, **variables)
+    variables = dict({'osops_upgrade_store': lab['url'], 'osops_store': lab['url']}, **variables)
     return subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', lab['inventory'], '-e', json.dumps(variables),
                            os.path.join(ROOT, 'playbooks', '%s.yml' % name)],
                           env=lab['env'], capture_output=True, text=True, check=False, timeout=300)
@@ -86,7 +87,7 @@ def printed(proc):
     """The lines the playbook's last debug task printed."""
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     start = proc.stdout.rindex('"msg": [')
-    return json.loads(proc.stdout[start + len('"msg": '):proc.stdout.index(']', start) + 1])
+    return json.JSONDecoder().raw_decode(proc.stdout[start + len('"msg": '):])[0]
 
 
 def stored(lab):
@@ -122,6 +123,54 @@ def test_status_list_pause_and_cancel(lab):
     assert cancelled[1].startswith('Upgrade %s of lab: 2025.1 -> 2026.1, cancel' % upgrade['id'])
     assert stored(lab)[0]['status'] in ('cancelling', 'cancelled')
     assert printed(playbook(lab, 'upgrades')) == [cancelled[1]]
+
+
+def table(lines):
+    """The rows of a table the table filter printed, each a list of its cells (a wrapped row's lines joined)."""
+    rows = []
+    for line in lines:
+        if not line.startswith('|'):
+            continue
+        cells = [cell.strip() for cell in line.strip('|').split('|')]
+        if rows and cells[0] == '':  # the continuation of a wrapped row
+            rows[-1] = [(old + ' ' + new).strip() for old, new in zip(rows[-1], cells)]
+        else:
+            rows.append(cells)
+    return rows
+
+
+def test_cluster_verbs_as_playbooks(lab):
+    status = table(printed(playbook(lab, 'cluster_status', osops_cluster='lab')))
+    assert status[0] == ['cluster', 'state', 'why', 'release', 'hosts', 'upgrade', 'discovered']
+    assert status[1][:6] == ['lab', 'active', '-', '2025.1', '3', '-']
+    assert printed(playbook(lab, 'check_upgrade', osops_cluster='lab')) == ['No upgrade of lab in progress.']
+
+    components = table(printed(playbook(lab, 'cluster_components', osops_cluster='lab', osops_target_release='2026.1')))
+    assert components[0] == ['service', 'binary', 'hosts', 'versions', 'releases', 'can upgrade', 'why']
+    (compute,) = [row for row in components if row[1] == 'nova-compute']
+    assert compute[:6] == ['nova', 'nova-compute', 'compute1, compute2', '31.3.1', '2025.1', 'yes'], compute
+    assert '2026.1' in compute[6], compute
+    assert len(components) == 1 + 7  # five APIs, nova-conductor, nova-compute
+
+    versions = printed(playbook(lab, 'upgrade_versions', osops_cluster='lab'))
+    assert versions[0].startswith('From 2025.1: ')
+    rows = dict((row[0], row) for row in table(versions[1:])[1:])
+    assert rows['2026.1'][1:4] == ['gazpacho', 'yes', 'yes'] and rows['2025.2'][3] == 'yes'
+    assert rows['2026.2'][3] == 'no' and 'skips 2026.1' in rows['2026.2'][4]
+
+    methods = table(printed(playbook(lab, 'discovery_methods')))
+    assert [row[0] for row in methods[1:]] == ['ansible_inventory', 'kolla_ansible', 'openstack_ansible', 'openstack_api']
+    assert 'inventory' in methods[3][1].split(', ')
+
+    module(lab, 'upgrade', cluster='lab', target_release='2026.1', started_by='ops@bastion')
+    (upgrade,) = stored(lab)
+    started = printed(playbook(lab, 'check_upgrade', osops_cluster='lab'))
+    assert started[0].startswith('Upgrade of lab in progress')
+    assert table(started[1:])[1] == [upgrade['id'], '2025.1', '2026.1', 'pending']
+    assert table(printed(playbook(lab, 'cluster_status', osops_cluster='lab')))[1][5] == upgrade['id']
+
+    unknown = playbook(lab, 'cluster_status', osops_cluster='nowhere')
+    assert unknown.returncode != 0 and 'No cluster nowhere in the store: discover it first' in unknown.stdout
 
 
 # The controller's Python for the role's controller tasks (osops_upgrade_controller_python), holding
