@@ -328,16 +328,17 @@ class ClusterDiscoverModule(OpenStackModule):
         from ansible_collections.osops.lifecycle.plugins.module_utils._store.clusters import get_cluster, record_discovery_run, upsert_cluster
         from ansible_collections.osops.lifecycle.plugins.module_utils._store.rows import without_secrets
         from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import sqlite_path, store_url
+        discover = api.result if api else self.discover_inventory
         found = None
         path = sqlite_path(store_url(self.params.get('store')))
         if not self.check_mode and path is not None and not os.path.exists(path):
             # No store file yet: it is created only by a discovery that succeeds (a failed first
             # discovery leaves nothing behind), so this one is read before the store opens.
-            found = api.result() if api else self.discover_inventory()
+            found = discover()
         with module_store(self, predict=self.check_mode) as store:
             if found is None:
                 try:
-                    found = api.result() if api else self.discover_inventory()
+                    found = discover()
                 except OsopsError as exc:
                     if not self.check_mode:
                         record_discovery_run(store, name, method, started, 'failed', error=exc.msg)

@@ -11,7 +11,9 @@
 #      lists our modules (at least osops.lifecycle.check_policy_json) and
 #      `ansible-doc` renders the documentation of every module and callback
 #      in the tarball (at least osops.lifecycle.check_table), and each filter
-#      and test name shows its own documentation (several share a file);
+#      and test name shows its own documentation (several share a file); the
+#      README's pip command names the requirements.txt the installed
+#      collection ships, and its comment every library in it;
 #   5. ansible-builder's introspection of the installed collection (what an
 #      execution environment build installs for it) gives exactly the
 #      Python requirements of requirements.txt and the system packages of
