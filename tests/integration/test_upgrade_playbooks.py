@@ -1,5 +1,6 @@
 """Kostyor's verbs as playbooks: upgrade-status, list-upgrades, upgrade-pause, upgrade-cancel; cluster-status,
-cluster-component-list, list-upgrade-versions, list-discovery-methods, check-upgrade.
+cluster-component-list, list-upgrade-versions, list-discovery-methods, check-upgrade; and Fenix's list, get
+and delete of maintenance sessions.
 
 A real ansible-playbook run of each against a SQLite store holding a planned
 upgrade; what they change is read back from the store directly.  Two
@@ -17,7 +18,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters, engine, upgrades
+from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.workflow import lay_out
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters, engine, sessions, upgrades
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -77,7 +79,8 @@ def module(lab, name, **args):
 
 
 def playbook(lab, name, **variables):
-    variables = dict({'osops_upgrade_store': lab['url'], 'osops_store': lab['url']}, **variables)
+    variables = dict({'osops_upgrade_store': lab['url'], 'osops_store': lab['url'],
+                      'osops_maintenance_store': lab['url']}, **variables)
     return subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', lab['inventory'], '-e', json.dumps(variables),
                            os.path.join(ROOT, 'playbooks', '%s.yml' % name)],
                           env=lab['env'], capture_output=True, text=True, check=False, timeout=300)
@@ -171,6 +174,39 @@ def test_cluster_verbs_as_playbooks(lab):
 
     unknown = playbook(lab, 'cluster_status', osops_cluster='nowhere')
     assert unknown.returncode != 0 and 'No cluster nowhere in the store: discover it first' in unknown.stdout
+
+
+def test_maintenance_list_get_and_delete(lab):
+    assert printed(playbook(lab, 'maintenance_list')) == ['No maintenance session in the store.']
+    store = engine.open_store(lab['url'])
+    try:
+        created = sessions.create_session(store, 'lab', [{'host': 'compute1', 'batch': 1}, {'host': 'compute2', 'batch': 2}],
+                                          steps=lay_out('default', [['compute1'], ['compute2']], [], []))
+    finally:
+        store.close()
+    listed = table(printed(playbook(lab, 'maintenance_list', osops_maintenance_cluster='lab')))
+    assert listed[0] == ['session', 'cluster', 'state', 'workflow', 'at', 'updated']
+    assert listed[1][:4] == [created['id'], 'lab', 'MAINTENANCE', 'default'] and len(listed) == 2
+
+    shown = printed(playbook(lab, 'maintenance_get', osops_maintenance_session_id=created['id']))
+    # two tables: the session's, then its steps' (from the border above their header)
+    split = next(index for index, line in enumerate(shown) if line.startswith('| step ')) - 1
+    session_rows, step_rows = shown[:split], shown[split:]
+    assert table(session_rows)[1][:3] == [created['id'], 'lab', 'MAINTENANCE']
+    steps = table(step_rows)
+    assert steps[0][:7] == ['step', 'phase', 'batch', 'host', 'action', 'plugin', 'status']
+    assert [row[3] for row in steps[1:] if row[4] == 'disable'] == ['compute1', 'compute2']
+    assert {row[6] for row in steps[1:]} == {'pending'} and len(steps) - 1 == len(created['steps'])
+
+    refused = playbook(lab, 'maintenance_delete', osops_maintenance_session_id=created['id'])
+    assert refused.returncode != 0 and 'is MAINTENANCE, not finished: continue it, or delete it with force=true' in refused.stdout, refused.stdout[-1500:]
+    assert len(table(printed(playbook(lab, 'maintenance_list')))) == 2  # nothing deleted
+    deleted = printed(playbook(lab, 'maintenance_delete', osops_maintenance_session_id=created['id'],
+                               osops_maintenance_force=True))
+    assert created['id'] in deleted[0]
+    assert printed(playbook(lab, 'maintenance_list')) == ['No maintenance session in the store.']
+    missing = playbook(lab, 'maintenance_get', osops_maintenance_session_id=created['id'])
+    assert missing.returncode != 0 and 'No maintenance session %s in the store' % created['id'] in missing.stdout
 
 
 # The controller's Python for the role's controller tasks (osops_upgrade_controller_python), holding
