@@ -17,7 +17,9 @@ description:
     (a list of records by their C(name)), a boolean as C(yes) or C(no), null
     as C(-); long text wraps within O(max_width) characters.
   - The cluster playbooks (C(cluster_status), C(cluster_components),
-    C(upgrade_versions), C(discovery_methods)) print their answers this way.
+    C(upgrade_versions), C(discovery_methods), C(check_upgrade)) and the
+    maintenance ones (C(maintenance_list), C(maintenance_get)) print their
+    answers this way.
 positional: _input
 options:
   _input:
