@@ -291,11 +291,30 @@ def _0003_maintenance_steps(op):
     op.create_index('ix_maintenance_steps_session_stage', 'maintenance_steps', ['session_id', 'stage'])
 
 
+def _0004_upgrade_events(op):
+    """Every status an upgrade took, when, from which, in which batch and why: the history its report draws
+    (pauses, failures, rollbacks).  Upgrades stored before have no history."""
+    op.create_table(
+        'upgrade_events',
+        sa.Column('id', sa.Integer, primary_key=True),
+        sa.Column('upgrade_id', sa.String(36), nullable=False),
+        sa.Column('at', timestamp(), nullable=False),
+        sa.Column('from_status', sa.String(16), nullable=False),
+        sa.Column('to_status', sa.String(16), nullable=False),
+        sa.Column('batch', sa.Integer),
+        sa.Column('reason', sa.Text),
+        sa.ForeignKeyConstraint(['upgrade_id'], ['upgrades.id'], ondelete='CASCADE',
+                                name='fk_upgrade_events_upgrade'),
+    )
+    op.create_index('ix_upgrade_events_upgrade', 'upgrade_events', ['upgrade_id', 'id'])
+
+
 # Oldest first.  Never edit or reorder a released revision: append a new one.
 REVISIONS = (
     ('0001_initial', _0001_initial),
     ('0002_upgrade_details', _0002_upgrade_details),
     ('0003_maintenance_steps', _0003_maintenance_steps),
+    ('0004_upgrade_events', _0004_upgrade_events),
 )
 KNOWN_REVISIONS = tuple(revision for revision, _upgrade in REVISIONS)
 HEAD = KNOWN_REVISIONS[-1]

@@ -151,6 +151,19 @@ if STORE_IMPORT_ERROR is None:  # the ORM models need SQLAlchemy when they are d
         claimed_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(migrations.timestamp())
         error: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
 
+    class UpgradeEvent(Base):
+        """One status an upgrade took (revision 0004): from which, when, in which batch, why."""
+        __tablename__ = 'upgrade_events'
+        __table_args__ = (sa.Index('ix_upgrade_events_upgrade', 'upgrade_id', 'id'),)
+        id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+        upgrade_id: orm.Mapped[str] = orm.mapped_column(sa.ForeignKey(
+            'upgrades.id', ondelete='CASCADE', name='fk_upgrade_events_upgrade'))
+        at: orm.Mapped[datetime.datetime] = orm.mapped_column(migrations.timestamp())
+        from_status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+        to_status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+        batch: orm.Mapped[int | None]
+        reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+
     class MaintenanceSession(_Timestamps, Base):
         __tablename__ = 'maintenance_sessions'
         __table_args__ = (sa.Index('ix_maintenance_sessions_cluster', 'cluster_id'),)
@@ -244,5 +257,5 @@ if STORE_IMPORT_ERROR is None:  # the ORM models need SQLAlchemy when they are d
 else:
     # Without SQLAlchemy the names still exist, so that modules import (Ansible's import test, a
     # controller without the library): engine.open_store says what is missing before any is used.
-    Base = Cluster = Host = Component = DiscoveryRun = Upgrade = UpgradeStep = None
+    Base = Cluster = Host = Component = DiscoveryRun = Upgrade = UpgradeStep = UpgradeEvent = None
     MaintenanceSession = MaintenanceHost = MaintenanceAction = MaintenanceStep = None

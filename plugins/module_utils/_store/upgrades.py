@@ -14,7 +14,7 @@ import uuid
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import migrations
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import StoreConflict, StoreError
-from ansible_collections.osops.lifecycle.plugins.module_utils._store.models import Cluster, Upgrade, UpgradeStep, utcnow
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.models import Cluster, Upgrade, UpgradeEvent, UpgradeStep, utcnow
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.rows import as_json, cluster_id_of, plain, plain_rows, plain_select
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.states import STEP_TRANSITIONS, UPGRADE_TRANSITIONS
 
@@ -198,12 +198,24 @@ def move_upgrade(session, upgrade, status, **values):
     checked UPGRADE_TRANSITIONS.
     """
     values.update(status_values(upgrade, status))
+    before = upgrade.status
     moved = session.execute(
-        sa.update(Upgrade).where(Upgrade.id == upgrade.id, Upgrade.status == upgrade.status)
+        sa.update(Upgrade).where(Upgrade.id == upgrade.id, Upgrade.status == before)
         .values(**values).execution_options(synchronize_session=False)).rowcount
     if moved:
         session.refresh(upgrade)
+        # its history, in the same transaction: the report's pauses, failures and rollbacks
+        session.execute(sa.insert(UpgradeEvent).values(
+            upgrade_id=upgrade.id, at=values['updated_at'], from_status=before, to_status=status,
+            batch=upgrade.current_batch, reason=upgrade.error))
     return bool(moved)
+
+
+def upgrade_events(store, upgrade_id):
+    """The statuses upgrade ``upgrade_id`` took, oldest first (none for upgrades stored before revision 0004)."""
+    with store.transaction() as session:
+        return plain_rows(session, plain_select(UpgradeEvent).where(UpgradeEvent.upgrade_id == upgrade_id)
+                          .order_by(UpgradeEvent.id))
 
 
 def transition_upgrade(store, upgrade_id, status, error=None):

@@ -72,6 +72,24 @@ def test_every_allowed_transition(store, source, target):
         assert store_upgrades.transition_upgrade(store, upgrade['id'], 'rolling_back')['error'] == 'why'
 
 
+def test_every_status_an_upgrade_takes_is_its_history(store):
+    """Each move is one event, in order, with its time, batch and reason; refused and lost moves add none."""
+    upgrade = _upgrade_at(store, 'running', _cluster(store))
+    store_upgrades.transition_upgrade(store, upgrade['id'], 'paused')
+    store_upgrades.transition_upgrade(store, upgrade['id'], 'running')
+    store_upgrades.transition_upgrade(store, upgrade['id'], 'failed', error='nova-api did not answer')
+    with pytest.raises(StoreError):
+        store_upgrades.transition_upgrade(store, upgrade['id'], 'completed')
+    store_upgrades.transition_upgrade(store, upgrade['id'], 'rolling_back')
+    events = store_upgrades.upgrade_events(store, upgrade['id'])
+    assert [(e['from_status'], e['to_status'], e['reason']) for e in events] == [
+        ('pending', 'running', None), ('running', 'paused', None), ('paused', 'running', None),
+        ('running', 'failed', 'nova-api did not answer'), ('failed', 'rolling_back', 'nova-api did not answer')]
+    times = [e['at'] for e in events]
+    assert times == sorted(times) and all(times)
+    assert store_upgrades.upgrade_events(store, 'no-such-upgrade') == []
+
+
 @pytest.mark.parametrize('source', sorted(store_states.UPGRADE_TRANSITIONS))
 def test_invalid_transitions_name_the_current_status_and_change_nothing(store, source):
     _cluster(store)
