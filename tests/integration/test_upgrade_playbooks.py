@@ -113,12 +113,14 @@ def test_status_list_pause_and_cancel(lab):
     assert lines[1].startswith('Phase prepare, batch 1 of ') and 'step 1 of %d' % upgrade['steps_total'] in lines[1]
     assert 'Hosts upgraded: 0 of 3' in lines and 'nova: 31.3.1 on 3 hosts' in lines
     assert printed(playbook(lab, 'upgrade_status', osops_upgrade_id=upgrade['id'])) == lines
+    # both set (the cluster in a vars file, the id on the command line): the id names the upgrade
+    assert printed(playbook(lab, 'upgrade_status', osops_upgrade_id=upgrade['id'], osops_upgrade_cluster='old')) == lines
 
     module(lab, 'upgrade_step', cluster='lab', state='claimed')  # the upgrade runs its first batch
     paused = printed(playbook(lab, 'upgrade_pause', osops_upgrade_cluster='lab'))
     assert paused[0].endswith('running → paused.') and ', paused (started by ops@bastion)' in paused[1]
     assert [u['status'] for u in stored(lab)] == ['paused']
-    again = playbook(lab, 'upgrade_pause', osops_upgrade_id=upgrade['id'])
+    again = playbook(lab, 'upgrade_pause', osops_upgrade_id=upgrade['id'], osops_upgrade_cluster='lab')
     assert ', paused (started by' in printed(again)[1] and 'changed=0' in again.stdout
     assert [u['status'] for u in stored(lab)] == ['paused']
 
