@@ -44,7 +44,7 @@ BIN := $(VENV)/bin
 # storage v2 of the lab's cloudkitty option, run by the lab itself (not as a service).
 APT_PACKAGES ?= git rsync shellcheck python3-venv postgresql \
 	rabbitmq-server mariadb-server mariadb-client openssh-server openssh-client \
-	sqlite3 util-linux iproute2 procps influxdb
+	sqlite3 util-linux iproute2 procps influxdb chromium chromium-driver
 
 REQUIREMENTS := requirements.txt test-requirements.txt
 # Installed with --no-deps: files the tests read, whose dependencies would conflict with ours.

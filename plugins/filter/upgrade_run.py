@@ -306,10 +306,21 @@ def check_failures(report):
     return found
 
 
+def check_rows(report):
+    """Every check of a check role report, one compact row each: ``host``, ``project``, ``check``, ``result``
+    (what an upgrade keeps of its readiness runs, for its report)."""
+    if not isinstance(report, dict):
+        raise AnsibleFilterError('check_rows expects the check role\'s osops_check_report, got %r' % (report,))
+    return [{'host': host.get('host'), 'project': section.get('project'), 'check': check.get('name'),
+             'result': check.get('result')}
+            for host in report.get('hosts') or [] for section in host.get('projects') or []
+            for check in section.get('checks') or []]
+
+
 class FilterModule:
     def filters(self):
         return {'upgrade_step_task': upgrade_step_task, 'upgrade_progress_lines': upgrade_progress_lines,
                 'upgrade_step_groups': upgrade_step_groups, 'upgrade_group_task': upgrade_group_task,
                 'upgrade_task_outcomes': upgrade_task_outcomes,
                 'upgrade_plan_lines': upgrade_plan_lines, 'upgrade_outcomes': upgrade_outcomes,
-                'check_warnings': check_warnings, 'check_failures': check_failures}
+                'check_warnings': check_warnings, 'check_failures': check_failures, 'check_rows': check_rows}

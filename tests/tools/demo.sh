@@ -9,7 +9,7 @@
 #   4. the rolling upgrade (playbooks/upgrade.yml), one progress line per step;
 #   5. the readiness checks again, on the upgraded cloud;
 #   6. the upgrade's status (playbooks/upgrade_status.yml) and where the
-#      reports are.
+#      reports are (the check reports, the upgrade's HTML report).
 #
 #   OSOPS_DEMO_RELEASE  the lab's release        (default 2025.1)
 #   OSOPS_DEMO_TARGET   the release to upgrade to (default 2026.1)
@@ -60,7 +60,7 @@ for line in sys.stdin:
 # The collection, as ansible-playbook finds it, from this checkout; a fresh store for this demo.
 mkdir -p .cache/collections/ansible_collections/osops "$work"
 ln -sfn "$PWD" .cache/collections/ansible_collections/osops/lifecycle
-rm -f "$work"/store.db "$work"/check-*.json
+rm -rf "$work"/store.db "$work"/check-*.json "$work"/reports
 export ANSIBLE_COLLECTIONS_PATH="$PWD/.cache/collections" OS_CLIENT_CONFIG_FILE="$clouds" PYTHONWARNINGS=ignore \
     ANSIBLE_DISPLAY_SKIPPED_HOSTS=false
 extra="$(python3 -c '
@@ -70,6 +70,7 @@ print(json.dumps({"osops_discover_cluster": "lab", "osops_discover_method": "ope
                   "osops_discover_cloud": "lab", "osops_discover_host_versions": True,
                   "osops_discover_store": store, "osops_upgrade_cluster": "lab", "osops_upgrade_store": store,
                   "osops_upgrade_target_release": target, "osops_upgrade_target_versions": json.loads(versions),
+                  "osops_upgrade_report_dir": store[len("sqlite:///"):].rsplit("/", 1)[0] + "/reports",
                   "osops_check_cloud": "lab", "osops_check_target_release": target}))
 ' "sqlite:///$work/store.db" "$target_release" "$versions")"
 playbook() { .venv/bin/ansible-playbook -i "$inventory" -e "$extra" "$@"; }
@@ -88,6 +89,7 @@ stage "the upgrade's status"
 playbook osops.lifecycle.upgrade_status
 stage "done in $(( $(date +%s) - began )) s"
 echo "   the check reports: $work/check-before.json, $work/check-after.json"
+echo "   the upgrade's HTML report (timeline, versions, checks before and after): $(ls "$work"/reports/upgrade-*.html)"
 echo "   the upgrade, its steps and the discovery: the store $work/store.db"
 echo "   (ansible-playbook osops.lifecycle.upgrades -e osops_upgrade_store=sqlite:///$work/store.db)"
 echo "   stop the lab with: $labctl down"

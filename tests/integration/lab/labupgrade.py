@@ -27,6 +27,7 @@ def playbook_cloud(status: dict, work: Path, schema_checks: bool = False, **env_
         del env[key]
     return {"status": status, "work": work, "store": store, "env": env,
             "vars": {"osops_upgrade_cluster": "lab", "osops_upgrade_store": f"sqlite:///{store}",
+                     "osops_upgrade_report_dir": str(work / "reports"),
                      "osops_check_cloud": "lab", "osops_discover_cluster": "lab",
                      "osops_discover_method": "openstack_api", "osops_discover_cloud": "lab",
                      "osops_discover_host_versions": True, "osops_discover_store": f"sqlite:///{store}",

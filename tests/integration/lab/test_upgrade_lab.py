@@ -35,6 +35,8 @@ from pathlib import Path
 import pytest
 from labupgrade import issue_token, kill_tree, main_pids, nova_versions, playbook_cloud, venvs_running
 
+from ansible_collections.osops.lifecycle.tests.integration.report_page import assert_page_matches_store
+
 pytestmark = [
     pytest.mark.lab,
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
@@ -302,3 +304,20 @@ def test_cancel_rollback_then_pause_kill_continue_complete(lab, cloud, record_pr
     assert "cannot be rolled back: its finalize phase started" in refused, refused[-3000:]
     assert upgrades(cloud)[-1]["status"] == "completed"
     record_property("second_upgrade_seconds", round(took, 1))
+
+    # --- 3. the HTML reports, opened in Chromium: what they show is what the store holds ---
+    report = cloud["work"] / "reports" / f"upgrade-{second['id']}.html"
+    assert f"report: {report}" in out, out[-3000:]  # the upgrade role wrote it at the end of its run
+    page, truth = assert_page_matches_store(str(report), f"sqlite:///{cloud['store']}", second["id"],
+                                            "upgrade-report-lab-completed")
+    assert truth["marks"][-1] == "completed" and "paused" in truth["marks"]
+    assert [row["host"] for row in page["rows"]] == ["lab", "controller", "compute1", "compute2"]
+    # nova's hosts: the controller (conductor, scheduler, api) and the two computes
+    assert page["versions"]["nova"] == {"before": f"{VERSIONS[SOURCE]['nova']} × 3", "after": f"{VERSIONS[TARGET]['nova']} × 3"}
+    assert set(page["checks"]) == {"before", "after"}
+    out = play(cloud, "upgrade_report", {"osops_upgrade_id": upgrade["id"]})  # the first one, on demand
+    report = cloud["work"] / "reports" / f"upgrade-{upgrade['id']}.html"
+    assert f"report: {report}" in out, out[-3000:]
+    page, truth = assert_page_matches_store(str(report), f"sqlite:///{cloud['store']}", upgrade["id"],
+                                            "upgrade-report-lab-rolled-back")
+    assert "cancelling" in truth["marks"] and truth["marks"][-1] == "rolled_back"

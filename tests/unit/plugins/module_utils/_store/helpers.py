@@ -8,12 +8,16 @@ import multiprocessing
 
 import sqlalchemy as sa
 
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import batches as store_batches
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import clusters as store_clusters
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import session_steps as store_steps
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import sessions as store_sessions
+from ansible_collections.osops.lifecycle.plugins.module_utils._store import upgrades as store_upgrades
 
 TABLES = {'alembic_version', 'clusters', 'hosts', 'components', 'discovery_runs', 'upgrades',
-          'upgrade_steps', 'maintenance_sessions', 'maintenance_hosts', 'maintenance_actions', 'maintenance_steps'}
+          'upgrade_steps', 'upgrade_events', 'maintenance_sessions', 'maintenance_hosts', 'maintenance_actions',
+          'maintenance_steps'}
 SECRET = 'Sup3r-Secret'
 
 HOSTS = [
@@ -109,3 +113,45 @@ def run_to_the_end(store, session):
         assert claimed
         store_steps.finish_steps(store, session['id'], [{'position': s['position'], 'outcome': 'done'}
                                                         for s in claimed])
+
+
+# The checks a readiness step of upgrade_story records (the upgrade role keeps them with check_rows).
+CHECKS_BEFORE = [{'host': 'lab', 'project': 'nova', 'check': 'Cells v2', 'result': 'Success'},
+                 {'host': 'controller', 'project': 'nova', 'check': 'hw_machine_type unset', 'result': 'Warning'}]
+
+
+def run_batches(store, upgrade_id, count, fail=None, rollback=False):
+    """Claim and finish ``count`` batches as the upgrade role would: done (reverted), the step at ``fail`` failed,
+    readiness steps with a report's summary."""
+    for _batch in range(count):
+        claimed = store_batches.claim_batch(store, upgrade_id, 'test', rollback=rollback)
+        results = []
+        for step in claimed['steps']:
+            result = {'position': step['position'], 'status': 'reverted' if rollback else 'done'}
+            if step['action'] == 'readiness':
+                result['detail'] = {'result': 'Warning', 'code': 1, 'warnings': ['nova: hw_machine_type unset'],
+                                    'counts': {'Success': 1, 'Warning': 1, 'Failure': 0, 'Error': 0},
+                                    'checks': CHECKS_BEFORE}
+            if step['position'] == fail:
+                result.update(status='failed', error='nova-compute did not start')
+            results.append(result)
+        store_batches.finish_batch(store, upgrade_id, claimed['batch'], results)
+
+
+def upgrade_story(url, upgrade_id):
+    """Upgrade ``upgrade_id`` (the lab's 54-step plan, started) runs 5 batches, is paused and continued, fails
+    in compute1's batch (its restart, step 38), and is rolled back; returns it as the store has it then."""
+    store = store_engine.open_store(url)
+    try:
+        run_batches(store, upgrade_id, 5)
+        store_upgrades.transition_upgrade(store, upgrade_id, 'paused')
+        store_upgrades.transition_upgrade(store, upgrade_id, 'running')
+        run_batches(store, upgrade_id, 7, fail=38)
+        store_batches.start_rollback(store, upgrade_id)
+        for _batch in range(20):
+            if store_upgrades.get_upgrade(store, upgrade_id, steps=False)['status'] == 'rolled_back':
+                break
+            run_batches(store, upgrade_id, 1, rollback=True)
+        return store_upgrades.get_upgrade(store, upgrade_id)
+    finally:
+        store.close()
