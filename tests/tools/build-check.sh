@@ -4,7 +4,8 @@
 #   1. `ansible-galaxy collection build` into a temporary directory;
 #   2. the tarball holds no caches or local state (__pycache__, *.pyc, .venv,
 #      .cache, .ansible, .pytest_cache, .git, tests/output, collections/,
-#      nested tarballs) - any hit fails the check;
+#      nested tarballs) - any hit fails the check; the version galaxy.yml
+#      names is a release in changelogs/changelog.yaml, and CHANGELOG.rst ships;
 #   3. `ansible-galaxy collection install --offline` into a temporary
 #      collections path;
 #   4. with ANSIBLE_COLLECTIONS_PATH pointing only there, `ansible-doc -l`
@@ -57,6 +58,16 @@ for required in MANIFEST.json FILES.json meta/runtime.yml; do
     grep -qx "$required" "$WORK/contents.txt" || fail "tarball lacks $required"
 done
 echo "build-check: $(wc -l < "$WORK/contents.txt") entries, no caches"
+# The version galaxy.yml names is a release of changelogs/changelog.yaml, whose notes ship (CHANGELOG.rst).
+for required in changelogs/changelog.yaml CHANGELOG.rst; do
+    grep -qx "$required" "$WORK/contents.txt" || fail "tarball lacks $required"
+done
+version="$(python3 -c 'import json, sys; print(json.load(sys.stdin)["collection_info"]["version"])' \
+    < <(tar -xzOf "$tarball" MANIFEST.json))"
+python3 -c 'import sys, yaml; sys.exit(0 if sys.argv[2] in (yaml.safe_load(open(sys.argv[1])) or {}).get("releases", {}) else 1)' \
+    "$ROOT/changelogs/changelog.yaml" "$version" \
+    || fail "changelogs/changelog.yaml holds no release $version, the version galaxy.yml names (antsibull-changelog release)"
+echo "build-check: version $version is a release of changelogs/changelog.yaml"
 
 # 3. Install offline into an empty collections path, which from here on is
 #    the only collections path.
