@@ -127,7 +127,12 @@ def test_status_list_pause_and_cancel(lab):
     cancelled = printed(playbook(lab, 'upgrade_cancel', osops_upgrade_cluster='lab'))
     assert cancelled[1].startswith('Upgrade %s of lab: 2025.1 -> 2026.1, cancel' % upgrade['id'])
     assert stored(lab)[0]['status'] in ('cancelling', 'cancelled')
-    assert printed(playbook(lab, 'upgrades')) == [cancelled[1]]
+    listed = table(printed(playbook(lab, 'upgrades')))
+    assert listed[0] == ['upgrade', 'cluster', 'from', 'to', 'status', 'steps', 'started by', 'started', 'finished']
+    (row,) = listed[1:]
+    assert row[:5] == [upgrade['id'], 'lab', '2025.1', '2026.1', stored(lab)[0]['status']]
+    assert row[5].startswith('done: ') or row[5].startswith('pending: ')
+    assert row[6] == 'ops@bastion' and row[8] in ('-', stored(lab)[0]['finished_at'])
 
 
 def table(lines):
