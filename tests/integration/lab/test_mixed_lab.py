@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from labchecks import LABCTL_PATH, NOVA_CONF, ours, real_nova_status, run_check_playbook
 from labupgrade import issue_token, nova_versions, playbook_cloud, venvs_running
+
+from ansible_collections.osops.lifecycle.tests.conftest import PG_PASSWORD
+from ansible_collections.osops.lifecycle.tests.integration.awxjob import awx_job, openstack_credential
 
 pytestmark = [
     pytest.mark.lab,
@@ -147,10 +151,17 @@ PROGRAMS = (("controller", "keystone", "keystone"), ("controller", "glance", "gl
             ("compute2", "nova-compute", "nova"))
 
 
-def test_upgrade_yml_takes_the_half_upgraded_lab_on_to_2026_1(lab, cloud, tmp_path):
+def test_upgrade_yml_takes_the_half_upgraded_lab_on_to_2026_1(lab, cloud, tmp_path, postgres):
     """2025.2 -> 2026.1 with upgrade.yml from where the cloud stands: what runs 2026.1 already gets no step;
     asked to drain, the compute still at 2025.2 has its server live-migrated off before its code changes and
     is enabled again after.
+
+    Every playbook runs as an AWX job (tests/integration/awxjob.py: ansible-runner over a private data
+    directory, the survey's answers as extra vars, the OpenStack credential's clouds.yaml with the cloud
+    ``devstack``, the store on PostgreSQL through the collection's credential type): discover, check, the
+    upgrade - paused by an upgrade_pause job while it runs, continued by a second upgrade job - and
+    upgrade_status. The jobs' set_stats artifacts and progress events are what AWX shows; no password is
+    in any of their events or output.
 
     The last test of the module: it leaves the lab at 2026.1."""
     lab.labctl("install", "--release", UPGRADED_TO)
@@ -166,25 +177,79 @@ def test_upgrade_yml_takes_the_half_upgraded_lab_on_to_2026_1(lab, cloud, tmp_pa
         return now.status == "ACTIVE" and now
     assert lab.wait_for("the server ACTIVE on compute2", active, 180).compute_host == "compute2"
 
-    def play(name: str, extra: dict | None = None) -> str:
-        proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", run["status"]["inventory"],
-                               "-e", json.dumps({**run["vars"], **(extra or {})}), f"osops.lifecycle.{name}"],
-                              env=run["env"], capture_output=True, text=True, timeout=1200, check=False)
-        out = proc.stdout + proc.stderr
-        (tmp_path / f"{name}.log").write_text(out)
-        assert proc.returncode == 0, out[-6000:]
-        return out
+    store_url = postgres.empty_database()
+    inventory = json.loads(subprocess.run([str(BIN / "ansible-inventory"), "-i", run["status"]["inventory"], "--list"],
+                                          env=run["env"], capture_output=True, text=True, check=True).stdout)
+    openstack = openstack_credential(run["status"]["clouds_yaml"], "lab")
+    # the job templates' own extra vars: the lab's venvs of 2026.1, no schema checks (test_opchecks_lab.py
+    # has them), the HTML report in the test's directory
+    template_vars = {"osops_upgrade_target_versions": UPGRADE_VERSIONS, "osops_check_schema_projects": [],
+                     "osops_upgrade_report_dir": str(tmp_path / "reports")}
+    jobs = []
 
-    play("discover")
-    out = play("upgrade", {"osops_upgrade_target_release": UPGRADED_TO,
-                           "osops_upgrade_target_versions": UPGRADE_VERSIONS,
-                           "osops_upgrade_drain": True, "osops_upgrade_cloud": "lab"})
+    def job(template: str, survey: dict, background: bool = False, extra_vars: dict | None = None):
+        found = awx_job(tmp_path, str(len(jobs) + 1), template, inventory, openstack, store_url, survey=survey,
+                        extra_vars={**template_vars, **(extra_vars or {})}, background=background)
+        jobs.append(found[1] if background else found)
+        if not background:
+            (tmp_path / f"job-{len(jobs)}-{template}.log").write_text(found.stdout)
+            assert found.status == "successful", found.stdout[-6000:]
+        return found
+
+    def store_rows(sql: str) -> list:
+        engine = sa.create_engine(store_url)
+        try:
+            with engine.connect() as db:
+                return [tuple(row) for row in db.execute(sa.text(sql))]
+        finally:
+            engine.dispose()
+
+    job("discover", {"osops_discover_cluster": "lab", "osops_discover_method": "openstack_api",
+                     "osops_discover_host_versions": "true"})
+    # nova's control plane already runs 2026.1: the check template says where the cloud as a whole stands
+    check = job("check", {"osops_check_target_release": UPGRADED_TO}, extra_vars={"osops_check_current_release": BUILT_AT})
+    assert "Upgrade Check Results" in check.stdout  # the project's ansible.cfg enables the callback
+    assert check.artifacts["osops_check"]["result"] in ("Success", "Warning"), check.artifacts
+    upgrade_survey = {"osops_upgrade_cluster": "lab", "osops_upgrade_target_release": UPGRADED_TO,
+                      "osops_upgrade_drain": "true"}
+    thread, first = job("upgrade", upgrade_survey, background=True)
+
+    def in_control():
+        assert thread.is_alive(), first.stdout[-6000:]  # the job must not end before the pause
+        return any(phase == "control" for phase, status in store_rows("SELECT phase, status FROM upgrade_steps")
+                   if status in ("running", "done"))
+    lab.wait_for("the upgrade job in its control phase", in_control, 600)
+    job("upgrade_pause", {"osops_upgrade_cluster": "lab"})
+    thread.join(timeout=900)
+    (tmp_path / "job-upgrade-paused.log").write_text(first.stdout)
+    assert first.status == "successful", first.stdout[-6000:]
+    paused = first.artifacts["osops_upgrade"]
+    assert paused["status"] == "paused", paused
+    # the progress lines came as job events, one line per step with its outcome
+    progress = [line for lines in first.task_messages("Progress") for line in lines]
+    assert progress and all(re.match(r"^\[\d+/\d+\] .+ … done in ", line) for line in progress), progress
+    done_before = len(store_rows("SELECT position FROM upgrade_steps WHERE status = 'done'"))
+    assert len(progress) == done_before
+    second = job("upgrade", upgrade_survey)  # continues the paused upgrade
+    completed = second.artifacts["osops_upgrade"]
+    assert (completed["id"], completed["status"], completed["hosts_upgraded"]) == (
+        paused["id"], "completed", completed["hosts_total"]), completed
+    assert len([line for lines in second.task_messages("Progress") for line in lines]) == len(
+        store_rows("SELECT position FROM upgrade_steps")) - done_before
+    out = second.stdout
     assert "Completed - every step is done." in out, out[-3000:]
-    with sqlite3.connect(f"file:{run['store']}?mode=ro", uri=True, timeout=30) as db:
-        (upgrade,) = db.execute("SELECT from_release, to_release, status FROM upgrades").fetchall()
-        steps = db.execute("SELECT phase, host, action, status, detail FROM upgrade_steps ORDER BY position").fetchall()
+    status = job("upgrade_status", {"osops_upgrade_cluster": "lab"})
+    (lines,) = status.task_messages("Status")
+    assert lines[0].startswith(f"Upgrade {paused['id']} of lab: {BUILT_AT} -> {UPGRADED_TO}, completed"), lines
+    for each in jobs:
+        written = each.everything_written()
+        assert PG_PASSWORD not in written and openstack["password"] not in written, each.private_data_dir
+
+    (upgrade,) = store_rows("SELECT from_release, to_release, status FROM upgrades")
+    steps = store_rows("SELECT phase, host, action, status, detail FROM upgrade_steps ORDER BY position")
     assert upgrade == (BUILT_AT, UPGRADED_TO, "completed")
     assert {status for _p, _h, _a, status, _d in steps} == {"done"}
+    steps = [(p, h, a, st, d if isinstance(d, str) else json.dumps(d)) for p, h, a, st, d in steps]
     code = {(host, json.loads(detail).get("binary")) for phase, host, action, _s, detail in steps
             if phase in ("control", "compute") and action == "switch"}
     # nova's control plane and compute1 already ran 2026.1: switched were the 2025.2 services only
