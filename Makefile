@@ -168,7 +168,7 @@ build-check:
 	tests/tools/build-check.sh
 
 integration:
-	tests/tools/pytest-tier.sh tests/integration -m "not lab" $(PYTEST_ARGS)
+	tests/tools/pytest-tier.sh tests/integration -m "not lab" -n 2 $(PYTEST_ARGS)
 
 # The real OpenStack lab: bring-up at two releases, instances, live
 # migration, a rolling upgrade of nova, and the collection against it. Its
