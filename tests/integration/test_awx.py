@@ -11,7 +11,7 @@ import yaml
 
 from ansible_collections.osops.lifecycle.tests.conftest import PG_PASSWORD
 from ansible_collections.osops.lifecycle.tests.integration.awxjob import AWX, ROOT, SurveyError, awx_job, survey_extra_vars
-from ansible_collections.osops.lifecycle.tests.integration.test_upgrade_playbooks import _lab, module, stored
+from ansible_collections.osops.lifecycle.tests.integration.test_upgrade_playbooks import _lab, module, stored, table
 
 SURVEY_TYPES = {'text', 'textarea', 'password', 'integer', 'float', 'multiplechoice', 'multiselect'}
 # survey -> the role whose documented variables it sets
@@ -88,7 +88,8 @@ def test_pause_and_status_jobs_as_awx_runs_them_on_postgresql(tmp_path, postgres
                      survey={'osops_upgrade_cluster': 'lab'})
     assert status.status == 'successful', status.stdout[-3000:]
     (lines,) = status.task_messages('Status')
-    assert lines[0].startswith('Upgrade %s of lab: 2025.1 -> 2026.1, paused' % stored(lab)[0]['id'])
+    shown = dict(table(lines))
+    assert (shown['upgrade'], shown['releases'], shown['status']) == (stored(lab)[0]['id'], '2025.1 -> 2026.1', 'paused')
     # the store's password (its credential) and keystone's (the OpenStack credential) are in no event or output
     for job in (pause, status):
         written = job.everything_written()

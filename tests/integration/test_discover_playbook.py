@@ -13,6 +13,8 @@ import sys
 
 import pytest
 
+from ansible_collections.osops.lifecycle.tests.integration.test_upgrade_playbooks import printed, table
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 BIN = os.path.dirname(sys.executable)
@@ -64,11 +66,17 @@ def test_discover_playbook_then_the_inventory_plugin(tmp_path, env):
     first = playbook(tmp_path, env)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
     assert recap(first)['changed'] == '1'
-    assert 'osa-prod: 14 hosts, 22 components, state active, release unknown (mixed releases: 2025.1' in first.stdout
+    shown = table(printed(first))
+    assert shown[:3] + shown[4:] == [['Field', 'Value'], ['cluster', 'osa-prod'], ['state', 'active'],
+                                     ['hosts', '14 (added 14, removed 0, changed 0)'],
+                                     ['components', '22 (added 22, removed 0, changed 0)']]
+    assert shown[3][0] == 'release' and shown[3][1].startswith('unknown (mixed releases: 2025.1'), shown
     assert '"osops_discover": {' in first.stdout  # set_stats for AWX
 
     second = playbook(tmp_path, env)
     assert second.returncode == 0 and recap(second)['changed'] == '0', second.stdout[-3000:]
+    assert table(printed(second))[4:] == [['hosts', '14 (added 0, removed 0, changed 0)'],
+                                          ['components', '22 (added 0, removed 0, changed 0)']]
 
     config = tmp_path / 'prod.osops_cluster.yml'
     config.write_text('plugin: osops.lifecycle.cluster\ncluster: osa-prod\nstore: sqlite:///%s\n'

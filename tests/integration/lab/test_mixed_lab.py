@@ -26,6 +26,7 @@ from labupgrade import issue_token, nova_versions, playbook_cloud, venvs_running
 
 from ansible_collections.osops.lifecycle.tests.conftest import PG_PASSWORD
 from ansible_collections.osops.lifecycle.tests.integration.awxjob import awx_job, openstack_credential
+from ansible_collections.osops.lifecycle.tests.integration.test_upgrade_playbooks import table
 
 pytestmark = [
     pytest.mark.lab,
@@ -240,7 +241,9 @@ def test_upgrade_yml_takes_the_half_upgraded_lab_on_to_2026_1(lab, cloud, tmp_pa
     assert "Completed - every step is done." in out, out[-3000:]
     status = job("upgrade_status", {"osops_upgrade_cluster": "lab"})
     (lines,) = status.task_messages("Status")
-    assert lines[0].startswith(f"Upgrade {paused['id']} of lab: {BUILT_AT} -> {UPGRADED_TO}, completed"), lines
+    shown = dict(table(lines))
+    assert (shown["upgrade"], shown["releases"], shown["status"]) == (
+        paused["id"], f"{BUILT_AT} -> {UPGRADED_TO}", "completed"), lines
     for each in jobs:
         written = each.everything_written()
         assert PG_PASSWORD not in written and openstack["password"] not in written, each.private_data_dir
