@@ -18,6 +18,7 @@ With ``check_mode`` they return what they would do and write nothing.
 from __future__ import annotations
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import StoreConflict, StoreError
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.clusters import record_upgrade_versions
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.models import UpgradeStep, utcnow
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.rows import as_json, iso, plain
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.states import (
@@ -113,6 +114,7 @@ def _move(session, upgrade, status, write, **values):
     if write:
         if not move_upgrade(session, upgrade, status, **values):
             raise StoreError('Upgrade %s changed status meanwhile; nothing changed.' % upgrade.id)
+        record_upgrade_versions(session, upgrade, status)
     else:
         for key, value in dict(values, **status_values(upgrade, status)).items():
             setattr(upgrade, key, value)

@@ -17,7 +17,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._store import batc
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import upgrades as store_upgrades
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.clusters import get_cluster, list_clusters
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.states import UPGRADE_TRANSITIONS
-from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.planner import from_release, plan_upgrade
+from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.planner import NothingToUpgrade, from_release, plan_upgrade
 from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.progress import batch_summary, describe, step_label
 from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.rollback import revert_order, rollback_order
 
@@ -68,7 +68,17 @@ def start(store, cluster, target, options, started_by, check_mode=False):
                 'warnings': warnings,
                 'msg': 'Cluster %s already has upgrade %s to %s (status %s); nothing changed.' % (
                     cluster, upgrade['id'], target, upgrade['status'])}
-    steps = plan_upgrade(get_cluster(store, cluster), target, options)
+    try:
+        steps = plan_upgrade(get_cluster(store, cluster), target, options)
+    except NothingToUpgrade as exc:
+        # the same upgrade asked again once it completed: that upgrade, nothing changed
+        latest = store_upgrades.find_upgrade(store, cluster)
+        if latest is None or latest['status'] != 'completed' or latest['to_release'] != target:
+            raise
+        upgrade = store_upgrades.get_upgrade(store, latest['id'])
+        return {'changed': False, 'upgrade': describe(upgrade), 'batches': batch_summary(upgrade['steps']),
+                'warnings': [], 'msg': '%s Upgrade %s took it there (completed %s); nothing changed.' % (
+                    exc.msg, upgrade['id'], upgrade['finished_at'])}
     source = from_release(steps)
     if check_mode:
         stored = [dict(step, position=position, batch=step['detail']['batch'], status='pending', started_at=None,

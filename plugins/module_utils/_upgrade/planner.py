@@ -4,16 +4,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The plan of an upgrade: from a stored cluster, a target release and options, the ordered steps.
 
-Pure code (no Ansible, no database): ``plan_upgrade(cluster, target, options)``
-takes a cluster as ``_store.clusters.get_cluster`` returns it and returns
-the steps ``_store.upgrades.create_upgrade`` takes - dicts with ``phase``,
-``service``, ``host``, ``action``, ``from_version``, ``to_version`` and
+Pure code (no Ansible, no database): ``plan_upgrade(cluster, target, options)`` takes a cluster as
+``_store.clusters.get_cluster`` returns it and returns the steps ``_store.upgrades.create_upgrade``
+takes - dicts with ``phase``, ``service``, ``host``, ``action``, ``from_version``, ``to_version`` and
 ``detail``.  The same input always gives the same plan.
 
-``detail['batch']`` numbers the batches (from 1, along the plan): the steps
-of a batch are claimed and finished together; its hosts run in parallel.
-``detail['binary']`` names the unit (systemd unit, supervisord program) of
-a code step.  ``service`` is the project (``nova``), whose code lives in
+``detail['batch']`` numbers the batches (from 1, along the plan): the steps of a batch are claimed and
+finished together; its hosts run in parallel. ``detail['binary']`` names the unit (systemd unit,
+supervisord program) of a code step.  ``service`` is the project (``nova``), whose code lives in
 ``/openstack/venvs/<service>-<version>`` with the venv driver.
 
 Phases, batches and actions (what the driver does):
@@ -30,17 +28,16 @@ Phases, batches and actions (what the driver does):
   * ``rpc_pin`` (every nova host, one batch, when nova is upgraded): nova's
     ``[upgrade_levels] compute = auto`` - detail ``mode`` ``set`` (write it)
     or ``require`` (fail unless it is there).
-``expand``, one batch: every service's commands on its first control host
-(one host's one after the other, service by service; the hosts at once)
+``expand``, one batch: every service's commands on its first control host (one host's one after the other,
+service by service; the hosts at once)
   * ``db_expand``, ``db_migrate``, ``db_sync``, ``api_db_sync``: detail
     ``command`` (argv from ``commands.DB_COMMANDS``), run from the target venv.
-``control``, per service (keystone, glance, cinder, placement, nova, neutron)
-and binary in order, one host per batch
+``control``, per service (keystone, glance, cinder, placement, nova, neutron) and binary in order, one host per batch
   * ``switch`` (the unit to the target venv), ``restart``, ``wait_ready``
     (the service answers; for nova with detail ``service_version``, it
     records that service version).
-``compute``, batches of ``batch_size`` nova-compute hosts, never across two
-availability zones (detail ``zone``, ``compute_batch`` of ``compute_batches``)
+``compute``, batches of ``batch_size`` nova-compute hosts, never across two availability zones (detail
+``zone``, ``compute_batch`` of ``compute_batches``)
   * per host: ``drain`` first when ``drain`` is asked (a maintenance session
     moves the instances off), then per unit on the host (nova-compute,
     neutron agents) ``switch``, ``restart``, ``wait_ready``, then ``enable``
@@ -67,8 +64,11 @@ class PlanError(OsopsError):
     """The cluster cannot be upgraded as asked; the message says why and what to do."""
 
 
-# Services in the order their control units are upgraded (kolla/openstack-ansible), each with
-# its binaries in order; other binaries of a service follow its listed ones, by name.
+class NothingToUpgrade(PlanError):
+    """Every planned component already runs the target release."""
+
+
+# Services in order of their control units' upgrade (kolla, openstack-ansible), binaries in order; others follow by name.
 CONTROL_ORDER = (
     ('keystone', ('keystone',)),
     ('glance', ('glance-api',)),
@@ -166,7 +166,7 @@ def _check_paths(cluster, components, target):
         raise PlanError('Cluster %s cannot be upgraded to %s: %s' % (cluster['name'], target.id, ' '.join(refused)),
                         reason=' '.join(refused))
     if not reasons:
-        raise PlanError('Cluster %s already runs %s (%s): nothing to upgrade.' % (
+        raise NothingToUpgrade('Cluster %s already runs %s (%s): nothing to upgrade.' % (
             cluster['name'], target.id, ', '.join(sorted(set(c['service'] for c in components)))))
     return reasons
 

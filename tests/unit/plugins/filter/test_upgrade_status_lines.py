@@ -52,9 +52,17 @@ def test_not_an_upgrade_is_refused(value):
 
 
 def rows(lines):
-    """The table's cells, borders dropped."""
+    """The table's rows, borders dropped, a value wrapped over several lines joined."""
     assert lines[0].startswith('+-') and lines[-1].startswith('+-')
-    return [[cell.strip() for cell in line.strip('|').split('|')] for line in lines if line.startswith('|')]
+    found = []
+    for line in lines:
+        if line.startswith('|'):
+            field, value = [cell.strip() for cell in line.strip('|').split('|')]
+            if field or not found:
+                found.append([field, value])
+            else:
+                found[-1][1] += ' ' + value
+    return found
 
 
 def test_the_table_shows_the_same_facts_field_by_field():

@@ -70,6 +70,39 @@ def test_start_check_apply_check_apply(run_module, lab_store):
     assert len(_read(lab_store)) == 1
 
 
+def _finish(url, upgrade_id):
+    """Run every batch of the upgrade to its end, each step done (what the upgrade role records)."""
+    store = store_engine.open_store(url)
+    try:
+        while True:
+            claimed = store_batches.claim_batch(store, upgrade_id, 'test')
+            if claimed['stop']:
+                return
+            store_batches.finish_batch(store, upgrade_id, claimed['batch'],
+                                       [{'position': step['position'], 'status': 'done'} for step in claimed['steps']])
+    finally:
+        store.close()
+
+
+def test_the_same_upgrade_asked_again_once_completed_changes_nothing(run_module, lab_store):
+    first = _start(run_module, lab_store)
+    _finish(lab_store, first['upgrade']['id'])
+    for check_mode in (True, False):
+        again = _start(run_module, lab_store, check_mode=check_mode)
+        assert (again['changed'], again['upgrade']['id'], again['upgrade']['status']) == (
+            False, first['upgrade']['id'], 'completed')
+        assert again['msg'].startswith('Cluster lab already runs 2026.1 (') and again['msg'].endswith(
+            'nothing to upgrade. Upgrade %s took it there (completed %s); nothing changed.' % (
+                first['upgrade']['id'], _read(lab_store, first['upgrade']['id'])['finished_at']))
+    assert len(_read(lab_store)) == 1
+    # the cluster now runs the target release: its status says so, without a new discovery
+    status = run_module(cluster_info.main, {'name': 'lab', 'store': lab_store})
+    assert status['clusters'][0]['release'] == '2026.1'
+    # another target is planned from the versions the upgrade left (2026.1 -> 2026.2 is a plain next release)
+    onwards = _start(run_module, lab_store, check_mode=True, target_release='2026.2', target_versions={})
+    assert onwards['changed'] is True and onwards['upgrade']['from_release'] == '2026.1'
+
+
 def test_starting_again_with_other_options_keeps_the_plan_and_warns(run_module, lab_store, warned):
     first = _start(run_module, lab_store)
     assert warned == []

@@ -340,3 +340,58 @@ def test_steps_are_written_with_compare_and_set(store, upgrade):
     finally:
         sa.event.remove(store.engine, 'before_cursor_execute', record)
     assert len(seen) == 2 and all('upgrade_steps.status =' in s for s in seen)
+
+
+def _versions(store):
+    """(binary, host) -> (version, release) of the cluster's components, as the store holds them."""
+    cluster = store_clusters.get_cluster(store, 'lab')
+    return dict(((c['binary'], c['host']), (c['version'], c['release'])) for c in cluster['components'])
+
+
+@pytest.fixture
+def deployed(store, upgrade):
+    """The cluster of ``upgrade`` with components on its hosts, a hostless catalog entry and a service it skips."""
+    components = [{'service': 'nova', 'binary': 'nova-conductor', 'host': 'ctl', 'version': '31.3.1', 'release': '2025.1'}]
+    components += [{'service': 'nova', 'binary': 'nova-compute', 'host': h, 'version': '31.3.1', 'release': '2025.1'}
+                   for h in ('cmp1', 'cmp2', 'cmp3')]
+    components += [{'service': 'nova', 'binary': 'nova-conductor', 'host': '', 'version': '31.3.1', 'release': '2025.1'},
+                   {'service': 'keystone', 'binary': 'keystone', 'host': 'ctl', 'version': '27.1.0', 'release': '2025.1'}]
+    store_clusters.upsert_cluster(store, 'lab', 'api', hosts=[{'name': h} for h in ('ctl', 'cmp1', 'cmp2', 'cmp3')],
+                                  components=components)
+    return upgrade
+
+
+def test_a_completed_upgrade_records_the_versions_its_hosts_run(store, deployed):
+    _run(store, deployed, 5)
+    assert set(_versions(store).values()) == {('31.3.1', '2025.1'), ('27.1.0', '2025.1')}  # not before the end
+    _run(store, deployed, 6)
+    assert _statuses(store, deployed)[0] == 'completed'
+    assert _versions(store) == {
+        ('nova-conductor', 'ctl'): ('33.0.2', '2026.1'), ('nova-conductor', ''): ('33.0.2', '2026.1'),
+        ('nova-compute', 'cmp1'): ('33.0.2', '2026.1'), ('nova-compute', 'cmp2'): ('33.0.2', '2026.1'),
+        ('nova-compute', 'cmp3'): ('33.0.2', '2026.1'), ('keystone', 'ctl'): ('27.1.0', '2025.1')}
+
+
+def test_a_cancelled_upgrade_records_what_it_switched(store, deployed):
+    _run(store, deployed, 4)
+    batches.cancel_upgrade(store, deployed)
+    assert _statuses(store, deployed)[0] == 'cancelled'
+    versions = _versions(store)
+    switched = sorted((key for key, value in versions.items() if value == ('33.0.2', '2026.1')), key=str)
+    assert switched == sorted([('nova-compute', 'cmp1'), ('nova-compute', 'cmp2'), ('nova-conductor', 'ctl'),
+                               ('nova-conductor', '')], key=str)
+    assert versions[('nova-compute', 'cmp3')] == ('31.3.1', '2025.1')
+
+
+def test_a_rolled_back_upgrade_records_the_versions_it_went_back_to(store, deployed):
+    _run(store, deployed, 4)
+    batches.start_rollback(store, deployed)
+    while True:
+        claimed = batches.claim_batch(store, deployed, 'me', rollback=True)
+        if claimed['stop']:
+            break
+        batches.finish_batch(store, deployed, claimed['batch'],
+                             [{'position': s['position'], 'status': 'reverted'} for s in claimed['steps']])
+    assert _statuses(store, deployed)[0] == 'rolled_back'
+    # every switch went back: each component runs 31.3.1 (of 2025.1, from the release data) as before
+    assert set(_versions(store).values()) == {('31.3.1', '2025.1'), ('27.1.0', '2025.1')}

@@ -111,7 +111,9 @@ def test_the_store_migrates_when_imported_from_a_zip(tmp_path):
         parts = package.split('/')
         for depth in range(1, len(parts) + 1):  # AnsiballZ adds these too
             archive.writestr('/'.join(parts[:depth]) + '/__init__.py', '')
-        names = ['_errors.py', '_secrets.py'] + ['_store/%s' % name for name in os.listdir(os.path.join(root, '_store'))
+        # what the store imports, as AnsiballZ follows the imports: the store and the release data
+        names = ['_errors.py', '_secrets.py'] + ['%s/%s' % (package_dir, name) for package_dir in ('_store', '_releases')
+                                                 for name in os.listdir(os.path.join(root, package_dir))
                                                  if name.endswith('.py')]
         for name in names:
             archive.write(os.path.join(root, name), '%s/%s' % (package, name))
