@@ -22,6 +22,8 @@
 #   bench-maintenance   a maintenance session on the lab: wall vs the migrations' own durations, parallel and one by one
 #                       (three computes; docs/maintenance.md)
 #   make demo           setup, then tests/tools/demo.sh when it exists
+#   make molecule       the Molecule scenarios (extensions/molecule) against the lab that is up
+#                       (SCENARIO=check|discover|maintenance|upgrade for one; TARGET=2026.1)
 #
 # See docs/testing.md for what each tier proves and how long it takes.
 
@@ -73,10 +75,10 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help setup setup-apt setup-venv test unit sanity lint changelog-lint \
 	build-check integration lab demo clean lab-deps lab-up lab-down lab-status \
-	lab-reset lab-install lab-bench bench-discovery bench-check bench-planner bench-upgrade bench-maintenance-planner bench-maintenance
+	lab-reset lab-install lab-bench molecule bench-discovery bench-check bench-planner bench-upgrade bench-maintenance-planner bench-maintenance
 
 help:
-	@sed -n '3,20p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '3,28p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 ## ---------------------------------------------------------------- setup
 
@@ -183,6 +185,19 @@ RELEASE ?= 2025.1
 
 lab-deps:
 	$(LABCTL) deps
+# The lab's inventory, clouds.yaml and a store of the scenarios' own; the lab must be up (make lab-up)
+# with the target release's venvs installed (make lab-install RELEASE=2026.1) for check and upgrade.
+TARGET ?= 2026.1
+molecule:
+	@mkdir -p .cache/collections/ansible_collections/osops .cache/molecule
+	@ln -sfn "$(CURDIR)" .cache/collections/ansible_collections/osops/lifecycle
+	inventory="$$($(BIN)/python tests/tools/molecule-vars.py .cache/molecule/vars.yml \
+	        "sqlite:///$(CURDIR)/.cache/molecule/store.db" $(TARGET))"; \
+	ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/.cache/collections" ANSIBLE_HOST_KEY_CHECKING=True \
+	    OS_CLIENT_CONFIG_FILE="$$(dirname "$$inventory")/clouds.yaml" OSOPS_MOLECULE_INVENTORY="$$inventory" \
+	    OSOPS_MOLECULE_VARS="$(CURDIR)/.cache/molecule/vars.yml" \
+	    $(BIN)/molecule test $(if $(SCENARIO),-s $(SCENARIO),--all)
+
 lab-up:
 	$(LABCTL) up --release $(RELEASE) $(if $(COMPUTES),--computes $(COMPUTES))
 lab-down:

@@ -6,13 +6,27 @@ results of the checks both have are compared. The lab is restored after each sce
 The lab runs CloudKitty too (``labctl up --with cloudkitty``): the healthy scenario compares our
 cloudkitty checks with the real ``cloudkitty-status`` on storage v2 (InfluxDB), the last one on v1
 (sqlalchemy on MariaDB).
+
+The healthy scenario runs check.yml the way an openstack-ansible deployment runs it
+(docs/openstack-ansible.md): the collection installed from user-collection-requirements.yml into a
+deploy host laid out like OSA's, its Python libraries in the ansible runtime venv from
+user-ansible-venv-requirements.txt, the lab's hosts in openstack_inventory.json served by the dynamic
+inventory, the variables in user_*.yml, through the ``openstack-ansible`` wrapper. The same deploy
+host then discovers the lab from openstack_inventory.json in both spellings of OSA's group names and
+plans the upgrade in check mode.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+import yaml
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.status_cli import parse_table
 
 from labchecks import (
@@ -28,6 +42,9 @@ from labchecks import (
     run_check_playbook,
     tool_table,
 )
+
+from ansible_collections.osops.lifecycle.tests.integration.osa_deploy import ROOT, DeployHost, printed
+from ansible_collections.osops.lifecycle.tests.integration.test_upgrade_playbooks import table
 
 pytestmark = [
     pytest.mark.lab,
@@ -62,10 +79,45 @@ def cloud(lab):
     return dict(status=status, target_venv=target_venv, target=TARGET)
 
 
-def test_healthy_lab_all_success_and_the_play_passes(lab, cloud, tmp_path):
+@pytest.fixture(scope="module")
+def osa(cloud, tmp_path_factory):
+    """An openstack-ansible deploy host for the lab, with the collection installed as OSA installs a user's
+    collection (its group names spelled with dashes, as before 2026.1; the wrapper transforms them)."""
+    work = tmp_path_factory.mktemp("osa")
+    built = subprocess.run([str(Path(sys.executable).parent / "ansible-galaxy"), "collection", "build", str(ROOT),
+                            "--output-path", str(work / "dist")], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stdout + built.stderr
+    (tarball,) = (work / "dist").glob("osops-lifecycle-*.tar.gz")
+    host = DeployHost(work / "root")
+    host.write_inventory(yaml.safe_load(Path(cloud["status"]["inventory"]).read_text()), "dashes")
+    host.write("user-collection-requirements.yml",
+               {"collections": [{"name": "osops.lifecycle", "type": "file", "source": str(tarball)}]})
+    host.write("user-ansible-venv-requirements.txt", (ROOT / "requirements.txt").read_text())
+    store = f"sqlite:///{work / 'osops.db'}"
+    host.write("user_variables.yml", {"osops_discover_store": store, "osops_upgrade_store": store, "osops_store": store})
+    host.write("user_variables_osops.yml", {
+        "osops_check_cloud": "lab", "osops_check_target_release": TARGET, "osops_check_schema_projects": [],
+        "osops_discover_cluster": "lab", "osops_discover_method": "openstack_ansible",
+        "osops_discover_params": {"inventory": str(host.config_dir / "openstack_inventory.json"),
+                                  "fact_cache": str(host.config_dir / "ansible_facts")},
+        "osops_discover_host_versions": True, "osops_cluster": "lab",
+        "osops_upgrade_cluster": "lab", "osops_upgrade_target_release": TARGET})
+    report = work / "check-report.json"
+    host.write("user.rc", f"export ANSIBLE_CALLBACKS_ENABLED=osops.lifecycle.check_table\n"
+                          f"export OSOPS_CHECK_REPORT_PATH={report}\n"
+                          f"export OS_CLIENT_CONFIG_FILE={cloud['status']['clouds_yaml']}\n")
+    installed = host.bootstrap()
+    assert "osops.lifecycle:" in installed.stdout and "was installed successfully" in installed.stdout, installed.stdout
+    return {"host": host, "report": report, "store": store, "work": work}
+
+
+def test_healthy_lab_all_success_and_the_play_passes(lab, cloud, osa, tmp_path):
     rc, output, theirs = real_nova_status(lab, cloud)
     assert rc == 0, output
-    proc, report = run_check_playbook(cloud, tmp_path)
+    # check.yml from the collection openstack-ansible installed, through its wrapper and inventory
+    proc = osa["host"].openstack_ansible("osops.lifecycle.check")
+    assert osa["report"].exists(), proc.stdout[-4000:] + proc.stderr[-2000:]
+    report = json.loads(osa["report"].read_text())
     assert_same_as_nova_status(ours(report), theirs)
     assert set(ours(report).values()) == {"Success"}
     assert proc.returncode == 0, proc.stdout[-5000:]
@@ -95,6 +147,63 @@ def test_healthy_lab_all_success_and_the_play_passes(lab, cloud, tmp_path):
     # CloudKitty on storage v2 (InfluxDB): served, processing, and checked as cloudkitty-status says.
     assert_cloudkitty_serves(lab, 2)
     assert_cloudkitty_as_cloudkitty_status(lab, 2, proc, report)
+
+
+def components(store: str) -> dict[str, set]:
+    """{cluster: {(service, binary, host, version)}} of the store, read with plain SQL."""
+    engine = sa.create_engine(store)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT c.name, m.service, m.binary, m.host, m.version FROM components m "
+                                        "JOIN clusters c ON c.id = m.cluster_id")).all()
+    finally:
+        engine.dispose()
+    found: dict[str, set] = {}
+    for cluster, *component in rows:
+        found.setdefault(cluster, set()).add(tuple(component))
+    return found
+
+
+def test_openstack_ansible_deploy_host_discovers_and_plans(lab, cloud, osa):
+    """After check.yml (above): discovery from openstack_inventory.json with the versions the hosts run,
+    in both spellings of OSA's group names, the cluster's status, and the upgrade planned in check mode."""
+    host = osa["host"]
+    discovered = host.openstack_ansible("osops.lifecycle.discover")
+    assert discovered.returncode == 0, discovered.stdout[-4000:] + discovered.stderr[-2000:]
+    shown = dict(table(printed(discovered)))
+    lab_hosts = {h["name"] for h in cloud["status"]["hosts"]}
+    assert shown["cluster"] == "lab" and shown["hosts"].startswith(f"{len(lab_hosts)} (added {len(lab_hosts)},"), shown
+    assert shown["release"].startswith(f"{SOURCE} ("), shown
+    # the versions were read on the hosts: nova's on every nova host is the source release's
+    dashes = components(osa["store"])["lab"]
+    nova = {(binary, version) for service, binary, _, version in dashes if service == "nova"}
+    assert {binary for binary, _ in nova} >= {"nova-compute", "nova-conductor", "nova-scheduler"}, nova
+    assert all(version for _, version in nova) and len({version for _, version in nova}) == 1, nova
+
+    # the same deployment with the group names of 2026.1 and later (underscores): the same components
+    underscores = host.write_inventory(yaml.safe_load(Path(cloud["status"]["inventory"]).read_text()), "underscores",
+                                       "openstack_inventory-2026.1.json")
+    again = host.openstack_ansible("osops.lifecycle.discover", "-e", json.dumps({
+        "osops_discover_cluster": "lab-2026", "osops_discover_params": {"inventory": str(underscores)}}))
+    assert again.returncode == 0 and "Read the service versions" in again.stdout, again.stdout[-4000:]
+    found = components(osa["store"])
+    assert {c[:3] for c in found["lab-2026"]} == {c[:3] for c in dashes}, found["lab-2026"] ^ dashes
+    assert "shared-infra_hosts" in (host.config_dir / "openstack_inventory.json").read_text()
+    assert "shared-infra_hosts" not in underscores.read_text()
+
+    status = host.openstack_ansible("osops.lifecycle.cluster_status")
+    assert dict(zip(*table(printed(status))))["release"] == SOURCE, printed(status)
+
+    # the upgrade in check mode: its plan, nothing recorded
+    planned = host.openstack_ansible("osops.lifecycle.upgrade", "--check")
+    assert planned.returncode == 0, planned.stdout[-4000:] + planned.stderr[-2000:]
+    assert f"{SOURCE} → {TARGET} would be planned" in planned.stdout, planned.stdout[-4000:]
+    engine = sa.create_engine(osa["store"])
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT COUNT(*) FROM upgrades")).scalar() == 0
+    finally:
+        engine.dispose()
 
 
 def test_placement_stopped(lab, cloud, tmp_path):
@@ -242,3 +351,30 @@ def test_cloudkitty_storage_v1_as_cloudkitty_status_says(lab, cloud, tmp_path):
         "osops_check_hosts": "cloudkitty_all", "osops_check_status_projects": ["cloudkitty"]})
     assert proc.returncode == 0, proc.stdout[-5000:]  # a Warning does not fail the play
     assert_cloudkitty_as_cloudkitty_status(lab, 1, proc, report)
+
+
+def test_molecule_scenarios_converge_against_the_lab(lab, cloud, tmp_path):
+    """The Molecule scenarios of extensions/molecule (check, discover, maintenance, upgrade), each converged
+    against the lab's hosts by ``molecule test`` with its own sequence (idempotence where the role promises
+    it) and its own verify; the last scenario here, since the upgrade one moves keystone to TARGET."""
+    link = ROOT / ".cache" / "collections" / "ansible_collections" / "osops" / "lifecycle"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.exists():
+        link.symlink_to(ROOT)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"), ANSIBLE_NOCOLOR="1",
+               NO_COLOR="1", OS_CLIENT_CONFIG_FILE=cloud["status"]["clouds_yaml"], ANSIBLE_HOST_KEY_CHECKING="True",
+               OSOPS_MOLECULE_INVENTORY=cloud["status"]["inventory"], OSOPS_MOLECULE_CLOUD="lab",
+               OSOPS_MOLECULE_STORE=f"sqlite:///{tmp_path / 'molecule.db'}", OSOPS_MOLECULE_TARGET=TARGET,
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    proc = subprocess.run([str(Path(sys.executable).parent / "molecule"), "test", "--all"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=1800, check=False)
+    out = proc.stdout + proc.stderr
+    (tmp_path / "molecule.log").write_text(out)
+    assert proc.returncode == 0, out[-8000:]
+    recap = dict(re.findall(r"^(check|discover|maintenance|upgrade) +: (actions=.*)$", out, re.M))
+    assert set(recap) == {"check", "discover", "maintenance", "upgrade"}, out[-3000:]
+    expected = {"check": 3, "discover": 3, "maintenance": 3, "upgrade": 4}  # the steps of each test_sequence
+    for scenario, actions in expected.items():
+        assert recap[scenario].startswith(f"actions={actions} ") and f"successful={actions} " in recap[scenario], recap
+    assert re.search(r"^upgrade ➜ idempotence: Executed: Successful$", out, re.M), out[-3000:]
+
