@@ -22,6 +22,7 @@
 #   bench-maintenance   a maintenance session on the lab: wall vs the migrations' own durations, parallel and one by one
 #                       (three computes; docs/maintenance.md)
 #   make demo           setup, then tests/tools/demo.sh when it exists
+#   make ee             the execution environment image (ee/build.sh; docs/execution-environment.md)
 #   make molecule       the Molecule scenarios (extensions/molecule) against the lab that is up
 #                       (SCENARIO=check|discover|maintenance|upgrade for one; TARGET=2026.1)
 #
@@ -43,10 +44,13 @@ BIN := $(VENV)/bin
 # postgresql: the state store's tests start a real server (OSOPS_REQUIRE_POSTGRES
 # below makes them fail, not skip, when it is missing).
 # The rest: the lab (tests/lab; the same list as `labctl deps`); influxdb is the
-# storage v2 of the lab's cloudkitty option, run by the lab itself (not as a service).
+# storage v2 of the lab's cloudkitty option, run by the lab itself (not as a service);
+# chromium and its driver open the HTML report; podman, runc and debootstrap build and
+# run the execution environment (ee/build.sh).
 APT_PACKAGES ?= git rsync shellcheck python3-venv postgresql \
 	rabbitmq-server mariadb-server mariadb-client openssh-server openssh-client \
-	sqlite3 util-linux iproute2 procps influxdb chromium chromium-driver
+	sqlite3 util-linux iproute2 procps influxdb chromium chromium-driver \
+	podman runc debootstrap
 
 REQUIREMENTS := requirements.txt test-requirements.txt
 # Installed with --no-deps: files the tests read, whose dependencies would conflict with ours.
@@ -75,10 +79,10 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help setup setup-apt setup-venv test unit sanity lint changelog-lint \
 	build-check integration lab demo clean lab-deps lab-up lab-down lab-status \
-	lab-reset lab-install lab-bench molecule bench-discovery bench-check bench-planner bench-upgrade bench-maintenance-planner bench-maintenance
+	lab-reset lab-install lab-bench ee molecule bench-discovery bench-check bench-planner bench-upgrade bench-maintenance-planner bench-maintenance
 
 help:
-	@sed -n '3,28p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '3,29p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 ## ---------------------------------------------------------------- setup
 
@@ -185,6 +189,9 @@ RELEASE ?= 2025.1
 
 lab-deps:
 	$(LABCTL) deps
+ee: setup
+	bash ee/build.sh
+
 # The lab's inventory, clouds.yaml and a store of the scenarios' own; the lab must be up (make lab-up)
 # with the target release's venvs installed (make lab-install RELEASE=2026.1) for check and upgrade.
 TARGET ?= 2026.1

@@ -5,49 +5,8 @@
 
 from __future__ import annotations
 
-DOCUMENTATION = r'''
-name: upgrade_status_lines
-short_description: An upgrade's status as lines an operator reads
-version_added: 0.1.0
-author: osops.lifecycle contributors (@osops)
-description:
-  - Turns one upgrade as M(osops.lifecycle.upgrade_info) returns it
-    (RV(osops.lifecycle.upgrade_info#module:upgrade) or an element of
-    RV(osops.lifecycle.upgrade_info#module:upgrades)) into lines - id,
-    cluster, releases and status; phase, batch and the current step; hosts
-    upgraded; versions per service; the failed step; elapsed and remaining
-    time.
-  - Plain lines suit a log or a chat message; the playbooks print the same
-    facts as a table, with the filter C(osops.lifecycle.upgrade_status_table).
-positional: _input
-options:
-  _input:
-    description: An upgrade as M(osops.lifecycle.upgrade_info) returns it.
-    type: dict
-    required: true
-  brief:
-    description: Only the first line (what C(list-upgrades) shows per upgrade).
-    type: bool
-    default: false
-'''
-
-EXAMPLES = r'''
-- name: Where the upgrade of prod stands
-  osops.lifecycle.upgrade_info:
-    cluster: prod
-  register: status
-
-- name: Show it
-  ansible.builtin.debug:
-    msg: "{{ status.upgrade | osops.lifecycle.upgrade_status_lines }}"
-'''
-
-RETURN = r'''
-_value:
-  description: The lines, first the upgrade's id, cluster, releases and status.
-  type: list
-  elements: str
-'''
+# Each filter is documented in its own file beside this one (upgrade_status_lines.yml,
+# upgrade_status_table.yml), as ansible-core documents a file of several filters.
 
 from ansible.errors import AnsibleFilterError
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write the variables the Molecule scenarios of extensions/molecule need for the lab that is up.
 
     tests/tools/molecule-vars.py VARS_FILE STORE_URL TARGET_RELEASE

@@ -2,7 +2,8 @@
 # Copyright (c) osops.lifecycle contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Releases inferred from facts: a project version, a deployment's release tag, an API microversion.
+"""Releases inferred from facts: a project version (``_releases.rules.release_from_version``, the
+wording the store also gives a version an upgrade left), a deployment's release tag, an API microversion.
 
 A release is named only when the fact identifies exactly one; otherwise the
 answer is None with the reason, never a guess.
@@ -16,15 +17,6 @@ try:
     from packaging.version import Version
 except ImportError:  # _releases reports it first
     Version = None
-
-
-def release_from_version(project, version):
-    """``(release id or None, reason)`` for a version of ``project``."""
-    found = release_of(project, version)
-    if found is None:
-        return None, ('%s %s is in no release the release data knows (%s)'
-                      % (project, version, ', '.join(s.id for s in all_series() if s.projects)))
-    return found.id, '%s %s shipped in %s' % (project, version, found.id)
 
 
 def release_from_osa_tag(tag):

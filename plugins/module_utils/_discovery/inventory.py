@@ -15,7 +15,8 @@ import json
 import os
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import kolla
-from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.inference import release_from_osa_tag, release_from_version
+from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.inference import release_from_osa_tag
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import release_from_version
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.topology import (
     OSA_GROUPS,
     OSA_ROLE_GROUPS,

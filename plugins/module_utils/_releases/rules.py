@@ -158,6 +158,16 @@ def release_of(project, version):
     return None
 
 
+def release_from_version(project, version):
+    """``(release id or None, reason)`` for a version of ``project``: what discovery records, and what the
+    store records of a version an upgrade left on a host."""
+    found = release_of(project, version)
+    if found is None:
+        return None, ('%s %s is in no release the release data knows (%s)'
+                      % (project, version, ', '.join(s.id for s in all_series() if s.projects)))
+    return found.id, '%s %s shipped in %s' % (project, version, found.id)
+
+
 def _join(names):
     names = list(names)
     if len(names) < 2:

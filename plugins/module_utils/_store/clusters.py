@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import ReleaseError, release_of
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import ReleaseError, release_from_version
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import StoreError
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import models
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.models import utcnow
@@ -200,11 +200,12 @@ def last_discovery_run(store, cluster, diff=True):
 def record_upgrade_versions(session, upgrade, status):
     """The cluster's components as a finished upgrade left its hosts, in the transaction that finishes it.
 
-    Completed or cancelled: each component a done ``switch`` step moved runs that step's ``to_version``, of
-    the target release. Rolled back: each one a reverted ``switch`` step moved back runs its ``from_version``
-    again. A component recorded without a host (seen only in the catalog; its host is empty) follows its
-    steps on every host. So a later plan - the same ``upgrade.yml`` run again - starts from what the hosts
-    run, not from the last discovery: an upgrade that completed leaves nothing to upgrade.
+    Completed or cancelled: each component a done ``switch`` step moved runs that step's ``to_version``.
+    Rolled back: each one a reverted ``switch`` step moved back runs its ``from_version`` again. Its release
+    (and the reason, when the record keeps one) as discovery words them. A component recorded without a
+    host (seen only in the catalog; its host is empty) follows its steps on every host. So a later plan -
+    the same ``upgrade.yml`` run again - starts from what the hosts run, not from the last discovery: an
+    upgrade that completed leaves nothing to upgrade.
     """
     wanted = {'completed': 'done', 'cancelled': 'done', 'rolled_back': 'reverted'}.get(status)
     if wanted is None:
@@ -218,15 +219,14 @@ def record_upgrade_versions(session, upgrade, status):
         version = step.from_version if status == 'rolled_back' else step.to_version
         if not (binary and version and step.service):
             continue
-        release = upgrade.to_release
-        if status == 'rolled_back':
-            try:
-                shipped = release_of(step.service, version)
-            except ReleaseError:
-                shipped = None
-            release = shipped.id if shipped else upgrade.from_release
+        try:  # as discovery words it, so that a discovery of the same hosts changes nothing
+            release, reason = release_from_version(step.service, version)
+        except ReleaseError as exc:
+            release, reason = None, exc.msg
         rows = session.scalars(sa.select(component).where(
             component.cluster_id == upgrade.cluster_id, component.service == step.service, component.binary == binary,
             sa.or_(component.host == step.host, component.host == '', component.host.is_(None)))).all()
         for row in rows:
             row.version, row.release = version, release
+            if 'release_reason' in (row.extra or {}):
+                row.extra = dict(row.extra, release_reason=reason)

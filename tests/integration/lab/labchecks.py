@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.status_cli import parse_table
+from ansible_collections.osops.lifecycle.tests.integration.eeimage import run_in_image
 
 ROOT = Path(__file__).resolve().parents[3]
 LABCTL_PATH = ROOT / "tests" / "lab" / "labctl"
@@ -42,6 +43,21 @@ def run_check_playbook(cloud, tmp_path: Path, extra_vars: dict | None = None) ->
                            "osops_check_schema_projects": [], **(extra_vars or {})}),
          str(ROOT / "playbooks" / "check.yml")],
         env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert report.exists(), proc.stdout[-4000:] + proc.stderr[-2000:]
+    return proc, json.loads(report.read_text())
+
+
+def run_check_playbook_in_ee(cloud, tmp_path: Path, image: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """check.yml of the collection the execution environment ``image`` holds, run inside it against the lab
+    (the lab's inventory, SSH key and clouds.yaml mounted read-only where the inventory names them)."""
+    report = tmp_path / "report.json"
+    env = {"ANSIBLE_CALLBACKS_ENABLED": "osops.lifecycle.check_table", "ANSIBLE_NOCOLOR": "1",
+           "OSOPS_CHECK_REPORT_PATH": str(report), "OS_CLIENT_CONFIG_FILE": cloud["status"]["clouds_yaml"],
+           "ANSIBLE_HOST_KEY_CHECKING": "True"}
+    extra = {"osops_check_cloud": "lab", "osops_check_target_release": cloud["target"], "osops_check_schema_projects": []}
+    lab_home = str(Path(cloud["status"]["inventory"]).parent)
+    proc = run_in_image(image, ["ansible-playbook", "-i", cloud["status"]["inventory"], "-e", json.dumps(extra),
+                                "osops.lifecycle.check"], env, {lab_home: "ro", str(tmp_path): "rw"})
     assert report.exists(), proc.stdout[-4000:] + proc.stderr[-2000:]
     return proc, json.loads(report.read_text())
 

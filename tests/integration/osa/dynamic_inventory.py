@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """openstack-ansible's dynamic inventory as Ansible meets it: ``--list`` prints the inventory
 OSA keeps in ``$OSA_CONFIG_DIR/openstack_inventory.json`` (OSA's script regenerates that file
 from openstack_user_config.yml first; here the file is given), ``--host`` one host's variables."""

@@ -348,10 +348,16 @@ def _versions(store):
     return dict(((c['binary'], c['host']), (c['version'], c['release'])) for c in cluster['components'])
 
 
+def _conductor_extra(store):
+    cluster = store_clusters.get_cluster(store, 'lab')
+    return next(c['extra'] for c in cluster['components'] if (c['binary'], c['host']) == ('nova-conductor', 'ctl'))
+
+
 @pytest.fixture
 def deployed(store, upgrade):
     """The cluster of ``upgrade`` with components on its hosts, a hostless catalog entry and a service it skips."""
-    components = [{'service': 'nova', 'binary': 'nova-conductor', 'host': 'ctl', 'version': '31.3.1', 'release': '2025.1'}]
+    components = [{'service': 'nova', 'binary': 'nova-conductor', 'host': 'ctl', 'version': '31.3.1', 'release': '2025.1',
+                   'extra': {'release_reason': 'nova 31.3.1 shipped in 2025.1', 'version_from': 'params.host_versions'}}]
     components += [{'service': 'nova', 'binary': 'nova-compute', 'host': h, 'version': '31.3.1', 'release': '2025.1'}
                    for h in ('cmp1', 'cmp2', 'cmp3')]
     components += [{'service': 'nova', 'binary': 'nova-conductor', 'host': '', 'version': '31.3.1', 'release': '2025.1'},
@@ -370,6 +376,9 @@ def test_a_completed_upgrade_records_the_versions_its_hosts_run(store, deployed)
         ('nova-conductor', 'ctl'): ('33.0.2', '2026.1'), ('nova-conductor', ''): ('33.0.2', '2026.1'),
         ('nova-compute', 'cmp1'): ('33.0.2', '2026.1'), ('nova-compute', 'cmp2'): ('33.0.2', '2026.1'),
         ('nova-compute', 'cmp3'): ('33.0.2', '2026.1'), ('keystone', 'ctl'): ('27.1.0', '2025.1')}
+    # worded as discovery words it, the rest of what discovery recorded kept
+    assert _conductor_extra(store) == {'release_reason': 'nova 33.0.2 shipped in 2026.1',
+                                       'version_from': 'params.host_versions'}
 
 
 def test_a_cancelled_upgrade_records_what_it_switched(store, deployed):
@@ -395,3 +404,4 @@ def test_a_rolled_back_upgrade_records_the_versions_it_went_back_to(store, deplo
     assert _statuses(store, deployed)[0] == 'rolled_back'
     # every switch went back: each component runs 31.3.1 (of 2025.1, from the release data) as before
     assert set(_versions(store).values()) == {('31.3.1', '2025.1'), ('27.1.0', '2025.1')}
+    assert _conductor_extra(store)['release_reason'] == 'nova 31.3.1 shipped in 2025.1'
