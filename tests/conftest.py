@@ -46,7 +46,9 @@ def _link_tree():
     return COLLECTIONS
 
 
-sys.path.insert(0, _link_tree())
+# The directory holding ansible_collections/osops/lifecycle: for sys.path, and for ANSIBLE_COLLECTIONS_PATH.
+COLLECTIONS_PATH = _link_tree()
+sys.path.insert(0, COLLECTIONS_PATH)
 
 PG_PASSWORD = 'pg-Secret-4711'
 

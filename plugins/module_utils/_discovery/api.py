@@ -18,10 +18,10 @@ import threading
 from urllib.parse import parse_qsl, urlsplit
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.inference import release_from_microversion
-from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import release_from_version
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.methods import HYPERVISORS_AUTO_LIMIT
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.topology import API_BINARIES, SERVICE_PROJECTS, host_roles, role_of
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import CloudError
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import release_from_version
 
 try:
     from packaging.version import InvalidVersion, Version

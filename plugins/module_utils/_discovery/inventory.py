@@ -16,7 +16,6 @@ import os
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import kolla
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.inference import release_from_osa_tag
-from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import release_from_version
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.topology import (
     OSA_GROUPS,
     OSA_ROLE_GROUPS,
@@ -24,7 +23,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.topolog
     host_roles,
     project_of,
 )
-from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import ReleaseError, series
+from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import ReleaseError, release_from_version, series
 
 
 def read_json(path, what):

@@ -44,6 +44,7 @@ from labchecks import (
     tool_table,
 )
 
+from ansible_collections.osops.lifecycle.tests.conftest import COLLECTIONS_PATH
 from ansible_collections.osops.lifecycle.tests.integration.eeimage import build_image
 from ansible_collections.osops.lifecycle.tests.integration.osa_deploy import ROOT, DeployHost, printed
 from ansible_collections.osops.lifecycle.tests.integration.test_upgrade_playbooks import table
@@ -369,10 +370,6 @@ def test_molecule_scenarios_converge_against_the_lab(lab, cloud, tmp_path):
     """The Molecule scenarios of extensions/molecule (check, discover, maintenance, upgrade), each converged
     against the lab's hosts by ``molecule test`` with its own sequence (idempotence where the role promises
     it) and its own verify; the last scenario here, since the upgrade one moves keystone to TARGET."""
-    link = ROOT / ".cache" / "collections" / "ansible_collections" / "osops" / "lifecycle"
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if not link.exists():
-        link.symlink_to(ROOT)
     # the lab's particulars, as `make molecule` writes them (its inventory, printed; the target's versions)
     variables = tmp_path / "vars.yml"
     written = subprocess.run([sys.executable, str(ROOT / "tests" / "tools" / "molecule-vars.py"), str(variables),
@@ -381,7 +378,7 @@ def test_molecule_scenarios_converge_against_the_lab(lab, cloud, tmp_path):
     assert written.returncode == 0 and written.stdout.strip() == cloud["status"]["inventory"], written.stderr
     assert yaml.safe_load(variables.read_text())["osops_molecule_target_versions"]["keystone"].split(".")[0] == \
         MAJORS[TARGET]["keystone"]
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"), ANSIBLE_NOCOLOR="1",
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, ANSIBLE_NOCOLOR="1",
                NO_COLOR="1", OS_CLIENT_CONFIG_FILE=cloud["status"]["clouds_yaml"], ANSIBLE_HOST_KEY_CHECKING="True",
                OSOPS_MOLECULE_INVENTORY=cloud["status"]["inventory"], OSOPS_MOLECULE_VARS=str(variables),
                PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
