@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery import kolla
 from ansible_collections.osops.lifecycle.plugins.module_utils._discovery.inference import release_from_osa_tag
@@ -36,7 +37,8 @@ def read_json(path, what):
     except OSError as exc:
         raise DiscoveryError('Cannot read %s %s: %s.' % (what, path, exc.strerror)) from None
     except ValueError as exc:
-        raise DiscoveryError('%s %s is not valid JSON: %s.' % (what, path, exc)) from None
+        raise DiscoveryError('%s %s is not valid JSON: %s. Fix the file, or give the one its tool wrote.'
+                             % (what, path, exc)) from None
 
 
 def parse_inventory(data, source):
@@ -166,11 +168,32 @@ def _cached_local_facts(directory, hosts):
     return found
 
 
+def _osa_hosts_known(data, hostvars, path):
+    """openstack-ansible's inventory holds every host's variables in ``_meta.hostvars``; DiscoveryError if not."""
+    meta = data.get('_meta')
+    if not isinstance(meta, dict) or not isinstance(meta.get('hostvars'), dict):
+        raise DiscoveryError('%s has no _meta.hostvars: openstack-ansible\'s openstack_inventory.json holds every '
+                             'host\'s variables (address, container) there. Give the file openstack-ansible wrote '
+                             '(/etc/openstack_deploy/openstack_inventory.json), not a copy cut short or edited by hand.'
+                             % path)
+    unknown = sorted('%s (group %s)' % (host, name) for name, group in data.items() if name != '_meta'
+                     for host in (group if isinstance(group, list) else group.get('hosts') or [])
+                     if str(host) not in hostvars)
+    if unknown:
+        raise DiscoveryError('%s names host%s %s, which _meta.hostvars does not hold: expected every host of a group '
+                             'there, as openstack-ansible writes it. Regenerate the inventory (openstack-ansible\'s '
+                             'dynamic_inventory.py) or remove the stray host%s from %s.'
+                             % (path, 's' if len(unknown) > 1 else '', ', '.join(unknown[:5]) + (
+                                 ', ... (%d in all)' % len(unknown) if len(unknown) > 5 else ''),
+                                's' if len(unknown) > 1 else '', 'that group' if len(unknown) == 1 else 'those groups'))
+
+
 def discover_openstack_ansible(params):
     """openstack-ansible's openstack_inventory.json, with venv tags from host facts."""
     path = params['inventory']
     data = read_json(path, 'openstack-ansible inventory')
     groups, hostvars = parse_inventory(data, path)
+    _osa_hosts_known(data, hostvars, path)
     if params.get('fact_cache'):
         for host, local in _cached_local_facts(params['fact_cache'], hostvars).items():
             hostvars[host] = dict(hostvars[host], ansible_local=local)
@@ -181,6 +204,15 @@ def discover_openstack_ansible(params):
         raise DiscoveryError('%s names no OpenStack service group openstack-ansible deploys (such as '
                              'nova_compute or keystone_all); is it an openstack_inventory.json?' % path)
     return {'region': None, 'hosts': hosts, 'components': components}
+
+
+def _inventory_errors(text):
+    """What each inventory plugin said of a source it could not parse, one clause each, without the noise."""
+    said = re.findall(r"Failed to parse inventory with '(\w+)' plugin: (?:Failed to parse inventory: )?(.*)", text)
+    if said:
+        return '; '.join('as %s, %s' % (plugin.upper() if plugin != 'yaml' else 'YAML', reason.strip().rstrip('.'))
+                         for plugin, reason in said)
+    return ' '.join(line.strip() for line in text.splitlines() if line.strip()).rstrip('.')
 
 
 def list_inventory(run_command, ansible_inventory, path):
@@ -194,8 +226,8 @@ def list_inventory(run_command, ansible_inventory, path):
                         'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'True',
                         'ANSIBLE_NOCOLOR': '1'})
     if rc != 0:
-        detail = ' '.join(line.strip() for line in (err or out).splitlines() if line.strip())
-        raise DiscoveryError('Cannot parse inventory %s: %s' % (path, detail or 'rc %s' % rc))
+        raise DiscoveryError('Cannot parse inventory %s: %s. Fix the file (ansible-inventory -i %s --list shows '
+                             'the same error).' % (path, _inventory_errors(err or out) or 'rc %s' % rc, path))
     try:
         return json.loads(out)
     except ValueError as exc:
@@ -227,6 +259,11 @@ def discover_kolla_ansible(params, run_command, ansible_inventory):
     if not components:
         raise DiscoveryError('%s has no host in a kolla-ansible service group (such as nova-api or '
                              'compute); is it a kolla-ansible multinode inventory?' % path)
+    if not any(binary in kolla.CONTROL for binary in set(c['binary'] for c in components)):
+        raise DiscoveryError('%s places none of kolla-ansible\'s control services (%s) on a host: expected hosts in '
+                             'its control group (kolla\'s service groups, such as [nova:children], name it). Add '
+                             'the control hosts, or restore the [SERVICE:children] sections of kolla\'s multinode '
+                             'inventory.' % (path, ', '.join(kolla.CONTROL)))
     return {'region': None, 'hosts': hosts, 'components': components}
 
 
@@ -239,9 +276,12 @@ def discover_ansible_inventory(params, run_command, ansible_inventory):
     else:
         source = inventory
         groups, hostvars = parse_inventory(list_inventory(run_command, ansible_inventory, inventory), inventory)
-    missing = sorted(set(params['groups']) - set(groups))
+    missing = sorted(name for name in params['groups'] if not groups.get(name))
     if missing:
-        raise DiscoveryError('params.groups names %s, which %s does not have (its groups: %s).' % (
-            ', '.join(missing), source, ', '.join(sorted(g for g in groups if g not in ('all', 'ungrouped')))))
+        raise DiscoveryError('params.groups names %s, which %s has no host in (its groups with hosts: %s). Add the '
+                             'hosts to %s, or map the groups that hold them in params.groups.' % (
+                                 ', '.join(missing), source, ', '.join(sorted(
+                                     g for g in groups if groups[g] and g not in ('all', 'ungrouped'))) or 'none',
+                                 'that group' if len(missing) == 1 else 'those groups'))
     hosts, components = build_cluster(groups, hostvars, group_placements(groups, params['groups']), {}, params)
     return {'region': None, 'hosts': hosts, 'components': components}

@@ -29,8 +29,9 @@ DEFAULTS = {
     'enable_mariadb': True, 'enable_rabbitmq': True, 'enable_memcached': True, 'enable_openvswitch': True,
 }
 # Services that run on their own group when kolla runs them at all.
-_ALWAYS = ('keystone', 'glance-api', 'placement-api', 'nova-api', 'nova-scheduler', 'nova-conductor',
-           'neutron-server', 'neutron-rpc-server')
+# (a kolla inventory that places none of them on a host is no deployment: discovery refuses it)
+_ALWAYS = CONTROL = ('keystone', 'glance-api', 'placement-api', 'nova-api', 'nova-scheduler', 'nova-conductor',
+                     'neutron-server', 'neutron-rpc-server')
 _SWITCHED = (  # (setting, binaries)
     ('enable_heat', ('heat-api', 'heat-api-cfn', 'heat-engine')),
     ('enable_horizon', ('horizon',)),

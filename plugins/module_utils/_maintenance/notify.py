@@ -111,7 +111,8 @@ def post(url, payload, timeout, opener=open_url):
                           headers={'Content-Type': 'application/json', 'Accept': 'application/json'})
         body = response.read()
     except HTTPError as exc:
-        raise MaintenanceError('The application manager at %s answered HTTP %s: expected status 200 with %s.'
+        raise MaintenanceError('The application manager at %s answered HTTP %s: expected status 200 with %s. Fix the '
+                               'manager (or the webhook URL), then continue the session.'
                                % (mask_url(url), exc.code, EXPECTED), url=mask_url(url), status=exc.code)
     except (socket.timeout, TimeoutError):
         return 'TIMEOUT', None, round(time.monotonic() - started, 3)

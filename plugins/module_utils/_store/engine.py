@@ -73,6 +73,10 @@ def _reason(exc, password):
     return hide_password(text, password) or type(orig).__name__
 
 
+# What SQLite says of a file that is no database, or one cut short or overwritten.
+_DAMAGED = re.compile(r'file is not a database|database disk image is malformed|file is encrypted')
+
+
 class Store:
     """An open store: an engine and its short transactions."""
 
@@ -88,7 +92,11 @@ class Store:
     def error(self, exc, doing='Store'):
         """A StoreError for a database exception, naming the store but no secret."""
         cls = StoreConflict if isinstance(exc, sa.exc.IntegrityError) else StoreError
-        return cls('%s %s: %s' % (doing, self.url, _reason(exc, self._password)))
+        reason = _reason(exc, self._password)
+        if self.engine.dialect.name == 'sqlite' and _DAMAGED.search(reason):
+            reason += (': the file is not a SQLite database or it is damaged (cut short, overwritten). Restore it '
+                       'from a backup (sqlite3 FILE .recover saves what can be read), or give another store.')
+        return cls('%s %s: %s' % (doing, self.url, reason))
 
     @contextlib.contextmanager
     def transaction(self):

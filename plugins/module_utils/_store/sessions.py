@@ -34,6 +34,8 @@ except ImportError:
 
 NEW_SESSION_STATES = ('MAINTENANCE', 'SCHEDULED')
 UNFINISHED_STEP_STATUSES = ('pending', 'running', 'failed')
+NO_SESSION = ('No maintenance session %s in the store: ansible-playbook osops.lifecycle.maintenance_list lists the '
+              'sessions it holds.')
 
 
 def session_dict(session, maintenance, details=True):
@@ -57,7 +59,7 @@ def load_session(session, session_id):
         .options(orm.joinedload(models.MaintenanceSession.cluster))
     ).one_or_none()
     if maintenance is None:
-        raise StoreError('No maintenance session %s in the store.' % session_id, session=session_id)
+        raise StoreError(NO_SESSION % session_id, session=session_id)
     return maintenance
 
 
@@ -191,7 +193,7 @@ def get_session(store, session_id):
                      orm.selectinload(models.MaintenanceSession.actions),
                      orm.joinedload(models.MaintenanceSession.cluster))).one_or_none()
         if maintenance is None:
-            raise StoreError('No maintenance session %s in the store.' % session_id, session=session_id)
+            raise StoreError(NO_SESSION % session_id, session=session_id)
         return session_dict(session, maintenance)
 
 

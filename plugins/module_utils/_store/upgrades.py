@@ -50,7 +50,7 @@ def load_upgrade(session, upgrade_id, lock=False):
         query = query.with_for_update(of=Upgrade)
     upgrade = session.scalars(query).one_or_none()
     if upgrade is None:
-        raise StoreError('No upgrade %s in the store.' % upgrade_id)
+        raise StoreError('No upgrade %s in the store: ansible-playbook osops.lifecycle.upgrades lists the upgrades it holds.' % upgrade_id)
     return upgrade
 
 

@@ -41,13 +41,14 @@ def find(store, upgrade_id=None, cluster=None):
     """
     if upgrade_id is not None:
         if store is None:
-            raise OsopsError('No upgrade %s in the store.' % upgrade_id)
+            raise OsopsError('No upgrade %s in the store: ansible-playbook osops.lifecycle.upgrades lists the upgrades it holds.' % upgrade_id)
         return store_upgrades.get_upgrade(store, upgrade_id, steps=False)
     _unknown_cluster(store, cluster)
     found = store_upgrades.find_upgrade(store, cluster)
     if found is None:
-        raise OsopsError('Cluster %s has no upgrade: nothing to act on. Start one with '
-                         'osops.lifecycle.upgrade state=started.' % cluster)
+        raise OsopsError('Cluster %s has no upgrade: nothing to act on. Start one with ansible-playbook '
+                         'osops.lifecycle.upgrade -e osops_upgrade_cluster=%s -e osops_upgrade_target_release=RELEASE '
+                         '(the module: osops.lifecycle.upgrade state=started).' % (cluster, cluster))
     return found
 
 

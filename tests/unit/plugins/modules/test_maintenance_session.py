@@ -260,7 +260,8 @@ def test_continue_a_failed_session(run_module, store_url, store, cloud):
             'Maintenance session %s is PLANNED_MAINTENANCE: it has not failed; a step left running is claimed '
             'again.' % created['session_id'])
     unknown = run_module(maintenance_session.main, dict(task, id='nope'))
-    assert unknown['failed'] and unknown['msg'] == 'No maintenance session nope in the store.'
+    assert unknown['failed'] and unknown['msg'] == ('No maintenance session nope in the store: ansible-playbook '
+                                                    'osops.lifecycle.maintenance_list lists the sessions it holds.')
 
 
 def test_delete_a_finished_session(run_module, store_url, store, cloud):

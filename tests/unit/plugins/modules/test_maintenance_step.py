@@ -79,7 +79,7 @@ def test_a_failed_step_stops_the_session_until_it_is_continued(run_module, store
     ({'state': 'finished', 'results': [{'position': 2}]}, 'Step 2 (disable on c1) of maintenance session {id} is '
                                                           'pending: only a claimed (running) step can become done.'),
     ({'state': 'claimed', 'hosts': ['c9']}, 'Not hosts of maintenance session {id}: c9.'),
-    ({'state': 'claimed', 'session': 'nope'}, 'No maintenance session nope in the store.'),
+    ({'state': 'claimed', 'session': 'nope'}, 'No maintenance session nope in the store: '),
 ])
 def test_bad_input_is_named(run_module, store_url, session, task, message):
     result = run_module(maintenance_step.main, dict({'session': session, 'store': store_url}, **task))

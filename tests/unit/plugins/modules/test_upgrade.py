@@ -209,8 +209,9 @@ def test_errors_say_what_and_how_to_go_on(run_module, lab_store, tmp_path):
                               'nova-conductor on controller)')
     assert refused['reason'].startswith('2024.1 → 2026.1 skips')
     nothing = _error(run_module, cluster='old', state='paused', store=lab_store)
-    assert nothing['msg'] == ('Cluster old has no upgrade: nothing to act on. Start one with '
-                              'osops.lifecycle.upgrade state=started.')
+    assert nothing['msg'] == ('Cluster old has no upgrade: nothing to act on. Start one with ansible-playbook '
+                              'osops.lifecycle.upgrade -e osops_upgrade_cluster=old -e osops_upgrade_target_release='
+                              'RELEASE (the module: osops.lifecycle.upgrade state=started).')
     bad_release = _error(run_module, cluster='lab', target_release='2031.1', store=lab_store)
     assert bad_release['msg'].startswith("Option target_release: got '2031.1', expected an OpenStack release. "
                                          "Unknown OpenStack release '2031.1'")
@@ -229,7 +230,7 @@ def test_errors_say_what_and_how_to_go_on(run_module, lab_store, tmp_path):
     assert pause_pending['msg'] == ('Upgrade %s is pending: it cannot become paused (from pending it can only become '
                                     'running, cancelled).' % started['id'])
     no_such = _error(run_module, id='0000', state='paused', store=lab_store)
-    assert no_such['msg'] == 'No upgrade 0000 in the store.'
+    assert no_such['msg'] == 'No upgrade 0000 in the store: ansible-playbook osops.lifecycle.upgrades lists the upgrades it holds.'
     missing = tmp_path / 'missing.db'
     assert _error(run_module, cluster='lab', target_release='2026.1', store='sqlite:///%s' % missing)['msg'].startswith(
         "No cluster named 'lab' in the store")

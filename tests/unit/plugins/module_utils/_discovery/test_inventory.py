@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -128,7 +129,12 @@ def test_a_broken_fact_cache_is_named(tmp_path):
     ('{"_meta": {', 'is not valid JSON'),
     ('[1, 2]', 'is not an inventory: expected a JSON object of groups, got list'),
     ('{"nova_compute": 3}', 'group nova_compute is not an object with hosts and children'),
-    ('{"web": {"hosts": ["a"]}}', 'names no OpenStack service group openstack-ansible deploys'),
+    ('{"_meta": {"hostvars": {"a": {}}}, "web": {"hosts": ["a"]}}',
+     'names no OpenStack service group openstack-ansible deploys'),
+    ('{"nova_compute": {"hosts": ["a"]}}', 'has no _meta.hostvars: openstack-ansible\'s openstack_inventory.json'),
+    ('{"_meta": {}, "nova_compute": {"hosts": ["a"]}}', 'has no _meta.hostvars'),
+    ('{"_meta": {"hostvars": {"a": {}}}, "nova_compute": {"hosts": ["a", "ghost"]}, "nova_all": {"children": '
+     '["nova_compute"]}}', 'names host ghost (group nova_compute), which _meta.hostvars does not hold'),
 ])
 def test_malformed_openstack_ansible_inventory_is_named(tmp_path, content, message):
     path = tmp_path / 'openstack_inventory.json'
@@ -261,7 +267,18 @@ def test_a_host_outside_kollas_top_level_groups_gets_roles_from_its_services(tmp
 def test_an_unparsable_inventory_is_named(tmp_path):
     path = tmp_path / 'multinode'
     path.write_text('[control\ncontrol01\n')
-    with pytest.raises(DiscoveryError, match='Cannot parse inventory .*multinode'):
+    with pytest.raises(DiscoveryError, match='Cannot parse inventory .*multinode') as error:
+        discover('kolla_ansible', inventory=str(path))
+    # each plugin's reason, once, without ansible-inventory's warnings around it
+    assert ': as INI, ' in error.value.msg and '; as YAML, ' in error.value.msg, error.value.msg
+    assert '[WARNING]' not in error.value.msg and 'caused by' not in error.value.msg
+    assert error.value.msg.endswith('Fix the file (ansible-inventory -i %s --list shows the same error).' % path)
+
+
+def test_a_kolla_inventory_without_control_hosts_is_refused(kolla_inventory, tmp_path):
+    path = tmp_path / 'multinode'
+    path.write_text(re.sub(r'\[control\]\n(#.*\n|control0\d\n)*', '[control]\n', open(kolla_inventory('multinode')).read()))
+    with pytest.raises(DiscoveryError, match="places none of kolla-ansible's control services \\(keystone, "):
         discover('kolla_ansible', inventory=str(path))
 
 
@@ -283,9 +300,12 @@ def test_any_inventory_as_a_dict_and_unknown_groups():
                  'more': {'hosts': ['b']}}
     found = discover('ansible_inventory', inventory=inventory, groups={'ctl': 'keystone'})
     assert [(h['name'], h['address']) for h in found['hosts']] == [('a', '192.0.2.1'), ('b', None)]
-    with pytest.raises(DiscoveryError, match=r'params.groups names computes, which params.inventory does '
-                                             r'not have \(its groups: ctl, more\)'):
+    with pytest.raises(DiscoveryError, match=r'params.groups names computes, which params.inventory has no '
+                                             r'host in \(its groups with hosts: ctl, more\)'):
         discover('ansible_inventory', inventory=inventory, groups={'computes': 'nova-compute'})
+    inventory['empty'] = {'hosts': []}
+    with pytest.raises(DiscoveryError, match=r'params.groups names empty, which params.inventory has no host in'):
+        discover('ansible_inventory', inventory=inventory, groups={'empty': 'nova-compute'})
 
 
 @pytest.mark.parametrize('group, role', sorted(OSA_ROLES.items()))

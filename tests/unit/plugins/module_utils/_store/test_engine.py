@@ -102,3 +102,15 @@ def test_the_environment_names_the_store_unless_the_option_does(tmp_path, monkey
     assert store_engine.store_url('sqlite:///x.db') == 'sqlite:///x.db'
     store_engine.open_store().close()
     assert (tmp_path / 'env' / 'store.db').is_file()
+
+
+def test_a_damaged_sqlite_file_is_named_with_the_way_out(tmp_path):
+    path = tmp_path / 'store.db'
+    path.write_bytes(b'\x13not sqlite at all\x00' * 512)
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as info:
+        store_engine.open_store('sqlite:///%s' % path)
+    assert info.value.msg == ('Cannot open store sqlite:///%s: file is not a database: the file is not a SQLite '
+                              'database or it is damaged (cut short, overwritten). Restore it from a backup (sqlite3 '
+                              'FILE .recover saves what can be read), or give another store.' % path)
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ['store.db']

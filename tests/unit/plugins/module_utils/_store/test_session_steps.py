@@ -137,7 +137,7 @@ def test_claims_name_bad_input(store):
     assert info.value.msg == "Outcome 'great' of a step: expected one of done, failed, skipped."
     with pytest.raises(StoreError) as info:
         store_steps.claim_steps(store, 'nope', ['cmp1'])
-    assert info.value.msg == 'No maintenance session nope in the store.'
+    assert info.value.msg == 'No maintenance session nope in the store: ansible-playbook osops.lifecycle.maintenance_list lists the sessions it holds.'
 
 
 def test_a_scheduled_session_is_claimed_only_once_started(store):

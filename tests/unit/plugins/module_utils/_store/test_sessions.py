@@ -64,7 +64,8 @@ def test_session_create_get_list_delete(store_url, store):
     assert store_sessions.delete_session(store, created['id']) == {'deleted': False, 'session': None}
     with pytest.raises(StoreError) as info:
         store_sessions.get_session(store, created['id'])
-    assert info.value.msg == 'No maintenance session %s in the store.' % created['id']
+    assert info.value.msg == ('No maintenance session %s in the store: ansible-playbook osops.lifecycle.maintenance_list '
+                              'lists the sessions it holds.') % created['id']
     for table in ('maintenance_hosts', 'maintenance_actions', 'maintenance_steps'):
         assert _raw(store_url, 'SELECT COUNT(*) FROM %s' % table) == [(1 if table == 'maintenance_hosts' else 0,)]
 
