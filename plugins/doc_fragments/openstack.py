@@ -64,8 +64,22 @@ options:
     aliases: [key]
   api_timeout:
     description:
-      - Timeout in seconds for each API call.
+      - Timeout in seconds for each API call (each try of it, see O(api_retries)).
+      - When neither this option nor the cloud's C(api_timeout) in C(clouds.yaml) sets one, 60 seconds,
+        so that an API that never answers cannot hang the task.
     type: int
+  api_retries:
+    description:
+      - How many more times an idempotent request (GET, HEAD, OPTIONS, PUT, and keystone's token request)
+        is sent when it meets a refused, reset or timed-out connection or a 429, 502, 503 or 504 answer,
+        with keystoneauth's exponential backoff (0.5 s, 1 s, 2 s, ... doubling, at most 60 s; a
+        C(Retry-After) answer is honoured up to 10 s). The default 3 waits at most 3.5 s in all
+        between the four tries. POST, PATCH and DELETE requests are never sent twice.
+      - When every try fails, the module (or the readiness check, as an Error of that check only) says
+        which request (method, URL, service type), what each try met and what to do.
+      - From 0 (no retry) to 10.
+    type: int
+    default: 3
 requirements:
   - python >= 3.9
   - openstacksdk >= 4.0.0

@@ -21,7 +21,13 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._errors import (
     OsopsError,
 )
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
-from ansible_collections.osops.lifecycle.plugins.module_utils._base.openstack_options import hide_cloud_secrets, openstack_argument_spec
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.api_retries import ApiUnavailable, install
+from ansible_collections.osops.lifecycle.plugins.module_utils._base.openstack_options import (
+    DEFAULT_RETRIES,
+    MAX_RETRIES,
+    hide_cloud_secrets,
+    openstack_argument_spec,
+)
 
 try:
     import openstack
@@ -40,11 +46,23 @@ _CLOUD_DICT_EXCLUSIVE = ('auth', 'auth_type', 'region_name', 'validate_certs',
                          'ca_cert', 'client_cert', 'client_key', 'api_timeout')
 
 
+def retry_options(params):
+    """Refuse an ``api_retries`` or ``api_timeout`` out of range (OptionError)."""
+    retries = params.get('api_retries')
+    if retries is not None and not 0 <= retries <= MAX_RETRIES:
+        raise OptionError('api_retries', retries, 'a number of retries from 0 to %d' % MAX_RETRIES)
+    timeout = params.get('api_timeout')
+    if timeout is not None and timeout < 1:
+        raise OptionError('api_timeout', timeout, 'a number of seconds of 1 or more')
+
+
 def connection_kwargs(params):
     """Translate module parameters into ``openstack.connect()`` arguments.
 
-    Pure function, so the translation is tested without a cloud.
+    Pure function, so the translation is tested without a cloud.  ``api_retries``
+    is not one of them: :func:`connect` takes it.
     """
+    retry_options(params)
     cloud = params.get('cloud')
     if isinstance(cloud, dict):
         for name in _CLOUD_DICT_EXCLUSIVE:
@@ -97,6 +115,9 @@ def required_microversion(params):
 
 def describe_api_error(exc, endpoint):
     """An operator-readable reason why a call to ``endpoint`` (a URL or a name) failed."""
+    cause = exc if isinstance(exc, ApiUnavailable) else exc.__context__  # keystoneauth's discovery wraps it
+    if isinstance(cause, ApiUnavailable):  # names its URL, what every try met and what to do
+        return cause.msg
     if isinstance(exc, ksa_exceptions.Unauthorized):
         return ('the cloud rejected the credentials (HTTP 401); check auth in '
                 'clouds.yaml or the auth option')
@@ -164,10 +185,16 @@ def require_openstacksdk():
         raise OsopsError(missing_required_lib('openstacksdk'), import_error=OPENSTACK_IMPORT_ERROR)
 
 
-def connect(kwargs):
-    """An openstacksdk connection from ``connection_kwargs``; the cloud configuration is loaded, no API call is made."""
+def connect(kwargs, retries=DEFAULT_RETRIES):
+    """An openstacksdk connection from ``connection_kwargs``; the cloud configuration is loaded, no API call is made.
+
+    Its idempotent requests are tried ``retries`` more times on a connection
+    failure, a timeout or a 429/502/503/504 answer (``_base.api_retries``).
+    """
     try:
-        return openstack.connect(**kwargs)
+        conn = openstack.connect(**kwargs)
+        install(conn, DEFAULT_RETRIES if retries is None else retries)
+        return conn
     except (openstack.exceptions.ConfigException, ksa_exceptions.OptionError) as exc:
         raise CloudError(
             'Cannot load the cloud configuration: %s. Name a cloud '
@@ -196,7 +223,7 @@ class OpenStackModule(OsopsModule):
     def conn(self):
         """The openstacksdk connection, opened on first use."""
         if self._conn is None:
-            self._conn = connect(self._connection_kwargs)
+            self._conn = connect(self._connection_kwargs, self.params.get('api_retries'))
         return self._conn
 
     def validate(self):

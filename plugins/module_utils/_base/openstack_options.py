@@ -13,6 +13,11 @@ from __future__ import annotations
 from ansible_collections.osops.lifecycle.plugins.module_utils._secrets import secret_values
 
 
+# Tries of an idempotent request after the first one (the api_retries option), and the most allowed.
+DEFAULT_RETRIES = 3
+MAX_RETRIES = 10
+
+
 def openstack_argument_spec():
     """The authentication options shared by every OpenStack-facing module."""
     return dict(
@@ -28,6 +33,7 @@ def openstack_argument_spec():
         client_cert=dict(type='path', aliases=['cert']),
         client_key=dict(type='path', no_log=False, aliases=['key']),
         api_timeout=dict(type='int'),
+        api_retries=dict(type='int', default=DEFAULT_RETRIES),
     )
 
 

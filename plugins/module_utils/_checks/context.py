@@ -60,5 +60,5 @@ class CheckContext:
     def conn(self):
         """The openstacksdk connection the authentication options describe."""
         from ansible_collections.osops.lifecycle.plugins.module_utils._base.openstack import connect, connection_kwargs
-        kwargs = connection_kwargs(self.params)
-        return self.shared(('openstack', repr(sorted(kwargs.items()))), lambda: connect(kwargs))
+        kwargs, retries = connection_kwargs(self.params), self.params.get('api_retries')
+        return self.shared(('openstack', repr(sorted(kwargs.items())), retries), lambda: connect(kwargs, retries))

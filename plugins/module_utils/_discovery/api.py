@@ -69,11 +69,18 @@ def _api_errors():
 
 
 def read_catalog(conn, interface, region):
-    """``{service type: {'url', 'region', 'name'}}`` from the token's catalog (no extra API call)."""
+    """``{service type: {'url', 'region', 'name'}}`` from the token's catalog (no extra API call).
+
+    A service's endpoint override of clouds.yaml (``compute_endpoint_override``, ...) replaces
+    its catalog URL, as it does for every openstacksdk call.
+    """
     ksa_exceptions, describe_api_error = _openstack()[::2]
     try:
         access = conn.session.auth.get_access(conn.session)
     except ksa_exceptions.DiscoveryFailure as exc:
+        if isinstance(exc.__context__, CloudError):  # every try of keystone's version document failed
+            raise CloudError(_sentence('Cannot authenticate to read the service catalog: %s'
+                                       % describe_api_error(exc, 'the identity service (auth_url)'))) from None
         # keystoneauth wraps a refused connection in its version discovery error.
         reason = ('cannot connect to the identity service (auth_url): is the service running?'
                   if 'Unable to establish connection' in str(exc) else
@@ -92,6 +99,9 @@ def read_catalog(conn, interface, region):
                 continue
             catalog.setdefault(entry.get('type'), {'url': endpoint.get('url'), 'region': where,
                                                    'name': entry.get('name')})
+    for service_type, entry in catalog.items():
+        if service_type != 'identity':
+            entry['url'] = conn.config.get_endpoint(service_type) or entry['url']
     return catalog
 
 

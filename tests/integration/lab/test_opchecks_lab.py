@@ -19,7 +19,11 @@ One lab at SOURCE (2025.1) with one server. ``playbooks/check.yml`` runs for the
   moves the databases' alembic revisions (read in MariaDB), and ours then says Success. The
   running SOURCE tools, asked about that expanded database, cannot read it: ours says Warning,
   naming the revision (an upgrade under way, or rolled back on the expanded schema: not an Error,
-  which would stop the upgrade's readiness). Glance's schema is the same from 2024.1 to 2026.2: Success throughout.
+  which would stop the upgrade's readiness). Glance's schema is the same from 2024.1 to 2026.2: Success throughout;
+- faults in the APIs (labfaults.py): HAProxy in front of nova-api and placement answering 503, resetting
+  connections and delaying answers for one request in three; discovery records what it records without
+  them and check.yml has no Error; with nova answering 503 every time, nova's API checks are Error rows
+  naming the endpoint and every other row is as before.
 """
 from __future__ import annotations
 
@@ -29,10 +33,14 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from labchecks import ROOT, STATUS_CONFIG, run_check_playbook
+from labfaults import NOVA_API_CHECKS, discover, faults_cloud, faulty, rows
+
+from ansible_collections.osops.lifecycle.tests.integration.haproxy_faults import available as haproxy_available
 
 pytestmark = [
     pytest.mark.lab,
@@ -241,3 +249,60 @@ def test_schema_steps_left_then_done_by_the_advised_command(lab, cloud, tmp_path
     for project, _result, details in found[2:]:
         (revision,) = new[project]
         assert f"the database holds revision {revision}, which this release does not know" in details, details
+
+
+@pytest.mark.skipif(not haproxy_available(), reason="haproxy is not installed (make setup installs it)")
+def test_api_faults_discovery_and_checks_through_haproxy(lab, cloud, tmp_path):
+    """Faults in the APIs (labfaults.py): HAProxy in front of nova and placement answers 503, resets, delays;
+    discovery and the checks go through; nova always 503: its API checks are Errors, the rest as before."""
+    cloud = faults_cloud(lab, cloud)
+    # discovery: 503s, resets, delays in front of nova and placement; recorded as without them
+    recorded = {}
+    for kind in ("none", "503", "reset", "delay"):
+        work = tmp_path / f"discover-{kind}"
+        work.mkdir()
+        proxy, through = faulty(cloud, work, kind)
+        try:
+            proc, recorded[kind] = discover(through, work)
+        finally:
+            proxy.stop()
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+        assert kind == "none" or proxy.faulted() >= 2, proxy.log()  # the faults were met, not skipped
+    assert ("nova-compute", "compute1", "up") in recorded["none"], recorded["none"]
+    assert recorded["503"] == recorded["reset"] == recorded["delay"] == recorded["none"]
+
+    # check.yml with 503s and resets by turns: every API check runs, nothing is an Error
+    work = tmp_path / "check-mixed"
+    work.mkdir()
+    proxy, through = faulty(cloud, work, "mixed", every=2)
+    try:
+        _proc, report = run_check_playbook(through, work, FAST)
+    finally:
+        proxy.stop()
+    healthy = rows(report)
+    assert proxy.faulted() >= 2, proxy.log()
+    assert not [key for key, (result, _details) in healthy.items() if result == "Error"], healthy
+    api = {key[1:]: result for key, (result, _details) in healthy.items()
+           if key[2] in ("Placement API", "Services up and enabled", "Instances in transitional states")}
+    assert api and set(api.values()) == {"Success"}, api
+
+    # nova answering 503 every time: the nova API checks are Error rows naming the endpoint, the others unchanged
+    work = tmp_path / "check-nova-down"
+    work.mkdir()
+    proxy, through = faulty(cloud, work, "503", every=1, services=("compute",))
+    try:
+        _proc, report = run_check_playbook(through, work, FAST)
+    finally:
+        proxy.stop()
+    down = rows(report)
+    assert set(down) == set(healthy)
+    nova_url = urlsplit(cloud["endpoints"]["compute"])
+    for key, (result, details) in down.items():
+        path = NOVA_API_CHECKS.get(key[1:])
+        if path is None:
+            assert result == healthy[key][0], (key, result, details)
+            continue
+        assert result == "Error", (key, result, details)
+        assert details.startswith("GET %s%s%s (compute API) answered 503 Service Unavailable 4 times in "
+                                  % (proxy.urls["compute"], nova_url.path.rstrip("/"), path)), details
+        assert "api_retries is 3" in details and "not ready" in details, details

@@ -12,6 +12,14 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.osops.lifecycle.tests.unit.plugins.modules.fake_cloud import FakeCloud
 
 
+@pytest.fixture(autouse=True)
+def quick_backoff(monkeypatch):
+    """keystoneauth's backoff between retries of an API request from 10 ms (0.5 s in use): the modules' tests
+    retry every 503 and refused connection of the fake cloud (api_retries) without waiting seconds for it."""
+    import keystoneauth1.session
+    monkeypatch.setattr(keystoneauth1.session, '_EXPONENTIAL_DELAY_START', 0.01)
+
+
 @pytest.fixture
 def warned(monkeypatch):
     """The messages the module passed to ``AnsibleModule.warn``.

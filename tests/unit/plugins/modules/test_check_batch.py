@@ -119,6 +119,7 @@ def test_api_checks_share_one_connection(run_module, monkeypatch):
         return Unreachable()
 
     monkeypatch.setattr(_openstack.openstack, 'connect', connect)
+    monkeypatch.setattr(_openstack, 'install', lambda conn, retries: conn)  # no session to retry with
     batch = run_module(check_batch.main, {'cloud': 'lab', 'checks': [
         {'module': 'check_placement_api'}, {'module': 'osops.lifecycle.check_cinder_api'},
         {'module': 'check_instance_states', 'options': {'list_limit': 3}}]})

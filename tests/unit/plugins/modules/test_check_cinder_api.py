@@ -114,13 +114,27 @@ def test_the_catalog_of_a_clouds_yaml_cloud(run_module, fake_cloud, tmp_path, mo
     assert result['cinder']['endpoint'] == cloud.url + '/volume/v3'
 
 
-@pytest.mark.parametrize('status', [500, 503])
-def test_cinder_answering_an_error_is_a_failure_naming_the_endpoint(run_module, fake_cloud, status):
+def test_cinder_answering_an_error_is_a_failure_naming_the_endpoint(run_module, fake_cloud):
     cloud = fake_cloud(with_volume=True)
-    cloud.errors['/volume/v3'] = status
+    cloud.errors['/volume/v3'] = 500
     result = run(run_module, cloud)
     assert outcome(only_check(result)) == (
-        'Failure', 2, 'Cinder API: GET %s/volume/v3 answered HTTP %d' % (cloud.url, status))
+        'Failure', 2, 'Cinder API: GET %s/volume/v3 answered HTTP 500' % cloud.url)
+    assert result['cinder'] == {'endpoint': cloud.url + '/volume/v3', 'max_microversion': None}
+    assert 'Traceback' not in json.dumps(result)
+
+
+def test_cinder_answering_503_every_try_is_a_failure_naming_the_endpoint(run_module, fake_cloud):
+    cloud = fake_cloud(with_volume=True)
+    cloud.errors['/volume/v3'] = 503
+    result = run(run_module, cloud)
+    result_name, code, details = outcome(only_check(result))
+    assert (result_name, code) == ('Failure', 2)
+    assert details.startswith('Cinder API: GET %s/volume/v3/ (block-storage API) answered 503 Service Unavailable '
+                              '4 times in ' % cloud.url), details
+    assert details.endswith('(retried 3 times with backoff, api_retries is 3). The service, or the load balancer '
+                            'in front of it, is not ready: check its API processes and the load balancer\'s '
+                            'backends, then run again (api_retries allows more tries).')
     assert result['cinder'] == {'endpoint': cloud.url + '/volume/v3', 'max_microversion': None}
     assert 'Traceback' not in json.dumps(result)
 
@@ -130,8 +144,11 @@ def test_cinder_not_answering_is_a_failure_naming_the_endpoint(run_module, fake_
     endpoint = cloud.closed_url('/volume/v3')
     cloud.endpoints['block-storage'] = endpoint
     result = run(run_module, cloud)
-    assert outcome(only_check(result)) == (
-        'Failure', 2, 'Cinder API: cannot connect to %s: is the service running?' % endpoint)
+    result_name, code, details = outcome(only_check(result))
+    assert (result_name, code) == ('Failure', 2)
+    assert details.startswith('Cinder API: GET %s/ (block-storage API) refused the connection 4 times in '
+                              % endpoint), details
+    assert details.endswith('Is the service running, and is this its address?')
     assert result['cinder'] == {'endpoint': endpoint, 'max_microversion': None}
 
 

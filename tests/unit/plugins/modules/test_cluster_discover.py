@@ -359,7 +359,10 @@ def test_unreachable_api_fails_clearly_and_writes_nothing(run_module, store_url,
     cloud = fake_cloud().cloud(password='api-Secret-77')
     cloud['auth']['auth_url'] = 'http://127.0.0.1:%d/identity/v3' % free_port()
     result = discover(run_module, store_url, method='openstack_api', params={}, cloud=cloud)
-    assert result['failed'] and 'cannot connect to the identity service (auth_url): is the service running?' in result['msg']
+    assert result['failed'] and result['msg'].startswith(
+        'Cannot authenticate to read the service catalog: GET %s (identity API, the auth_url) refused the connection '
+        '4 times in ' % cloud['auth']['auth_url']), result['msg']
+    assert 'Is the service running' in result['msg']
     assert 'Traceback' not in json.dumps(result) and 'api-Secret-77' not in json.dumps(result)
     assert stored(store_url, 'prod') == (None, None)
 

@@ -52,6 +52,7 @@ def test_nova_database_is_opened_once_from_nova_config(conf, monkeypatch):
 def test_one_connection_per_connection_options(monkeypatch):
     made = []
     monkeypatch.setattr(_openstack.openstack, 'connect', lambda **kwargs: made.append(kwargs) or object())
+    monkeypatch.setattr(_openstack, 'install', lambda conn, retries: conn)  # no session to retry with
     shared = {}
     lab = CheckContext({'cloud': 'lab', 'interface': 'public'}, 'nova', {}, shared)
     assert lab.conn is lab.conn is CheckContext({'cloud': 'lab', 'interface': 'public'}, 'nova', {}, shared).conn

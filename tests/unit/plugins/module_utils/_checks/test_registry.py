@@ -69,7 +69,8 @@ def test_check_batch_accepts_every_registered_check_and_status_check():
     ('check_policy_json', ['config_files', 'config_dir', 'project']),
     ('check_cells_v2', ['config_files', 'config_dir']),
     ('check_placement_api', ['cloud', 'auth', 'auth_type', 'region_name', 'interface', 'validate_certs',
-                             'ca_cert', 'client_cert', 'client_key', 'api_timeout', 'required_microversion']),
+                             'ca_cert', 'client_cert', 'client_key', 'api_timeout', 'api_retries',
+                             'required_microversion']),
 ])
 def test_shared_options_come_first(name, options):
     assert list(CHECKS[name].full_argument_spec()) == options
