@@ -50,7 +50,20 @@ def _link_tree():
 COLLECTIONS_PATH = _link_tree()
 sys.path.insert(0, COLLECTIONS_PATH)
 
-PG_PASSWORD = 'pg-Secret-4711'
+# pylint: disable-next=wrong-import-position
+from ansible_collections.osops.lifecycle.tests import secretscan
+
+# The secret scan of the integration and lab tiers (--secret-scan): its hooks, bound here.
+pytest_addoption = secretscan.pytest_addoption
+pytest_sessionstart = secretscan.pytest_sessionstart
+pytest_sessionfinish = secretscan.pytest_sessionfinish
+pytest_unconfigure = secretscan.pytest_unconfigure
+pytest_terminal_summary = secretscan.pytest_terminal_summary
+
+PG_PASSWORD = secretscan.PG_PASSWORD
+
+# pytester: the secret scan's own tests run whole pytest sessions (tests/unit/test_secretscan.py)
+pytest_plugins = ('pytester',)
 
 
 def _pg_bindir():
@@ -128,12 +141,16 @@ class PostgresServer:
 
     def empty_database(self):
         """The URL of the ``osops`` database, emptied (faster than a new database per test)."""
+        secretscan.dump_postgres(self.url(), 'before-emptied')  # the last test's rows, for the secret scan
         self._admin('osops', 'DROP SCHEMA public CASCADE; CREATE SCHEMA public')
         return self.url()
 
     def stop(self):
         if self.pid:
-            os.kill(self.pid, signal.SIGINT)  # PostgreSQL's fast shutdown
+            try:
+                secretscan.dump_postgres(self.url(), 'at-stop')
+            finally:
+                os.kill(self.pid, signal.SIGINT)  # PostgreSQL's fast shutdown
             # The server removes its pid file when it has shut down (the process
             # itself may linger as a zombie where nothing reaps it).
             pidfile = os.path.join(self.data, 'postmaster.pid')

@@ -9,7 +9,7 @@ import json
 import pytest
 import yaml
 
-from ansible_collections.osops.lifecycle.tests.conftest import PG_PASSWORD
+from ansible_collections.osops.lifecycle.tests.secretscan import KEYSTONE_PASSWORD, PG_PASSWORD
 from ansible_collections.osops.lifecycle.tests.integration.awxjob import AWX, ROOT, SurveyError, awx_job, survey_extra_vars
 from ansible_collections.osops.lifecycle.tests.integration.test_upgrade_playbooks import _lab, module, stored, table
 
@@ -21,7 +21,7 @@ ROLES = {'discover': 'discover', 'check': 'check', 'upgrade': 'upgrade', 'upgrad
 LOCAL = {'_meta': {'hostvars': {'localhost': {'ansible_connection': 'local',
                                               'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}},
          'all': {'hosts': ['localhost']}}
-OPENSTACK = {'host': 'http://127.0.0.9:5000/v3', 'username': 'admin', 'password': 'Keystone-Secret-17',
+OPENSTACK = {'host': 'http://127.0.0.9:5000/v3', 'username': 'admin', 'password': KEYSTONE_PASSWORD,
              'project': 'admin', 'domain': 'Default'}
 
 

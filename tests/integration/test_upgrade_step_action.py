@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine, upgrades
+from ansible_collections.osops.lifecycle.tests.secretscan import STORE_URL_PASSWORD
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_upgrade_playbooks import BIN, _lab, module  # noqa: E402  (the stored cluster lab)
@@ -114,7 +115,7 @@ def test_check_mode_in_process_predicts_and_writes_nothing(stores):
 
 
 def test_bad_input_gets_the_modules_messages(stores):
-    secret = 'Sup3r-s3cret'
+    secret = STORE_URL_PASSWORD  # also looked for by the tier's secret scan (tests/secretscan.py)
     bad = [{'cluster': 'lab', 'state': 'claimed', 'store': stores['url'], 'colour': 'red'},
            {'cluster': 'lab', 'id': 'x', 'state': 'claimed', 'store': stores['url']},
            {'id': '00000000-0000-0000-0000-000000000000', 'state': 'claimed', 'store': stores['url']},

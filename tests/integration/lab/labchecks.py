@@ -56,8 +56,12 @@ def run_check_playbook_in_ee(cloud, tmp_path: Path, image: str) -> tuple[subproc
            "ANSIBLE_HOST_KEY_CHECKING": "True"}
     extra = {"osops_check_cloud": "lab", "osops_check_target_release": cloud["target"], "osops_check_schema_projects": []}
     lab_home = str(Path(cloud["status"]["inventory"]).parent)
+    mounts = {lab_home: "ro", str(tmp_path): "rw"}
+    if os.environ.get("ANSIBLE_LOG_PATH"):  # the secret scan's log (tests/secretscan.py), written from inside too
+        env["ANSIBLE_LOG_PATH"] = os.environ["ANSIBLE_LOG_PATH"]
+        mounts[os.path.dirname(env["ANSIBLE_LOG_PATH"])] = "rw"
     proc = run_in_image(image, ["ansible-playbook", "-i", cloud["status"]["inventory"], "-e", json.dumps(extra),
-                                "osops.lifecycle.check"], env, {lab_home: "ro", str(tmp_path): "rw"})
+                                "osops.lifecycle.check"], env, mounts)
     assert report.exists(), proc.stdout[-4000:] + proc.stderr[-2000:]
     return proc, json.loads(report.read_text())
 
