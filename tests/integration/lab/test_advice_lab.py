@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import LabDriver
+from labdriver import LabDriver
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.advice import ADVICE
 from ansible_collections.osops.lifecycle.plugins.module_utils._releases.rules import series

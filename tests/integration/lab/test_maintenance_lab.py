@@ -21,8 +21,10 @@ One lab (three computes) and one scenario:
   continued with the manager silent (timeout -> the session's default action, ACK) and ansible-playbook
   SIGKILLed (its whole process tree) while nova moves compute3's instances in its drain; continued - the drain
   takes over the migrations left in flight, none migrated twice - and a host action that fails for real on
-  compute3 - failed at that step, nothing after it ran; the cause removed, continued again - completes
-  without running a finished step again, every instance in its original status.
+  compute3 - failed at that step, nothing after it ran; the cause removed but compute3 dropped off (sshd
+  stopped, its SSH sessions ended), continued - failed at compute3's host action, naming the host as
+  unreachable, nothing else moved; compute3 back, continued again - completes without running a
+  finished step again, every instance in its original status.
 
 The lab (``OSOPS_LAB_NET`` / ``OSOPS_LAB_HOME`` pick which) is brought up at ``OSOPS_LAB_SOURCE``
 (default 2025.1) with three computes and down at the end.
@@ -42,7 +44,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from labupgrade import kill_tree
+from labupgrade import drop_host, kill_tree, restore_host
 
 pytestmark = [
     pytest.mark.lab,
@@ -179,7 +181,7 @@ def cloud(lab, tmp_path_factory):
     manager.close()
 
 
-def play(cloud, playbook: str, extra: dict, expect_rc: int = 0, check: bool = False) -> str:
+def play(cloud, playbook: str, extra: dict, expect_rc: int | tuple[int, ...] = 0, check: bool = False) -> str:
     """ansible-playbook over the lab's inventory; its output (the test fails on another exit code)."""
     target = f"osops.lifecycle.{playbook}" if "/" not in playbook else playbook
     command = [str(BIN / "ansible-playbook"), "-i", cloud["status"]["inventory"], "-e", json.dumps(extra), target]
@@ -187,7 +189,7 @@ def play(cloud, playbook: str, extra: dict, expect_rc: int = 0, check: bool = Fa
                           check=False, timeout=1500)
     out = proc.stdout + proc.stderr
     (cloud["work"] / f"{Path(playbook).stem}-{time.monotonic():.0f}.log").write_text(out)
-    assert proc.returncode == expect_rc, out[-8000:]
+    assert proc.returncode in ((expect_rc,) if isinstance(expect_rc, int) else expect_rc), out[-8000:]
     return out
 
 
@@ -229,7 +231,7 @@ def maintenance_killed_in_drain(cloud, conn, extra: dict, session_id: str, host:
     assert proc.returncode == -signal.SIGKILL, proc.returncode
 
 
-def maintenance(cloud, extra: dict, expect_rc: int = 0, check: bool = False) -> str:
+def maintenance(cloud, extra: dict, expect_rc: int | tuple[int, ...] = 0, check: bool = False) -> str:
     return play(cloud, "maintenance", {**cloud["vars"], **extra}, expect_rc, check)
 
 
@@ -481,17 +483,36 @@ def test_sessions_ack_nack_silence_failure_and_update(lab, cloud, record_propert
     service = next(s for s in conn.compute.services() if (s.binary, s.host) == ("nova-compute", "compute3"))
     assert service.status == "disabled" and sid_b in service.disabled_reason  # nothing after the failed step ran
 
-    # The cause removed: continue -> done, no finished step run again.
+    # The cause removed, but compute3 drops off (its sshd stopped, its SSH sessions ended): the continue fails at
+    # compute3's host action naming it, no other step moves. Back: continue -> done, no finished step run again.
     mark = time.monotonic()
     lab.ssh("compute3", f"rm -f {FAIL_FLAG.replace('{{ inventory_hostname }}', 'compute3')}")
     done_before = {s["position"]: (s["started_at"], s["attempts"]) for s in session["steps"] if s["status"] == "done"}
+    drop_host(lab, "compute3")
+    try:
+        out = maintenance(cloud, {**cloud["vars"], "osops_maintenance_session_id": sid_b}, expect_rc=(2, 4))
+    finally:
+        restore_host(lab, "compute3")
+    timings["session B: continue with compute3 unreachable"] = time.monotonic() - mark
+    assert "UNREACHABLE" in out and "Traceback" not in out, out[-3000:]
+    session, _cluster = info(cloud, sid_b)
+    mine = steps_of(session, "compute3")
+    assert session["state"] == "MAINTENANCE_FAILED", session["reason"]
+    assert "compute3" in session["reason"] and "unreachable" in session["reason"], session["reason"]
+    assert (mine["host_action"]["status"], mine["enable"]["status"], mine["verify"]["status"]) == (
+        "failed", "pending", "pending"), mine
+    assert {p: (s["started_at"], s["attempts"]) for p, s in ((s["position"], s) for s in session["steps"])
+            if p in done_before} == done_before
+    service = next(s for s in conn.compute.services() if (s.binary, s.host) == ("nova-compute", "compute3"))
+    assert service.status == "disabled" and sid_b in service.disabled_reason
+    mark = time.monotonic()
     maintenance(cloud, {**cloud["vars"], "osops_maintenance_session_id": sid_b})
     timings["session B: continue to the end"] = time.monotonic() - mark
     session, cluster = info(cloud, sid_b)
     assert session["state"] == "MAINTENANCE_DONE" and cluster["state"] == "active"
     assert {p: (s["started_at"], s["attempts"]) for p, s in ((s["position"], s) for s in session["steps"])
             if p in done_before} == done_before
-    assert steps_of(session, "compute3")["host_action"]["attempts"] == 2
+    assert steps_of(session, "compute3")["host_action"]["attempts"] == 3  # failed, unreachable, done
     after = where(conn, ids)
     assert {n: s[1:] for n, s in after.items()} == {n: (statuses[n], None) for n in ids}
     assert after["aa-1"][0] != after["aa-2"][0]

@@ -6,7 +6,12 @@ what runs on the hosts is read independently of the collection: the command line
 processes under /proc, nova's ``services`` rows with SQL, keystone tokens and servers through
 openstacksdk. One lab, two upgrades:
 
-1. ``upgrade.yml``, SIGKILLed inside a control step (nova-conductor's restart) and continued with
+The three SIGKILLs fall at seeded random moments of their phase (a random batch of it, a random
+delay after it shows running): the short version of the crash trials of ``tests/chaos``, checked
+with the same invariants (``labchaos.py``): every service on the expected code, started exactly as
+often as the store's done steps say (no step done twice, none skipped), the instances unchanged.
+
+1. ``upgrade.yml``, SIGKILLed in the control phase and continued with
    ``upgrade_continue.yml``; cancelled from a second process during the compute phase: the running
    batch finishes, the upgrade is cancelled, and the cloud works at two versions (it boots an
    instance). ``upgrade_status.yml`` says where it stopped. ``upgrade_rollback.yml`` is refused before
@@ -16,8 +21,10 @@ openstacksdk. One lab, two upgrades:
    service back to its 2025.1 venv on the expanded schemas: keystone issues tokens, nova reports 2025.1's
    service version everywhere, and an instance boots and live-migrates.
 2. ``upgrade.yml`` again (a new upgrade, the cluster being back at 2025.1), paused from a second
-   process during the compute phase (the play stops after its running batch), continued, SIGKILLed
-   inside the next compute batch (compute2's), continued with ``upgrade_continue.yml``, SIGKILLed
+   process during the compute phase (the play stops after its running batch); compute2 drops off
+   (its sshd stopped, its SSH sessions ended) and ``upgrade.yml`` fails at compute2's batch naming it,
+   the other hosts as they were; compute2 back, continued, SIGKILLed
+   in the next compute batch (compute2's), continued with ``upgrade_continue.yml``, SIGKILLed
    inside finalize and continued: completed, every step done, nova's control services restarted by
    finalize (the RPC pin lifts), every service at 2026.1 and nova's
    service versions at 2026.1's, instances ACTIVE and live-migratable, the readiness checks after the
@@ -26,15 +33,15 @@ openstacksdk. One lab, two upgrades:
 from __future__ import annotations
 
 import json
+import random
 import re
-import sqlite3
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from labupgrade import issue_token, kill_tree, main_pids, nova_versions, playbook_cloud, venvs_running
+from labchaos import Witness, check_finished, done_restarts, kill_in_batch, restarts_before_rollback, seed_from_env
+from labupgrade import (SERVICE_VERSION, SOURCE, TARGET, VERSIONS, at, boot, issue_token, live_migrate,
+                        drop_host, main_pids, nova_versions, play, playbook_cloud, restore_host, running_versions,
+                        start, steps, upgrades, wait_step)
 
 from ansible_collections.osops.lifecycle.tests.integration.report_page import assert_page_matches_store
 
@@ -43,28 +50,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
 ]
-
-ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT / "tests" / "lab"))
-sys.dont_write_bytecode, _bytecode = True, sys.dont_write_bytecode  # labctl keeps __pycache__ out of tests/lab
-from osops_lab.cloud import ensure_image_and_flavor  # noqa: E402  (the lab's image and flavor)
-sys.dont_write_bytecode = _bytecode
-
-BIN = Path(sys.executable).parent
-SOURCE, TARGET = "2025.1", "2026.1"
-VENVS = "/openstack/venvs"
-# The lab's venvs of each release (labctl builds them; the release data knows the newest of each series).
-VERSIONS = {
-    SOURCE: {"keystone": "27.1.0", "glance": "30.2.0", "placement": "13.0.1", "nova": "31.3.1", "neutron": "26.0.6"},
-    TARGET: {"keystone": "29.1.0", "glance": "32.0.0", "placement": "15.0.0", "nova": "33.0.2", "neutron": "28.0.2"},
-}
-SERVICE_VERSION = {SOURCE: 68, TARGET: 72}
-# program@host -> its project, for every service the upgrade switches
-PROGRAMS = (("controller", "keystone", "keystone"), ("controller", "glance", "glance"),
-            ("controller", "placement", "placement"), ("controller", "nova-conductor", "nova"),
-            ("controller", "nova-scheduler", "nova"), ("controller", "nova-api", "nova"),
-            ("controller", "neutron", "neutron"), ("compute1", "nova-compute", "nova"),
-            ("compute2", "nova-compute", "nova"))
 
 
 @pytest.fixture(scope="module")
@@ -77,98 +62,6 @@ def cloud(lab, tmp_path_factory):
                           ANSIBLE_CALLBACKS_ENABLED="osops.lifecycle.check_table")
 
 
-def command(cloud, playbook: str, extra: dict | None = None, *options: str) -> list[str]:
-    return [str(BIN / "ansible-playbook"), "-i", cloud["status"]["inventory"], *options,
-            "-e", json.dumps({**cloud["vars"], **(extra or {})}), f"osops.lifecycle.{playbook}"]
-
-
-def play(cloud, playbook: str, extra: dict | None = None, expect_rc: int = 0, *options: str) -> str:
-    """Run a playbook of the collection by FQCN; its output (the test fails on another exit code)."""
-    proc = subprocess.run(command(cloud, playbook, extra, *options), env=cloud["env"], capture_output=True, text=True,
-                          check=False, timeout=1200)
-    out = proc.stdout + proc.stderr
-    (cloud["work"] / f"{playbook}-{time.monotonic():.0f}.log").write_text(out)
-    assert proc.returncode == expect_rc, out[-6000:]
-    return out
-
-
-def start(cloud, playbook: str, extra: dict | None = None) -> subprocess.Popen:
-    """A playbook in the background, in its own process group (``kill`` ends its whole process tree)."""
-    log = open(cloud["work"] / f"{playbook}-bg-{time.monotonic():.0f}.log", "w")
-    return subprocess.Popen(command(cloud, playbook, extra), env=cloud["env"], stdout=log, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
-
-
-def steps(cloud, upgrade_id: str) -> list[dict]:
-    """The upgrade's steps as the store holds them (read with sqlite3, not the collection)."""
-    with sqlite3.connect(f"file:{cloud['store']}?mode=ro", uri=True, timeout=30) as db:
-        db.row_factory = sqlite3.Row
-        return [dict(r) for r in db.execute(
-            "SELECT position, phase, service, host, action, status, detail, error FROM upgrade_steps "
-            "WHERE upgrade_id = ? ORDER BY position", (upgrade_id,))]
-
-
-def upgrades(cloud) -> list[dict]:
-    with sqlite3.connect(f"file:{cloud['store']}?mode=ro", uri=True, timeout=30) as db:
-        db.row_factory = sqlite3.Row
-        return [dict(r) for r in db.execute("SELECT id, status, error FROM upgrades ORDER BY created_at")]
-
-
-def wait_step(lab, cloud, proc, what: str, match) -> dict:
-    """Poll the store until a step matching ``match`` is running; the play must still run."""
-    def found():
-        assert proc.poll() is None, f"the play ended (rc {proc.returncode}) before {what}"
-        if not cloud["store"].exists() or not upgrades(cloud):
-            return None
-        current = upgrades(cloud)[-1]
-        return next((s for s in steps(cloud, current["id"]) if s["status"] == "running" and match(s)), None)
-    return lab.wait_for(what, found, 600, interval=0.2)
-
-
-def kill(proc) -> None:
-    """The controller crashes: ansible-playbook and every process under it (its workers, their modules)."""
-    kill_tree(proc.pid)
-    proc.wait(timeout=60)
-
-
-def running_versions(lab) -> dict[str, str]:
-    """``program@host`` -> the version of the venv its main process runs from (its command line)."""
-    lines = venvs_running(lab, tuple((host, name) for host, name, _project in PROGRAMS))
-    found = {}
-    for host, name, project in PROGRAMS:
-        line = lines[f"{name}@{host}"]
-        found[f"{name}@{host}"] = next((v for v in (VERSIONS[SOURCE][project], VERSIONS[TARGET][project])
-                                        if f"{VENVS}/{project}-{v}/" in line), line)
-    return found
-
-
-def at(release: str) -> dict[str, str]:
-    return {f"{name}@{host}": VERSIONS[release][project] for host, name, project in PROGRAMS}
-
-
-def boot(lab, conn, name: str) -> str:
-    image_id, flavor_id = ensure_image_and_flavor(conn)
-    server = conn.compute.create_server(name=name, image_id=image_id, flavor_id=flavor_id, networks="none")
-
-    def active():
-        now = conn.compute.get_server(server.id)
-        assert now.status != "ERROR", f"{name} went to ERROR: {now.fault}"
-        return now.status == "ACTIVE" and now
-    return lab.wait_for(f"{name} ACTIVE", active, 180).id
-
-
-def live_migrate(lab, conn, server_id: str) -> None:
-    """Live-migrate to the other compute (the scheduler picks it); wait until it is ACTIVE there."""
-    before = conn.compute.get_server(server_id).compute_host
-    conn.compute.live_migrate_server(server_id, host=None, block_migration="auto")
-
-    def moved():
-        now = conn.compute.get_server(server_id)
-        assert now.status != "ERROR", f"live migration failed: {now.fault}"
-        return now.status == "ACTIVE" and now.task_state is None and now.compute_host != before
-    lab.wait_for(f"live migration of {server_id} off {before}", moved, 180)
-
-
 def test_cancel_rollback_then_pause_kill_continue_complete(lab, cloud, record_property):
     conn = lab.connect()
     first = [boot(lab, conn, f"upgrade-lab-{i}") for i in range(2)]
@@ -176,19 +69,21 @@ def test_cancel_rollback_then_pause_kill_continue_complete(lab, cloud, record_pr
     play(cloud, "discover")
     extra = {"osops_upgrade_target_release": TARGET, "osops_upgrade_target_versions": VERSIONS[TARGET]}
 
-    # --- 1. killed inside nova-conductor's restart, continued; cancelled in the compute phase ---
+    # The kills fall at seeded random moments of their phase (tests/chaos runs many such trials):
+    # OSOPS_CHAOS_SEED=<the seed printed> replays them.
+    seed = seed_from_env()
+    rng = random.Random(seed)
+    print(f"\nkills drawn with seed {seed}")
+    record_property("chaos_seed", seed)
+
+    # --- 1. killed in the control phase, continued; cancelled in the compute phase ---
     started = time.monotonic()
+    witness = Witness(lab)
     proc = start(cloud, "upgrade", extra)
-    step = wait_step(lab, cloud, proc, "nova-conductor's restart",
-                     lambda s: s["phase"] == "control" and s["action"] == "restart"
-                     and json.loads(s["detail"])["binary"] == "nova-conductor")
-    kill(proc)
+    kills = [kill_in_batch(lab, cloud, proc, rng, "in the control phase", lambda s: s["phase"] == "control", 3.0)]
     (upgrade,) = upgrades(cloud)
     assert upgrade["status"] == "running"  # a crash leaves it as it was: nobody paused or failed it
     cut_short = [s["position"] for s in steps(cloud, upgrade["id"]) if s["status"] == "running"]
-    assert step["position"] in cut_short
-    conductor_at_kill = (main_pids(lab)["nova-conductor@controller"],
-                         running_versions(lab)["nova-conductor@controller"])
 
     proc = start(cloud, "upgrade_continue")
     wait_step(lab, cloud, proc, "the compute phase", lambda s: s["phase"] == "compute")
@@ -206,9 +101,6 @@ def test_cancel_rollback_then_pause_kill_continue_complete(lab, cloud, record_pr
     versions = nova_versions(lab)
     assert versions["nova-compute@compute1"] == SERVICE_VERSION[TARGET], versions
     assert versions["nova-compute@compute2"] == SERVICE_VERSION[SOURCE], versions
-    if conductor_at_kill[1] == VERSIONS[TARGET]["nova"]:
-        # killed once the restart had happened: continuing redid the step without restarting it again
-        assert main_pids(lab)["nova-conductor@controller"] == conductor_at_kill[0]
     mixed_server = boot(lab, conn, "upgrade-lab-mixed")  # the cloud works at two versions (RPC pin)
     status = play(cloud, "upgrade_status")
     assert re.search(r"\| status +\| cancelled +\|", status) and re.search(
@@ -237,8 +129,11 @@ def test_cancel_rollback_then_pause_kill_continue_complete(lab, cloud, record_pr
     lab.wait_for("the mixed-state server deleted", lambda: conn.compute.find_server(mixed_server, ignore_missing=True)
                  is None, 120)
 
+    expected = restarts_before_rollback(lab, cloud, upgrade["id"], SOURCE)
     play(cloud, "upgrade_rollback")
     assert upgrades(cloud)[0]["status"] == "rolled_back"
+    # every service back on 2025.1's code, started exactly as often as the store's steps say, same instances
+    check_finished(lab, cloud, upgrade["id"], SOURCE, witness, kills, expected)
     assert running_versions(lab) == at(SOURCE)
     assert set(nova_versions(lab).values()) == {SERVICE_VERSION[SOURCE]}
     assert issue_token(lab)
@@ -250,6 +145,7 @@ def test_cancel_rollback_then_pause_kill_continue_complete(lab, cloud, record_pr
     # killed in finalize, continued ---
     play(cloud, "discover")
     started = time.monotonic()
+    witness = Witness(lab)
     proc = start(cloud, "upgrade", extra)
     wait_step(lab, cloud, proc, "the compute phase", lambda s: s["phase"] == "compute")
     play(cloud, "upgrade_pause")
@@ -266,17 +162,33 @@ def test_cancel_rollback_then_pause_kill_continue_complete(lab, cloud, record_pr
     paused_at = [s for s in steps(cloud, second["id"]) if s["status"] != "done"]
     assert paused_at and paused_at[0]["phase"] in ("compute", "finalize")
 
-    proc = start(cloud, "upgrade", extra)  # upgrade.yml again continues the paused upgrade
-    step = wait_step(lab, cloud, proc, "compute2's batch", lambda s: s["phase"] == "compute" and s["host"] == "compute2")
-    kill(proc)  # inside a compute batch
+    # compute2 drops off (its sshd stopped, its sessions ended): continued, the upgrade fails at
+    # compute2's batch naming it; every other host keeps its state. Back, the upgrade goes on.
+    before_drop = steps(cloud, second["id"])
+    drop_host(lab, "compute2")
+    try:
+        dropped = play(cloud, "upgrade", extra, (2, 4))  # failed, or a host unreachable
+    finally:
+        restore_host(lab, "compute2")
+    failed = upgrades(cloud)[-1]
+    assert failed["status"] == "failed", (failed, dropped[-3000:])
+    assert "compute2" in failed["error"] and "unreachable" in failed["error"], failed
+    assert f"Upgrade {second['id']} failed: " in dropped and "compute2" in dropped, dropped[-3000:]
+    assert "UNREACHABLE" in dropped and "Traceback" not in dropped, dropped[-3000:]
+    after_drop = steps(cloud, second["id"])
+    assert {s["status"] for s in after_drop if s["host"] == "compute2" and s["phase"] == "compute"} == {"failed"}
+    assert [s for s in after_drop if s["host"] != "compute2" or s["phase"] != "compute"] == [
+        s for s in before_drop if s["host"] != "compute2" or s["phase"] != "compute"]
+    assert running_versions(lab) == {**at(TARGET), "nova-compute@compute2": VERSIONS[SOURCE]["nova"]}
+
+    proc = start(cloud, "upgrade", extra)  # upgrade.yml again continues the failed upgrade (retries compute2)
+    kills = [kill_in_batch(lab, cloud, proc, rng, "in compute2's batch",
+                           lambda s: s["phase"] == "compute" and s["host"] == "compute2", 8.0)]
     assert upgrades(cloud)[-1]["status"] == "running"
     cut_short = [s["position"] for s in steps(cloud, second["id"]) if s["status"] == "running"]
-    assert step["position"] in cut_short
-    compute2_at_kill = (main_pids(lab)["nova-compute@compute2"], running_versions(lab)["nova-compute@compute2"])
     proc = start(cloud, "upgrade_continue")
-    wait_step(lab, cloud, proc, "finalize", lambda s: s["phase"] == "finalize" and s["action"] == "online_data_migrations")
+    kills.append(kill_in_batch(lab, cloud, proc, rng, "in finalize", lambda s: s["phase"] == "finalize", 4.0))
     assert all(s["status"] == "done" for s in steps(cloud, second["id"]) if s["position"] in cut_short)
-    kill(proc)  # inside finalize
     out = play(cloud, "upgrade", extra)
     assert "completed" in out and "Completed - every step is done." in out, out[-3000:]
     took = time.monotonic() - started
@@ -287,9 +199,9 @@ def test_cancel_rollback_then_pause_kill_continue_complete(lab, cloud, record_pr
     before = next(s for s in history if s["action"] == "readiness" and json.loads(s["detail"])["when"] == "before")
     assert set(json.loads(after["detail"])["warnings"]) <= set(json.loads(before["detail"])["warnings"])
     assert running_versions(lab) == at(TARGET)
-    if compute2_at_kill[1] == VERSIONS[TARGET]["nova"]:
-        # killed once compute2 had been restarted on 2026.1: the continue redid its step without a restart
-        assert main_pids(lab)["nova-compute@compute2"] == compute2_at_kill[0]
+    # every service on 2026.1's code, started as often as the store's done restarts say (a step done
+    # twice would start its service once more), the same instances
+    check_finished(lab, cloud, second["id"], TARGET, witness, kills, done_restarts(cloud, second["id"]))
     assert set(nova_versions(lab).values()) == {SERVICE_VERSION[TARGET]}
     # finalize restarted them: with [upgrade_levels] compute = auto, the RPC pin lifts
     now_pids = main_pids(lab)
