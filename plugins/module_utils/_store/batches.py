@@ -23,6 +23,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._store.models impo
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.rows import as_json, iso, plain
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.states import (
     CODE_PHASES,
+    CUT_SHORT,
     NO_RETURN_PHASE,
     STEP_TRANSITIONS,
     UPGRADE_TRANSITIONS,
@@ -389,6 +390,9 @@ def start_rollback(store, upgrade_id, check_mode=False):
                 raise StoreError('Upgrade %s cannot be rolled back: its %s phase started with %s (%s).' % (
                     upgrade_id, NO_RETURN_PHASE, _label(plain(started)), started.status), status=before)
             _move(session, upgrade, 'rolling_back', write)
+            cut = session.scalars(sa.select(UpgradeStep).where(UpgradeStep.upgrade_id == upgrade_id, UpgradeStep.status
+                                  == 'running', UpgradeStep.phase.not_in(CODE_PHASES))).all() if write else []
+            _write_steps(session, [(step, {'status': 'failed', 'error': CUT_SHORT, 'finished_at': utcnow()}) for step in cut])
             if not _revertible(session, upgrade_id):
                 _move(session, upgrade, 'rolled_back', write)
             return _outcome(session, upgrade, before, changed=True)

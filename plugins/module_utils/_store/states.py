@@ -48,6 +48,8 @@ CODE_PHASES = ('control', 'compute')
 # Once a step of this phase has started, a rollback is refused: the contract
 # steps remove what the old code needs.
 NO_RETURN_PHASE = 'finalize'
+# A prepare or expand step a crash left running when a rollback starts: it will never run again.
+CUT_SHORT = 'cut short (its controller stopped while it ran); not run again: the upgrade was rolled back'
 
 # Maintenance sessions: Fenix's states, plus SCHEDULED (created to start at maintenance_at).
 # MAINTENANCE is Fenix's initial state: created, nothing run yet.  A session is in the state of the

@@ -10,6 +10,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._store import clus
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import engine as store_engine
 from ansible_collections.osops.lifecycle.plugins.module_utils._store import upgrades as store_upgrades
 from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import StoreError
+from ansible_collections.osops.lifecycle.plugins.module_utils._store.states import CUT_SHORT
 
 
 def _step(batch, phase, action, host=None, service='nova', binary=None):
@@ -258,6 +259,17 @@ def test_a_rollback_with_nothing_to_undo_ends_at_once(store, upgrade):
     _run(store, upgrade, 2)
     store_upgrades.transition_upgrade(store, upgrade, 'paused')
     assert batches.start_rollback(store, upgrade)['upgrade']['status'] == 'rolled_back'
+
+
+def test_a_rollback_closes_the_prepare_steps_a_crash_left_running(store, upgrade):
+    # found by the crash trials (tests/chaos): killed in batch 1, then rolled back
+    batches.claim_batch(store, upgrade, 'me')
+    predicted = batches.start_rollback(store, upgrade, check_mode=True)
+    assert predicted['upgrade']['status'] == 'rolled_back' and _statuses(store, upgrade)[1][0] == 'running'
+    assert batches.start_rollback(store, upgrade)['upgrade']['status'] == 'rolled_back'
+    first = store_upgrades.get_upgrade(store, upgrade)['steps'][0]
+    assert (first['status'], first['error']) == ('failed', CUT_SHORT) and first['finished_at']
+    assert _statuses(store, upgrade)[1][1:] == ['pending'] * 14
 
 
 def test_check_mode_predicts_and_writes_nothing(store, upgrade):
