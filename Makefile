@@ -46,11 +46,12 @@ BIN := $(VENV)/bin
 # The rest: the lab (tests/lab; the same list as `labctl deps`); influxdb is the
 # storage v2 of the lab's cloudkitty option, run by the lab itself (not as a service);
 # chromium and its driver open the HTML report; podman, runc and debootstrap build and
-# run the execution environment (ee/build.sh).
+# run the execution environment (ee/build.sh); haproxy injects faults in front of the
+# APIs (tests/integration/test_api_faults.py, docs/reliability.md#faults-in-the-apis).
 APT_PACKAGES ?= git rsync shellcheck python3-venv postgresql \
 	rabbitmq-server mariadb-server mariadb-client openssh-server openssh-client \
 	sqlite3 util-linux iproute2 procps influxdb chromium chromium-driver \
-	podman runc debootstrap
+	podman runc debootstrap haproxy
 
 REQUIREMENTS := requirements.txt test-requirements.txt
 # Installed with --no-deps: files the tests read, whose dependencies would conflict with ours.
@@ -79,7 +80,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help setup setup-apt setup-venv test unit sanity lint changelog-lint \
 	build-check integration lab demo clean lab-deps lab-up lab-down lab-status \
-	lab-reset lab-install lab-bench ee molecule bench-discovery bench-check bench-planner bench-upgrade bench-maintenance-planner bench-maintenance
+	lab-reset lab-install lab-bench ee molecule chaos lab-selftest bench-discovery bench-check bench-planner bench-upgrade bench-maintenance-planner bench-maintenance
 
 help:
 	@sed -n '3,29p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -173,14 +174,17 @@ changelog-lint:
 build-check:
 	tests/tools/build-check.sh
 
+# --secret-scan: every Ansible output, log, report, job artifact and store row of the
+# tier searched for the tests' passwords and tokens; one found fails the tier
+# (tests/secretscan.py, docs/reliability.md#secrets).
 integration:
-	tests/tools/pytest-tier.sh tests/integration -m "not lab" -n 2 $(PYTEST_ARGS)
+	tests/tools/pytest-tier.sh tests/integration -m "not lab" -n 2 --secret-scan $(PYTEST_ARGS)
 
-# The real OpenStack lab: bring-up at two releases, instances, live
-# migration, a rolling upgrade of nova, and the collection against it. Its
+# The real OpenStack lab: bring-up, instances, live migration, and the
+# collection against it (the lab's own release upgrade: make lab-selftest). Its
 # tests share one lab, so never under xdist.
 lab:
-	tests/tools/pytest-tier.sh tests/integration/lab -m lab -p no:xdist --durations=0 --durations-min=30 $(PYTEST_ARGS)
+	tests/tools/pytest-tier.sh tests/integration/lab -m lab -p no:xdist --secret-scan --durations=0 --durations-min=30 $(PYTEST_ARGS)
 
 ## ---------------------------------------------------------------- the lab by hand (docs/lab.md)
 
@@ -204,6 +208,19 @@ molecule:
 	    OS_CLIENT_CONFIG_FILE="$$(dirname "$$inventory")/clouds.yaml" OSOPS_MOLECULE_INVENTORY="$$inventory" \
 	    OSOPS_MOLECULE_VARS="$(CURDIR)/.cache/molecule/vars.yml" \
 	    $(BIN)/molecule test $(if $(SCENARIO),-s $(SCENARIO),--all)
+
+# The lab's own tests in full (test_lab.py): also its release upgrade of nova and a fresh lab at TARGET.
+lab-selftest: setup
+	OSOPS_LAB_SELFTEST=1 tests/tools/pytest-tier.sh tests/integration/lab/test_lab.py -m lab -p no:xdist $(PYTEST_ARGS)
+
+# Crash trials on the lab, on demand (docs/reliability.md): TRIALS SIGKILLs of the controller at
+# seeded random moments of upgrades and rollbacks, each checked from the store and the hosts. The
+# lab tier runs the short version (test_upgrade_lab.py's three kills). SEED replays a run.
+TRIALS ?= 20
+SEED ?=
+chaos: setup
+	OSOPS_CHAOS_TRIALS=$(TRIALS) OSOPS_CHAOS_SEED=$(SEED) \
+	    tests/tools/pytest-tier.sh tests/chaos -m lab -p no:xdist -s $(PYTEST_ARGS)
 
 lab-up:
 	$(LABCTL) up --release $(RELEASE) $(if $(COMPUTES),--computes $(COMPUTES))
