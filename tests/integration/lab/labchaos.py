@@ -228,14 +228,18 @@ def upgrade_trial(lab, cloud, rng: random.Random, extra: dict, within: float) ->
 
 def rollback_trial(lab, cloud, rng: random.Random, extra: dict, source: str, within: float,
                    rollback_within: float) -> dict:
-    """``upgrade.yml`` SIGKILLed at a random moment after it recorded the upgrade and before finalize,
+    """``upgrade.yml`` SIGKILLed at a random moment after the upgrade began to run and before finalize,
     ``upgrade_rollback.yml`` SIGKILLed at a random moment, then run again until rolled back; the
     invariants (every service back at ``source``)."""
     known = {u["id"] for u in upgrades(cloud)} if cloud["store"].exists() else set()
     witness = Witness(lab)
     began = time.monotonic()
     proc = start(cloud, "upgrade", extra)
-    lab.wait_for("the upgrade recorded", lambda: proc.poll() is not None or newest(cloud, known), 300, interval=0.2)
+
+    def running():  # a pending upgrade cannot be rolled back (cancel it): wait for its first claim
+        upgrade = newest(cloud, known)
+        return proc.poll() is not None or (upgrade and upgrade["status"] == "running")
+    lab.wait_for("the upgrade running", running, 300, interval=0.2)
     kills = [kill_at(cloud, proc, round(rng.uniform(0.0, within), 1), known, before_finalize=True)]
     assert kills[0]["killed"], f"the upgrade ended before its kill: {kills}"
     upgrade_id = newest(cloud, known)["id"]
