@@ -25,8 +25,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from labupgrade import (SERVICE_VERSION, at, kill, nova_versions, play, running_versions, start, steps, upgrades,
-                        wait_step)
+from labupgrade import (PROGRAMS, SERVICE_VERSION, at, kill, nova_versions, play, running_version, running_versions,
+                        start, steps, upgrades, wait_step)
 
 # a step's ``binary`` -> the lab's supervisord program that runs it
 PROGRAM_OF = {"keystone": "keystone", "glance-api": "glance", "placement-api": "placement",
@@ -148,10 +148,21 @@ def kill_in_batch(lab, cloud, proc, rng: random.Random, what: str, match, spread
 
 def restarts_before_rollback(lab, cloud, upgrade_id: str, source: str) -> Counter:
     """The starts a rollback's trial expects, read when the rollback begins: the upgrade's done restarts,
-    and one more for each service that runs other code than ``source`` (the rollback restarts it)."""
+    and one more for each service that does not run ``source``'s code - on other code, or stopped by a
+    restart the crash cut in half (the rollback starts it). Waits for supervisord to settle first."""
+    def settled():
+        states = {f"{name}@{host['name']}": prog["state"] for host in lab.status()["hosts"]
+                  for name, prog in host["programs"].items()}
+        return not [s for s in states.values() if s in ("STARTING", "STOPPING", "BACKOFF")] and states
+    states = lab.wait_for("the lab's programs settled after the kill", settled, 120)
     expected = done_restarts(cloud, upgrade_id)
     back = at(source)
-    expected.update(name for name, version in running_versions(lab).items() if version != back[name])
+    for host, name, _project in PROGRAMS:
+        key = f"{name}@{host}"
+        if states[key] != "RUNNING":
+            expected[key] += 1
+        elif running_version(lab, host, name) != back[key]:
+            expected[key] += 1
     return expected
 
 

@@ -204,6 +204,14 @@ def running_versions(lab) -> dict[str, str]:
     return found
 
 
+def running_version(lab, host: str, name: str) -> str:
+    """The version of the venv one program's main process runs from (its command line)."""
+    project = next(project for h, n, project in PROGRAMS if (h, n) == (host, name))
+    line = venvs_running(lab, ((host, name),))[f"{name}@{host}"]
+    return next((v for v in (VERSIONS[SOURCE][project], VERSIONS[TARGET][project]) if f"{VENVS}/{project}-{v}/" in line),
+                line)
+
+
 def at(release: str) -> dict[str, str]:
     return {f"{name}@{host}": VERSIONS[release][project] for host, name, project in PROGRAMS}
 
