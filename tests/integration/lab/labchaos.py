@@ -228,7 +228,8 @@ def upgrade_trial(lab, cloud, rng: random.Random, extra: dict, within: float) ->
     elif newest(cloud, known) is None:
         play(cloud, "upgrade", extra)  # nothing was recorded: the upgrade starts again
     else:
-        assert newest(cloud, known)["status"] == "running", kills  # a crash leaves it as it was
+        # a crash leaves it as it was: pending (recorded, never claimed) or running
+        assert newest(cloud, known)["status"] in ("pending", "running"), kills
         play(cloud, "upgrade_continue")
     upgrade_id = newest(cloud, known)["id"]
     checked = check_finished(lab, cloud, upgrade_id, extra["osops_upgrade_target_release"], witness, kills,
