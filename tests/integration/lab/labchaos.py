@@ -54,6 +54,7 @@ class Witness:
                      for host in lab.status()["hosts"]}
         self.offsets = {name: (path.stat().st_size if path.exists() else 0) for name, path in self.logs.items()}
         self.instances = instances(lab)
+        self.autorestarts: Counter = Counter()  # filled by spawns()
 
     def spawns(self) -> Counter:
         """``program@host`` -> how many times it was started since the witness began; supervisord's own
@@ -61,7 +62,7 @@ class Witness:
         when its port is still held by the process a slow stop killed) are not the collection's and are
         counted apart, in ``self.autorestarts``."""
         found: Counter = Counter()
-        self.autorestarts: Counter = Counter()
+        self.autorestarts = Counter()
         for name, path in self.logs.items():
             crashed = set()
             with open(path, "rb") as log:
