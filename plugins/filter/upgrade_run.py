@@ -86,6 +86,7 @@ def upgrade_step_task(step, settings):
         'osops_upgrade_version': step['to_version'],
         'osops_upgrade_venv': '',
         'osops_upgrade_wait_url': (settings.get('wait_urls') or {}).get(binary, ''),
+        'osops_upgrade_haproxy_backend': (settings.get('haproxy_backends') or {}).get(binary, ''),
         'osops_upgrade_nova_service_version': service_version if action == 'wait_ready' else 0,
         'osops_upgrade_nova_binary': nova_binary,
         'osops_upgrade_nova_host': step.get('host'),

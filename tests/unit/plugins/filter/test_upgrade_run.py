@@ -54,6 +54,18 @@ def test_code_steps_go_to_the_driver_with_the_unit_url_and_service_version():
     assert 'nova_record' not in upgrade_step_task(forward, SETTINGS)
 
 
+def test_an_api_step_names_its_haproxy_backend_by_binary():
+    settings = dict(SETTINGS, haproxy_backends={'glance-api': 'glance_api-back'})
+    glance = step('restart', service='glance', to_version='32.0.0', detail={'binary': 'glance-api'})
+    assert upgrade_step_task(glance, settings)['vars']['osops_upgrade_haproxy_backend'] == 'glance_api-back'
+    compute = step('restart', detail={'binary': 'nova-compute'})
+    assert upgrade_step_task(compute, settings)['vars']['osops_upgrade_haproxy_backend'] == ''
+    assert upgrade_step_task(glance, SETTINGS)['vars']['osops_upgrade_haproxy_backend'] == ''  # settings without it
+    # a unit's code change in one run keeps it
+    group = [dict(glance, position=p, action=a) for p, a in ((7, 'switch'), (8, 'restart'), (9, 'wait_ready'))]
+    assert upgrade_group_task(group, settings)['vars']['osops_upgrade_haproxy_backend'] == 'glance_api-back'
+
+
 def test_db_steps_run_the_command_from_the_target_venv():
     task = upgrade_step_task(step('online_data_migrations', phase='finalize', detail={
         'command': ['nova-manage', 'db', 'online_data_migrations'], 'repeat_while_rc': 1}), SETTINGS)
