@@ -17,12 +17,15 @@
 #                       OSOPS_LAB_NET/OSOPS_LAB_HOME pick the lab; docs/discovery.md, docs/checks.md)
 #   bench-planner       the upgrade planner at 10,000 hosts: time and memory (no lab; docs/upgrades.md)
 #   bench-upgrade       a whole-lab upgrade 2025.1 -> 2026.1: wall vs the driver's work, API probe (docs/upgrades.md)
+#                       (CONTROLLERS=2: on the HA lab, each API drained in HAProxy; docs/reliability.md)
 #   bench-maintenance-planner  the maintenance planner at 10,000 hosts and 200,000 instances
 #                       (no lab; docs/maintenance.md)
 #   bench-maintenance   a maintenance session on the lab: wall vs the migrations' own durations, parallel and one by one
 #                       (three computes; docs/maintenance.md)
 #   make demo           setup, then tests/tools/demo.sh when it exists
 #   make ee             the execution environment image (ee/build.sh; docs/execution-environment.md)
+#   make lab-selftest   the lab's own nova upgrade and a fresh lab at the target; make lab-extra: scenarios
+#                       the test command's others cover (the venv driver's alone)
 #   make molecule       the Molecule scenarios (extensions/molecule) against the lab that is up
 #                       (SCENARIO=check|discover|maintenance|upgrade for one; TARGET=2026.1)
 #
@@ -80,7 +83,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help setup setup-apt setup-venv test unit sanity lint changelog-lint \
 	build-check integration lab demo clean lab-deps lab-up lab-down lab-status \
-	lab-reset lab-install lab-bench ee molecule chaos lab-selftest bench-discovery bench-check bench-planner bench-upgrade bench-maintenance-planner bench-maintenance
+	lab-reset lab-install lab-bench ee molecule chaos lab-selftest lab-extra bench-discovery bench-check bench-planner bench-upgrade bench-maintenance-planner bench-maintenance
 
 help:
 	@sed -n '3,29p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -213,6 +216,10 @@ molecule:
 lab-selftest: setup
 	OSOPS_LAB_SELFTEST=1 tests/tools/pytest-tier.sh tests/integration/lab/test_lab.py -m lab -p no:xdist $(PYTEST_ARGS)
 
+# Lab scenarios on demand that the test command's others cover (test_drivers_lab.py's venv driver scenario).
+lab-extra: setup
+	OSOPS_LAB_EXTRA=1 tests/tools/pytest-tier.sh tests/integration/lab/test_drivers_lab.py -m lab -p no:xdist $(PYTEST_ARGS)
+
 # Crash trials on the lab, on demand (docs/reliability.md): TRIALS SIGKILLs of the controller at
 # seeded random moments of upgrades and rollbacks, each checked from the store and the hosts. The
 # lab tier runs the short version (test_upgrade_lab.py's three kills). SEED replays a run.
@@ -244,7 +251,7 @@ bench-check:
 bench-planner:
 	$(BIN)/python tests/lab/bench_planner.py $(BENCH_ARGS)
 bench-upgrade:
-	$(BIN)/python tests/lab/bench_upgrade.py $(BENCH_ARGS)
+	$(BIN)/python tests/lab/bench_upgrade.py $(if $(CONTROLLERS),--controllers $(CONTROLLERS)) $(BENCH_ARGS)
 bench-maintenance-planner:
 	$(BIN)/python tests/lab/bench_maintenance_planner.py $(BENCH_ARGS)
 bench-maintenance:

@@ -16,9 +16,11 @@ OSOPS_LAB_NET / OSOPS_LAB_HOME pick the lab, as for labctl. What it does and mea
   shown apart - they are the upgrade's own checks, not the driver's work;
 * per phase, the seconds of its steps; for each compute batch (``--batch-size`` hosts at once),
   the time from its first step's start to its last step's end against each host's own steps;
-* a **probe** in a thread: every ``--probe-interval`` seconds a fresh keystone token (password
-  authentication) and ``GET /v2.1/servers`` of the compute API; for each, the share of good answers
-  and the longest stretch without one.
+* a **probe** in a thread (tests/lab/osops_lab/probe.py): every ``--probe-interval`` seconds a fresh
+  keystone token (password authentication) and ``GET /v2.1/servers`` of the compute API; for each, the
+  share of good answers, the longest outage (first failed ask to the next good one) and the slowest answer.
+* ``--controllers 2``: the same on the HA lab (every API on two controllers behind HAProxy on a VIP),
+  where the upgrade drains each API's server in HAProxy around its restart; ``--no-drain`` to compare.
 
 Figures print as they are measured; docs/upgrades.md has the last ones.
 """
@@ -31,7 +33,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -40,6 +41,7 @@ LABCTL = ROOT / "tests" / "lab" / "labctl"
 sys.path.insert(0, str(ROOT / "tests" / "lab"))
 sys.dont_write_bytecode = True  # labctl keeps __pycache__ out of tests/lab
 from osops_lab.bench import cpu_seconds  # noqa: E402
+from osops_lab.probe import Probe  # noqa: E402
 BIN = Path(sys.executable).parent
 SOURCE, TARGET = "2025.1", "2026.1"
 TARGET_VERSIONS = {"keystone": "29.1.0", "glance": "32.0.0", "placement": "15.0.0", "nova": "33.0.2",
@@ -54,56 +56,17 @@ def labctl(*args: str) -> str:
     return res.stdout
 
 
-class Probe(threading.Thread):
-    """Asks keystone for a token and nova for its servers every ``interval`` seconds."""
-
-    def __init__(self, clouds_yaml: str, interval: float):
-        super().__init__(daemon=True)
-        self.clouds_yaml, self.interval = clouds_yaml, interval
-        self.results: dict[str, list[tuple[float, bool]]] = {"keystone": [], "compute": []}
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        import openstack.config
-        import openstack.connection
-
-        region = openstack.config.OpenStackConfig(config_files=[self.clouds_yaml]).get_one(cloud="lab")
-        while not self.stop.is_set():
-            began = time.monotonic()
-            conn = openstack.connection.Connection(config=region)
-            try:
-                token = bool(conn.session.get_token())
-            except Exception:  # noqa: BLE001 - any failure is a bad answer
-                token = False
-            self.results["keystone"].append((began, token))
-            try:
-                good = token and conn.compute.get("/servers", microversion="2.1").status_code == 200
-            except Exception:  # noqa: BLE001
-                good = False
-            self.results["compute"].append((began, bool(good)))
-            conn.close()
-            self.stop.wait(max(0.0, self.interval - (time.monotonic() - began)))
-
-    def summary(self, name: str) -> tuple[int, float, float]:
-        """(answers, share good, longest time from the last good answer to the next)."""
-        answers = self.results[name]
-        good = [t for t, ok in answers if ok]
-        longest, last = 0.0, answers[0][0] if answers else 0.0
-        for t, ok in answers:
-            if ok:
-                longest, last = max(longest, t - last), t
-        if answers and not answers[-1][1]:
-            longest = max(longest, answers[-1][0] - last)
-        return len(answers), (len(good) / len(answers) if answers else 0.0), longest
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--probe-interval", type=float, default=0.5)
     parser.add_argument("--batch-size", type=int, default=2, help="compute hosts upgraded at once (default 2)")
+    parser.add_argument("--controllers", type=int, default=1,
+                        help="2: the HA lab, every API on two controllers behind HAProxy (default 1)")
+    parser.add_argument("--no-drain", action="store_true",
+                        help="on the HA lab, restart the APIs without taking them out of HAProxy first (to compare)")
     args = parser.parse_args()
 
-    labctl("up", "--release", SOURCE)
+    labctl("up", "--release", SOURCE, "--controllers", str(args.controllers))
     labctl("install", "--release", TARGET)
     status = json.loads(labctl("status", "--json"))
     work = Path(tempfile.mkdtemp(prefix="osops-bench-upgrade-"))
@@ -116,6 +79,8 @@ def main() -> int:
                  "osops_upgrade_store": f"sqlite:///{store}", "osops_upgrade_target_release": TARGET,
                  "osops_upgrade_target_versions": TARGET_VERSIONS, "osops_check_cloud": "lab",
                  "osops_upgrade_batch_size": args.batch_size}
+    if args.no_drain:
+        variables["osops_upgrade_haproxy_hosts"] = []
 
     busy: dict[str, float] = {}
 
@@ -171,8 +136,7 @@ def main() -> int:
         print(f"compute batch {batch}: {len(hosts)} hosts in {span:.1f} s; each host's steps: "
               + ", ".join(f"{h} {t:.1f} s" for h, t in sorted(hosts.items())))
     for name in ("keystone", "compute"):
-        count, share, longest = probe.summary(name)
-        print(f"probe {name}: {count} asks, {share:.1%} good, longest outage {longest:.1f} s")
+        print(probe.summary(name).line(name))
     print(f"logs and store: {work}")
     return 0
 

@@ -1,28 +1,43 @@
-"""The lab is a real, upgradable OpenStack.
+"""The lab is a real, upgradable OpenStack, highly available with ``--controllers 2``.
 
-In order: a smoke test at the source release (discovery, ``nova-status``, boot, live migration),
-the collection's ``openstack_api`` discovery of that lab (labdiscover.py), then - on demand only
-(``make lab-selftest``, ``OSOPS_LAB_SELFTEST=1``) - a rolling upgrade of nova from the source to
-the target release on that same lab by the lab's own ``upgrade-nova``, and the same smoke test on a
-fresh lab at the target release; last, ``down`` leaves nothing of the lab running.
+In order: a smoke test at the source release on the HA lab (every API on two controllers behind
+HAProxy on a VIP: discovery, ``nova-status``, boot, live migration), the collection's
+``openstack_api`` discovery of that lab (labdiscover.py), keystone upgraded on both controllers by
+``upgrade.yml`` while a probe asks keystone and the compute API every 0.5 s (the upgrade drains each
+keystone server in HAProxy around its restart: no answer lost); then - on demand only (``make
+lab-selftest``, ``OSOPS_LAB_SELFTEST=1``, on a one-controller lab) - a rolling upgrade of nova from the
+source to the target release by the lab's own ``upgrade-nova``, and the same smoke test on a fresh lab
+at the target release; last, ``down`` leaves nothing of the lab running.
 
-The test command runs the first two and the last: the rest of the lab tier upgrades the lab to the
-target release with the collection itself (test_upgrade_lab.py, then a boot and a live migration
-there) and uses ``upgrade-nova`` to build its half-upgraded cloud (test_mixed_lab.py).
+The test command runs the first three and the last: the rest of the lab tier upgrades the
+one-controller lab to the target release with the collection itself (test_upgrade_lab.py, then a boot
+and a live migration there) and uses ``upgrade-nova`` to build its half-upgraded cloud
+(test_mixed_lab.py). The whole-lab upgrade on the HA lab, with the same probe, is
+``tests/lab/bench_upgrade.py --controllers 2`` (docs/reliability.md).
 
 Releases: ``OSOPS_LAB_SOURCE`` (default 2025.1) and ``OSOPS_LAB_TARGET`` (default 2026.1, the
 SLURP jump). Every API call goes through openstacksdk.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
+import socket
+import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from labdiscover import check_openstack_api_discovery
+from labupgrade import ROOT, cmdline, play, playbook_cloud, program
+
+sys.path.insert(0, str(ROOT / "tests" / "lab"))
+sys.dont_write_bytecode, _bytecode = True, sys.dont_write_bytecode  # labctl keeps __pycache__ out of tests/lab
+from osops_lab.probe import Probe  # noqa: E402  (the availability probe, as bench_upgrade.py runs it)
+sys.dont_write_bytecode = _bytecode
 
 pytestmark = [
     pytest.mark.lab,
@@ -36,7 +51,11 @@ COMPUTES = ("compute1", "compute2")
 NET = os.environ.get("OSOPS_LAB_NET", "127.0.0")
 SELFTEST = pytest.mark.skipif(os.environ.get("OSOPS_LAB_SELFTEST") != "1",
                               reason="the lab's own release upgrade: on demand (make lab-selftest)")
-LAB_ADDRESSES = (f"{NET}.2", f"{NET}.3", f"{NET}.4")
+# the lab's own upgrade-nova knows one controller: the self-test runs on a one-controller lab
+HA = os.environ.get("OSOPS_LAB_SELFTEST") != "1"
+CONTROLLERS = "2" if HA else "1"
+LAB_ADDRESSES = (f"{NET}.2", f"{NET}.3", f"{NET}.4", f"{NET}.30", f"{NET}.100")
+KEYSTONE = {"2025.1": "27.1.0", "2025.2": "28.1.0", "2026.1": "29.1.0"}
 
 
 def compute_service_version(lab, release: str) -> int:
@@ -77,9 +96,10 @@ def check_discovery(lab, conn) -> None:
     types = {s.type for s in conn.identity.services()}
     assert {"identity", "compute", "placement", "image", "network"} <= types
     endpoints = list(conn.identity.endpoints())
-    assert all(e.url.startswith(f"http://{NET}.2:") for e in endpoints)
+    assert all(e.url.startswith(f"http://{NET}.100:" if HA else f"http://{NET}.2:") for e in endpoints)
     services = {(s.binary, s.host): s for s in conn.compute.services()}
-    expected = {("nova-conductor", "controller"), ("nova-scheduler", "controller")}
+    controllers = ("controller", "controller2") if HA else ("controller",)
+    expected = {(binary, c) for c in controllers for binary in ("nova-conductor", "nova-scheduler")}
     expected |= {("nova-compute", c) for c in COMPUTES}
     assert expected <= set(services)
     assert all(services[k].state == "up" and services[k].status == "enabled" for k in expected)
@@ -137,8 +157,8 @@ def check_down_leaves_nothing(lab) -> None:
 
 def smoke(lab, release: str) -> None:
     """Up at ``release``; discovery; nova-status rc 0 before instances; boot; live-migrate."""
-    lab.labctl("up", "--release", release)
-    again = lab.labctl("up", "--release", release)
+    lab.labctl("up", "--release", release, "--controllers", CONTROLLERS)
+    again = lab.labctl("up", "--release", release, "--controllers", CONTROLLERS)
     assert "nothing changed" in again.stdout
     status = lab.status()
     assert status["up"] and status["release"] == release
@@ -161,8 +181,80 @@ def test_smoke_source_release(lab) -> None:
 
 def test_openstack_api_discovery_of_the_lab(lab, tmp_path) -> None:
     """cluster_discover's openstack_api method on the lab the smoke test left up (labdiscover.py)."""
-    lab.labctl("up", "--release", SOURCE)  # no-op after the smoke test
+    lab.labctl("up", "--release", SOURCE, "--controllers", CONTROLLERS)  # no-op after the smoke test
     check_openstack_api_discovery(tmp_path, lab.status())
+
+
+def haproxy_servers(status: dict, backend: str) -> dict[str, dict[str, str]]:
+    """server -> its row of HAProxy's ``show stat`` (status, scur, stot, ...), read from the admin socket."""
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.connect(status["haproxy_socket"])
+        sock.sendall(b"show stat\n")
+        data = b"".join(iter(lambda: sock.recv(65536), b""))
+    lines = data.decode().splitlines()
+    fields = lines[0].lstrip("# ").split(",")
+    rows = [dict(zip(fields, line.split(","))) for line in lines[1:] if line]
+    return {r["svname"]: r for r in rows if r["pxname"] == backend and r["svname"] not in ("FRONTEND", "BACKEND")}
+
+
+@pytest.mark.skipif(not HA, reason="the HA lab's test (OSOPS_LAB_SELFTEST runs a one-controller lab)")
+def test_keystone_upgrade_behind_haproxy_loses_no_answer(lab, tmp_path) -> None:
+    """keystone SOURCE -> TARGET on both controllers with upgrade.yml while a probe asks keystone for a token
+    and the compute API for its servers (which keystone validates) every 0.5 s through the VIP.
+
+    Each keystone restart is drained in HAProxy first and put back once keystone answers on its own
+    address: every answer good, both servers UP in HAProxy after, both controllers' keystone on TARGET's
+    venv (their command lines under /proc), the restart steps record the drain and the return."""
+    lab.labctl("up", "--release", SOURCE, "--controllers", CONTROLLERS)  # no-op after the smoke test
+    lab.labctl("install", "--release", TARGET, "--service", "keystone")
+    status = lab.status()
+    backend = status["haproxy_backends"]["keystone"]
+    assert {s: r["status"] for s, r in haproxy_servers(status, backend).items()} == {
+        "controller": "UP", "controller2": "UP"}
+    before = haproxy_servers(status, backend)
+    run = playbook_cloud(status, tmp_path)
+    play(run, "discover")
+    probe = Probe(status["clouds_yaml"], 0.5)
+    probe.start()
+    try:
+        time.sleep(1)
+        out = play(run, "upgrade", {"osops_upgrade_target_release": TARGET, "osops_upgrade_services": ["keystone"],
+                                    "osops_upgrade_target_versions": {"keystone": KEYSTONE[TARGET]},
+                                    "osops_check_status_projects": ["keystone"]})
+        time.sleep(1)
+    finally:
+        probe.stop.set()
+        probe.join(timeout=30)
+    assert "Completed - every step is done." in out, out[-3000:]
+    figures = {name: probe.summary(name) for name in ("keystone", "compute")}
+    print("\n".join(f.line(name) for name, f in figures.items()))
+    for name, figure in figures.items():
+        assert figure.asks >= 20, (name, figure)
+        assert figure.good >= 0.995 and figure.longest_outage <= 2.0, (name, figure)
+    new = f"/openstack/venvs/keystone-{KEYSTONE[TARGET]}/bin/uwsgi"
+    now = lab.status()
+    for host in ("controller", "controller2"):
+        assert new in cmdline(program(now, host, "keystone")["pid"]), host
+    after = haproxy_servers(now, backend)
+    assert {s: r["status"] for s, r in after.items()} == {"controller": "UP", "controller2": "UP"}
+
+    def grew(server: str, field: str) -> int:
+        return int(after[server][field] or 0) - int(before[server][field] or 0)
+    # both served requests meanwhile, and HAProxy never met a restarting keystone: no connection or response
+    # error, no retry, no redispatch on either server (a restart without the drain shows there)
+    assert all(grew(s, "stot") > 0 for s in after), (before, after)
+    assert {(s, f): grew(s, f) for s in after for f in ("econ", "eresp", "wretr", "wredis")} == {
+        (s, f): 0 for s in after for f in ("econ", "eresp", "wretr", "wredis")}, after
+    for host in ("controller", "controller2"):
+        for state in ("drain", "ready"):
+            # delegated to the HAProxy host: "changed: [controller2 -> controller(127.0.0.2)]"
+            assert re.search(rf"Set the server's state in HAProxy, {state}\] \*+\nchanged: \[{host}(?: -> [^]]+)?\]",
+                             out), (host, state)
+    with sqlite3.connect(f"file:{run['store']}?mode=ro", uri=True) as db:
+        rows = db.execute("SELECT host, action, detail FROM upgrade_steps WHERE phase = 'control' "
+                          "AND service = 'keystone'").fetchall()
+    (tmp_path / "control-steps.json").write_text(json.dumps(rows, indent=2))
+    assert sorted({host for host, _action, _detail in rows}) == ["controller", "controller2"], rows
 
 
 @SELFTEST

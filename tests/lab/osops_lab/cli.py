@@ -24,6 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="bring the lab up (idempotent)")
     up.add_argument("--release", required=True, help=f"one of {', '.join(RELEASES)}")
     up.add_argument("--computes", type=int, default=2, help="number of fake compute hosts (default 2)")
+    up.add_argument("--controllers", type=int, default=1,
+                    help="1, or 2 for a highly available lab: the APIs and nova's conductor and scheduler on two "
+                         "controllers behind HAProxy on a VIP (default 1)")
     up.add_argument("--with", dest="options", action="append", default=[], choices=OPTIONAL_SERVICES,
                     help="also run this optional service (repeatable): cloudkitty (api, processor, InfluxDB)")
     sub.add_parser("down", help="stop every lab process, even of a half-started lab")
@@ -131,7 +134,7 @@ def _run(args: argparse.Namespace, paths: LabPaths) -> int:
                 print(f"{rel.name}  nova {rel.nova.version} (compute service version "
                       f"{rel.compute_service_version}), {others}")
         elif args.command == "up":
-            lab.up(args.release, args.computes, tuple(args.options))
+            lab.up(args.release, args.computes, tuple(args.options), args.controllers)
         elif args.command == "down":
             lab.down()
         elif args.command == "status":

@@ -25,12 +25,16 @@ from .releases import RELEASES, TOOLS, Release, VenvSpec, check_options, get_rel
 
 #: Debian packages the lab needs (``labctl deps``).
 APT_PACKAGES = ("rabbitmq-server", "mariadb-server", "mariadb-client", "openssh-server", "openssh-client",
-                "sqlite3", "util-linux", "iproute2", "procps", *cloudkitty.APT_PACKAGES)
+                "sqlite3", "util-linux", "iproute2", "procps", "haproxy", *cloudkitty.APT_PACKAGES)
 #: Executables checked before ``up``.
 REQUIRED_BINARIES = ("/usr/sbin/sshd", "/usr/sbin/mariadbd", "/usr/bin/mariadb-install-db", "/usr/bin/mariadb",
                      "/usr/lib/rabbitmq/bin/rabbitmq-server", "/usr/bin/epmd", "/usr/bin/unshare",
                      "/usr/bin/nsenter", "/usr/bin/ssh-keygen", "/usr/bin/ss")
+#: HAProxy (Debian's), for the HA lab only.
+HAPROXY = "/usr/sbin/haproxy"
 MAX_COMPUTES = 20
+#: Controllers: 1, or 2 for the highly available lab (HAProxy on a VIP in front of both).
+MAX_CONTROLLERS = 2
 #: Everything the lab writes in its home (``up`` empties only a directory holding nothing else).
 HOME_ENTRIES = {"ssh", "hosts", "mysql", "lab.json", "clouds.yaml", "inventory.yml", "hosts.txt"}
 
@@ -54,32 +58,42 @@ class Lab:
         self._log(f"[{time.monotonic() - self._t0:6.1f}s] {message}")
 
     def load_state(self) -> dict[str, Any] | None:
-        """The saved description of the lab, if any."""
+        """The saved description of the lab, if any (an HA lab's clients then go through its VIP)."""
         try:
-            return json.loads(self.paths.state_file.read_text())
+            state = json.loads(self.paths.state_file.read_text())
         except (OSError, ValueError):
             return None
+        services.use_vip(state.get("controllers", 1) > 1)
+        return state
 
     def save_state(self, state: dict[str, Any]) -> None:
         """Persist the description of the lab."""
         self.paths.state_file.write_text(json.dumps(state, indent=2) + "\n")
 
-    def make_hosts(self, computes: int) -> list[Host]:
-        """The controller (127.0.0.2) and ``computes`` compute hosts (127.0.0.3 onwards).
+    def make_hosts(self, computes: int, controllers: int = 1) -> list[Host]:
+        """The controller (127.0.0.2), ``computes`` compute hosts (127.0.0.3 onwards) and, for an HA
+        lab (``controllers`` 2), controller2 (127.0.0.30: the APIs, nova's conductor and scheduler).
 
         The first three octets come from ``OSOPS_LAB_NET`` (see services.host_address).
         """
         hosts = [Host("controller", services.host_address(0), ("controller",), self.paths)]
         hosts += [Host(f"compute{i}", services.host_address(i), ("compute",), self.paths)
                   for i in range(1, computes + 1)]
+        if controllers > 1:
+            hosts.append(Host("controller2", services.CONTROLLER2_ADDRESS, ("api",), self.paths))
         return hosts
+
+    @staticmethod
+    def api_hosts(hosts: list[Host]) -> list[Host]:
+        """Hosts running the API services (both controllers of an HA lab)."""
+        return [h for h in hosts if "controller" in h.roles or "api" in h.roles]
 
     def hosts(self, state: dict[str, Any] | None = None) -> list[Host]:
         """Hosts of the saved lab."""
         state = state or self.load_state()
         if not state:
             raise LabError("no lab is up (run: labctl up --release R)")
-        return self.make_hosts(state["computes"])
+        return self.make_hosts(state["computes"], state.get("controllers", 1))
 
     def host(self, name: str, state: dict[str, Any] | None = None) -> Host:
         """One host of the saved lab, by name."""
@@ -108,6 +122,11 @@ class Lab:
         programs = [host.sshd_program()]
         if "controller" in host.roles:
             programs += services.controller_programs(host, self.shared_specs(state), self.venv_real)
+            if state.get("controllers", 1) > 1:
+                programs.append(services.haproxy_program(host, self.api_hosts(self.hosts(state))))
+        if "api" in host.roles:
+            programs += services.api_programs(host, self.shared_specs(state), self.venv_real,
+                                              glance_lib=self.hosts(state)[0].lib / "glance")
         programs += services.nova_programs(host, nova, self.venv_real(nova))
         if "controller" in host.roles and "cloudkitty" in state.get("options", ()):
             spec = get_release(state["built_at"]).spec("cloudkitty")
@@ -117,6 +136,8 @@ class Lab:
     @staticmethod
     def etc_dirs(host: Host, options: tuple[str, ...] = ()) -> tuple[str, ...]:
         """``/etc/<dir>`` bind mounts of a host."""
+        if "api" in host.roles:
+            return services.API_ETC
         if "controller" not in host.roles:
             return services.COMPUTE_ETC
         return services.CONTROLLER_ETC + (cloudkitty.ETC if "cloudkitty" in options else ())
@@ -149,9 +170,10 @@ class Lab:
 
     # ------------------------------------------------------------------ checks
     @staticmethod
-    def check_binaries(options: tuple[str, ...] = ()) -> None:
+    def check_binaries(options: tuple[str, ...] = (), controllers: int = 1) -> None:
         """Fail with a clear message when Debian packages are missing."""
         required = REQUIRED_BINARIES + ((cloudkitty.INFLUXD,) if "cloudkitty" in options else ())
+        required += (HAPROXY,) if controllers > 1 else ()
         missing = [b for b in required if not os.access(b, os.X_OK)]
         if missing:
             raise LabError(f"missing {', '.join(missing)}: run `labctl deps` (apt-get install "
@@ -172,21 +194,27 @@ class Lab:
             found.append((addr.strip("[]"), int(port), proc))
         return found
 
-    def lab_ports(self, computes: int, options: tuple[str, ...] = ()) -> list[tuple[str, int, str]]:
+    def lab_ports(self, computes: int, options: tuple[str, ...] = (),
+                  controllers: int = 1) -> list[tuple[str, int, str]]:
         """Every (address, port, purpose) the lab listens on."""
         ports = [(services.CONTROLLER_ADDRESS, p, name) for name, p in services.CONTROLLER_PORTS.items()]
+        if controllers > 1:
+            for name in services.HAPROXY_BACKENDS:
+                port = services.CONTROLLER_PORTS[name]
+                ports += [(services.VIP_ADDRESS, port, f"{name} on the VIP (haproxy)"),
+                          (services.CONTROLLER2_ADDRESS, port, f"{name} of controller2")]
         if "cloudkitty" in options:
             ports += cloudkitty.ports()
         ports.append(("127.0.0.1", services.CONTROLLER_PORTS["epmd"], "epmd (loopback)"))
-        ports += [(h.address, SSH_PORT, f"sshd of {h.name}") for h in self.make_hosts(computes)]
+        ports += [(h.address, SSH_PORT, f"sshd of {h.name}") for h in self.make_hosts(computes, controllers)]
         return ports
 
-    def busy_ports(self, computes: int, options: tuple[str, ...] = ()) -> list[str]:
+    def busy_ports(self, computes: int, options: tuple[str, ...] = (), controllers: int = 1) -> list[str]:
         """Descriptions of lab ports already held by someone."""
         wildcard = {"0.0.0.0", "*", "::", ""}
         taken = []
         listening = self.listeners()
-        for addr, port, purpose in self.lab_ports(computes, options):
+        for addr, port, purpose in self.lab_ports(computes, options, controllers):
             for laddr, lport, proc in listening:
                 if lport == port and (laddr == addr or laddr in wildcard):
                     taken.append(f"port {addr}:{port} ({purpose}) is taken by {proc} listening on {laddr}:{lport}")
@@ -203,39 +231,44 @@ class Lab:
             raise LabError(str(exc)) from None
 
     # ------------------------------------------------------------------ up
-    def up(self, release_name: str, computes: int = 2, options: tuple[str, ...] = ()) -> bool:
-        """Bring the lab up at ``release_name`` with the optional services ``options`` (e.g. cloudkitty);
-        return False when it was already up (nothing changed)."""
+    def up(self, release_name: str, computes: int = 2, options: tuple[str, ...] = (), controllers: int = 1) -> bool:
+        """Bring the lab up at ``release_name`` with the optional services ``options`` (e.g. cloudkitty)
+        and ``controllers`` controllers (2: the HA lab); return False when it was already up (nothing changed)."""
         release = get_release(release_name)
         options = check_options(options)
         if not 1 <= computes <= MAX_COMPUTES:
             raise LabError(f"--computes must be between 1 and {MAX_COMPUTES}")
+        if not 1 <= controllers <= MAX_CONTROLLERS:
+            raise LabError(f"--controllers must be 1 or {MAX_CONTROLLERS} (2: the APIs behind HAProxy on a VIP)")
         state = self.load_state()
         if state is not None or lab_member_pids(self.paths.home):
             health = self.health(state) if state else None
             if state and health == "up":
                 if state["release"] != release.name or state["computes"] != computes or \
-                        tuple(state.get("options", ())) != options:
+                        tuple(state.get("options", ())) != options or state.get("controllers", 1) != controllers:
                     with_ = "".join(f" --with {o}" for o in state.get("options", ()))
                     raise LabError(f"a lab is already up at {state['release']} with {state['computes']} computes"
-                                   f"{with_}; run `labctl down` first")
+                                   f"{with_} and {state.get('controllers', 1)} controller(s); run `labctl down` first")
                 stopped = self.stopped_programs(state)
                 note = f" (not running: {', '.join(stopped)}; see labctl start)" if stopped else ""
                 self._log(f"lab already up at {release.name} with {computes} computes: nothing changed{note}")
                 return False
             self.step(f"found a half-started lab ({health or 'no state'}): cleaning it up first")
             self.down()
-        self.check_binaries(options)
-        busy = self.busy_ports(computes, options)
+        services.use_vip(controllers > 1)
+        self.check_binaries(options, controllers)
+        busy = self.busy_ports(computes, options, controllers)
         if busy:
             raise LabError("cannot start the lab:\n  " + "\n  ".join(busy))
         took = self.install(release, options=options)
         self.step(f"venvs ready for {release.name} ({took:.1f} s)")
 
-        hosts = self.make_hosts(computes)
+        hosts = self.make_hosts(computes, controllers)
         self._fresh_home(hosts, options)
         state = {"release": release.name, "built_at": release.name, "computes": computes, "ready": False,
                  "nova": {h.name: release.nova.name for h in hosts}, "started_at": time.time()}
+        if controllers > 1:
+            state["controllers"] = controllers
         if options:
             state["options"] = list(options)
         if "cloudkitty" in options:
@@ -300,6 +333,7 @@ class Lab:
         import yaml
 
         controller = [h.name for h in hosts if "controller" in h.roles]
+        apis = [h.name for h in self.api_hosts(hosts)]
         computes = [h.name for h in hosts if "compute" in h.roles]
 
         def group(names: list[str]) -> dict[str, Any]:
@@ -308,21 +342,24 @@ class Lab:
         def parent(*children: str) -> dict[str, Any]:
             return {"children": {c: None for c in children}}
 
-        leaf = {g: group(controller) for g in (
-            "galera_all", "rabbitmq_all", "keystone_all", "placement_all", "glance_all", "neutron_server",
-            "nova_api_os_compute", "nova_conductor", "nova_scheduler", "utility_all")}
+        leaf = {g: group(controller) for g in ("galera_all", "rabbitmq_all", "utility_all")}
+        leaf.update({g: group(apis) for g in (
+            "keystone_all", "placement_all", "glance_all", "neutron_server", "nova_api_os_compute",
+            "nova_conductor", "nova_scheduler")})
+        if len(apis) > 1:
+            leaf["haproxy_all"] = group(controller)
         leaf["nova_compute"] = group(computes)
         if "cloudkitty" in options:
             leaf["cloudkitty_all"] = group(controller)
         children: dict[str, Any] = {
             **leaf,
             "shared_infra_hosts": group(controller),
-            "os_infra_hosts": group(controller),
-            "identity_hosts": group(controller),
-            "image_hosts": group(controller),
-            "network_hosts": group(controller),
-            "placement_infra_hosts": group(controller),
-            "compute_infra_hosts": group(controller),
+            "os_infra_hosts": group(apis),
+            "identity_hosts": group(apis),
+            "image_hosts": group(apis),
+            "network_hosts": group(apis),
+            "placement_infra_hosts": group(apis),
+            "compute_infra_hosts": group(apis),
             "compute_hosts": group(computes),
             "nova_all": parent("nova_api_os_compute", "nova_conductor", "nova_scheduler", "nova_compute"),
             "neutron_all": parent("neutron_server"),
@@ -346,6 +383,9 @@ class Lab:
                 "children": children,
             }
         }
+        if len(apis) > 1:
+            # the upgrade role drains each API's backend on HAProxy's admin socket around a restart
+            inventory["all"]["vars"]["osops_upgrade_haproxy_socket"] = str(services.haproxy_socket(hosts[0]))
         self.paths.inventory.write_text(yaml.safe_dump(inventory, sort_keys=False, default_flow_style=False))
 
     def _init_mariadb(self, controller: Host) -> None:
@@ -379,7 +419,7 @@ class Lab:
         the next bring-up run the real schema tools again.
         """
         h = hashlib.sha256()
-        h.update(services.CONTROLLER_ADDRESS.encode())  # the catalog holds the lab's addresses
+        h.update(services.api_address().encode())  # the catalog holds the lab's addresses (an HA lab's VIP)
         for spec in venvs_for(release):
             h.update(spec.name.encode())
         for source in sorted(Path(__file__).parent.glob("*.py")):
@@ -395,11 +435,15 @@ class Lab:
         into the cache. Later bring-ups (and resets) load that dump instead: same databases, a
         minute less of CPU.
         """
-        controller, computes = hosts[0], hosts[1:]
+        controller = hosts[0]
+        computes = [h for h in hosts if "compute" in h.roles]
+        apis = self.api_hosts(hosts)
         shared = {s.service: services.view_venv(s) for s in release.shared}
         nova = services.view_venv(release.nova)
         snapshot = self.snapshot_path(release)
 
+        if len(apis) > 1:
+            self.start_programs(controller, "haproxy")
         self.start_programs(controller, "mariadb", "epmd")
         cloud.wait_for("MariaDB", self._mysql_ping, 60, 0.2)
         self.start_programs(controller, "rabbitmq")
@@ -407,6 +451,9 @@ class Lab:
         for keys in ("fernet-keys", "credential-keys"):
             # what fernet_setup/credential_setup write, without two more keystone-manage imports
             _fernet_repository(controller.etc / "keystone" / keys)
+            for other in apis[1:]:  # keystone's hosts share their keys, as openstack-ansible syncs them
+                shutil.rmtree(other.etc / "keystone" / keys, ignore_errors=True)
+                shutil.copytree(controller.etc / "keystone" / keys, other.etc / "keystone" / keys)
         for d in ("images", "staging", "tasks"):
             (controller.lib / "glance" / d).mkdir(parents=True, exist_ok=True)
         self.step("mariadb up, databases created; rabbitmq starting")
@@ -414,29 +461,31 @@ class Lab:
         if snapshot.exists():
             self.mysql_load(snapshot)
             self.step(f"databases loaded from {snapshot.name}")
-            self.start_programs(controller, "keystone", "placement", "glance", "neutron")
+            for h in apis:
+                self.start_programs(h, *services.SHARED_PROGRAMS)
         else:
-            self._build_databases(controller, shared, nova)
+            self._build_databases(controller, shared, nova, apis)
             snapshot.parent.mkdir(parents=True, exist_ok=True)
             self.mysql_dump(snapshot)
             self.step(f"databases saved to {snapshot}")
         rabbit = (services.CONTROLLER_ADDRESS, services.CONTROLLER_PORTS["rabbitmq"])
         cloud.wait_for("RabbitMQ", lambda: _tcp_open(*rabbit), 90, 0.2)
-        self.start_programs(controller, *services.NOVA_CONTROL)
+        for h in apis:
+            self.start_programs(h, *services.NOVA_CONTROL)
         for h in computes:
             self.start_programs(h, "nova-compute")
         for name in ("keystone", "placement", "glance", "neutron", "nova-api"):
-            self.wait_http(name, 120)
+            self.wait_http(name, 120, apis)
         self.step("all APIs serving; waiting for nova services")
         conn = cloud.connect(self.paths.clouds_yaml)
-        expected = {("nova-conductor", "controller"), ("nova-scheduler", "controller")}
+        expected = {(binary, h.name) for h in apis for binary in ("nova-conductor", "nova-scheduler")}
         expected |= {("nova-compute", h.name) for h in computes}
         cloud.wait_for("nova services up", lambda: cloud.compute_services_up(conn, expected), 180, 1)
         # the scheduler maps new computes to cell1 (discover_hosts_in_cells_interval)
         names = {h.name for h in computes}
         cloud.wait_for("computes mapped to cell1",
                        lambda: names <= set(self.mysql("SELECT host FROM nova_api.host_mappings").split()), 60, 1)
-        self.step(f"nova up: conductor, scheduler, api, {len(computes)} computes")
+        self.step(f"nova up: conductor, scheduler, api ({len(apis)} hosts), {len(computes)} computes")
 
     def _bootstrap_cloudkitty(self, controller: Host, spec: VenvSpec) -> None:
         """CloudKitty with storage v2 (its default): its database built by its own tools, InfluxDB up
@@ -494,11 +543,15 @@ class Lab:
         self.step(f"cloudkitty runs with storage v{version}")
         return True
 
-    def _build_databases(self, controller: Host, shared: dict[str, str], nova: str) -> None:
+    def _build_databases(self, controller: Host, shared: dict[str, str], nova: str, apis: list[Host]) -> None:
         """Every schema with the services' own tools, keystone bootstrap and the catalog.
 
-        Leaves keystone, placement, glance and neutron running.
+        Leaves keystone, placement, glance and neutron running on every API host.
         """
+
+        def start(name: str) -> None:
+            for h in apis:
+                self.start_programs(h, name)
         # schema chains off keystone's and nova's critical path yield the CPU (2 cores)
         nice = ["nice", "-n", "10"]
 
@@ -512,8 +565,8 @@ class Lab:
                             "--bootstrap-region-id", services.REGION, "--bootstrap-admin-url", kurl,
                             "--bootstrap-public-url", kurl, "--bootstrap-internal-url", kurl],
                            "keystone-manage.log")
-            self.start_programs(controller, "keystone")
-            self.wait_http("keystone", 90)
+            start("keystone")
+            self.wait_http("keystone", 90, apis)
             self.step("keystone serving")
             cloud.register_catalog(cloud.connect(self.paths.clouds_yaml))
             self.step("catalog registered")
@@ -521,17 +574,17 @@ class Lab:
         def placement() -> None:
             controller.run([*nice, f"{shared['placement']}/bin/placement-manage", "--config-file",
                             "/etc/placement/placement.conf", "db", "sync"], "placement-manage.log")
-            self.start_programs(controller, "placement")
+            start("placement")
 
         def glance() -> None:
             controller.run([*nice, f"{shared['glance']}/bin/glance-manage", "--config-file",
                             "/etc/glance/glance-api.conf", "db_sync"], "glance-manage.log")
-            self.start_programs(controller, "glance")
+            start("glance")
 
         def neutron() -> None:
             controller.run([*nice, f"{shared['neutron']}/bin/neutron-db-manage", "--config-file",
                             "/etc/neutron/neutron.conf", "upgrade", "heads"], "neutron-db-manage.log")
-            self.start_programs(controller, "neutron")
+            start("neutron")
 
         def nova_databases() -> None:
             self.nova_db_setup(controller, nova)
@@ -579,8 +632,10 @@ class Lab:
         return True
 
     @classmethod
-    def wait_http(cls, service: str, timeout: float) -> None:
-        """Wait until a controller API answers HTTP (any status)."""
+    def wait_http(cls, service: str, timeout: float, hosts: list[Host] | None = None) -> None:
+        """Wait until an API answers HTTP (any status) where clients reach it and, with ``hosts``, on each one."""
+        for h in hosts or ():
+            cls.wait_url(service, services.url(service, h.address), timeout)
         cls.wait_url(service, services.url(service), timeout)
 
     @staticmethod
@@ -674,6 +729,11 @@ class Lab:
         }
         result["urls"]["keystone"] = services.keystone_url()
         result["options"] = list(options)
+        result["controllers"] = state.get("controllers", 1)
+        if result["controllers"] > 1:
+            result["vip"] = services.VIP_ADDRESS
+            result["haproxy_socket"] = str(services.haproxy_socket(self.hosts(state)[0]))
+            result["haproxy_backends"] = dict(services.HAPROXY_BACKENDS)
         if "cloudkitty" in options:
             result["cloudkitty_storage"] = state.get("cloudkitty_storage", 2)
             result["urls"]["cloudkitty"] = cloudkitty.url()
@@ -698,7 +758,10 @@ class Lab:
         hosts = self.hosts(state)
         controller = hosts[0]
         for h in hosts[1:]:
-            h.ctl(self.supervisorctl, "stop", "nova-compute", check=False)
+            if "api" in h.roles:
+                h.ctl(self.supervisorctl, "stop", *services.NOVA_CONTROL, *services.SHARED_PROGRAMS, check=False)
+            else:
+                h.ctl(self.supervisorctl, "stop", "nova-compute", check=False)
         with_cloudkitty = "cloudkitty" in state.get("options", ())
         optional = cloudkitty.PROGRAMS if with_cloudkitty else ()
         controller.ctl(self.supervisorctl, "stop", *services.NOVA_CONTROL, *services.SHARED_PROGRAMS, *optional,
@@ -714,7 +777,8 @@ class Lab:
             (h.lib / "nova" / "instances").mkdir(parents=True)
         shutil.rmtree(controller.lib / "glance", ignore_errors=True)
         for keys in ("fernet-keys", "credential-keys"):
-            shutil.rmtree(controller.etc / "keystone" / keys, ignore_errors=True)
+            for h in self.api_hosts(hosts):
+                shutil.rmtree(h.etc / "keystone" / keys, ignore_errors=True)
         release = get_release(state["release"])
         if set(state["nova"].values()) != {release.nova.name} or state.get("built_at") != release.name:
             raise LabError(f"nova was upgraded or runs mixed versions ({', '.join(sorted(set(state['nova'].values())))} "
@@ -762,6 +826,13 @@ class Lab:
         state["nova"][host.name] = target.name
         self.save_state(state)
 
+    @staticmethod
+    def _refuse_ha(state: dict[str, Any], command: str) -> None:
+        """The lab's own nova moves know one controller; an HA lab is upgraded by the collection."""
+        if state.get("controllers", 1) > 1:
+            raise LabError(f"{command} knows a single controller; on a lab up with --controllers 2 upgrade with "
+                           "the collection's playbooks/upgrade.yml instead")
+
     def switch_nova(self, host_name: str, to: str) -> dict[str, Any]:
         """Restart one compute host's nova-compute from another release's venv (no database change).
 
@@ -772,6 +843,7 @@ class Lab:
         state = self.load_state()
         if not state or self.health(state) != "up":
             raise LabError("the lab is not up")
+        self._refuse_ha(state, "switch-nova")
         host = self.host(host_name, state)
         if "compute" not in host.roles:
             raise LabError(f"{host_name} is not a compute host; the control plane moves with upgrade-nova only "
@@ -818,6 +890,7 @@ class Lab:
             raise LabError("the lab is not up")
         if set(state["nova"].values()) == {target.nova.name}:
             raise LabError(f"nova already runs {target.nova.name} everywhere: nothing to upgrade")
+        self._refuse_ha(state, "upgrade-nova")
         refusal = upgrade_refusal(state["release"], target.name)
         if refusal:
             raise LabError(f"refusing to upgrade nova from {state['release']} to {target.name}: {refusal}")

@@ -41,6 +41,33 @@ def host_address(index: int) -> str:
     return f"{LAB_NET}.{2 + index}"
 
 
+#: The highly available lab (``up --controllers 2``): the second controller runs the API services and
+#: nova's conductor and scheduler; HAProxy on the controller serves every API on the VIP, as
+#: openstack-ansible's haproxy_server does, and the catalog names the VIP.
+CONTROLLER2_ADDRESS = f"{LAB_NET}.30"
+VIP_ADDRESS = f"{LAB_NET}.100"
+#: openstack-ansible's HAProxy backend of each API (its haproxy service names, ``-back``).
+HAPROXY_BACKENDS: dict[str, str] = {
+    "keystone": "keystone_service-back",
+    "placement": "placement-back",
+    "glance": "glance_api-back",
+    "nova-api": "nova_api_os_compute-back",
+    "neutron": "neutron_server-back",
+}
+#: Where clients reach the APIs: the controller, or the VIP of an HA lab (``use_vip``).
+_API = {"address": CONTROLLER_ADDRESS}
+
+
+def use_vip(on: bool) -> None:
+    """Point the catalog, clouds.yaml and every service's clients at the VIP (HA lab) or the controller."""
+    _API["address"] = VIP_ADDRESS if on else CONTROLLER_ADDRESS
+
+
+def api_address() -> str:
+    """Address the APIs are reached at: the VIP of an HA lab, else the controller."""
+    return _API["address"]
+
+
 #: TCP ports of the controller's servers (all on the controller address).
 CONTROLLER_PORTS: dict[str, int] = {
     "keystone": 5000,
@@ -77,11 +104,12 @@ INFRA_PROGRAMS = ("mariadb", "epmd", "rabbitmq")
 #: ``/etc/<dir>`` of each role.
 CONTROLLER_ETC = ("keystone", "placement", "glance", "neutron", "nova", "rabbitmq", "mysql")
 COMPUTE_ETC = ("nova",)
+API_ETC = ("keystone", "placement", "glance", "neutron", "nova")
 
 
-def url(service: str) -> str:
-    """Base URL of a controller server."""
-    return f"http://{CONTROLLER_ADDRESS}:{CONTROLLER_PORTS[service]}"
+def url(service: str, address: str | None = None) -> str:
+    """Base URL of an API as clients reach it (the VIP of an HA lab), or on one host's ``address``."""
+    return f"http://{address or api_address()}:{CONTROLLER_PORTS[service]}"
 
 
 def keystone_url() -> str:
@@ -138,7 +166,7 @@ def _uwsgi(host: Host, name: str, port_key: str, venv: str, app: tuple[str, str]
     optional service's port (default: ``CONTROLLER_PORTS[port_key]``)."""
     lines = [
         "[uwsgi]",
-        f"http-socket = {CONTROLLER_ADDRESS}:{port or CONTROLLER_PORTS[port_key]}",
+        f"http-socket = {host.address}:{port or CONTROLLER_PORTS[port_key]}",
         f"virtualenv = {venv}",
         f"{app[0]} = {app[1]}",
         *[f"env = {k}={v}" for k, v in env.items()],
@@ -186,7 +214,7 @@ class NovaLayout:
 def nova_conf(host: Host, extra_default: dict[str, object]) -> str:
     """nova.conf for ``host``; computes get no database credentials (they go through the conductor)."""
     databases: dict[str, dict[str, object]] = {}
-    if "controller" in host.roles:
+    if "compute" not in host.roles:
         databases = {"api_database": {"connection": db_url("nova_api")}, "database": {"connection": db_url("nova")}}
     return _ini(
         {
@@ -280,11 +308,13 @@ def controller_programs(host: Host, shared: dict[str, VenvSpec], venv_real) -> l
     ``shared`` maps keystone, placement, glance and neutron to the venv each runs from;
     ``venv_real(spec)`` is where that venv really is (to see which WSGI entry point it has).
     """
+    return infra_programs(host) + api_programs(host, shared, venv_real)
 
-    def app(service: str) -> tuple[str, str]:
-        return wsgi_app(service, venv_real(shared[service]), view_venv(shared[service]))
+
+def infra_programs(host: Host) -> list[Program]:
+    """MariaDB, epmd and RabbitMQ of the controller; writes their configs."""
     etc = host.etc
-    for d in ("keystone", "placement", "glance", "neutron", "rabbitmq", "mysql"):
+    for d in ("rabbitmq", "mysql"):
         (host.lib / d).mkdir(parents=True, exist_ok=True)
     programs: list[Program] = []
 
@@ -329,6 +359,23 @@ def controller_programs(host: Host, shared: dict[str, VenvSpec], venv_real) -> l
         "rabbitmq", "/bin/sh -c 'exec /usr/lib/rabbitmq/bin/rabbitmq-server < /dev/null'", rabbit_env,
         stopwaitsecs=30))
 
+    return programs
+
+
+def api_programs(host: Host, shared: dict[str, VenvSpec], venv_real, glance_lib: Path | None = None) -> list[Program]:
+    """Keystone, placement, glance and neutron on ``host``'s address; writes their configs.
+
+    ``glance_lib``: where glance keeps its images (default the host's own; the controllers of an HA
+    lab share the first one's, as they would share a store).
+    """
+
+    def app(service: str) -> tuple[str, str]:
+        return wsgi_app(service, venv_real(shared[service]), view_venv(shared[service]))
+    etc = host.etc
+    for d in ("keystone", "placement", "glance", "neutron"):
+        (host.lib / d).mkdir(parents=True, exist_ok=True)
+    programs: list[Program] = []
+
     # Keystone
     ks = view_venv(shared["keystone"])
     _write(etc / "keystone" / "keystone.conf", _ini({
@@ -365,10 +412,10 @@ def controller_programs(host: Host, shared: dict[str, VenvSpec], venv_real) -> l
 
     # Glance (file store)
     gl = view_venv(shared["glance"])
-    glib = host.lib / "glance"
+    glib = glance_lib or host.lib / "glance"
     _write(etc / "glance" / "glance-api.conf", _ini({
         "DEFAULT": {"log_dir": host.log_dir, "log_file": "glance-api.log", "debug": "false",
-                    "enabled_backends": "fs:file", "worker_self_reference_url": url("glance")},
+                    "enabled_backends": "fs:file", "worker_self_reference_url": url("glance", host.address)},
         "database": {"connection": db_url("glance")},
         "glance_store": {"default_backend": "fs"},
         "fs": {"filesystem_store_datadir": glib / "images"},
@@ -413,3 +460,45 @@ def controller_programs(host: Host, shared: dict[str, VenvSpec], venv_real) -> l
         {"OS_NEUTRON_CONFIG_DIR": "/etc/neutron", "OS_NEUTRON_CONFIG_FILES": "neutron.conf"}))
     programs.append(_uwsgi_program("neutron", ne, "/etc/neutron/neutron-uwsgi.ini"))
     return programs
+
+
+def haproxy_socket(host: Host) -> Path:
+    """HAProxy's admin socket (runtime API, ``level admin``) on the controller of an HA lab."""
+    return host.dir / "haproxy.sock"
+
+
+def haproxy_program(host: Host, api_hosts: list[Host]) -> Program:
+    """HAProxy of an HA lab, on the controller: every API on the VIP, balanced over ``api_hosts``.
+
+    One frontend and one backend per API, named as openstack-ansible names them, a server per host
+    named after the host (its inventory name), HTTP health checks every second.
+    """
+    lines = [
+        "global",
+        "    maxconn 4000",
+        f"    stats socket {haproxy_socket(host)} mode 600 level admin",
+        "    stats timeout 30s",
+        "",
+        "defaults",
+        "    mode http",
+        "    timeout connect 2s",
+        "    timeout client 180s",
+        "    timeout server 180s",
+        "    timeout queue 60s",
+        "    timeout check 2s",
+        "    retries 3",
+        "    option redispatch",
+        "",
+    ]
+    for service, backend in HAPROXY_BACKENDS.items():
+        port = CONTROLLER_PORTS[service]
+        lines += [f"frontend {backend.removesuffix('-back')}-front", f"    bind {VIP_ADDRESS}:{port}",
+                  f"    default_backend {backend}", "",
+                  f"backend {backend}", "    balance leastconn", "    option httpchk GET /",
+                  # keystone and glance answer 300 on /, the others 200
+                  "    http-check expect rstatus ^[23]"]
+        lines += [f"    server {h.name} {h.address}:{port} check inter 1s fall 2 rise 1" for h in api_hosts]
+        lines.append("")
+    path = host.dir / "haproxy.cfg"
+    _write(path, "\n".join(lines))
+    return Program("haproxy", f"/usr/sbin/haproxy -db -f {path}", stopwaitsecs=5)
