@@ -4,10 +4,13 @@ Each trial SIGKILLs ansible-playbook (and every process under it, as a crash of 
 them) at a random moment drawn from a seeded generator, goes on as an operator would, and checks the
 invariants of ``labchaos.py`` from the store and from the hosts independently: every service at the
 expected version, no step done twice (no service started more often than the store's done steps
-allow), none skipped, every instance present in its state. Trials alternate:
+allow), none skipped, every instance present in its state. Trials take turns:
 
 - ``rollback``: ``upgrade.yml`` killed at a random moment before finalize, ``upgrade_rollback.yml``
   killed at a random moment, run again until rolled back (the lab is back at 2025.1);
+- ``maintenance``: ``maintenance.yml`` over both computes (disable, drain, enable each) killed at a
+  random moment, continued until done: every step done once (only those running at the kill tried
+  twice), every compute enabled, every instance present in its state, no service started;
 - ``upgrade``: ``upgrade.yml`` killed at a random moment of the whole upgrade, continued until
   completed; then the lab is brought up again at 2025.1 for the next trial.
 
@@ -23,7 +26,7 @@ import time
 from pathlib import Path
 
 import pytest
-from labchaos import rollback_trial, seed_from_env, trial_record, upgrade_trial
+from labchaos import maintenance_trial, rollback_trial, seed_from_env, trial_record, upgrade_trial
 from labupgrade import SOURCE, TARGET, VERSIONS, boot, play, playbook_cloud
 
 pytestmark = [
@@ -32,8 +35,10 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
 ]
 
-# seconds: the whole upgrade of the lab takes about 150 s, its part before finalize about 110 s, a rollback 40 s
-UPGRADE_WITHIN, BEFORE_FINALIZE_WITHIN, ROLLBACK_WITHIN = 150.0, 100.0, 40.0
+# seconds: the whole upgrade of the lab takes about 150 s, its part before finalize about 110 s, a rollback 40 s,
+# a maintenance session over both computes about 45 s
+UPGRADE_WITHIN, BEFORE_FINALIZE_WITHIN, ROLLBACK_WITHIN, MAINTENANCE_WITHIN = 150.0, 100.0, 40.0, 45.0
+KINDS = ("rollback", "maintenance", "upgrade")
 
 
 def fresh_lab(lab, work: Path) -> dict:
@@ -59,11 +64,13 @@ def test_crash_trials(lab, tmp_path):
     extra = {"osops_upgrade_target_release": TARGET, "osops_upgrade_target_versions": VERSIONS[TARGET]}
     finished = 0
     for number in range(1, trials + 1):
-        kind = "rollback" if number % 2 else "upgrade"
+        kind = KINDS[(number - 1) % len(KINDS)]
         entry = {"trial": number, "of": trials, "seed": seed, "kind": kind}
         try:
             if kind == "rollback":
                 entry.update(rollback_trial(lab, cloud, rng, extra, SOURCE, BEFORE_FINALIZE_WITHIN, ROLLBACK_WITHIN))
+            elif kind == "maintenance":
+                entry.update(maintenance_trial(lab, cloud, rng, ["compute1", "compute2"], MAINTENANCE_WITHIN))
             else:
                 entry.update(upgrade_trial(lab, cloud, rng, extra, UPGRADE_WITHIN))
         except BaseException as exc:

@@ -94,6 +94,13 @@ def main() -> int:
         busy[name] = cpu_seconds() - cpu
         return time.monotonic() - began
 
+    import openstack.config
+    import openstack.connection
+    region = openstack.config.OpenStackConfig(config_files=[status["clouds_yaml"]]).get_one(cloud="lab")
+    conn = openstack.connection.Connection(config=region)
+    if len(list(conn.compute.servers())) < 2:
+        labctl("boot", "2")
+    servers = {s.id: s.status for s in conn.compute.servers()}
     play("discover")
     probe = Probe(status["clouds_yaml"], args.probe_interval)
     probe.start()
@@ -110,6 +117,8 @@ def main() -> int:
     for step in steps:
         step["detail"] = json.loads(step["detail"] or "{}")
     assert all(s["status"] == "done" for s in steps), "the upgrade did not complete"
+    after = {s.id: s.status for s in conn.compute.servers()}
+    assert after == servers and set(after.values()) == {"ACTIVE"}, (servers, after)
     driver = sum(s["detail"].get("driver_seconds") or 0.0 for s in steps)
     readiness = sum(s["detail"].get("seconds") or 0.0 for s in steps if s["action"] == "readiness")
     print(f"lab {SOURCE} -> {TARGET}: {len(steps)} steps in {max(s['batch'] for s in steps)} batches; "
@@ -137,6 +146,7 @@ def main() -> int:
               + ", ".join(f"{h} {t:.1f} s" for h, t in sorted(hosts.items())))
     for name in ("keystone", "compute"):
         print(probe.summary(name).line(name))
+    print(f"instances: {len(after)} before and after, all ACTIVE")
     print(f"logs and store: {work}")
     return 0
 

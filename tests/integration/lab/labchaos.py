@@ -21,6 +21,7 @@ import json
 import os
 import random
 import re
+import sqlite3
 import time
 from collections import Counter
 from pathlib import Path
@@ -278,3 +279,73 @@ def rollback_trial(lab, cloud, rng: random.Random, extra: dict, source: str, wit
     checked = check_finished(lab, cloud, upgrade_id, source, witness, kills, expected)
     return {"kind": "rollback", "upgrade": upgrade_id, "kills": kills, "seconds": round(time.monotonic() - began, 1),
             **checked}
+
+
+def sessions(cloud) -> list[dict]:
+    """Maintenance sessions of the store, oldest first (read with sqlite3)."""
+    if not cloud["store"].exists():
+        return []
+    with sqlite3.connect(f"file:{cloud['store']}?mode=ro", uri=True, timeout=30) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(r) for r in db.execute("SELECT id, state FROM maintenance_sessions ORDER BY rowid")]
+
+
+def session_steps(cloud, session_id: str) -> list[dict]:
+    with sqlite3.connect(f"file:{cloud['store']}?mode=ro", uri=True, timeout=30) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(r) for r in db.execute("SELECT id, phase, host, action, status, attempts FROM maintenance_steps "
+                                            "WHERE session_id = ? ORDER BY id", (session_id,))]
+
+
+def computes_enabled(lab) -> dict[str, tuple[int, int]]:
+    """nova-compute host -> (disabled, forced_down), read with SQL."""
+    rows = lab.mysql("SELECT host, disabled, forced_down FROM nova.services WHERE `binary` = 'nova-compute' "
+                     "AND deleted = 0")
+    return {h: (int(d), int(f)) for h, d, f in (r.split("\t") for r in rows.splitlines() if r)}
+
+
+def maintenance_trial(lab, cloud, rng: random.Random, hosts: list[str], within: float) -> dict:
+    """``maintenance.yml`` over ``hosts`` (disable, drain, enable each) SIGKILLed at a random moment of its
+    first ``within`` seconds, then continued (``osops_maintenance_session_id``; run again when the kill came
+    before the session was recorded) until done. The invariants: the session MAINTENANCE_DONE with every step
+    done, none recorded twice, only those running at the kill tried twice; every compute enabled and not
+    forced down; every instance present in its state; no service started (a session changes no code)."""
+    known = {s["id"] for s in sessions(cloud)}
+    witness = Witness(lab)
+    extra = {"osops_maintenance_cluster": "lab", "osops_maintenance_cloud": "lab",
+             "osops_maintenance_store": f"sqlite:///{cloud['store']}", "osops_maintenance_hosts": hosts,
+             "osops_maintenance_migration_timeout": 300}
+    began = time.monotonic()
+    proc = start(cloud, "maintenance", extra)
+    moment = round(rng.uniform(1.0, within), 1)
+    while time.monotonic() - began < moment and proc.poll() is None:
+        time.sleep(0.1)
+    fresh = [s for s in sessions(cloud) if s["id"] not in known]
+    record = {"killed": proc.poll() is None, "moment": round(time.monotonic() - began, 1)}
+    if record["killed"]:
+        record["running"] = [f"{s['host'] or ''} {s['action']}".strip() for s in
+                             (session_steps(cloud, fresh[-1]["id"]) if fresh else []) if s["status"] == "running"]
+        kill(proc)
+        fresh = [s for s in sessions(cloud) if s["id"] not in known]
+        if fresh:
+            record.update(session=fresh[-1]["id"], state=fresh[-1]["state"])
+            play(cloud, "maintenance", {**extra, "osops_maintenance_session_id": fresh[-1]["id"]})
+        else:
+            play(cloud, "maintenance", extra)  # nothing was recorded: the session starts again
+    else:
+        record["rc"] = proc.returncode
+        assert proc.returncode == 0, record
+    (session,) = [s for s in sessions(cloud) if s["id"] not in known]
+    assert session["state"] == "MAINTENANCE_DONE", (session, record)
+    history = session_steps(cloud, session["id"])
+    assert [s for s in history if s["status"] != "done"] == [], (history, record)
+    keys = [(s["phase"], s["host"], s["action"]) for s in history]
+    assert len(keys) == len(set(keys)), f"a step recorded twice: {keys}"
+    again = sorted(f"{s['host'] or ''} {s['action']}".strip() for s in history if s["attempts"] > 1)
+    assert set(again) <= set(record.get("running", [])), (again, record)
+    assert {h: v for h, v in computes_enabled(lab).items() if h in hosts} == {h: (0, 0) for h in hosts}
+    assert instances(lab) == witness.instances, ("instances changed", witness.instances, instances(lab))
+    started = {k: v for k, v in witness.spawns().items() if not k.startswith("sshd@")}
+    assert started == {}, f"services started during a maintenance session: {started}"
+    return {"kind": "maintenance", "session": session["id"], "kills": [record], "steps": len(history),
+            "tried_twice": again, "seconds": round(time.monotonic() - began, 1)}

@@ -212,6 +212,9 @@ def test_keystone_upgrade_behind_haproxy_loses_no_answer(lab, tmp_path) -> None:
     assert {s: r["status"] for s, r in haproxy_servers(status, backend).items()} == {
         "controller": "UP", "controller2": "UP"}
     before = haproxy_servers(status, backend)
+    conn = lab.connect()
+    servers = {s.id: s.status for s in conn.compute.servers()}
+    assert len(servers) >= 2 and set(servers.values()) == {"ACTIVE"}, servers  # the smoke test's
     run = playbook_cloud(status, tmp_path)
     play(run, "discover")
     probe = Probe(status["clouds_yaml"], 0.5)
@@ -231,6 +234,7 @@ def test_keystone_upgrade_behind_haproxy_loses_no_answer(lab, tmp_path) -> None:
     for name, figure in figures.items():
         assert figure.asks >= 20, (name, figure)
         assert figure.good >= 0.995 and figure.longest_outage <= 2.0, (name, figure)
+    assert {s.id: s.status for s in conn.compute.servers()} == servers  # none lost, all ACTIVE
     new = f"/openstack/venvs/keystone-{KEYSTONE[TARGET]}/bin/uwsgi"
     now = lab.status()
     for host in ("controller", "controller2"):
