@@ -167,6 +167,8 @@ def restarts_before_rollback(lab, cloud, upgrade_id: str, source: str) -> Counte
     def settled():
         states = {f"{name}@{host['name']}": prog["state"] for host in lab.status()["hosts"]
                   for name, prog in host["programs"].items()}
+        if any(f"{name}@{host}" not in states for host, name, _project in PROGRAMS):
+            return None  # supervisorctl did not answer for every program (a busy supervisord): ask again
         return not [s for s in states.values() if s in ("STARTING", "STOPPING", "BACKOFF")] and states
     states = lab.wait_for("the lab's programs settled after the kill", settled, 120)
     expected = done_restarts(cloud, upgrade_id)
