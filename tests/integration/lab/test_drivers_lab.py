@@ -23,8 +23,9 @@ token from keystone, keystone's alembic revisions and nova's ``services`` rows w
 with sqlite3.
 
 The ``venv`` driver (on demand, ``make lab-extra``; the test command proves the venv driver with
-``test_upgrade_lab.py``, Molecule's ``upgrade`` scenario and ``test_lab.py``'s HA upgrade): one playbook of the ``upgrade`` role's steps over SSH: keystone's ``db_sync --expand``
-and ``--migrate`` from its 2026.1 venv, keystone (uWSGI) switched, restarted and answering; nova's ``api_db sync`` and ``db sync`` from its 2026.1 venv, the
+``test_upgrade_lab.py``, Molecule's ``upgrade`` scenario and ``test_lab.py``'s HA upgrade): one playbook of
+the ``upgrade`` role's steps over SSH: keystone's ``db_sync --expand`` and ``--migrate`` from its 2026.1 venv,
+keystone (uWSGI) switched, restarted and answering; nova's ``api_db sync`` and ``db sync`` from its 2026.1 venv, the
 nova control plane switched; one compute (a plain program) switched and reporting 2026.1's service
 version. Checked independently of the collection: the processes' command lines under /proc, a
 token from keystone, nova's ``services`` rows and the compute service list (openstacksdk). The same
