@@ -19,6 +19,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._maintenance.drain
     plan_drain,
     plan_instance,
 )
+from ansible_collections.osops.lifecycle.tests.unit.plugins.module_utils.fake_clock import Clock
 
 STATUSES = ['ACTIVE', 'PAUSED', 'SHUTOFF', 'SUSPENDED', 'ERROR', 'RESCUE', 'SHELVED', 'VERIFY_RESIZE',
             'BUILD', 'MIGRATING', 'RESIZE', 'REBOOT', 'HARD_REBOOT', 'UNKNOWN']
@@ -119,17 +120,6 @@ def test_judge_says_why():
     assert judge(move(), seen(host='c1', migration_status='error'))[1] == (
         'live migration did not move it (migration status error); it is still on c1, ACTIVE')
     assert judge(move('cold', 'SHUTOFF'), seen('ACTIVE'))[1] == 'it reached c2 as ACTIVE, not SHUTOFF'
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 class FakeMover:

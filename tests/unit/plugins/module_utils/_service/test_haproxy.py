@@ -8,6 +8,7 @@ import pytest
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError, OsopsError
 from ansible_collections.osops.lifecycle.plugins.module_utils._service import haproxy
 from ansible_collections.osops.lifecycle.tests.unit.plugins.module_utils._service.fake_haproxy import FakeHaproxy
+from ansible_collections.osops.lifecycle.tests.unit.plugins.module_utils.fake_clock import Clock
 
 # HAProxy 2.6.12's answers (Debian 12), as read from its socket: server a UP and drained, b DOWN.
 SERVERS_STATE = (
@@ -63,19 +64,6 @@ def fake():
     yield start
     for each in started:
         each.stop()
-
-
-class Clock:
-    """A clock that moves only when slept on."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 def ensure(fake, *args, clock=None, **kwargs):
