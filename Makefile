@@ -72,8 +72,11 @@ IMPORTER_STAMP := $(IMPORTER_VENV)/.osops-setup.stamp
 # e.g. make unit PYTEST_ARGS='-n auto -k store'
 PYTEST_ARGS ?=
 
-# Tiers run by `make test`, in this order (cheapest first).
-TIERS := unit sanity lint changelog-lint build-check integration lab
+# Tiers run by `make test`, in this order (cheapest first). Stages are separated by spaces; in a stage,
+# lanes joined by + run side by side and a lane's tiers joined by , one after the other
+# (tests/tools/run-tiers.sh): sanity, lint and build-check each keep about one CPU busy, so sanity runs
+# beside the other three.
+TIERS := unit sanity+lint,changelog-lint,build-check integration lab
 
 # The store's tests must run on PostgreSQL, not skip it.
 export OSOPS_REQUIRE_POSTGRES ?= 1
@@ -143,16 +146,7 @@ setup-importer:
 
 # Run every tier even when one fails, then summarise with durations.
 test: setup
-	@failed=""; summary=""; \
-	for tier in $(TIERS); do \
-	    echo "=============== $$tier"; \
-	    start=$$(date +%s); \
-	    if $(MAKE) --no-print-directory $$tier; then result=PASS; else result=FAIL; failed="$$failed $$tier"; fi; \
-	    summary="$$summary$$(printf '  %-15s %s %5ss' "$$tier" "$$result" "$$(( $$(date +%s) - start ))")\n"; \
-	done; \
-	printf '=============== summary\n%b' "$$summary"; \
-	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; \
-	echo "make test: all tiers passed"
+	@MAKE="$(MAKE)" tests/tools/run-tiers.sh $(TIERS)
 
 # Both CPUs: the unit tests share no state (tmp_path, ports picked free on 127.0.0.1).
 unit:
