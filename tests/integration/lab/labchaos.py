@@ -81,10 +81,11 @@ class Witness:
         return found
 
 
-def instances(lab) -> dict[str, str]:
-    """uuid -> vm_state of every instance nova's cell database holds (read with SQL)."""
-    rows = lab.mysql("SELECT uuid, vm_state FROM nova.instances WHERE deleted = 0")
-    return dict(r.split("\t") for r in rows.splitlines() if r)
+def instances(lab) -> dict[str, tuple[str, str]]:
+    """uuid -> (vm_state, power_state) of every instance nova's cell database holds (read with SQL); the lab's
+    hypervisor keeps its guests through restarts of nova-compute, so both must come out of a trial unchanged."""
+    rows = lab.mysql("SELECT uuid, vm_state, power_state FROM nova.instances WHERE deleted = 0")
+    return {uuid: (vm_state, power) for uuid, vm_state, power in (r.split("\t") for r in rows.splitlines() if r)}
 
 
 def running_programs(cloud, upgrade_id: str) -> list[str]:

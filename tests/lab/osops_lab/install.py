@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import hypervisor
 from .paths import LabPaths
 from .releases import UWSGI, VenvSpec
 
@@ -119,4 +120,7 @@ def ensure_venvs(paths: LabPaths, specs: tuple[VenvSpec, ...], log=print, parall
     with concurrent.futures.ThreadPoolExecutor(max_workers=parallel) as pool:
         for fut in [pool.submit(ensure_venv, paths, s, log) for s in missing]:
             fut.result()
+    for spec in specs:
+        if spec.service == "nova" and hypervisor.install(venv_path(paths, spec)):
+            log(f"{spec.name}: the lab's hypervisor written into nova/virt ({hypervisor.COMPUTE_DRIVER})")
     return time.monotonic() - start

@@ -10,6 +10,7 @@ import dataclasses
 import os
 from pathlib import Path
 
+from . import hypervisor
 from .hosts import Host, Program
 from .releases import VenvSpec
 
@@ -228,8 +229,9 @@ def nova_conf(host: Host, extra_default: dict[str, object]) -> str:
                 "debug": "false",
                 # fast, deterministic stops (default 60 s)
                 "graceful_shutdown_timeout": 5,
-                # writes state_path/compute_id, so a fake compute can be restarted (rolling upgrade)
-                "compute_driver": "fake.FakeDriverWithoutFakeNodes",
+                # nova's fake driver (FakeDriverWithoutFakeNodes: writes state_path/compute_id, so a fake
+                # compute can be restarted) whose guests outlive a restart of nova-compute (hypervisor.py)
+                "compute_driver": hypervisor.COMPUTE_DRIVER,
                 # periodic tasks (the scheduler's host discovery) start at once, not up to 60 s later
                 "periodic_fuzzy_delay": 0,
                 **extra_default,
