@@ -248,7 +248,7 @@ def nova_conf(host: Host, extra_default: dict[str, object]) -> str:
             "upgrade_levels": {"compute": "auto"},
             "oslo_concurrency": {"lock_path": host.lib / "nova" / "locks"},
             "conductor": {"workers": 1},
-            "scheduler": {"workers": 1, "discover_hosts_in_cells_interval": 10},
+            "scheduler": {"workers": 1, "discover_hosts_in_cells_interval": 2},
             "oslo_policy": _POLICY,
             "vnc": {"enabled": "false"},
             "spice": {"enabled": "false"},
