@@ -25,7 +25,7 @@
 #   make demo           setup, then tests/tools/demo.sh when it exists
 #   make ee             the execution environment image (ee/build.sh; docs/execution-environment.md)
 #   make lab-selftest   the lab's own nova upgrade and a fresh lab at the target; make lab-extra: scenarios
-#                       the test command's others cover (the venv driver's alone)
+#                       the test command's others cover (the venv driver's alone, the compute modules' alone)
 #   make molecule       the Molecule scenarios (extensions/molecule) against the lab that is up
 #                       (SCENARIO=check|discover|maintenance|upgrade for one; TARGET=2026.1)
 #
@@ -175,7 +175,7 @@ build-check:
 # tier searched for the tests' passwords and tokens; one found fails the tier
 # (tests/secretscan.py, docs/reliability.md#secrets).
 integration:
-	tests/tools/pytest-tier.sh tests/integration -m "not lab" -n 2 --secret-scan $(PYTEST_ARGS)
+	tests/tools/pytest-tier.sh tests/integration -m "not lab" -n 2 --secret-scan --durations=15 --durations-min=10 $(PYTEST_ARGS)
 
 # The real OpenStack lab: bring-up, instances, live migration, and the
 # collection against it (the lab's own release upgrade: make lab-selftest). Its
@@ -210,7 +210,8 @@ molecule:
 lab-selftest: setup
 	OSOPS_LAB_SELFTEST=1 tests/tools/pytest-tier.sh tests/integration/lab/test_lab.py -m lab -p no:xdist $(PYTEST_ARGS)
 
-# Lab scenarios on demand that the test command's others cover (test_drivers_lab.py's venv driver scenario).
+# Lab scenarios on demand that the test command's others cover (test_drivers_lab.py's venv driver scenario and
+# its compute_service / compute_host_drain scenario).
 lab-extra: setup
 	OSOPS_LAB_EXTRA=1 tests/tools/pytest-tier.sh tests/integration/lab/test_drivers_lab.py -m lab -p no:xdist $(PYTEST_ARGS)
 

@@ -4,7 +4,7 @@ One scenario: three instances on compute1 (two ACTIVE, one SHUTOFF); compute1 di
 reason; its drain planned in check mode (nothing moves), then run (live migrations for the
 ACTIVE ones, a confirmed cold migration for the SHUTOFF one, two at a time); compute1 enabled
 again. After each step nova is read back independently with openstacksdk, and each step run a
-second time changes nothing. Run by test_drivers_lab.py first, on its fresh lab at
+second time changes nothing. Run on demand (``make lab-extra``) by test_drivers_lab.py first, on its fresh lab at
 ``OSOPS_LAB_SOURCE`` (default 2025.1; ``OSOPS_LAB_NET`` / ``OSOPS_LAB_HOME`` pick which lab).
 """
 from __future__ import annotations
@@ -26,14 +26,18 @@ BIN = Path(sys.executable).parent
 SOURCE = os.environ.get("OSOPS_LAB_SOURCE", "2025.1")
 REASON = "osops lab: kernel update CHG-0012"
 
-PLAYBOOK = """
-- name: Compute maintenance building blocks
+# A play on the controller (localhost) whose osops.lifecycle OpenStack modules use the lab's cloud.
+LOCAL_PLAY = """
+- name: {name}
   hosts: localhost
   gather_facts: false
   module_defaults:
     group/osops.lifecycle.openstack:
       cloud: lab
   tasks:
+"""
+
+PLAYBOOK = LOCAL_PLAY.format(name="Compute maintenance building blocks") + """\
     - name: Disable compute1
       osops.lifecycle.compute_service:
         hosts: [compute1]

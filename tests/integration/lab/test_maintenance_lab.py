@@ -3,7 +3,10 @@
 One lab (three computes) and one scenario:
 
 - six instances on compute1 and compute2 (per host: an ACTIVE one, a SHUTOFF one and a member of an
-  anti-affinity group); the plan in check mode (nothing recorded, nothing changed), for the two hosts and
+  anti-affinity group); the session's modules alone (``compute_service`` disabling and enabling compute3,
+  each twice - the second run changes nothing -, ``compute_host_drain`` draining the disabled and empty
+  compute3 - nothing to do - and planning compute1's drain in check mode - nothing moves, compute1 stays
+  enabled); the plan in check mode (nothing recorded, nothing changed), for the two hosts and
   for ``hosts: []`` (the cluster's three computes, two at a time, the empty one first), and with compute2
   disabled outside any session for compute3 and compute1 two at a time (serialised: the zone cannot absorb
   compute1 beside compute3; nothing changed);
@@ -44,6 +47,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from labcompute import LOCAL_PLAY
 from labupgrade import drop_host, kill_tree, restore_host
 
 pytestmark = [
@@ -73,6 +77,37 @@ HOST_ACTION = f"""
 - name: Write the marker on the host (over SSH; SSH_CONNECTION names the address reached)
   ansible.builtin.shell: echo "{{{{ osops_maintenance_action.session }}}} $SSH_CONNECTION" > {MARKER}
   changed_when: true
+"""
+
+# The session's building blocks alone (compute_service, compute_host_drain), each step registered: a disable
+# and an enable each run twice (the second changes nothing), the drain of the disabled host, which holds no
+# instance (nothing to do), and the drain of a host with instances in check mode (the plan, nothing moves).
+MODULES = LOCAL_PLAY.format(name="The maintenance modules alone") + """\
+    - name: Disable compute3
+      osops.lifecycle.compute_service: {hosts: [compute3], state: disabled, disabled_reason: "{{ reason }}"}
+      register: disable
+    - name: Disable compute3 again
+      osops.lifecycle.compute_service: {hosts: [compute3], state: disabled, disabled_reason: "{{ reason }}"}
+      register: disable_again
+    - name: Drain compute3, which holds no instance
+      osops.lifecycle.compute_host_drain: {host: compute3}
+      register: empty
+    - name: Plan compute1's drain
+      osops.lifecycle.compute_host_drain: {host: compute1, parallel: 2, migration_timeout: 300}
+      check_mode: true
+      register: plan
+    - name: Enable compute3
+      osops.lifecycle.compute_service: {hosts: [compute3], state: enabled}
+      register: enable
+    - name: Enable compute3 again
+      osops.lifecycle.compute_service: {hosts: [compute3], state: enabled}
+      register: enable_again
+    - name: Save the results
+      ansible.builtin.copy:
+        content: "{{ {'disable': disable, 'disable_again': disable_again, 'plan': plan, 'empty': empty,
+                      'enable': enable, 'enable_again': enable_again} | to_json }}"
+        dest: "{{ result_file }}"
+        mode: "0600"
 """
 
 INFO = """
@@ -169,6 +204,7 @@ def cloud(lab, tmp_path_factory):
         link.symlink_to(ROOT)
     (work / "host_action.yml").write_text(HOST_ACTION)
     (work / "info.yml").write_text(INFO)
+    (work / "modules.yml").write_text(MODULES)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"), ANSIBLE_NOCOLOR="1",
                OS_CLIENT_CONFIG_FILE=status["clouds_yaml"], ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
                ANSIBLE_HOST_KEY_CHECKING="True", ANSIBLE_LOCAL_TEMP=str(work / "tmp"), PYTHONWARNINGS="ignore")
@@ -317,6 +353,28 @@ def test_sessions_ack_nack_silence_failure_and_update(lab, cloud, record_propert
     before = where(conn, ids)
     statuses = {name: state[1] for name, state in before.items()}
     timings["discover and boot"] = time.monotonic() - started
+
+    # The modules alone: disable and enable are idempotent, an empty disabled host's drain has nothing to do, the
+    # drain's check mode plans and changes nothing (compute1 stays enabled); nova read back independently.
+    mark = time.monotonic()
+    result = cloud["work"] / "modules.json"
+    play(cloud, str(cloud["work"] / "modules.yml"), {"reason": "osops lab: kernel update CHG-0012",
+                                                     "result_file": str(result),
+                                                     "ansible_python_interpreter": sys.executable})
+    modules = json.loads(result.read_text())
+    assert (modules["disable"]["changed"], modules["disable_again"]["changed"]) == (True, False), modules
+    assert modules["disable"]["services"][0]["status"] == "disabled", modules["disable"]
+    assert modules["plan"]["changed"] is True, modules["plan"]
+    assert {(i["name"], i["method"], i["outcome"]) for i in modules["plan"]["instances"]} == {
+        ("web-1", "live", "planned"), ("aa-1", "live", "planned"), ("db-1", "cold", "planned")}, modules["plan"]
+    assert (modules["empty"]["changed"], modules["empty"]["msg"], modules["empty"]["instances"]) == (
+        False, "host compute3 has no instances", [])
+    assert (modules["enable"]["changed"], modules["enable_again"]["changed"]) == (True, False), modules
+    assert where(conn, ids) == before
+    assert all(not list(conn.compute.migrations(server_id=i)) for i in ids.values())
+    assert {s.host: (s.status, s.disabled_reason, s.state) for s in conn.compute.services()
+            if s.binary == "nova-compute"} == dict.fromkeys(["compute1", "compute2", "compute3"], ("enabled", None, "up"))
+    timings["the modules alone"] = time.monotonic() - mark
 
     # Check mode: the plan, nothing recorded, nothing changed.
     mark = time.monotonic()
