@@ -120,7 +120,11 @@ def ensure_venvs(paths: LabPaths, specs: tuple[VenvSpec, ...], log=print, parall
     with concurrent.futures.ThreadPoolExecutor(max_workers=parallel) as pool:
         for fut in [pool.submit(ensure_venv, paths, s, log) for s in missing]:
             fut.result()
-    for spec in specs:
-        if spec.service == "nova" and hypervisor.install(venv_path(paths, spec)):
+    for spec in (s for s in specs if s.service == "nova"):
+        try:
+            written = hypervisor.install(venv_path(paths, spec))
+        except FileNotFoundError as exc:
+            raise InstallError(f"{exc}: remove {venv_path(paths, spec)} and run `labctl install` again") from None
+        if written:
             log(f"{spec.name}: the lab's hypervisor written into nova/virt ({hypervisor.COMPUTE_DRIVER})")
     return time.monotonic() - start

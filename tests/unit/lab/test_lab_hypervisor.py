@@ -101,3 +101,16 @@ def test_the_guests_of_the_host_come_back_in_their_power_state(fake_nova):
     assert {uuid: (i.name, i.state) for uuid, i in driver.instances.items()} == {
         'a': ('instance-a', RUNNING), 'b': ('instance-b', SHUTDOWN), 'e': ('instance-e', SHUTDOWN)}
     # NOSTATE (nova saw no guest): none is made up; another host's: not this one's
+
+
+def test_a_nova_venv_without_nova_is_a_clear_install_error(tmp_path):
+    from osops_lab import install
+    from osops_lab.releases import RELEASES
+
+    paths = LabPaths(home=tmp_path / 'run', cache=tmp_path / 'cache')
+    spec = RELEASES['2025.1'].nova
+    venv = install.venv_path(paths, spec)
+    venv.mkdir(parents=True)
+    (venv / install.MARKER).write_text(install._digest(spec) + '\n')  # pylint: disable=protected-access
+    with pytest.raises(install.InstallError, match=r'holds no nova/virt package: remove .* and run `labctl install` again'):
+        install.ensure_venvs(paths, (spec,), log=lambda message: None)
