@@ -47,7 +47,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from labcompute import LOCAL_PLAY
+from labcompute import LOCAL_PLAY, REASON
 from labupgrade import drop_host, kill_tree, restore_host
 
 pytestmark = [
@@ -358,7 +358,7 @@ def test_sessions_ack_nack_silence_failure_and_update(lab, cloud, record_propert
     # drain's check mode plans and changes nothing (compute1 stays enabled); nova read back independently.
     mark = time.monotonic()
     result = cloud["work"] / "modules.json"
-    play(cloud, str(cloud["work"] / "modules.yml"), {"reason": "osops lab: kernel update CHG-0012",
+    play(cloud, str(cloud["work"] / "modules.yml"), {"reason": REASON,
                                                      "result_file": str(result),
                                                      "ansible_python_interpreter": sys.executable})
     modules = json.loads(result.read_text())
