@@ -213,9 +213,11 @@ BACKENDS_OPTIONS = dict(project='nova', timeout=5)
 
 
 def _schema(project, label, tool, venv='/openstack/venvs/%s-29.1.0', files=None):
-    """A scenario of check_schema_migrations: ``tool`` maps a command's last word to its ``(rc, stdout, stderr)``."""
+    """A scenario of check_schema_migrations: ``tool`` maps a command's last word to its ``(rc, stdout, stderr)``;
+    its key ``heads``, what ``heads_held`` finds (the heads of the scripts and the database's revisions) when the
+    database is at them (else the tool is asked)."""
     return _scenario('check_schema_migrations', label, project=project, tool=tool,
-                     params=dict(project=project, venv=venv % project, config_files=files, config_dir=None))
+                     params=dict(project=project, venv=venv % project, config_files=files, config_dir=None, ask_tool=False))
 
 
 # one revision's entry in ``neutron-db-manage current --verbose`` (after a ``Running current for neutron ...`` line)
@@ -285,6 +287,8 @@ SCENARIOS = (
     _scenario('check_cloudkitty_storage', 'v2'),
     _scenario('check_cloudkitty_storage', 'neither', config=Config({('storage', 'version'): '3'})),
     _schema('keystone', 'done', {'--check': (0, '', '')}),
+    _schema('keystone', 'done, read in alembic_version', {'heads': (
+        {'742c857f1dfb': 'expand', 'c88cdce8f248': 'contract'}, {'742c857f1dfb', 'c88cdce8f248'})}),
     _schema('keystone', 'expand left', {'--check': (2, '', '')}),
     _schema('keystone', 'contract left', {'--check': (4, '', '')}),
     _schema('keystone', 'no answer', {'--check': (1, '', 'Traceback ...\nDBConnectionError: mysql://ks:pw@db/keystone')}),
@@ -313,6 +317,7 @@ def run_scenario(scenario):
     args = (scenario.project,) if check.projects else ()
     with mock.patch.object(api, 'catalog_endpoint', lambda conn, service_type: scenario.catalog), \
             mock.patch.object(schema, 'run_tool', lambda ctx, argv: scenario.tool[argv[-1]]), \
+            mock.patch.object(schema, 'heads_held', lambda project, venv, files, config_dir: scenario.tool.get('heads')), \
             mock.patch.object(schema.os, 'access', lambda path, mode: not path.startswith('/nonexistent/')), \
             mock.patch.object(schema.os.path, 'isfile', lambda path: not path.startswith('/nonexistent/')), \
             mock.patch.object(api, 'api_max_microversion', lambda *a: _maximum(scenario.maximum)), \

@@ -134,8 +134,9 @@ CHECKS = {
     'check_schema_migrations': Check(
         'Database schema migrations', _schema, 'schema_migrations', project=project_option,
         argument_spec=dict(project=dict(type='str', required=True, choices=list(SCHEMA_PROJECTS)),
-                           venv=dict(type='path', required=True)),
-        returns=dict(pending=[], commands=[]), tool=True),
+                           venv=dict(type='path', required=True),
+                           ask_tool=dict(type='bool', default=False)),
+        returns=dict(pending=[], commands=[], answered_by=None), tool=True),
     'check_services': Check(
         'Services up and enabled', _api, 'services', reads='cloud', projects=('nova', 'neutron', 'cinder'),
         returns=dict(services=[])),

@@ -11,8 +11,10 @@ One lab at SOURCE (2025.1) with one server. ``playbooks/check.yml`` runs for the
 - backends: Success on every host and project; with compute1's nova.conf pointing RabbitMQ at a
   wrong port, Failure for nova on compute1 only, naming the port; the passwords of the lab's
   database and RabbitMQ never in the play's output or the report;
-- database schema steps: Success for keystone, glance and neutron on the fresh lab, with the tools
-  of the venvs their processes run (the first check.yml run). Then the TARGET code installed
+- database schema steps: Success for keystone, glance and neutron on the fresh lab, for the venvs
+  their processes run (the first check.yml run), from the heads of their scripts read as text, without
+  the tools; the real tools of those venvs, asked (``ask_tool``), say the same. The heads read as text
+  are alembic's own in every keystone, glance and neutron venv the lab built. Then the TARGET code installed
   (``labctl install``) and its schema steps not run, as on a host switched to TARGET before its
   database: the TARGET keystone-manage and neutron-db-manage say expand is left, and ours says
   Failure with that command; the command the details name, run as written from the TARGET venv,
@@ -32,6 +34,7 @@ import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -177,17 +180,19 @@ def assert_schema_done_with_the_running_tools(cloud, report):
     assert {result for result, _details in found.values()} == {"Success"}, found
     for project in SCHEMA:  # the venv labctl started the service from
         venv = f"/openstack/venvs/{project}-{cloud['status']['versions'][project]}"
-        assert found[("lab", project)][1].startswith(f"No schema step left for the code in {venv}: "), (venv, found)
-    assert "`keystone-manage db_sync --check` exited 0 (expand " in found[("lab", "keystone")][1]
+        # the database holds the heads of the venv's scripts: the tool is not started (its answer is asked below)
+        assert found[("lab", project)][1].startswith(
+            f"No schema step left for the code in {venv}: the database is at the heads of its migrations ("), (venv, found)
 
 
-def schema_checks(cloud, tmp_path, venvs):
+def schema_checks(cloud, tmp_path, venvs, ask_tool=False):
     """[(project, result, details)]: check_schema_migrations for each ``(project, venv)``, in one check_batch on the
-    controller through ansible-playbook (real SSH), as the check role runs it."""
+    controller through ansible-playbook (real SSH), as the check role runs it; with ``ask_tool``, always the tools."""
     result = tmp_path / "schema.json"
     play = [{"name": "Schema", "hosts": "controller", "gather_facts": False, "tasks": [
         {"name": "Schema checks", "osops.lifecycle.check_batch": {"cluster": "lab", "checks": [
-            {"module": "check_schema_migrations", "options": {"project": project, "venv": venv, "config_files": [STATUS_CONFIG[project]]}}
+            {"module": "check_schema_migrations",
+             "options": {"project": project, "venv": venv, "config_files": [STATUS_CONFIG[project]], "ask_tool": ask_tool}}
             for project, venv in venvs]}, "register": "out"},
         {"name": "Keep", "ansible.builtin.copy": {"content": "{{ out.upgrade_checks | to_json }}", "dest": str(result), "mode": "0600"},
          "delegate_to": "localhost"}]}]
@@ -220,6 +225,14 @@ def test_schema_steps_left_then_done_by_the_advised_command(lab, cloud, tmp_path
     assert sorted(target) == sorted(SCHEMA), listed.stdout + listed.stderr
     before = revisions(lab)
 
+    # the real tools of the running venvs agree with the rows the heads of their scripts gave (the check role's run)
+    sources = [(project, f"/openstack/venvs/{project}-{cloud['status']['versions'][project]}") for project in SCHEMA]
+    asked = schema_checks(cloud, tmp_path, sources, ask_tool=True)
+    assert [(project, result) for project, result, _details in asked] == [(project, "Success") for project in SCHEMA], asked
+    assert "`keystone-manage db_sync --check` exited 0 (expand " in asked[0][2], asked
+    assert "`glance-manage db check` exited 0" in asked[1][2], asked
+    assert "`neutron-db-manage current --verbose` marks every revision of the database its branch's head" in asked[2][2], asked
+
     found = {project: (result, details) for project, result, details in schema_checks(cloud, tmp_path, target.items())}
     assert found["glance"][0] == "Success", found
     advised = []
@@ -249,6 +262,48 @@ def test_schema_steps_left_then_done_by_the_advised_command(lab, cloud, tmp_path
     for project, _result, details in found[2:]:
         (revision,) = new[project]
         assert f"the database holds revision {revision}, which this release does not know" in details, details
+
+
+# alembic's own reading of a venv's scripts (importing each one), every directory of versions/ that holds one
+ALEMBIC_HEADS = """
+import json, os, sys, warnings
+warnings.simplefilter("ignore")
+from alembic.script import ScriptDirectory
+versions = sys.argv[1]
+locations = sorted(d for d, _s, files in os.walk(versions) if any(f.endswith(".py") and f != "__init__.py" for f in files))
+script = ScriptDirectory(os.path.dirname(versions), version_locations=locations)
+print(json.dumps({h: sorted(set(script.get_revision(h).branch_labels) & {"expand", "contract"}) for h in script.get_heads()}))
+"""
+
+
+def test_script_heads_read_as_text_are_alembics_in_every_lab_venv(lab, cloud):
+    """The heads and branches the schema check reads in a venv's scripts as text are the ones alembic finds importing
+    them, in every keystone, glance and neutron venv the lab has built (at least SOURCE's and TARGET's). Not the
+    EXPAND_HEAD / CONTRACT_HEAD files keystone and neutron ship: keystone 28.1.0's EXPAND_HEAD names 47147121, its
+    alembic head is e8725d6fa226."""
+    from ansible_collections.osops.lifecycle.plugins.module_utils._service.revisions import SCRIPTS, code_heads, site_packages
+    venvs = Path(os.environ.get("OSOPS_LAB_CACHE", Path.home() / ".cache" / "osops-lab")) / "venvs"
+    versions = dict(cloud["status"]["versions"])
+    pairs = []
+    for project in SCHEMA:
+        found = sorted(venvs.glob(f"{project}-*"))
+        assert f"{project}-{versions[project]}" in [v.name for v in found], (project, found)
+        pairs += [(project, venv) for venv in found]
+
+    def alembic(pair):
+        project, venv = pair
+        scripts = os.path.join(site_packages(str(venv)), SCRIPTS[project])
+        return subprocess.run([str(venv / "bin" / "python"), "-c", ALEMBIC_HEADS, scripts],
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # about 1 CPU-second each: alembic imports every script
+        runs = list(pool.map(alembic, pairs))
+    for (project, venv), out in zip(pairs, runs):
+        assert out.returncode == 0, (venv.name, out.stderr[-2000:])
+        ours, theirs = code_heads(project, str(venv)), json.loads(out.stdout)
+        assert ours == {head: branches[0] for head, branches in theirs.items()}, (venv.name, ours, theirs)
+        assert sorted(ours.values()) == ["contract", "expand"], (venv.name, ours)
+    assert len(pairs) >= 6, pairs
 
 
 @pytest.mark.skipif(not haproxy_available(), reason="haproxy is not installed (make setup installs it)")

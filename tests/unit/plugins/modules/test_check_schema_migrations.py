@@ -6,6 +6,7 @@ tests/integration/lab/test_opchecks_lab.py.
 """
 
 import json
+import sqlite3
 
 import pytest
 
@@ -74,3 +75,47 @@ def test_no_tool_or_no_config_is_an_error_of_the_check(run_module, tmp_path, arg
 def test_placement_is_refused_by_the_options(run_module, tmp_path):
     out = run_module(check_schema_migrations.main, {'project': 'placement', 'venv': str(tmp_path)})
     assert out['failed'] and 'placement' in out['msg'] and 'glance, keystone, neutron' in out['msg'], json.dumps(out)
+
+
+# --- the database already at the heads of the venv's scripts: the tool is not started ---------------------------
+
+
+def keystone_at(tmp_path, held):
+    """A keystone venv (stand-in tool, two scripts: expand 47147121, contract c88cdce8f248) and a SQLite database
+    whose alembic_version holds ``held``; the config names it."""
+    venv, conf = venv_with(tmp_path, 'keystone-manage', rc=2)
+    versions = tmp_path / 'venvs' / 'x-1.0.0' / 'lib' / 'python3.11' / 'site-packages' / 'keystone' / 'common' / 'sql' / 'migrations' / 'versions'
+    for branch, revision in (('expand', '47147121'), ('contract', 'c88cdce8f248')):
+        (versions / '2024.01' / branch).mkdir(parents=True)
+        (versions / '2024.01' / branch / ('%s.py' % revision)).write_text(
+            "revision = '%s'\ndown_revision = None\nbranch_labels = ('%s',)\n" % (revision, branch))
+    database = tmp_path / 'keystone.db'
+    with sqlite3.connect(database) as db:
+        db.execute('CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)')
+        db.executemany('INSERT INTO alembic_version VALUES (?)', [(rev,) for rev in held])
+    (tmp_path / 'service.conf').write_text('[database]\nconnection = sqlite:///%s\n' % database)
+    return venv, conf
+
+
+def test_the_database_at_the_scripts_heads_is_a_success_without_the_tool(run_module, tmp_path):
+    venv, conf = keystone_at(tmp_path, ['47147121', 'c88cdce8f248'])
+    out = run_module(check_schema_migrations.main, {'project': 'keystone', 'venv': venv, 'config_files': [conf]})
+    (check,) = out['upgrade_checks']
+    assert (check['result'], out['pending'], out['commands'], out['answered_by']) == ('Success', [], [], 'revisions')
+    assert check['details'] == ('No schema step left for the code in %s: the database is at the heads of its migrations '
+                                '(expand 47147121, contract c88cdce8f248; alembic_version holds 47147121, c88cdce8f248).' % venv)
+    assert not (tmp_path / 'calls').exists()  # the tool was not started
+
+
+@pytest.mark.parametrize('held, ask_tool', [
+    (['e25ffa003242', 'c88cdce8f248'], False),  # expand left: the tool says so, in its words
+    (['47147121'], False),  # no contract revision
+    (['47147121', 'c88cdce8f248', 'ffffffffffff'], False),  # a revision the scripts do not define
+    (['47147121', 'c88cdce8f248'], True),  # asked for the tool
+])
+def test_anything_but_the_heads_or_ask_tool_is_answered_by_the_tool(run_module, tmp_path, held, ask_tool):
+    venv, conf = keystone_at(tmp_path, held)
+    out = run_module(check_schema_migrations.main, {'project': 'keystone', 'venv': venv, 'config_files': [conf],
+                                                    'ask_tool': ask_tool})
+    assert (out['upgrade_checks'][0]['result'], out['answered_by']) == ('Failure', 'tool')  # the stand-in tool exits 2
+    assert calls(tmp_path) == ['--config-file %s --log-file /dev/stderr db_sync --check' % conf]
