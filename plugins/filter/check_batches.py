@@ -74,7 +74,7 @@ def nova_db_checks(target_release, config_files=None, cloud_checks=False, curren
     return checks
 
 
-def schema_checks(projects, venvs, venvs_dir, target_projects, running=None, config_files=None):
+def schema_checks(projects, venvs, venvs_dir, target_projects, running=None, config_files=None, ask_tool=False):
     config_files = config_files or {}
     names = [{'path': posixpath.basename(item['path'])} for item in venvs]
     checks = []
@@ -86,8 +86,10 @@ def schema_checks(projects, venvs, venvs_dir, target_projects, running=None, con
             found = newest_venv(venvs_dir, project, names, before=(target_projects.get(project) or {}).get('first'))
             venv = found and posixpath.dirname(posixpath.dirname(found['python']))
         if venv:
-            checks.append({'module': 'check_schema_migrations',
-                           'options': dict({'project': project, 'venv': venv}, **_files_option(config_files, project))})
+            options = dict({'project': project, 'venv': venv}, **_files_option(config_files, project))
+            if ask_tool:
+                options['ask_tool'] = True
+            checks.append({'module': 'check_schema_migrations', 'options': options})
     return checks
 
 

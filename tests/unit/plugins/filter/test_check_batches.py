@@ -138,6 +138,10 @@ def test_schema_checks_take_the_running_venv_else_the_one_before_the_target():
     assert schema_checks(['glance'], [], '/srv/venvs', target, running={'glance': ['30.2.0']}) == [
         {'module': 'check_schema_migrations', 'options': {'project': 'glance', 'venv': '/srv/venvs/glance-30.2.0'}}]
     assert schema_checks([], venvs, '/srv/venvs', target) == []
+    # osops_check_schema_ask_tool: every member always asks its tool
+    assert schema_checks(['keystone'], venvs, '/srv/venvs', target, ask_tool=True) == [
+        {'module': 'check_schema_migrations', 'options': {'project': 'keystone', 'venv': '/srv/venvs/keystone-28.1.0',
+                                                          'ask_tool': True}}]
 
 
 def test_status_checks_take_the_target_release_venv_in_the_order_asked():
