@@ -64,6 +64,8 @@ def main() -> int:
                         help="2: the HA lab, every API on two controllers behind HAProxy (default 1)")
     parser.add_argument("--no-drain", action="store_true",
                         help="on the HA lab, restart the APIs without taking them out of HAProxy first (to compare)")
+    parser.add_argument("--extra-vars", type=json.loads, default={}, metavar="JSON",
+                        help='more variables for upgrade.yml, to compare (\'{"osops_check_schema_ask_tool": true}\')')
     args = parser.parse_args()
 
     labctl("up", "--release", SOURCE, "--controllers", str(args.controllers))
@@ -81,6 +83,7 @@ def main() -> int:
                  "osops_upgrade_batch_size": args.batch_size}
     if args.no_drain:
         variables["osops_upgrade_haproxy_hosts"] = []
+    variables.update(args.extra_vars)
 
     busy: dict[str, float] = {}
 
