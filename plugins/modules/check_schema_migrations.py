@@ -29,9 +29,11 @@ description:
     script's C(revision), C(down_revision) and C(branch_labels), nothing
     imported or run) and compared with the database's C(alembic_version)
     table (C([database] connection) of the config, SQLAlchemy of the
-    interpreter that runs the check). When the database holds exactly those
-    heads, every step is done - the tool's answer in that case - and the
-    tool is not started (it costs 1.3 to 2.4 CPU-seconds). In any other
+    interpreter that runs the check). When the database is where the tool
+    says every step is done - keystone and neutron, it holds exactly those
+    heads; glance, the contract head is among its revisions, on MySQL or
+    SQLite - the check says so and the tool is not started (it costs 1.3 to
+    2.4 CPU-seconds). In any other
     case - a step left, a revision the code does not know, scripts whose
     values are not literals, a neutron subproject with migrations of its
     own, a database this interpreter cannot read - the tool answers.
@@ -68,7 +70,7 @@ options:
     required: true
   ask_tool:
     description:
-      - Always ask the project's tool, also when the database holds the
+      - Always ask the project's tool, also when the database is at the
         heads of the venv's migration scripts.
     type: bool
     default: false
@@ -151,7 +153,7 @@ pending:
   sample: [expand]
 answered_by:
   description:
-    - C(revisions) when the database holds the heads of the venv's migration
+    - C(revisions) when the database is at the heads of the venv's migration
       scripts and the tool was not asked; C(tool) when the tool answered;
       null when neither could (the tool missing, a config file missing).
   returned: always

@@ -10,12 +10,12 @@ the revisions a release's scripts define (each script's ``revision``,
 rows of the database.  Starting a tool imports the project and every script
 (1.3-2.4 CPU-seconds each on the lab); the same scripts parsed as text
 (``ast``, nothing imported or run) give the same heads in milliseconds.
-When the database holds those heads as the tool reads them
+When the database is at those heads as the tool reads them
 (:func:`at_heads`), every schema step of that release is done - the one
-answer the tools need not be asked for (``_checks.schema``).  Anything else - a step left, a revision the code does
-not know, a script whose values are not plain literals, a neutron
-subproject with its own version table - is not decided here: ``None``, and
-the tool answers.
+answer the tools need not be asked for (``_checks.schema``).  Anything
+else - a step left, a revision the code does not know, a script whose
+values are not plain literals, a neutron subproject with migrations of its
+own - is not decided here: ``None``, and the tool answers.
 
 Where the scripts are in each project's package (the same from 2024.1 to
 2026.2: keystone 25.0.0 to 30.0.0, glance 28.2.0 to 33.0.0, neutron 24.2.2
