@@ -278,7 +278,7 @@ print(json.dumps({h: sorted(set(script.get_revision(h).branch_labels) & {"expand
 
 def test_script_heads_read_as_text_are_alembics_in_every_lab_venv(lab, cloud):
     """The heads and branches the schema check reads in a venv's scripts as text are the ones alembic finds importing
-    them, in every keystone, glance and neutron venv the lab has built (at least SOURCE's and TARGET's). Not the
+    them, in every keystone, glance and neutron venv the lab has built (at least the ones its services run). Not the
     EXPAND_HEAD / CONTRACT_HEAD files keystone and neutron ship: keystone 28.1.0's EXPAND_HEAD names 47147121, its
     alembic head is e8725d6fa226."""
     from ansible_collections.osops.lifecycle.plugins.module_utils._service.revisions import SCRIPTS, code_heads, site_packages
