@@ -317,7 +317,7 @@ def run_scenario(scenario):
     args = (scenario.project,) if check.projects else ()
     with mock.patch.object(api, 'catalog_endpoint', lambda conn, service_type: scenario.catalog), \
             mock.patch.object(schema, 'run_tool', lambda ctx, argv: scenario.tool[argv[-1]]), \
-            mock.patch.object(schema, 'heads_held', lambda project, venv, files, config_dir: scenario.tool.get('heads')), \
+            mock.patch.object(schema, 'heads_held', lambda ctx: scenario.tool.get('heads')), \
             mock.patch.object(schema.os, 'access', lambda path, mode: not path.startswith('/nonexistent/')), \
             mock.patch.object(schema.os.path, 'isfile', lambda path: not path.startswith('/nonexistent/')), \
             mock.patch.object(api, 'api_max_microversion', lambda *a: _maximum(scenario.maximum)), \

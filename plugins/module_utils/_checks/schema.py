@@ -20,7 +20,6 @@ import os
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.advice import SCHEMA_STEPS
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.model import failure, success, warning
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
-from ansible_collections.osops.lifecycle.plugins.module_utils._service.config import ServiceConfig
 from ansible_collections.osops.lifecycle.plugins.module_utils._service.revisions import (
     at_heads,
     code_heads,
@@ -49,14 +48,15 @@ def run_tool(ctx, argv):
     return ctx.run_command(argv, environ_update=dict(PYTHONWARNINGS='ignore'))
 
 
-def heads_held(project, venv, files, config_dir, timeout=10):
-    """``({head: branch}, the database's revisions)`` when the database is at the heads of the code in ``venv``
-    (:func:`at_heads`), else None."""
-    heads = code_heads(project, venv)
+def heads_held(ctx, timeout=10):
+    """``({head: branch}, the database's revisions)`` when the database is at the heads of the code in the check's
+    venv (:func:`at_heads`), else None."""
+    project = ctx.project
+    heads = code_heads(project, ctx.params['venv'])
     if not heads:
         return None
     try:
-        url = ServiceConfig(project, files, config_dir).get('database', 'connection')
+        url = ctx.config.get('database', 'connection')
     except OsopsError:
         return None  # the tool, asked next, says what is wrong with the config
     held = database_revisions(url, timeout) if url else None
@@ -75,7 +75,7 @@ def schema_migrations(ctx):
         raise OsopsError('Config file %s not found: name the files %s runs with in config_files.'
                          % (', '.join(missing), project))
     if not ctx.params['ask_tool']:
-        found = heads_held(project, venv, files, ctx.params['config_dir'])
+        found = heads_held(ctx)
         if found:
             ctx.found.update(pending=[], answered_by='revisions')
             return success('No schema step left for the code in %s: the database is at the heads of its migrations (%s; '

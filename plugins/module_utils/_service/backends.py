@@ -67,7 +67,7 @@ def reach_database(url, timeout):
         raise OsopsError('SQLAlchemy cannot be imported here: run this check with the interpreter of the '
                          "service's environment (/openstack/venvs/<project>-<version>/bin/python).")
     try:
-        engine = sa.create_engine(url, poolclass=NullPool, connect_args=_timeout_args(url, timeout))
+        engine = sa.create_engine(url, poolclass=NullPool, connect_args=timeout_args(url, timeout))
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise OsopsError('Cannot use database URL %s: %s' % (mask_url(url), hide_password(str(exc), _password(url))))
     try:
@@ -78,7 +78,8 @@ def reach_database(url, timeout):
     return None
 
 
-def _timeout_args(url, timeout):
+def timeout_args(url, timeout):
+    """SQLAlchemy's ``connect_args`` that bound the connection's opening to ``timeout`` seconds, where the driver can."""
     scheme = urlsplit(url).scheme
     return {'connect_timeout': int(timeout)} if scheme.startswith(('mysql', 'postgresql')) else {}
 

@@ -29,6 +29,8 @@ import ast
 import glob
 import os
 
+from ansible_collections.osops.lifecycle.plugins.module_utils._service.backends import timeout_args
+
 SCRIPTS = {
     'keystone': 'keystone/common/sql/migrations/versions',
     'glance': 'glance/db/sqlalchemy/alembic_migrations/versions',
@@ -197,9 +199,8 @@ def database_revisions(url, timeout):
         from sqlalchemy.pool import NullPool
     except ImportError:
         return None
-    args = {'connect_timeout': int(timeout)} if url.split(':', 1)[0].startswith(('mysql', 'postgresql')) else {}
     try:
-        engine = sa.create_engine(url, poolclass=NullPool, connect_args=args)
+        engine = sa.create_engine(url, poolclass=NullPool, connect_args=timeout_args(url, timeout))
         try:
             with engine.connect() as conn:
                 return set(row[0] for row in conn.execute(sa.text('SELECT version_num FROM alembic_version')))
