@@ -34,7 +34,8 @@ def config_checks(service_groups, group_names, config_files=None):
     return checks
 
 
-def backends_checks(service_groups, group_names, venvs, venvs_dir, target_projects, config_files=None, members=False):
+def backends_checks(service_groups, group_names, venvs, venvs_dir, target_projects, config_files=None, members=False,
+                    python_if_needed=False):
     config_files = config_files or {}
     on_host = set(group_names)
     names = set(posixpath.basename(item['path']) for item in venvs)
@@ -45,7 +46,8 @@ def backends_checks(service_groups, group_names, venvs, venvs_dir, target_projec
         if on_host & set(groups) and venv:
             runs.append(dict({'project': project, 'python': venv['python']}, **_files_option(config_files, project)))
     if members:
-        return [{'module': 'check_backends', 'python': run.pop('python'), 'options': run} for run in runs]
+        return [dict({'module': 'check_backends', 'python': run.pop('python'), 'options': run},
+                     **({'python_if_needed': True} if python_if_needed else {})) for run in runs]
     return runs
 
 

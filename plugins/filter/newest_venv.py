@@ -31,7 +31,9 @@ options:
     type: str
     required: true
   found:
-    description: The venvs on the host, as the C(files) of M(ansible.builtin.find) (each with its C(path)).
+    description:
+      - The venvs on the host, each with its C(path) - C(installed) of
+        M(osops.lifecycle.service_version_info), or C(files) of M(ansible.builtin.find).
     type: list
     elements: dict
     required: true

@@ -99,6 +99,20 @@ options:
             queue drivers it uses. Not for M(osops.lifecycle.status_check),
             which runs its tool.
         type: path
+      python_if_needed:
+        description:
+          - For a M(osops.lifecycle.check_backends) member with
+            O(checks[].python) - run the check in the batch's own process
+            when the batch's interpreter has every driver the service's
+            configuration needs (SQLAlchemy and the driver of each database
+            URL; kombu and amqp when a C(transport_url) is set), and with
+            O(checks[].python) only when it lacks one. The service's own
+            configuration is used either way; this spares an interpreter
+            start per service. RV(modules[].python) says which ran it.
+          - V(false) always runs it with O(checks[].python), the service's
+            own drivers.
+        type: bool
+        default: false
   cluster:
     description:
       - Name of the cloud or cluster (as the operator calls it) that the
@@ -198,6 +212,16 @@ modules:
   elements: dict
   sample: [{module: check_cells_v2, code: 0, cells: [{name: cell0, uuid: 00000000-0000-0000-0000-000000000000}],
             upgrade_checks: [{project: nova, name: Cells v2, result: Success, code: 0, details: null, duration: 0.02}]}]
+  contains:
+    python:
+      description:
+        - For a member given O(checks[].python), the interpreter that ran
+          it - O(checks[].python), or the batch's own when the check ran in
+          the batch's process (that interpreter named, or
+          O(checks[].python_if_needed) and its drivers there).
+      returned: when the member has O(checks[].python)
+      type: str
+      sample: /openstack/venvs/nova-31.3.1/bin/python
 '''
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.batch import CheckBatchModule

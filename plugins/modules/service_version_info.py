@@ -30,6 +30,9 @@ description:
   - RV(host_versions_entry) is this host's entry of the C(host_versions)
     parameter of M(osops.lifecycle.cluster_discover); the C(discover) role
     gathers it from every host with C(osops_discover_host_versions).
+  - RV(installed) lists the venvs under O(venvs_dir), whether a process runs
+    from them or not, so that one run tells both what is installed and what
+    runs (the C(check) role's steps read both).
   - Versions are checked and compared with the Python library C(packaging)
     when the host's Python has it, else by the release number pattern
     (C(32.2.1), C(32.0.0.0rc1), C(33.1.0.dev4)); a venv whose name does not end in a
@@ -143,6 +146,27 @@ notes:
   sample: ['nova runs 2 versions on this host (31.3.1: nova-compute; 32.2.1: nova-compute);
             host_versions_entry reports the lowest, 31.3.1: restart the services still on the old
             venv or finish the upgrade.']
+installed:
+  description:
+    - Every venv under O(venvs_dir) (a directory, or a link to one, named
+      C(<project>-<version>)), by project then version, lowest first. Empty
+      when O(venvs_dir) does not exist.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    project:
+      description: The project, from the venv's name.
+      type: str
+      sample: nova
+    version:
+      description: The version, from the venv's name.
+      type: str
+      sample: 33.0.2
+    path:
+      description: The venv.
+      type: str
+      sample: /openstack/venvs/nova-33.0.2
 unreadable:
   description: Process entries skipped because they ended while being read or could not be read.
   returned: success
@@ -152,7 +176,7 @@ unreadable:
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
-from ansible_collections.osops.lifecycle.plugins.module_utils._service.processes import scan, summarise
+from ansible_collections.osops.lifecycle.plugins.module_utils._service.processes import installed, scan, summarise
 
 
 class ServiceVersionInfoModule(OsopsModule):
@@ -170,11 +194,16 @@ class ServiceVersionInfoModule(OsopsModule):
         except OSError as exc:
             raise OsopsError('Cannot list the processes in %s: %s.' % (
                 self.params['proc_path'], exc.strerror or exc)) from None
+        try:
+            venvs = installed(self.params['venvs_dir'])
+        except OSError as exc:
+            raise OsopsError('Cannot list the venvs in %s: %s. Give venvs_dir a directory this user can read.' % (
+                self.params['venvs_dir'], exc.strerror or exc)) from None
         projects, entry, notes = summarise(processes)
         for note in notes:
             self.ansible.warn(note)
         self.exit_json(projects=projects, processes=processes, host_versions_entry=entry,
-                       notes=notes, unreadable=unreadable)
+                       notes=notes, unreadable=unreadable, installed=venvs)
 
 
 def main():

@@ -245,8 +245,8 @@ def test_unreachable_host_is_an_error_row_and_the_rest_is_reported(cloud, tmp_pa
               for p in h['projects'] for c in p['checks']]
     assert (row['code'], row['duration']) == (255, None)
     # the first task that goes to the host: the listing of its venvs
-    assert row['details'].startswith('Ansible could not reach compute2 (task "osops.lifecycle.check : Find the environments of '
-                                     'this host\'s projects"): ')
+    assert row['details'].startswith('Ansible could not reach compute2 (task "osops.lifecycle.check : The environments of '
+                                     'this host and the versions its services run"): ')
     assert 'port %d: Connection refused' % port in row['details']
 
     # Every other host's checks are still there, as without compute2.

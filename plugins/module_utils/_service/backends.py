@@ -58,6 +58,39 @@ def transport_hosts(url):
     return hosts
 
 
+def drivers_missing(config):
+    """What this interpreter lacks to reach the databases and message queues ``config`` names, by name; [] when nothing.
+
+    ``config`` is the service's parsed configuration (``_service.config``):
+    SQLAlchemy and the driver of each database URL's dialect, kombu and amqp
+    when a ``transport_url`` is set.  A URL SQLAlchemy cannot read is not a
+    missing driver: reaching it says what is wrong with it.
+    """
+    missing = []
+    urls = [url for url in (config.get(section, option) for section, option in DATABASE_OPTIONS) if url]
+    if urls:
+        try:
+            from sqlalchemy.engine import make_url
+        except ImportError:
+            missing.append('sqlalchemy')
+        else:
+            for url in urls:
+                try:
+                    dialect = make_url(url).get_dialect()
+                    (getattr(dialect, 'import_dbapi', None) or dialect.dbapi)()  # SQLAlchemy 2, else 1.4
+                except ImportError:
+                    missing.append('the driver of %s' % make_url(url).drivername)
+                except Exception:  # pylint: disable=broad-except
+                    pass  # not a driver that is missing: reach_database says what is wrong with the URL
+    if any(config.get(section, option) for section, option in TRANSPORT_OPTIONS):
+        for module in ('kombu', 'amqp'):
+            try:
+                __import__(module)
+            except ImportError:
+                missing.append(module)
+    return missing
+
+
 def reach_database(url, timeout):
     """None when ``SELECT 1`` answers on the database at ``url``, else the reason (passwords masked)."""
     try:

@@ -173,6 +173,25 @@ def scan(proc_path, venvs_dir, same_mount_namespace=True):
     return processes, skipped
 
 
+def installed(venvs_dir):
+    """The venvs under ``venvs_dir``: dicts of ``project``, ``version`` and ``path``, by project then version.
+
+    A directory counts when its name is ``<project>-<version>`` (a link to one
+    too); anything else is left out, and so is a ``venvs_dir`` that does not exist.
+    """
+    venvs_dir = os.path.normpath(venvs_dir)
+    try:
+        entries = [(entry.name, entry.is_dir()) for entry in os.scandir(venvs_dir)]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    found = []
+    for name, is_dir in entries:
+        match = _VENV.match(name)
+        if is_dir and match is not None and version_key(match.group(2)) is not None:
+            found.append({'project': match.group(1), 'version': match.group(2), 'path': os.path.join(venvs_dir, name)})
+    return sorted(found, key=lambda v: (v['project'], version_key(v['version'])))
+
+
 def summarise(processes):
     """``(projects, host_versions_entry, notes)`` of the processes.
 

@@ -174,3 +174,10 @@ def test_backends_checks_as_check_batch_members():
         for run in runs] == [
         {'module': 'check_backends', 'python': '/srv/venvs/nova-31.3.1/bin/python',
          'options': {'project': 'nova', 'config_files': ['/etc/nova/n.conf']}}]
+    # the role's default: each member may run in the batch's process when its drivers are there
+    assert backends_checks(groups, ['nova_compute', 'glance_all'], venvs, '/srv/venvs', target, members=True,
+                           python_if_needed=True) == [
+        {'module': 'check_backends', 'python': '/srv/venvs/nova-31.3.1/bin/python', 'python_if_needed': True,
+         'options': {'project': 'nova'}},
+        {'module': 'check_backends', 'python': '/srv/venvs/glance-30.0.0/bin/python', 'python_if_needed': True,
+         'options': {'project': 'glance'}}]

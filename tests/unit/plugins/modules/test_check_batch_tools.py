@@ -5,6 +5,8 @@ import stat
 import sys
 import textwrap
 
+import pytest
+
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks import batch
 from ansible_collections.osops.lifecycle.plugins.modules import check_batch, check_schema_migrations, status_check
 
@@ -148,6 +150,8 @@ def test_a_member_with_python_runs_in_that_interpreter_with_the_same_results(tmp
         {'module': 'check_policy_json', 'options': options, 'python': sys.executable}]})
     assert (tmp_path / 'ran').read_text() == 'ran\n'
     here, there, same = [strip(m) for m in out['modules']]
+    # a member given python says which interpreter ran it
+    assert ('python' not in here, there.pop('python'), same.pop('python')) == (True, str(python), sys.executable)
     assert here == there == same and there['upgrade_checks'][0]['result'] == 'Failure'
     assert subprocesses == [str(python)]
 
@@ -177,3 +181,55 @@ def test_python_is_not_for_a_status_tool(run_module):
         {'module': 'status_check', 'options': {'project': 'nova'}, 'python': '/usr/bin/python3'}]})
     assert out['failed'] and out['msg'] == ('checks[0] (status_check): python is for a check module; '
                                             'a status tool runs its own (name it with venv).')
+
+
+def _recording_python(tmp_path):
+    """An interpreter that notes that it ran, then is the test's python."""
+    python = tmp_path / 'venv' / 'bin' / 'python'
+    python.parent.mkdir(parents=True)
+    python.write_text('#!/bin/sh\necho ran >> %s\nexec %s "$@"\n' % (tmp_path / 'ran', sys.executable))
+    python.chmod(0o755)
+    return python
+
+
+def test_python_if_needed_runs_in_the_batch_when_its_interpreter_has_the_drivers(tmp_path, run_module):
+    python = _recording_python(tmp_path)
+    conf = tmp_path / 'keystone.conf'
+    conf.write_text('[database]\nconnection = sqlite:///%s\n' % (tmp_path / 'keystone.db'))
+    options = {'project': 'keystone', 'config_files': [str(conf)]}
+    out = run_module(check_batch.main, {'checks': [
+        {'module': 'check_backends', 'options': options, 'python': str(python), 'python_if_needed': True}]})
+    (module,) = out['modules']
+    assert not (tmp_path / 'ran').exists() and module['python'] == sys.executable
+    assert [(b['option'], b['reached']) for b in module['backends']] == [('[database] connection', True)]
+    # the same member without python_if_needed runs in its interpreter, with the same results
+    again = run_module(check_batch.main, {'checks': [
+        {'module': 'check_backends', 'options': options, 'python': str(python)}]})
+    (there,) = again['modules']
+    assert (tmp_path / 'ran').read_text() == 'ran\n' and there.pop('python') == str(python)
+    module.pop('python')
+    assert strip(there) == strip(module)
+
+
+def test_python_if_needed_runs_in_its_interpreter_when_the_batch_lacks_a_driver(tmp_path, run_module):
+    python = _recording_python(tmp_path)
+    conf = tmp_path / 'glance.conf'
+    conf.write_text('[database]\nconnection = mysql+mysqldb://glance:s3cr3t@127.0.0.1:1/glance\n')
+    out = run_module(check_batch.main, {'checks': [
+        {'module': 'check_backends', 'options': {'project': 'glance', 'config_files': [str(conf)]},
+         'python': str(python), 'python_if_needed': True}]})
+    (module,) = out['modules']
+    assert (tmp_path / 'ran').read_text() == 'ran\n' and module['python'] == str(python)
+    # the interpreter given lacks MySQLdb too: its answer, the password masked
+    assert module['upgrade_checks'][0]['result'] == 'Error' and 's3cr3t' not in json.dumps(out)
+
+
+@pytest.mark.parametrize('member', [
+    {'module': 'check_policy_json', 'options': {'project': 'nova'}, 'python': '/usr/bin/python3', 'python_if_needed': True},
+    {'module': 'check_backends', 'options': {'project': 'nova'}, 'python_if_needed': True},
+])
+def test_python_if_needed_is_for_a_backends_member_with_python(run_module, member):
+    out = run_module(check_batch.main, {'checks': [member]})
+    assert out['failed'] and out['msg'] == (
+        'checks[0] (%s): python_if_needed is for a check_backends member with python (the interpreter to use when '
+        'the batch\'s own lacks its drivers); remove it or give python.' % member['module'])

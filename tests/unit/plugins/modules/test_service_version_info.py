@@ -193,3 +193,37 @@ def test_without_packaging_the_module_works(proc, run_module, monkeypatch):
     proc.process(3, VENVS + '/nova-latest/bin/nova-compute')
     result = run_module(service_version_info.main, proc.args())
     assert result['host_versions_entry'] == {'nova': '31.3.1'}
+
+
+def test_installed_lists_the_venvs_whether_they_run_or_not(proc, run_module, tmp_path):
+    venvs = tmp_path / 'venvs'
+    for name in ('nova-33.0.2', 'nova-31.3.1', 'nova-32.2.1', 'keystone-29.1.0', 'neutron-fwaas-22.0.0'):
+        (venvs / name / 'bin').mkdir(parents=True)
+    (venvs / 'glance-31.0.0').write_text('a file, not a venv')
+    (venvs / 'nova-latest').mkdir()  # no version
+    (venvs / 'Nova-1.0.0').mkdir()  # not a project name
+    (tmp_path / 'placement-15.0.0').mkdir()
+    os.symlink(tmp_path / 'placement-15.0.0', venvs / 'placement-15.0.0')  # a link to a venv counts
+    proc.process(1, str(venvs / 'nova-32.2.1' / 'bin' / 'nova-compute'))
+    result = run_module(service_version_info.main, proc.args(venvs_dir=str(venvs)))
+    assert result['projects'] == {'nova': ['32.2.1']}
+    assert [(v['project'], v['version'], v['path']) for v in result['installed']] == [
+        ('keystone', '29.1.0', str(venvs / 'keystone-29.1.0')),
+        ('neutron-fwaas', '22.0.0', str(venvs / 'neutron-fwaas-22.0.0')),
+        ('nova', '31.3.1', str(venvs / 'nova-31.3.1')),
+        ('nova', '32.2.1', str(venvs / 'nova-32.2.1')),
+        ('nova', '33.0.2', str(venvs / 'nova-33.0.2')),
+        ('placement', '15.0.0', str(venvs / 'placement-15.0.0'))]
+
+
+def test_installed_is_empty_without_the_venvs_dir_and_an_unreadable_one_fails(proc, run_module, tmp_path, monkeypatch):
+    result = run_module(service_version_info.main, proc.args(venvs_dir=str(tmp_path / 'none')))
+    assert (result['_rc'], result['installed']) == (0, [])
+
+    def refuse(path):
+        raise PermissionError(13, 'Permission denied')
+    monkeypatch.setattr(_processes.os, 'scandir', refuse)
+    result = run_module(service_version_info.main, proc.args(venvs_dir=str(tmp_path)))
+    assert result['failed'] is True
+    assert result['msg'] == ('Cannot list the venvs in %s: Permission denied. Give venvs_dir a directory this user '
+                             'can read.' % tmp_path)

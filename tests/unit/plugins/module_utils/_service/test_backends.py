@@ -73,3 +73,38 @@ def test_without_the_libraries_the_error_names_the_interpreter_to_use(monkeypatc
     (host,) = transport_hosts('rabbit://nova:pw@mq:5672/')
     with pytest.raises(OsopsError, match=r'kombu cannot be imported here: run this check with the interpreter'):
         reach_amqp(host, 2)
+
+
+class _Config:
+    """What drivers_missing reads of a parsed service configuration."""
+
+    def __init__(self, **options):
+        self.options = options
+
+    def get(self, section, option, default=None):
+        return self.options.get('%s_%s' % (section, option), default)
+
+
+def test_drivers_missing_names_what_this_interpreter_lacks(tmp_path, monkeypatch):
+    from ansible_collections.osops.lifecycle.plugins.module_utils._service.backends import drivers_missing
+    assert drivers_missing(_Config()) == []  # nothing to reach: nothing needed
+    sqlite = 'sqlite:///%s' % (tmp_path / 'nova.db')
+    assert drivers_missing(_Config(database_connection=sqlite)) == []
+    # MySQLdb is not in the test environment; PyMySQL is
+    assert drivers_missing(_Config(database_connection='mysql+mysqldb://nova:s3cr3t@db/nova',
+                                   api_database_connection='mysql+pymysql://nova:s3cr3t@db/nova_api')) == [
+        'the driver of mysql+mysqldb']
+    # a URL SQLAlchemy cannot read is not a missing driver: reaching it says what is wrong
+    assert drivers_missing(_Config(database_connection='nonsense://x')) == []
+    real_import = __import__
+
+    def without(*names):
+        def fake(name, *args, **kwargs):
+            if name.split('.')[0] in names:
+                raise ImportError('No module named %s' % name)
+            return real_import(name, *args, **kwargs)
+        return fake
+    monkeypatch.setattr('builtins.__import__', without('kombu', 'amqp'))
+    assert drivers_missing(_Config(DEFAULT_transport_url='rabbit://nova:s3cr3t@mq:5672/')) == ['kombu', 'amqp']
+    monkeypatch.setattr('builtins.__import__', without('sqlalchemy'))
+    assert drivers_missing(_Config(database_connection=sqlite)) == ['sqlalchemy']
