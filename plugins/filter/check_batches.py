@@ -14,6 +14,7 @@ from __future__ import annotations
 import posixpath
 
 from ansible_collections.osops.lifecycle.plugins.filter.newest_venv import newest_venv
+from ansible_collections.osops.lifecycle.plugins.filter.release import newest_version
 
 
 def _files_option(config_files, project):
@@ -102,10 +103,12 @@ def status_checks(projects, venvs, target_projects, config_files=None):
         if not first:
             continue
         prefix = '%s-%s.' % (project, str(first).split('.', 1)[0])
-        paths = sorted(item['path'] for item in venvs if posixpath.basename(item['path']).startswith(prefix))
-        if paths:
+        paths = dict((posixpath.basename(item['path'])[len(project) + 1:], item['path'])
+                     for item in venvs if posixpath.basename(item['path']).startswith(prefix))
+        newest = newest_version(list(paths))  # by version: 33.0.10 after 33.0.2
+        if newest:
             checks.append({'module': 'status_check', 'options': {
-                'project': project, 'venv': paths[-1],
+                'project': project, 'venv': paths[newest],
                 'config_files': (config_files or {})[project] if project in (config_files or {})
                 else ['/etc/%s/%s.conf' % (project, project)]}})
     return checks

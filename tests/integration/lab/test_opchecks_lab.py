@@ -10,7 +10,9 @@ One lab at SOURCE (2025.1) with one server. ``playbooks/check.yml`` runs for the
   Warning, and the real tool reports it matched and not migrated;
 - backends: Success on every host and project; with compute1's nova.conf pointing RabbitMQ at a
   wrong port, Failure for nova on compute1 only, naming the port; the passwords of the lab's
-  database and RabbitMQ never in the play's output or the report;
+  database and RabbitMQ never in the play's output or the report. The controller's batch, run by
+  nova's interpreter, reaches every service's backends itself (no interpreter started for them),
+  with the answers each service's own venv interpreter gives;
 - database schema steps: Success for keystone, glance and neutron on the fresh lab, for the venvs
   their processes run (the first check.yml run), from the heads of their scripts read as text, without
   the tools; the real tools of those venvs, asked (``ask_tool``), say the same. The heads read as text
@@ -170,6 +172,26 @@ def test_backends_reached_then_a_wrong_port(lab, cloud, tmp_path):
     assert_no_password(proc, report)
 
 
+def test_backends_in_the_batch_with_its_drivers_or_each_with_its_own(lab, cloud, tmp_path):
+    """The check role's way (python_if_needed): the controller's batch, run by nova's interpreter, reaches every
+    service's database and message queue itself, with the same answers as each service's own interpreter."""
+    versions = cloud["status"]["versions"]
+    nova = f"{cloud['nova_venv']}/bin/python"
+    own = {p: f"/openstack/venvs/{p}-{versions[p]}/bin/python" for p in ("keystone", "placement", "glance", "neutron")}
+    own["nova"] = nova
+
+    def members(if_needed):
+        return [dict({"module": "check_backends", "python": python, "options": {"project": project}},
+                     **({"python_if_needed": True} if if_needed else {})) for project, python in own.items()]
+    shared, alone = (controller_batch(cloud, tmp_path, members(flag), python=nova) for flag in (True, False))
+    assert [m["python"] for m in shared] == [nova] * len(own), shared  # no interpreter started for them
+    assert [m["python"] for m in alone] == list(own.values()), alone
+    for here, there in zip(shared, alone):
+        assert [(row["project"], row["result"], row["details"]) for row in here["upgrade_checks"]] == [
+            (row["project"], row["result"], row["details"]) for row in there["upgrade_checks"]]
+        assert here["backends"] == there["backends"] and here["upgrade_checks"][0]["result"] == "Success", here
+
+
 # --- database schema steps --------------------------------------------------------------------------------
 
 
@@ -185,24 +207,33 @@ def assert_schema_done_with_the_running_tools(cloud, report):
             f"No schema step left for the code in {venv}: the database is at the heads of its migrations ("), (venv, found)
 
 
-def schema_checks(cloud, tmp_path, venvs, ask_tool=False):
-    """[(project, result, details)]: check_schema_migrations for each ``(project, venv)``, in one check_batch on the
-    controller through ansible-playbook (real SSH), as the check role runs it; with ``ask_tool``, always the tools."""
-    result = tmp_path / "schema.json"
-    play = [{"name": "Schema", "hosts": "controller", "gather_facts": False, "tasks": [
-        {"name": "Schema checks", "osops.lifecycle.check_batch": {"cluster": "lab", "checks": [
-            {"module": "check_schema_migrations",
-             "options": {"project": project, "venv": venv, "config_files": [STATUS_CONFIG[project]], "ask_tool": ask_tool}}
-            for project, venv in venvs]}, "register": "out"},
-        {"name": "Keep", "ansible.builtin.copy": {"content": "{{ out.upgrade_checks | to_json }}", "dest": str(result), "mode": "0600"},
+def controller_batch(cloud, tmp_path, members, python=None):
+    """``modules`` of one check_batch of ``members`` on the controller through ansible-playbook (real SSH), as the
+    check role runs it; with ``python``, that is the batch's interpreter."""
+    result = tmp_path / "batch.json"
+    play = [{"name": "Batch", "hosts": "controller", "gather_facts": False, "tasks": [
+        {"name": "Checks", "osops.lifecycle.check_batch": {"cluster": "lab", "checks": members}, "register": "out",
+         **({"vars": {"ansible_python_interpreter": python}} if python else {})},
+        {"name": "Keep", "ansible.builtin.copy": {"content": "{{ out.modules | to_json }}", "dest": str(result), "mode": "0600"},
          "delegate_to": "localhost"}]}]
-    (tmp_path / "schema.yml").write_text(json.dumps(play))
+    (tmp_path / "batch.yml").write_text(json.dumps(play))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_HOST_KEY_CHECKING="True")
     proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", cloud["status"]["inventory"],
-                           str(tmp_path / "schema.yml")], env=env, capture_output=True, text=True, timeout=600, check=False)
+                           str(tmp_path / "batch.yml")], env=env, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    rows = json.loads(result.read_text())
+    assert_no_password(proc, {})
+    return json.loads(result.read_text())
+
+
+def schema_checks(cloud, tmp_path, venvs, ask_tool=False):
+    """[(project, result, details)]: check_schema_migrations for each ``(project, venv)``, in one check_batch on the
+    controller, as the check role runs it; with ``ask_tool``, always the tools."""
+    modules = controller_batch(cloud, tmp_path, [
+        {"module": "check_schema_migrations",
+         "options": {"project": project, "venv": venv, "config_files": [STATUS_CONFIG[project]], "ask_tool": ask_tool}}
+        for project, venv in venvs])
+    rows = [row for module in modules for row in module["upgrade_checks"]]
     assert [(row["name"], row["scope"]) for row in rows] == [("Database schema migrations", "lab")] * len(venvs), rows
     return [(row["project"], row["result"], row["details"]) for row in rows]
 

@@ -156,7 +156,7 @@ def test_status_checks_take_the_target_release_venv_in_the_order_asked():
                                                'config_files': ['/etc/neutron/neutron.conf', '/etc/neutron/ml2.ini']}},
         # listed empty: no config file
         {'module': 'status_check', 'options': {'project': 'nova', 'venv': '/srv/venvs/nova-33.0.2', 'config_files': []}},
-        # several venvs of the target: the last by path; unlisted: /etc/<project>/<project>.conf
+        # several venvs of the target: the newest; unlisted: /etc/<project>/<project>.conf
         {'module': 'status_check', 'options': {'project': 'keystone', 'venv': '/srv/venvs/keystone-29.1.0',
                                                'config_files': ['/etc/keystone/keystone.conf']}},
     ]  # glance: no venv of the target release; cloudkitty: not a project of the target
@@ -181,3 +181,9 @@ def test_backends_checks_as_check_batch_members():
          'options': {'project': 'nova'}},
         {'module': 'check_backends', 'python': '/srv/venvs/glance-30.0.0/bin/python', 'python_if_needed': True,
          'options': {'project': 'glance'}}]
+
+
+def test_status_checks_take_the_newest_target_venv_by_version_not_by_name():
+    venvs = [{'path': '/srv/venvs/nova-%s' % v} for v in ('33.0.10', '33.0.2', '33.0.9', '31.3.1')]
+    (check,) = status_checks(['nova'], venvs, {'nova': {'first': '33.0.0'}})
+    assert check['options']['venv'] == '/srv/venvs/nova-33.0.10'
