@@ -210,8 +210,8 @@ molecule:
 lab-selftest: setup
 	OSOPS_LAB_SELFTEST=1 tests/tools/pytest-tier.sh tests/integration/lab/test_lab.py -m lab -p no:xdist $(PYTEST_ARGS)
 
-# Lab scenarios on demand that the test command's others cover (test_drivers_lab.py's venv driver scenario and
-# its compute_service / compute_host_drain scenario).
+# Lab scenarios on demand that the test command's others cover (test_drivers_lab.py: the venv driver's scenario
+# and the compute_service / compute_host_drain scenario).
 lab-extra: setup
 	OSOPS_LAB_EXTRA=1 tests/tools/pytest-tier.sh tests/integration/lab/test_drivers_lab.py -m lab -p no:xdist $(PYTEST_ARGS)
 

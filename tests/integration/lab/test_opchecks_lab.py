@@ -27,7 +27,9 @@ One lab at SOURCE (2025.1) with one server. ``playbooks/check.yml`` runs for the
 - faults in the APIs (labfaults.py): HAProxy in front of nova-api and placement answering 503, resetting
   connections and delaying answers for one request in three; discovery records what it records without
   them and check.yml has no Error; with nova answering 503 every time, nova's API checks are Error rows
-  naming the endpoint and every other row is as before.
+  naming the endpoint and every other row is as before;
+- last, the upgrade role's ``command`` driver (labcommand.py): keystone and compute1 to TARGET by an
+  operator's command lines and back (it leaves keystone's schema at TARGET's contract).
 """
 from __future__ import annotations
 
@@ -43,7 +45,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from labchecks import ROOT, STATUS_CONFIG, run_check_playbook
+import labcommand
+from labcommand import command_driver_scenario
 from labfaults import NOVA_API_CHECKS, discover, faults_cloud, faulty, rows
+from labupgrade import playbook_cloud
 
 from ansible_collections.osops.lifecycle.tests.integration.haproxy_faults import available as haproxy_available
 
@@ -180,9 +185,10 @@ def test_backends_in_the_batch_with_its_drivers_or_each_with_its_own(lab, cloud,
     own = {p: f"/openstack/venvs/{p}-{versions[p]}/bin/python" for p in ("keystone", "placement", "glance", "neutron")}
     own["nova"] = nova
 
-    def members(if_needed):
-        return [dict({"module": "check_backends", "python": python, "options": {"project": project}},
-                     **({"python_if_needed": True} if if_needed else {})) for project, python in own.items()]
+    def members(if_needed):  # each with the config files its services run with, as the check role gives them
+        return [dict({"module": "check_backends", "python": python, "options": dict(
+            {"project": project}, **({"config_files": [STATUS_CONFIG[project]]} if project in STATUS_CONFIG else {}))},
+            **({"python_if_needed": True} if if_needed else {})) for project, python in own.items()]
     shared, alone = (controller_batch(cloud, tmp_path, members(flag), python=nova) for flag in (True, False))
     assert [m["python"] for m in shared] == [nova] * len(own), shared  # no interpreter started for them
     assert [m["python"] for m in alone] == list(own.values()), alone
@@ -392,3 +398,15 @@ def test_api_faults_discovery_and_checks_through_haproxy(lab, cloud, tmp_path):
         assert details.startswith("GET %s%s%s (compute API) answered 503 Service Unavailable 4 times in "
                                   % (proxy.urls["compute"], nova_url.path.rstrip("/"), path)), details
         assert "api_retries is 3" in details and "not ready" in details, details
+
+
+# --- the command driver -------------------------------------------------------------------------------------
+
+
+def test_command_driver_moves_keystone_and_a_compute_and_back(lab, cloud, tmp_path_factory, record_property):
+    """The upgrade role's ``command`` driver (labcommand.py), last on this lab: it needs the lab at SOURCE with
+    TARGET's venvs, which this module's lab is (a lab of its own would cost a bring-up)."""
+    if (SOURCE, TARGET) != (labcommand.SOURCE, labcommand.TARGET):
+        pytest.skip(f"the command driver's scenario is written for {labcommand.SOURCE} -> {labcommand.TARGET}")
+    lab.labctl("install", "--release", TARGET)  # done by the schema scenario; a no-op then
+    command_driver_scenario(lab, playbook_cloud(lab.status(), tmp_path_factory.mktemp("command-driver")), record_property)
