@@ -5,20 +5,53 @@
 # Usage: tests/tools/run-tiers.sh STAGE...
 #   A STAGE is one tier (`unit`), or lanes joined by `+` that run side by side, each lane being tiers
 #   joined by `,` that run one after the other: `sanity+lint,changelog-lint,build-check` runs sanity
-#   beside lint, changelog-lint and build-check. A lane's output is kept in a file and printed whole
-#   once its stage ends, lanes in the order given, so the log reads as if they had run one by one.
-#   Stages run one after the other. Each tier is `$MAKE <tier>` (MAKE defaults to make).
+#   beside lint, changelog-lint and build-check. Stages run one after the other. Each tier is
+#   `$MAKE <tier>` (MAKE defaults to make).
+#
+#   In a stage of several lanes, the first lane's output is printed as it comes; each other lane's is
+#   kept in a file and printed whole once the stage ends, in the order given.
+#
+#   A lane written `~tiers` runs at a low CPU weight: in a cgroup of its own (cgroup v1's cpu
+#   controller, cpu.shares $LOW_SHARES against 1024 for everything else), so that it uses the CPU the
+#   other lanes leave idle and takes little from them when they want it all. Where no such cgroup can
+#   be made (not root, no cgroup v1 cpu controller), it runs at the normal weight, and says so. The
+#   weight is low, not nil: the lane's tests always progress, so their own time limits hold.
 set -uo pipefail
 
 MAKE="${MAKE:-make}"
+LOW_SHARES="${LOW_SHARES:-256}"
+CPU_CGROUPS="${CPU_CGROUPS:-/sys/fs/cgroup/cpu}"
 if [ "$#" -eq 0 ]; then
     echo "run-tiers.sh: no stage given (usage: run-tiers.sh unit sanity+lint,changelog-lint ...)" >&2
     exit 2
 fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/osops-tiers.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
+CGROUP=""
+cleanup() {
+    if [ -n "$CGROUP" ] && [ -d "$CGROUP" ]; then
+        # whatever a low lane left running goes back to the root group, so that the group can go
+        while read -r pid; do echo "$pid" > "$CPU_CGROUPS/cgroup.procs" 2>/dev/null; done < "$CGROUP/cgroup.procs"
+        rmdir "$CGROUP" 2>/dev/null || echo "run-tiers.sh: could not remove the cgroup $CGROUP" >&2
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
 started=$(date +%s)
+
+# The cgroup of the low lanes, made once; empty when none can be made.
+low_cgroup() {
+    if [ -z "$CGROUP" ]; then
+        local dir="$CPU_CGROUPS/osops-tiers-$$"
+        if [ -w "$CPU_CGROUPS" ] && mkdir "$dir" 2>/dev/null && echo "$LOW_SHARES" > "$dir/cpu.shares" 2>/dev/null; then
+            CGROUP="$dir"
+        else
+            rmdir "$dir" 2>/dev/null
+            CGROUP="none"
+        fi
+    fi
+    [ "$CGROUP" != none ] && echo "$CGROUP"
+}
 
 # One lane: its tiers in order; "<tier> <PASS|FAIL> <seconds>" per tier into $2.
 lane() {
@@ -31,24 +64,48 @@ lane() {
     done
 }
 
+# A lane at a low CPU weight: this subshell joins the cgroup first, and every process it starts is in it.
+low_lane() {
+    local group
+    group="$(low_cgroup)"
+    if [ -n "$group" ] && echo "$BASHPID" > "$group/cgroup.procs"; then
+        echo "=============== at a low CPU weight (cpu.shares $LOW_SHARES in $group): ${1//,/ }"
+    else
+        echo "=============== no cgroup for a low CPU weight (needs root and $CPU_CGROUPS): ${1//,/ } at the normal weight"
+    fi
+    lane "$@"
+}
+
 n=0
 for stage in "$@"; do
     IFS='+' read -r -a lanes <<< "$stage"
-    if [ "${#lanes[@]}" -eq 1 ]; then
+    if [ "${#lanes[@]}" -eq 1 ] && [ "${lanes[0]#\~}" = "${lanes[0]}" ]; then
         n=$((n + 1))
         lane "${lanes[0]}" "$WORK/results.$n"
         continue
     fi
+    for one in "${lanes[@]}"; do
+        [ "${one#\~}" = "$one" ] || low_cgroup > /dev/null  # made here, not in a lane's subshell
+    done
     pids=()
     first=$((n + 1))
+    echo "=============== side by side: ${stage//+/ | }"
     for one in "${lanes[@]}"; do
         n=$((n + 1))
-        lane "$one" "$WORK/results.$n" > "$WORK/output.$n" 2>&1 &
+        run=lane
+        if [ "${one#\~}" != "$one" ]; then
+            run=low_lane
+            one="${one#\~}"
+        fi
+        if [ "$n" -eq "$first" ]; then
+            $run "$one" "$WORK/results.$n" &
+        else
+            $run "$one" "$WORK/results.$n" > "$WORK/output.$n" 2>&1 &
+        fi
         pids+=("$!")
     done
-    echo "=============== side by side: ${stage//+/ | }"
     wait "${pids[@]}"
-    for ((i = first; i <= n; i++)); do
+    for ((i = first + 1; i <= n; i++)); do
         cat "$WORK/output.$i"
     done
 done
