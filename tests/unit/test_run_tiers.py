@@ -2,13 +2,17 @@
 
 The stand-in records when each tier starts and ends, sleeps, and fails the tiers named ``bad*``: the
 lanes of a stage must overlap, the stages and a lane's tiers must not, a lane's output must come out
-whole and in the order given, and a failed tier must fail the run without stopping the others.
+whole and in the order given, and a failed tier must fail the run without stopping the others. A lane
+written ``~tiers`` runs in a cgroup of low CPU shares made for it (as root, with cgroup v1's cpu
+controller; the stand-in reports its cgroup), and at the normal weight, saying so, where none can be made.
 """
 from __future__ import annotations
 
 import os
 import subprocess
 from pathlib import Path
+
+import pytest
 
 RUNNER = Path(__file__).resolve().parents[1] / "tools" / "run-tiers.sh"
 
@@ -74,3 +78,43 @@ def test_a_failed_tier_fails_the_run_and_the_others_still_run(tmp_path):
 def test_no_stage_is_a_usage_error(tmp_path):
     proc, spans = run(tmp_path)
     assert proc.returncode == 2 and "no stage given" in proc.stderr and spans == {}
+
+
+CGROUPS = Path("/sys/fs/cgroup/cpu")
+CGROUP_MAKE = """#!/usr/bin/env bash
+tier="$2"
+echo "$tier $(grep -E '^[0-9]+:([^:]*,)?cpu(,[^:]*)?:' /proc/self/cgroup | cut -d: -f3)" >> "$EVENTS"
+sleep 0.3
+"""
+
+
+def run_cgroups(tmp_path: Path, cgroups: Path, *stages: str) -> tuple[subprocess.CompletedProcess, dict[str, str]]:
+    make = tmp_path / "make"
+    make.write_text(CGROUP_MAKE)
+    make.chmod(0o755)
+    events = tmp_path / "events"
+    env = dict(os.environ, MAKE=str(make), EVENTS=str(events), TMPDIR=str(tmp_path), CPU_CGROUPS=str(cgroups))
+    proc = subprocess.run([str(RUNNER), *stages], env=env, capture_output=True, text=True, timeout=60, check=False)
+    return proc, dict(line.split(" ", 1) for line in events.read_text().splitlines())
+
+
+def test_a_low_lane_without_a_cgroup_runs_at_the_normal_weight_and_says_so(tmp_path):
+    proc, groups = run_cgroups(tmp_path, tmp_path / "no-such-cgroups", "first+~second,third")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert set(groups) == {"first", "second", "third"}
+    assert len(set(groups.values())) == 1  # all three where the runner itself is
+    assert "no cgroup for a low CPU weight (needs root and " in proc.stdout and ": second third at the normal weight" in \
+        proc.stdout, proc.stdout
+
+
+@pytest.mark.skipif(not (os.geteuid() == 0 and os.access(CGROUPS, os.W_OK)),
+                    reason="a cgroup of the cpu controller needs root and cgroup v1's /sys/fs/cgroup/cpu")
+def test_a_low_lane_runs_in_a_cgroup_of_low_shares_removed_at_the_end(tmp_path):
+    before = {p.name for p in CGROUPS.glob("osops-tiers-*")}
+    proc, groups = run_cgroups(tmp_path, CGROUPS, "first+~second,third", "last")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (low,) = {groups["second"], groups["third"]}  # both tiers of the low lane in one cgroup
+    assert low.startswith("/osops-tiers-"), groups
+    assert groups["first"] != low and groups["last"] == groups["first"]  # the others where the runner is
+    assert f"at a low CPU weight (cpu.shares 256 in {CGROUPS}{low}): second third" in proc.stdout, proc.stdout
+    assert {p.name for p in CGROUPS.glob("osops-tiers-*")} == before  # the cgroup is gone
