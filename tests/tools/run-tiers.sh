@@ -15,7 +15,8 @@
 #   controller, cpu.shares $LOW_SHARES against 1024 for everything else), so that it uses the CPU the
 #   other lanes leave idle and takes little from them when they want it all. Where no such cgroup can
 #   be made (not root, no cgroup v1 cpu controller), it runs at the normal weight, and says so. The
-#   weight is low, not nil: the lane's tests always progress, so their own time limits hold.
+#   weight is low, not nil: the lane's tests always progress, but late when the others want all the
+#   CPU - keep tests that time real requests out of such a lane.
 set -uo pipefail
 
 MAKE="${MAKE:-make}"
