@@ -30,7 +30,7 @@ fi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/osops-tiers.XXXXXX")"
 CGROUP=""
 cleanup() {
-    if [ -n "$CGROUP" ] && [ -d "$CGROUP" ]; then
+    if [ -n "$CGROUP" ] && [ "$CGROUP" != none ]; then
         # whatever a low lane left running goes back to the root group, so that the group can go
         while read -r pid; do echo "$pid" > "$CPU_CGROUPS/cgroup.procs" 2>/dev/null; done < "$CGROUP/cgroup.procs"
         rmdir "$CGROUP" 2>/dev/null || echo "run-tiers.sh: could not remove the cgroup $CGROUP" >&2
@@ -40,18 +40,17 @@ cleanup() {
 trap cleanup EXIT
 started=$(date +%s)
 
-# The cgroup of the low lanes, made once; empty when none can be made.
+# The cgroup of the low lanes, made once, before the first low lane starts: CGROUP is its path, or
+# "none" when none can be made.
 low_cgroup() {
-    if [ -z "$CGROUP" ]; then
-        local dir="$CPU_CGROUPS/osops-tiers-$$"
-        if [ -w "$CPU_CGROUPS" ] && mkdir "$dir" 2>/dev/null && echo "$LOW_SHARES" > "$dir/cpu.shares" 2>/dev/null; then
-            CGROUP="$dir"
-        else
-            rmdir "$dir" 2>/dev/null
-            CGROUP="none"
-        fi
+    [ -z "$CGROUP" ] || return 0
+    local dir="$CPU_CGROUPS/osops-tiers-$$"
+    if [ -w "$CPU_CGROUPS" ] && mkdir "$dir" 2>/dev/null && echo "$LOW_SHARES" > "$dir/cpu.shares" 2>/dev/null; then
+        CGROUP="$dir"
+    else
+        rmdir "$dir" 2>/dev/null
+        CGROUP="none"
     fi
-    [ "$CGROUP" != none ] && echo "$CGROUP"
 }
 
 # One lane: its tiers in order; "<tier> <PASS|FAIL> <seconds>" per tier into $2.
@@ -67,10 +66,8 @@ lane() {
 
 # A lane at a low CPU weight: this subshell joins the cgroup first, and every process it starts is in it.
 low_lane() {
-    local group
-    group="$(low_cgroup)"
-    if [ -n "$group" ] && echo "$BASHPID" > "$group/cgroup.procs"; then
-        echo "=============== at a low CPU weight (cpu.shares $LOW_SHARES in $group): ${1//,/ }"
+    if [ "$CGROUP" != none ] && echo "$BASHPID" > "$CGROUP/cgroup.procs"; then
+        echo "=============== at a low CPU weight (cpu.shares $LOW_SHARES in $CGROUP): ${1//,/ }"
     else
         echo "=============== no cgroup for a low CPU weight (needs root and $CPU_CGROUPS): ${1//,/ } at the normal weight"
     fi
@@ -86,7 +83,7 @@ for stage in "$@"; do
         continue
     fi
     for one in "${lanes[@]}"; do
-        [ "${one#\~}" = "$one" ] || low_cgroup > /dev/null  # made here, not in a lane's subshell
+        [ "${one#\~}" = "$one" ] || low_cgroup  # made here, not in a lane's subshell
     done
     pids=()
     first=$((n + 1))

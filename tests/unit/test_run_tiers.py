@@ -28,15 +28,21 @@ case "$tier" in bad*) exit 2 ;; esac
 """
 
 
-def run(tmp_path: Path, *stages: str) -> tuple[subprocess.CompletedProcess, dict[str, tuple[float, float]]]:
+def run_with(tmp_path: Path, fake_make: str, *stages: str, **env: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """The runner with ``fake_make`` as make; its result and the lines the stand-in wrote to $EVENTS."""
     make = tmp_path / "make"
-    make.write_text(FAKE_MAKE)
+    make.write_text(fake_make)
     make.chmod(0o755)
     events = tmp_path / "events"
-    env = dict(os.environ, MAKE=str(make), EVENTS=str(events), TMPDIR=str(tmp_path))
+    env = dict(os.environ, MAKE=str(make), EVENTS=str(events), TMPDIR=str(tmp_path), **env)
     proc = subprocess.run([str(RUNNER), *stages], env=env, capture_output=True, text=True, timeout=60, check=False)
+    return proc, events.read_text().splitlines() if events.exists() else []
+
+
+def run(tmp_path: Path, *stages: str) -> tuple[subprocess.CompletedProcess, dict[str, tuple[float, float]]]:
+    proc, lines = run_with(tmp_path, FAKE_MAKE, *stages)
     spans: dict[str, list[float]] = {}
-    for line in events.read_text().splitlines() if events.exists() else []:
+    for line in lines:
         kind, tier, moment = line.split()
         spans.setdefault(tier, [0.0, 0.0])[0 if kind == "start" else 1] = float(moment)
     return proc, {tier: (start, end) for tier, (start, end) in spans.items()}
@@ -89,13 +95,8 @@ sleep 0.3
 
 
 def run_cgroups(tmp_path: Path, cgroups: Path, *stages: str) -> tuple[subprocess.CompletedProcess, dict[str, str]]:
-    make = tmp_path / "make"
-    make.write_text(CGROUP_MAKE)
-    make.chmod(0o755)
-    events = tmp_path / "events"
-    env = dict(os.environ, MAKE=str(make), EVENTS=str(events), TMPDIR=str(tmp_path), CPU_CGROUPS=str(cgroups))
-    proc = subprocess.run([str(RUNNER), *stages], env=env, capture_output=True, text=True, timeout=60, check=False)
-    return proc, dict(line.split(" ", 1) for line in events.read_text().splitlines())
+    proc, lines = run_with(tmp_path, CGROUP_MAKE, *stages, CPU_CGROUPS=str(cgroups))
+    return proc, dict(line.split(" ", 1) for line in lines)
 
 
 def test_a_low_lane_without_a_cgroup_runs_at_the_normal_weight_and_says_so(tmp_path):

@@ -247,8 +247,8 @@ def maintenance_killed_in_drain(cloud, conn, extra: dict, session_id: str, host:
                                 start_new_session=True)
     store = cloud["store"].removeprefix("sqlite:///")
     deadline = time.monotonic() + 300
-    moving = [s.id for s in conn.compute.servers(all_projects=True) if s.name in ("web-1", "db-1", "aa-1")]
-    names = {s.id: s.name for s in conn.compute.servers(all_projects=True) if s.name in ("web-1", "db-1")}
+    moving = {s.id: s.name for s in conn.compute.servers(all_projects=True) if s.name in ("web-1", "db-1", "aa-1")}
+    names = {i: name for i, name in moving.items() if name != "aa-1"}  # the drain's own moves
     running = None  # when the store showed the drain step running
     in_flight: dict[str, str] = {}
     try:
