@@ -74,12 +74,13 @@ PYTEST_ARGS ?=
 
 # Tiers run by `make test`. Stages are separated by spaces; in a stage, lanes joined by + run side by
 # side and a lane's tiers joined by , one after the other; a lane written ~tiers runs at a low CPU
-# weight (its own cgroup, cpu.shares 256 against 1024; tests/tools/run-tiers.sh). The lab tier keeps
-# about one of the two CPUs busy on average (it waits on services restarting, instances moving), so
-# the unit and static tiers run beside it at the low weight, in the CPU it leaves idle, and take
-# little from it when it wants both. The integration tier runs first, alone: some of its tests time
-# real requests against an ansible-playbook run (HAProxy drains), which a starved lane makes late.
-TIERS := integration lab+~unit,sanity,lint,changelog-lint,build-check
+# weight (its own cgroup, cpu.shares 256 against 1024; tests/tools/run-tiers.sh). One lab keeps about
+# one of the two CPUs busy on average (it waits on services restarting, instances moving), so the lab
+# tier runs as two halves on two labs side by side (lab-a, lab-b), and the unit and static tiers beside
+# them at the low weight, in the CPU they leave idle. The integration tier runs first, alone: some of
+# its tests time real requests against an ansible-playbook run (HAProxy drains), which a starved lane
+# makes late.
+TIERS := integration lab-a+lab-b+~unit,sanity,lint,changelog-lint,build-check
 
 # The store's tests must run on PostgreSQL, not skip it.
 export OSOPS_REQUIRE_POSTGRES ?= 1
@@ -183,10 +184,22 @@ integration:
 	tests/tools/pytest-tier.sh tests/integration -m "not lab" -n 2 --secret-scan --durations=15 --durations-min=10 $(PYTEST_ARGS)
 
 # The real OpenStack lab: bring-up, instances, live migration, and the
-# collection against it (the lab's own release upgrade: make lab-selftest). Its
-# tests share one lab, so never under xdist.
+# collection against it (the lab's own release upgrade: make lab-selftest). A
+# module's tests share one lab, so never under xdist. `make lab` runs every
+# module on the lab at 127.0.0.x; `make test` runs them as two halves side by
+# side, each on a lab of its own: lab-a at 127.0.0.x, lab-b at 127.0.1.x with
+# its own home beside the default one (OSOPS_LAB_NET, OSOPS_LAB_HOME). The
+# halves take about as long each, and the labs share the venv cache.
+LAB_DIR := tests/integration/lab
+LAB_B := $(LAB_DIR)/test_mixed_lab.py $(LAB_DIR)/test_opchecks_lab.py $(LAB_DIR)/test_upgrade_lab.py
+LAB_ARGS := -m lab -p no:xdist --secret-scan --durations=0 --durations-min=30
+LAB_B_ENV := OSOPS_LAB_NET=127.0.1 OSOPS_LAB_HOME="$${OSOPS_LAB_CACHE:-$$HOME/.cache/osops-lab}/run-b"
 lab:
-	tests/tools/pytest-tier.sh tests/integration/lab -m lab -p no:xdist --secret-scan --durations=0 --durations-min=30 $(PYTEST_ARGS)
+	tests/tools/pytest-tier.sh $(LAB_DIR) $(LAB_ARGS) $(PYTEST_ARGS)
+lab-a:
+	tests/tools/pytest-tier.sh $(LAB_DIR) $(addprefix --ignore=,$(LAB_B)) $(LAB_ARGS) $(PYTEST_ARGS)
+lab-b:
+	$(LAB_B_ENV) tests/tools/pytest-tier.sh $(LAB_B) $(LAB_ARGS) $(PYTEST_ARGS)
 
 ## ---------------------------------------------------------------- the lab by hand (docs/lab.md)
 

@@ -6,6 +6,7 @@ second ``up`` costs nothing, and pip's wheel cache under the lab cache makes a f
 from __future__ import annotations
 
 import concurrent.futures
+import fcntl
 import hashlib
 import os
 import shutil
@@ -112,8 +113,19 @@ def ensure_uwsgi_wheel(paths: LabPaths, log=print) -> None:
 
 
 def ensure_venvs(paths: LabPaths, specs: tuple[VenvSpec, ...], log=print, parallel: int = 3) -> float:
-    """Build all missing venvs, a few at a time (pip is mostly waiting on the network and disk)."""
+    """Build all missing venvs, a few at a time (pip is mostly waiting on the network and disk).
+
+    Two labs (each with its own OSOPS_LAB_HOME, so each with its own lock) share the cache: building
+    and patching its venvs is one process at a time, under the cache's own lock."""
     start = time.monotonic()
+    paths.cache.mkdir(parents=True, exist_ok=True)
+    with (paths.cache / "install.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _ensure_venvs(paths, specs, log, parallel)
+    return time.monotonic() - start
+
+
+def _ensure_venvs(paths: LabPaths, specs: tuple[VenvSpec, ...], log, parallel: int) -> None:
     missing = [s for s in specs if not is_installed(paths, s)]
     if any(UWSGI in s.packages for s in missing):
         ensure_uwsgi_wheel(paths, log)
@@ -127,4 +139,3 @@ def ensure_venvs(paths: LabPaths, specs: tuple[VenvSpec, ...], log=print, parall
             raise InstallError(f"{exc}: remove {venv_path(paths, spec)} and run `labctl install` again") from None
         if written:
             log(f"{spec.name}: the lab's hypervisor written into nova/virt ({hypervisor.COMPUTE_DRIVER})")
-    return time.monotonic() - start
