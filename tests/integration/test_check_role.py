@@ -60,7 +60,8 @@ def cloud(nova, tmp_path):
     return nova
 
 
-def run(tmp_path, nova, inventory=os.path.join(TARGET, 'inventory.ini'), **extra):
+def run(tmp_path, nova, inventory=os.path.join(TARGET, 'inventory.ini'),
+        playbook=os.path.join(ROOT, 'playbooks', 'check.yml'), **extra):
     variables = {
         'osops_check_venvs_dir': str(tmp_path / 'venvs'),
         'osops_check_config_files': {'nova': [str(nova.conf)]},
@@ -78,7 +79,7 @@ def run(tmp_path, nova, inventory=os.path.join(TARGET, 'inventory.ini'), **extra
         del env[name]
     proc = subprocess.run(
         [ANSIBLE_PLAYBOOK, '-i', str(inventory), '-e', json.dumps(variables),
-         os.path.join(ROOT, 'playbooks', 'check.yml')],
+         playbook],
         env=env, capture_output=True, text=True, check=False, timeout=600)
     data = json.loads(report.read_text()) if report.exists() else None
     return proc, data
@@ -268,3 +269,22 @@ def test_unreachable_host_is_an_error_row_and_the_rest_is_reported(cloud, tmp_pa
     assert 'Overall upgrade check result: Error (code 255)' in proc.stdout
     assert 'compute2 left the play before its checks finished' in proc.stdout  # set_stats
     assert 'Not ready to upgrade: Error (code 255)' in proc.stdout
+
+
+def test_the_role_twice_in_a_play_reports_each_run_alone(cloud, tmp_path):
+    # As an upgrade's readiness checks run it, before and after: the second report holds the second
+    # run's results only - nothing of the first, which said Success where the second says Failure.
+    reports = tmp_path / 'reports.json'
+    proc, _ = run(tmp_path, cloud, playbook=os.path.join(TARGET, 'twice.yml'), osops_check_target_release='2026.1',
+                  nova_conf=str(cloud.conf), reports_path=str(reports))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    both = json.loads(reports.read_text())
+    first, second = results(both['first']), results(both['second'])
+    rows = [sum(len(p['checks']) for h in report['hosts'] for p in h['projects']) for report in both.values()]
+    assert rows[0] == rows[1] == len(first) == len(second), rows  # no row twice
+    token = [('controller', 'nova', 'Service User Token Configuration'),
+             ('compute1', 'nova', 'Service User Token Configuration')]
+    assert [first[key] for key in token] == ['Success', 'Success']
+    assert [second[key] for key in token] == ['Failure', 'Failure']
+    assert {k: v for k, v in second.items() if k not in token} == {k: v for k, v in first.items() if k not in token}
+    assert (both['first']['counts']['Failure'], both['second']['counts']['Failure']) == (0, 2)
