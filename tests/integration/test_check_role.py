@@ -275,8 +275,8 @@ def test_the_role_twice_in_a_play_reports_each_run_alone(cloud, tmp_path):
     # As an upgrade's readiness checks run it, before and after: the second report holds the second
     # run's results only - nothing of the first, which said Success where the second says Failure.
     reports = tmp_path / 'reports.json'
-    proc, _ = run(tmp_path, cloud, playbook=os.path.join(TARGET, 'twice.yml'), osops_check_target_release='2026.1',
-                  nova_conf=str(cloud.conf), reports_path=str(reports))
+    proc = run(tmp_path, cloud, playbook=os.path.join(TARGET, 'twice.yml'), osops_check_target_release='2026.1',
+               nova_conf=str(cloud.conf), reports_path=str(reports))[0]
     assert proc.returncode == 0, proc.stdout[-3000:]
     both = json.loads(reports.read_text())
     first, second = results(both['first']), results(both['second'])
