@@ -183,7 +183,7 @@ def judge(move, seen):
 def _finish(move, outcome, now, message=None):
     move.update(outcome=outcome, duration=round(now - move.pop('_started'), 1),
                 message=message if message is not None else move['message'])
-    for key in ('_deadline', '_aborting', '_retry_until', '_refusals', '_not_before', '_phase', '_key'):
+    for key in ('_deadline', '_aborting', '_retry_until', '_refusals', '_not_before', '_phase', '_key', '_owner_timeout'):
         move.pop(key, None)
 
 
@@ -298,7 +298,7 @@ def _look_owner(move, seen, now):
         'its metadata %s is owner, and its owner did not move it within %d s: it is still on %s (%s%s). Ask the '
         'owner to move or delete it, or set %s to live, cold or stop_start for the drain to move it; then run '
         'the drain again (continue the session)') % (
-            move['_key'], round(now - move['_started']), move['from'], seen['status'],
+            move['_key'], move['_owner_timeout'], move['from'], seen['status'],
             ', task_state %s' % seen['task_state'] if seen['task_state'] else '', move['_key']))
     return False
 
@@ -348,7 +348,8 @@ def move_all(moves, mover, parallel, timeout, clock=time.monotonic, sleep=time.s
     for move in adopted:
         move.update(_started=clock(), _deadline=clock() + timeout)
     for move in owned:
-        move.update(_started=clock(), _deadline=clock() + owner_timeout, _key=metadata_key)
+        move.update(_started=clock(), _deadline=clock() + owner_timeout, _key=metadata_key,
+                    _owner_timeout=owner_timeout)
     while pending or running:
         now = clock()
         for move in [m for m in pending if m.get('_not_before', 0) <= now]:

@@ -457,6 +457,17 @@ def test_an_owner_that_does_not_move_it_fails_it_after_the_owner_timeout_saying_
         'the drain to move it; then run the drain again (continue the session)')
 
 
+def test_the_owner_timeout_message_names_the_timeout_asked_even_when_the_drain_looks_late():
+    """A busy controller looks again only after the deadline: the message still names the timeout asked."""
+    clock = Clock()
+    owned = move('owner')
+    move_all([owned], OwnerMover(clock, None), 1, 100, clock=clock, sleep=lambda s: clock.sleep(s + 0.7),
+             owner_timeout=1)
+    assert owned['outcome'] == 'timeout' and owned['duration'] > 1.5
+    assert 'its owner did not move it within 1 s: it is still on c1' in owned['message']
+    assert not any(k.startswith('_') for k in owned)
+
+
 def test_owner_waits_do_not_take_a_parallel_slot():
     clock = Clock()
     owned, other = move('owner', name='o'), move(name='x')
