@@ -153,11 +153,14 @@ def upgrade_group_task(group, settings):
         for task in tasks:
             step_vars = task['vars']
             first = len(runs)
-            runs += [{'venv': step_vars['osops_upgrade_venv'], 'argv': argv,
-                      'config_files': step_vars['osops_upgrade_config_files'],
-                      'repeat_while_rc': step_vars['osops_upgrade_db_repeat_while_rc']}
+            # settings' db_parallel: each service's commands in a lane of their own, the services' at once
+            lane = {'lane': step_vars['osops_upgrade_service']} if settings.get('db_parallel') else {}
+            runs += [dict({'venv': step_vars['osops_upgrade_venv'], 'argv': argv,
+                           'config_files': step_vars['osops_upgrade_config_files'],
+                           'repeat_while_rc': step_vars['osops_upgrade_db_repeat_while_rc']}, **lane)
                      for argv in step_vars['osops_upgrade_db_commands']]
-            parts.append({'position': task['position'], 'action': task['action'], 'runs': [first, len(runs)]})
+            parts.append(dict({'position': task['position'], 'action': task['action'], 'runs': [first, len(runs)]},
+                              **lane))
         return dict(common, parts=parts, vars=dict(last['vars'], osops_upgrade_db_runs=runs))
     return dict(common, parts=[{'position': task['position'], 'action': task['action']} for task in tasks],
                 vars=dict(last['vars'], osops_upgrade_action='code', osops_upgrade_actions=actions,
@@ -182,23 +185,33 @@ def _code_parts(task, driver_result, error):
 
 
 def _db_parts(task, driver_result, error):
-    """``(part, state, value)`` of database steps run in one service_command run, by driver_result's
-    ``failed_index`` (a failure before the commands ran: the first step's) and ``actions.db.durations``."""
-    durations = ((driver_result.get('actions') or {}).get('db') or {}).get('durations') or []
-    failed, failed_part = None, None
+    """``(part, state, value)`` of database steps run in one service_command run.
+
+    By driver_result's ``failed_indexes`` (or ``failed_index``; a failure before the commands ran: the
+    first step's) and ``actions.db``'s ``durations`` (of the commands run; ``indexes``: which, else the
+    first ones). After a failure, a step whose commands did not all run was not run: a step of its lane
+    (service) failed before it, or, without lanes, the failed step.
+    """
+    db = (driver_result.get('actions') or {}).get('db') or {}
+    durations = db.get('durations') or []
+    ran = dict(zip(db.get('indexes') or range(len(durations)), durations))
+    failed = set()
     if error is not None:
-        failed = driver_result.get('failed_index')
-        if not isinstance(failed, int):
-            failed = task['parts'][0]['runs'][0]
+        failed = set(driver_result.get('failed_indexes') or [])
+        if not failed and isinstance(driver_result.get('failed_index'), int):
+            failed = {driver_result['failed_index']}
+        if not failed:
+            failed = {task['parts'][0]['runs'][0]}
+    failed_parts = [part for part in task['parts'] if failed & set(range(*part['runs']))]
     for part in task['parts']:
-        start, end = part['runs']
-        if failed is not None and start <= failed < end:
-            failed_part = part
+        indexes = range(*part['runs'])
+        if part in failed_parts:
             yield part, 'failed', None
-        elif failed is not None and start > failed:
-            yield part, 'not run', 'not run: step %s failed before it' % failed_part['position']
+        elif failed and not all(index in ran for index in indexes):
+            before = [p for p in failed_parts if p.get('lane') == part.get('lane')] or failed_parts
+            yield part, 'not run', 'not run: step %s failed before it' % before[0]['position']
         else:
-            yield part, 'done', sum(float(d or 0.0) for d in durations[start:end])
+            yield part, 'done', sum(float(ran.get(index) or 0.0) for index in indexes)
 
 
 def upgrade_task_outcomes(task, driver_result, status, seconds, error=None):

@@ -29,6 +29,12 @@ description:
     consecutive database steps so), each from its own venv; every venv and
     program is looked for before the first runs, and the first that fails
     stops the rest.
+  - Commands given a O(commands[].lane) run in lanes - one lane per
+    service, for example: a lane's commands one after the other, in their
+    order, the lanes at once. A command that fails stops its own lane; the
+    other lanes run to their end. The upgrade so runs the schema steps of
+    the services of one host side by side (each service has its own
+    database), as it does for services on different hosts.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 options:
@@ -72,6 +78,11 @@ options:
       repeat_while_rc:
         description: Run it again while it exits with this code.
         type: int
+      lane:
+        description:
+          - The lane it runs in. Commands of one lane run in order; the lanes
+            run at once. Commands without a lane make one lane of their own.
+        type: str
   environment:
     description: Extra environment variables.
     type: dict
@@ -132,6 +143,21 @@ EXAMPLES = r'''
         config_files: [/etc/keystone/keystone.conf]
       - venv: /openstack/venvs/placement-15.0.0
         argv: [placement-manage, db, sync]
+
+- name: The same, keystone's two commands in order beside placement's
+  osops.lifecycle.service_command:
+    commands:
+      - venv: /openstack/venvs/keystone-29.1.0
+        argv: [keystone-manage, db_sync, --expand]
+        config_files: [/etc/keystone/keystone.conf]
+        lane: keystone
+      - venv: /openstack/venvs/keystone-29.1.0
+        argv: [keystone-manage, db_sync, --migrate]
+        config_files: [/etc/keystone/keystone.conf]
+        lane: keystone
+      - venv: /openstack/venvs/placement-15.0.0
+        argv: [placement-manage, db, sync]
+        lane: placement
 '''
 
 RETURN = r'''
@@ -162,30 +188,49 @@ stderr:
   returned: always
   type: str
 duration:
-  description: Seconds it ran (all runs; with O(commands), of every command).
+  description:
+    - Seconds it ran (all runs; with O(commands), the sum over every command,
+      even those that ran at once in lanes).
   returned: always
   type: float
   sample: 4.1
+elapsed:
+  description: With O(commands), the seconds from the first command's start to the last one's end.
+  returned: with O(commands), when they ran
+  type: float
+  sample: 3.2
 results:
   description:
-    - With O(commands), one entry per command run, in order - C(cmd), C(rc), C(runs), C(stdout),
-      C(stderr), C(duration) - up to the one that failed; in check mode, each command's C(cmd).
+    - With O(commands), one entry per command run, in the order of O(commands) - C(index) (from 0),
+      C(cmd), C(rc), C(runs), C(stdout), C(stderr), C(duration). Without lanes, up to the one that
+      failed; with lanes, every command that ran (a failure stops only its lane). In check mode,
+      each command's C(index) and C(cmd).
   returned: with O(commands)
   type: list
   elements: dict
 failed_index:
-  description: With O(commands), the index (from 0) of the command that failed, or could not run.
+  description: With O(commands), the index (from 0) of the (first) command that failed, or could not run.
   returned: with O(commands), when one failed
   type: int
   sample: 1
+failed_indexes:
+  description: With O(commands), the indexes of every command that failed (more than one only with lanes).
+  returned: with O(commands), when one failed
+  type: list
+  elements: int
+  sample: [1]
 '''
 
 import shlex
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
 from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.venv_host import host_name, venv_command
 from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.venv_service import BUILD_HINT
+
+# At most this many lanes at once (one per service of the host: five or six in practice).
+MAX_LANES = 8
 
 
 class ServiceCommandModule(OsopsModule):
@@ -198,6 +243,7 @@ class ServiceCommandModule(OsopsModule):
             argv=dict(type='list', elements='str', required=True),
             config_files=dict(type='list', elements='path', default=[]),
             repeat_while_rc=dict(type='int'),
+            lane=dict(type='str'),
         )),
         environment=dict(type='dict', default={}),
         repeat_while_rc=dict(type='int'),
@@ -219,47 +265,78 @@ class ServiceCommandModule(OsopsModule):
             what = 'Option argv' if not several else 'Option commands[%d].argv' % index
             if not command['argv']:
                 self.fail_json('%s: the command is empty.' % what, cmd=[], rc=None, stdout='', stderr='', duration=0.0,
-                               **self._several(several, [], index))
+                               **self._several(several, [], [index]))
             cmd, problem = venv_command(command['venv'], command['argv'], command['config_files'] or [])
             if problem:
                 self.fail_json('Cannot run %s: %s. %s' % (shlex.join(cmd), problem, BUILD_HINT), cmd=cmd, rc=None,
-                               stdout='', stderr='', duration=0.0, **self._several(several, [], index))
+                               stdout='', stderr='', duration=0.0, **self._several(several, [], [index]))
             cmds.append(cmd)
         if self.check_mode:
             self.exit_json(changed=True, msg='would run %s' % '; '.join(shlex.join(cmd) for cmd in cmds), cmd=cmds[-1],
-                           stdout='', stderr='', duration=0.0, **self._several(several, [{'cmd': c} for c in cmds]))
+                           stdout='', stderr='', duration=0.0,
+                           **self._several(several, [{'index': i, 'cmd': c} for i, c in enumerate(cmds)]))
         environ = dict(dict((key, str(value)) for key, value in self.params['environment'].items()),
                        PYTHONWARNINGS='ignore')
-        results = []
-        for index, (command, cmd) in enumerate(zip(commands, cmds)):
-            result = self._run_one(cmd, command['repeat_while_rc'], environ)
-            results.append(result)
-            total = round(sum(r['duration'] for r in results), 3)
-            if result['rc'] != 0:
-                tail = '\n'.join((result['stderr'] or result['stdout']).strip().splitlines()[-10:])
-                repeat = command['repeat_while_rc']
-                again = (' after %d runs (it still exits %d: raise max_runs, or look at what it reports)'
-                         % (result['runs'], result['rc']) if repeat is not None and result['rc'] == repeat else '')
-                self.fail_json('%s failed on %s (rc %s)%s: %s' % (shlex.join(cmd), host_name(), result['rc'], again, tail),
-                               **dict(result, duration=total, **self._several(several, results, index)))
-        self.exit_json(changed=True, **dict(results[-1], duration=total, **self._several(several, results)))
+        lanes = {}
+        for index, command in enumerate(commands):
+            lanes.setdefault(command.get('lane'), []).append(index)
+        start = time.monotonic()
+        if len(lanes) == 1:
+            results = self._run_lane(commands, cmds, list(lanes.values())[0], environ)
+        else:
+            with ThreadPoolExecutor(max_workers=min(len(lanes), MAX_LANES)) as pool:
+                done = list(pool.map(lambda indexes: self._run_lane(commands, cmds, indexes, environ), lanes.values()))
+            results = sorted((result for lane in done for result in lane), key=lambda result: result['index'])
+        elapsed = round(time.monotonic() - start, 3)
+        total = round(sum(r['duration'] for r in results), 3)
+        failed = [r for r in results if r['rc'] != 0]
+        if failed:
+            msg = '; also failed: '.join(self._failure(commands[r['index']], r) for r in failed)
+            first = dict((key, value) for key, value in failed[0].items() if key != 'index')
+            self.fail_json(msg, **dict(first, duration=total, **self._several(
+                several, results, [r['index'] for r in failed], elapsed)))
+        last = dict((key, value) for key, value in results[-1].items() if key != 'index')
+        self.exit_json(changed=True, **dict(last, duration=total, **self._several(several, results, elapsed=elapsed)))
 
     @staticmethod
-    def _several(several, results, failed_index=None):
+    def _failure(command, result):
+        tail = '\n'.join((result['stderr'] or result['stdout']).strip().splitlines()[-10:])
+        repeat = command['repeat_while_rc']
+        again = (' after %d runs (it still exits %d: raise max_runs, or look at what it reports)'
+                 % (result['runs'], result['rc']) if repeat is not None and result['rc'] == repeat else '')
+        return '%s failed on %s (rc %s)%s: %s' % (shlex.join(result['cmd']), host_name(), result['rc'], again, tail)
+
+    @staticmethod
+    def _several(several, results, failed_indexes=None, elapsed=None):
         """The return values only O(commands) has."""
         if not several:
             return {}
         extra = {'results': results}
-        if failed_index is not None:
-            extra['failed_index'] = failed_index
+        if elapsed is not None:
+            extra['elapsed'] = elapsed
+        if failed_indexes:
+            extra.update(failed_index=failed_indexes[0], failed_indexes=failed_indexes)
         return extra
+
+    def _run_lane(self, commands, cmds, indexes, environ):
+        """One lane's commands in order, up to the first that fails."""
+        results = []
+        for index in indexes:
+            results.append(dict(self._run_one(cmds[index], commands[index]['repeat_while_rc'], environ), index=index))
+            if results[-1]['rc'] != 0:
+                break
+        return results
 
     def _run_one(self, cmd, repeat, environ):
         start, runs = time.monotonic(), 0
         while True:
-            rc, out, err = self.ansible.run_command(cmd, environ_update=environ)
+            try:
+                # never the module's own fail_json: this may run in a lane's thread
+                rc, out, err = self.ansible.run_command(cmd, environ_update=environ, handle_exceptions=False)
+            except OSError as exc:
+                rc, out, err = None, '', 'it could not start: %s' % (exc.strerror or exc)
             runs += 1
-            if repeat is None or rc != repeat or runs >= self.params['max_runs']:
+            if rc is None or repeat is None or rc != repeat or runs >= self.params['max_runs']:
                 break
         return dict(cmd=cmd, rc=rc, stdout=out, stderr=err, runs=runs, duration=round(time.monotonic() - start, 3))
 

@@ -241,6 +241,36 @@ def test_a_hosts_database_steps_make_one_group_and_one_run_with_the_venv_driver(
     assert upgrade_task_outcomes(task, {}, 'done', 1.0, error='x')[0]['error'] == 'x'
 
 
+def test_with_db_parallel_each_services_commands_make_a_lane_and_a_failure_stops_only_its_lane():
+    steps = [db(5, 'db_expand', 'keystone', ['keystone-manage', 'db_sync', '--expand']),
+             db(6, 'db_migrate', 'keystone', ['keystone-manage', 'db_sync', '--migrate']),
+             db(7, 'db_expand', 'glance', ['glance-manage', 'db', 'expand']),
+             db(8, 'db_migrate', 'glance', ['glance-manage', 'db', 'migrate']),
+             db(9, 'db_sync', 'placement', ['placement-manage', 'db', 'sync'])]
+    group = upgrade_step_groups({'controller': steps}, 'venv')['controller'][0]
+    task = upgrade_group_task(group, dict(SETTINGS, db_parallel=True))
+    lanes = [run['lane'] for run in task['vars']['osops_upgrade_db_runs']]
+    assert lanes == ['keystone', 'keystone', 'glance', 'glance', 'placement']
+    assert [p['lane'] for p in task['parts']] == lanes
+    assert 'lane' not in upgrade_group_task(group, SETTINGS)['vars']['osops_upgrade_db_runs'][0]
+
+    # keystone's migrate (index 1) failed; glance's and placement's lanes ran to their end meanwhile
+    driver = {'failed_index': 1, 'failed_indexes': [1],
+              'actions': {'db': {'indexes': [0, 1, 2, 3, 4], 'durations': [1.0, 0.5, 2.0, 1.0, 3.0]}}}
+    outcomes = upgrade_task_outcomes(task, driver, 'done', 4.0, error='keystone-manage failed (on controller)')
+    assert [(o['position'], o['status'], o.get('error'), o['detail'].get('driver_seconds')) for o in outcomes] == [
+        (5, 'done', None, 1.0), (6, 'failed', 'keystone-manage failed (on controller)', None),
+        (7, 'done', None, 2.0), (8, 'done', None, 1.0), (9, 'done', None, 3.0)]
+    # glance's expand (index 2) failed too, and its migrate did not run; placement's did
+    driver = {'failed_index': 1, 'failed_indexes': [1, 2],
+              'actions': {'db': {'indexes': [0, 1, 2, 4], 'durations': [1.0, 0.5, 2.0, 3.0]}}}
+    outcomes = upgrade_task_outcomes(task, driver, 'done', 4.0, error='failed')
+    assert [(o['position'], o['status'], o.get('error')) for o in outcomes] == [
+        (5, 'done', None), (6, 'failed', 'failed'), (7, 'failed', 'failed'),
+        (8, 'failed', 'not run: step 7 failed before it'), (9, 'done', None)]
+    assert outcomes[4]['detail'] == {'seconds': 3.0, 'driver_seconds': 3.0}  # no role time over the work
+
+
 def test_check_warnings_by_project_and_check_whichever_host():
     report = {'hosts': [
         {'host': 'controller', 'projects': [{'project': 'nova', 'checks': [

@@ -125,3 +125,62 @@ def test_several_commands_are_all_found_before_any_runs(tmp_path, run_module):
 def test_argv_or_commands(args, message, run_module):
     result = run_module(service_command.main, args)
     assert result['failed'] and message in result['msg']
+
+
+# "meet OTHER": says it started, then waits (up to 20 s) until the command of venv OTHER has started
+# too. Were the lanes run one after the other, the first would print "alone".
+MEET = """
+if sys.argv[1] == "meet":
+    import time
+    here = os.path.dirname(os.path.dirname(sys.argv[0]))
+    open(os.path.join(here, "started"), "w").close()
+    other = os.path.join(os.path.dirname(here), sys.argv[2], "started")
+    deadline = time.time() + 20
+    while not os.path.exists(other) and time.time() < deadline:
+        time.sleep(0.05)
+    print("met" if os.path.exists(other) else "alone")
+"""
+
+
+def lane_venv(tmp_path, name, program, fails_on):
+    """A venv whose program logs its arguments, meets (MEET) and exits 3 when its first argument is ``fails_on``."""
+    venv = tmp_path / name
+    (venv / 'bin').mkdir(parents=True, exist_ok=True)
+    (venv / 'pyvenv.cfg').write_text('')
+    path = venv / 'bin' / program
+    path.write_text('#!%s\nimport json, os, sys\nopen(%r, "a").write(json.dumps(sys.argv[1:]) + "\\n")\n%s\n'
+                    'sys.exit(3 if sys.argv[1] == %r else 0)\n' % (sys.executable, str(tmp_path / 'ran'), MEET, fails_on))
+    path.chmod(0o755)
+    return str(venv)
+
+
+def test_lanes_run_at_once_each_in_order_and_a_failure_stops_only_its_lane(tmp_path, run_module):
+    keystone = lane_venv(tmp_path, 'keystone-29.1.0', 'keystone-manage', fails_on='no-such-command')
+    glance = lane_venv(tmp_path, 'glance-31.0.0', 'glance-manage', fails_on='contract')
+    commands = [
+        {'venv': keystone, 'argv': ['keystone-manage', 'meet', 'glance-31.0.0'], 'lane': 'keystone'},
+        {'venv': glance, 'argv': ['glance-manage', 'meet', 'keystone-29.1.0'], 'lane': 'glance'},
+        {'venv': keystone, 'argv': ['keystone-manage', 'db_sync', '--contract'], 'lane': 'keystone'},
+        {'venv': glance, 'argv': ['glance-manage', 'contract'], 'lane': 'glance'},
+        {'venv': glance, 'argv': ['glance-manage', 'never'], 'lane': 'glance'}]
+    predicted = run_module(service_command.main, {'commands': commands}, check_mode=True)
+    assert [r['index'] for r in predicted['results']] == [0, 1, 2, 3, 4] and not (tmp_path / 'ran').exists()
+
+    failed = run_module(service_command.main, {'commands': commands})
+    assert failed['failed'] and (failed['failed_index'], failed['failed_indexes'], failed['rc']) == (3, [3], 3)
+    # both lanes at once (each met the other), each in order; the glance lane stopped at its failure
+    assert [(r['index'], r['rc'], r['stdout'].strip()) for r in failed['results']] == [
+        (0, 0, 'met'), (1, 0, 'met'), (2, 0, ''), (3, 3, '')]
+    ran = [json.loads(line) for line in (tmp_path / 'ran').read_text().splitlines()]
+    assert sorted(args[0] for args in ran) == ['contract', 'db_sync', 'meet', 'meet']
+    assert ran.index(['db_sync', '--contract']) > ran.index(['meet', 'glance-31.0.0'])
+    assert failed['msg'].startswith('%s/bin/glance-manage contract failed on ' % glance) and 'also' not in failed['msg']
+    assert failed['duration'] == round(sum(r['duration'] for r in failed['results']), 3)
+    assert failed['elapsed'] > 0
+
+    # a failure in each lane: both named, the first by index first
+    both = [commands[1], dict(commands[3]), dict(commands[2], argv=['keystone-manage', 'no-such-command'])]
+    failed = run_module(service_command.main, {'commands': both})
+    assert (failed['failed_index'], failed['failed_indexes']) == (1, [1, 2])
+    assert failed['msg'].startswith('%s/bin/glance-manage contract failed on ' % glance)
+    assert '; also failed: %s/bin/keystone-manage no-such-command failed on ' % keystone in failed['msg']
