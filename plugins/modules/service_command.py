@@ -31,8 +31,9 @@ description:
     stops the rest.
   - Commands given a O(commands[].lane) run in lanes - one lane per
     service, for example: a lane's commands one after the other, in their
-    order, the lanes at once. A command that fails stops its own lane; the
-    other lanes run to their end. The upgrade so runs the schema steps of
+    order, the lanes at once, as many at a time as the host has CPUs (at
+    most 8; the others wait for one to end, in their order). A command
+    that fails stops its own lane; the other lanes run to their end. The upgrade so runs the schema steps of
     the services of one host side by side (each service has its own
     database), as it does for services on different hosts.
 extends_documentation_fragment:
@@ -221,6 +222,7 @@ failed_indexes:
   sample: [1]
 '''
 
+import os
 import shlex
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -229,8 +231,17 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._base.module impor
 from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.venv_host import host_name, venv_command
 from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.venv_service import BUILD_HINT
 
-# At most this many lanes at once (one per service of the host: five or six in practice).
+# At most this many lanes at once (one per service of the host: five or six in practice), and no more
+# than the host's CPUs: the schema tools mostly compute, and more of them than CPUs only share them.
 MAX_LANES = 8
+
+
+def host_cpus():
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 class ServiceCommandModule(OsopsModule):
@@ -284,7 +295,7 @@ class ServiceCommandModule(OsopsModule):
         if len(lanes) == 1:
             results = self._run_lane(commands, cmds, list(lanes.values())[0], environ)
         else:
-            with ThreadPoolExecutor(max_workers=min(len(lanes), MAX_LANES)) as pool:
+            with ThreadPoolExecutor(max_workers=max(1, min(len(lanes), MAX_LANES, host_cpus()))) as pool:
                 done = list(pool.map(lambda indexes: self._run_lane(commands, cmds, indexes, environ), lanes.values()))
             results = sorted((result for lane in done for result in lane), key=lambda result: result['index'])
         elapsed = round(time.monotonic() - start, 3)

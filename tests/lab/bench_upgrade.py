@@ -150,7 +150,7 @@ def main() -> int:
     assert after == servers and set(after.values()) == {"ACTIVE"}, (servers, after)
     driver = sum(s["detail"].get("driver_seconds") or 0.0 for s in steps)
     readiness = sum(s["detail"].get("seconds") or 0.0 for s in steps if s["action"] == "readiness")
-    busy = driver_busy_seconds(steps)
+    busy_time = driver_busy_seconds(steps)
     print(f"lab {SOURCE} -> {TARGET}: {len(steps)} steps in {max(s['batch'] for s in steps)} batches; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end")
     print(f"wall (ansible-playbook upgrade.yml): {wall:.1f} s")
@@ -158,8 +158,8 @@ def main() -> int:
           f"(goal <= {GOAL_RATIO})")
     print(f"readiness checks (check role, before and after): {readiness:.1f} s; "
           f"wall without them / driver: {(wall - readiness) / driver:.2f}")
-    print(f"driver's busy time (per batch its busiest host, database lanes by the longest): {busy:.1f} s -> "
-          f"wall / busy {wall / busy:.2f}; without the readiness checks {(wall - readiness) / busy:.2f}")
+    print(f"driver's busy time (per batch its busiest host, database lanes by the longest): {busy_time:.1f} s -> "
+          f"wall / busy {wall / busy_time:.2f}; without the readiness checks {(wall - readiness) / busy_time:.2f}")
     print(f"CPU during upgrade.yml (the whole machine, lab services and probe included): {busy['upgrade']:.0f} "
           f"core-seconds, {busy['upgrade'] / wall:.2f} of {os.cpu_count()} CPUs busy on average")
     by_phase: dict[str, float] = {}

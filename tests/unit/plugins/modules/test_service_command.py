@@ -154,7 +154,8 @@ def lane_venv(tmp_path, name, program, fails_on):
     return str(venv)
 
 
-def test_lanes_run_at_once_each_in_order_and_a_failure_stops_only_its_lane(tmp_path, run_module):
+def test_lanes_run_at_once_each_in_order_and_a_failure_stops_only_its_lane(tmp_path, run_module, monkeypatch):
+    monkeypatch.setattr(service_command, 'host_cpus', lambda: 4)
     keystone = lane_venv(tmp_path, 'keystone-29.1.0', 'keystone-manage', fails_on='no-such-command')
     glance = lane_venv(tmp_path, 'glance-31.0.0', 'glance-manage', fails_on='contract')
     commands = [
@@ -184,3 +185,17 @@ def test_lanes_run_at_once_each_in_order_and_a_failure_stops_only_its_lane(tmp_p
     assert (failed['failed_index'], failed['failed_indexes']) == (1, [1, 2])
     assert failed['msg'].startswith('%s/bin/glance-manage contract failed on ' % glance)
     assert '; also failed: %s/bin/keystone-manage no-such-command failed on ' % keystone in failed['msg']
+
+
+def test_no_more_lanes_at_once_than_the_host_has_cpus(tmp_path, run_module, monkeypatch):
+    monkeypatch.setattr(service_command, 'host_cpus', lambda: 1)
+    venv = lane_venv(tmp_path, 'keystone-29.1.0', 'keystone-manage', fails_on='-')
+    log = tmp_path / 'ran'
+    commands = [{'venv': venv, 'argv': ['keystone-manage', 'sleep', name], 'lane': name} for name in 'abc']
+    slow = '#!%s\nimport sys, time\nlog = open(%r, "a", buffering=1)\nlog.write("start " + sys.argv[-1] + "\\n")\n' \
+           'time.sleep(0.2)\nlog.write("end " + sys.argv[-1] + "\\n")\n' % (sys.executable, str(log))
+    (tmp_path / 'keystone-29.1.0' / 'bin' / 'keystone-manage').write_text(slow)
+    result = run_module(service_command.main, {'commands': commands})
+    assert not result.get('failed') and [r['index'] for r in result['results']] == [0, 1, 2]
+    # one CPU: one lane at a time, each started after the one before it ended
+    assert log.read_text().split('\n')[:-1] == ['start a', 'end a', 'start b', 'end b', 'start c', 'end c']
