@@ -14,12 +14,10 @@ OSOPS_LAB_NET / OSOPS_LAB_HOME pick the lab, as for labctl. What it does and mea
   (switch, restart, wait-ready, the database commands; each step's ``driver_seconds`` in the store),
   and the ratio wall / driver (goal: at most 1.3); the readiness checks (the check role, twice) are
   shown apart - they are the upgrade's own checks, not the driver's work;
-* the driver's **busy time**: what of the wall time some driver action ran - per batch, the host
-  with the most driver time, a host's database commands counted by their longest service (the
-  services' lanes run at once, ``osops_upgrade_db_parallel``) - and wall / busy. The sum above counts
-  work done at once (two hosts of a compute batch, the database lanes) once per host or lane, and on
-  a lab whose hosts share two CPUs each of those runs longer for the others: busy time is the stricter
-  measure of what the orchestration adds;
+* per phase, the wall time of its batches (first step's start to last step's end) against the
+  driver's seconds in them: work done at once (the hosts of a compute batch, a host's database
+  commands of several services, ``osops_upgrade_db_parallel``) counts once per host or command in
+  the sum, once in the wall time;
 * per phase, the seconds of its steps; for each compute batch (``--batch-size`` hosts at once),
   the time from its first step's start to its last step's end against each host's own steps;
 * a **probe** in a thread (tests/lab/osops_lab/probe.py): every ``--probe-interval`` seconds a fresh
@@ -40,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,22 +61,19 @@ def labctl(*args: str) -> str:
     return res.stdout
 
 
-DB_ACTIONS = {"db_expand", "db_migrate", "db_sync", "api_db_sync", "online_data_migrations", "db_contract"}
-
-
-def driver_busy_seconds(steps: list[dict]) -> float:
-    """Seconds some driver action ran: per batch, the host with the most driver time, where a host's
-    database steps count by their longest service (each service's run in a lane of its own, at once)."""
-    hosts: dict[tuple, dict[str, float]] = {}
+def phase_seconds(steps: list[dict]) -> dict[str, tuple[float, float]]:
+    """Per phase, in order: (seconds of its batches from first start to last end, driver seconds)."""
+    spans: dict[int, list] = {}
+    phases: dict[str, list] = {}
     for step in steps:
-        lanes = hosts.setdefault((step["batch"], step["host"]), {})
-        lane = step["service"] if step["action"] in DB_ACTIONS else ""
-        lanes[lane] = lanes.get(lane, 0.0) + (step["detail"].get("driver_seconds") or 0.0)
-    batches: dict[int, float] = {}
-    for (batch, _host), lanes in hosts.items():
-        own = lanes.pop("", 0.0) + max(lanes.values(), default=0.0)
-        batches[batch] = max(batches.get(batch, 0.0), own)
-    return sum(batches.values())
+        start, end = datetime.fromisoformat(step["started"]), datetime.fromisoformat(step["finished"])
+        span = spans.setdefault(step["batch"], [start, end, step["phase"]])
+        span[0], span[1] = min(span[0], start), max(span[1], end)
+        phase = phases.setdefault(step["phase"], [0.0, 0.0])
+        phase[1] += step["detail"].get("driver_seconds") or 0.0
+    for start, end, phase in spans.values():
+        phases[phase][0] += (end - start).total_seconds()
+    return dict((name, (round(wall, 1), round(driver, 1))) for name, (wall, driver) in phases.items())
 
 
 def main() -> int:
@@ -138,11 +134,9 @@ def main() -> int:
     probe.join()
 
     with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
-        rows = db.execute("SELECT s.phase, s.batch, s.host, s.action, s.status, s.detail, s.started_at, s.finished_at, "
-                          "s.service FROM upgrade_steps s JOIN upgrades u ON u.id = s.upgrade_id "
-                          "ORDER BY s.position").fetchall()
-    steps = [dict(zip(("phase", "batch", "host", "action", "status", "detail", "started", "finished", "service"), r))
-             for r in rows]
+        rows = db.execute("SELECT s.phase, s.batch, s.host, s.action, s.status, s.detail, s.started_at, s.finished_at "
+                          "FROM upgrade_steps s JOIN upgrades u ON u.id = s.upgrade_id ORDER BY s.position").fetchall()
+    steps = [dict(zip(("phase", "batch", "host", "action", "status", "detail", "started", "finished"), r)) for r in rows]
     for step in steps:
         step["detail"] = json.loads(step["detail"] or "{}")
     assert all(s["status"] == "done" for s in steps), "the upgrade did not complete"
@@ -150,7 +144,6 @@ def main() -> int:
     assert after == servers and set(after.values()) == {"ACTIVE"}, (servers, after)
     driver = sum(s["detail"].get("driver_seconds") or 0.0 for s in steps)
     readiness = sum(s["detail"].get("seconds") or 0.0 for s in steps if s["action"] == "readiness")
-    busy_time = driver_busy_seconds(steps)
     print(f"lab {SOURCE} -> {TARGET}: {len(steps)} steps in {max(s['batch'] for s in steps)} batches; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end")
     print(f"wall (ansible-playbook upgrade.yml): {wall:.1f} s")
@@ -158,15 +151,14 @@ def main() -> int:
           f"(goal <= {GOAL_RATIO})")
     print(f"readiness checks (check role, before and after): {readiness:.1f} s; "
           f"wall without them / driver: {(wall - readiness) / driver:.2f}")
-    print(f"driver's busy time (per batch its busiest host, database lanes by the longest): {busy_time:.1f} s -> "
-          f"wall / busy {wall / busy_time:.2f}; without the readiness checks {(wall - readiness) / busy_time:.2f}")
+    print("per phase, its batches' wall time / the driver's seconds in them: " + ", ".join(
+        f"{name} {wall_s:.1f} / {driver_s:.1f} s" for name, (wall_s, driver_s) in phase_seconds(steps).items()))
     print(f"CPU during upgrade.yml (the whole machine, lab services and probe included): {busy['upgrade']:.0f} "
           f"core-seconds, {busy['upgrade'] / wall:.2f} of {os.cpu_count()} CPUs busy on average")
     by_phase: dict[str, float] = {}
     for step in steps:
         by_phase[step["phase"]] = by_phase.get(step["phase"], 0.0) + (step["detail"].get("seconds") or 0.0)
     print("step seconds per phase (sum over hosts): " + ", ".join(f"{p} {t:.1f} s" for p, t in by_phase.items()))
-    from datetime import datetime
     for batch in sorted({s["batch"] for s in steps if s["phase"] == "compute"}):
         mine = [s for s in steps if s["batch"] == batch]
         span = (max(datetime.fromisoformat(s["finished"]) for s in mine)

@@ -1,4 +1,4 @@
-"""bench_upgrade's busy time: work done at once counts once."""
+"""bench_upgrade's figures per phase: batches' wall time against the driver's seconds in them."""
 from __future__ import annotations
 
 import importlib.util
@@ -13,20 +13,16 @@ SPEC.loader.exec_module(bench)  # it turns bytecode off, for labctl's sake
 sys.dont_write_bytecode = _BYTECODE
 
 
-def step(batch, host, service, action, seconds):
-    return {'batch': batch, 'host': host, 'service': service, 'action': action, 'detail': {'driver_seconds': seconds}}
+def step(phase, batch, start, end, seconds=None):
+    return {'phase': phase, 'batch': batch, 'started': '2026-12-06 18:00:%06.3f' % start,
+            'finished': '2026-12-06 18:00:%06.3f' % end, 'detail': {} if seconds is None else {'driver_seconds': seconds}}
 
 
-def test_busy_time_counts_a_batch_by_its_busiest_host_and_database_lanes_by_the_longest():
-    steps = [
-        # expand on one host: keystone's lane 3 s, nova's 5 s, at once
-        step(4, 'controller', 'keystone', 'db_expand', 2.0), step(4, 'controller', 'keystone', 'db_migrate', 1.0),
-        step(4, 'controller', 'nova', 'api_db_sync', 3.0), step(4, 'controller', 'nova', 'db_sync', 2.0),
-        # a control batch: one after the other
-        step(5, 'controller', 'nova', 'switch', 0.5), step(5, 'controller', 'nova', 'restart', 4.0),
-        # a compute batch of two hosts at once: the busier one
-        step(12, 'compute1', 'nova', 'restart', 4.0), step(12, 'compute1', 'nova', 'wait_ready', 8.0),
-        step(12, 'compute2', 'nova', 'restart', 6.0), step(12, 'compute2', 'nova', 'wait_ready', 9.0),
-        # readiness: no driver time
-        {'batch': 15, 'host': None, 'service': None, 'action': 'readiness', 'detail': {'seconds': 12.0}}]
-    assert bench.driver_busy_seconds(steps) == 5.0 + 4.5 + 15.0
+def test_a_phase_counts_each_batch_once_from_its_first_start_to_its_last_end():
+    steps = [step('prepare', 1, 0, 2.5), step('prepare', 2, 2.5, 14),  # readiness: no driver seconds
+             # expand: one batch, two services' commands at once (7 s of commands in 5 s)
+             step('expand', 4, 14, 19, 4.0), step('expand', 4, 14, 19, 3.0),
+             # compute: two batches of two hosts at once
+             step('compute', 12, 20, 30, 9.0), step('compute', 12, 20, 30, 9.5),
+             step('compute', 13, 30, 41, 10.0), step('compute', 13, 30, 41, 8.0)]
+    assert bench.phase_seconds(steps) == {'prepare': (14.0, 0.0), 'expand': (5.0, 7.0), 'compute': (21.0, 36.5)}
