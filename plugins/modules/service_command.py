@@ -33,9 +33,10 @@ description:
     service, for example: a lane's commands one after the other, in their
     order, the lanes at once, as many at a time as the host has CPUs (at
     most 8; the others wait for one to end, in their order). A command
-    that fails stops its own lane; the other lanes run to their end. The upgrade so runs the schema steps of
-    the services of one host side by side (each service has its own
-    database), as it does for services on different hosts.
+    that fails stops its own lane; the other lanes run to their end. The
+    upgrade so runs the schema steps of the services of one host side by
+    side (each service has its own database), as it does for services on
+    different hosts.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 options:
