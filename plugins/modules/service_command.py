@@ -29,10 +29,10 @@ description:
     consecutive database steps so), each from its own venv; every venv and
     program is looked for before the first runs, and the first that fails
     stops the rest.
-  - Commands given a O(commands[].lane) run in lanes - one lane per
-    service, for example: a lane's commands one after the other, in their
-    order, the lanes at once, as many at a time as the host has CPUs (at
-    most 8; the others wait for one to end, in their order). A command
+  - Commands given a O(commands[].lane) run in lanes (one lane per
+    service, for example). A lane's commands run one after the other, in
+    their order; the lanes run at once, as many at a time as the host has
+    CPUs (at most 8; the others wait for one to end, in their order). A command
     that fails stops its own lane; the other lanes run to their end. The
     upgrade so runs the schema steps of the services of one host side by
     side (each service has its own database), as it does for services on
