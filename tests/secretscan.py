@@ -42,7 +42,7 @@ import pytest
 # The known secrets of the tests, distinctive enough that finding one is a leak, not a word.
 PG_PASSWORD = 'pg-Secret-4711'              # the PostgreSQL store's password (tests/conftest.py's server)
 KEYSTONE_PASSWORD = 'Keystone-Secret-17'    # the AWX OpenStack credential's password (test_awx.py)
-STORE_URL_PASSWORD = 'Sup3r-s3cret'         # a store URL's password in a module's options (test_upgrade_step_action.py)
+STORE_URL_PASSWORD = 'Sup3r-s3cret'         # a store URL's password in a module's options (test_in_process_actions.py)
 
 SCAN_ENV = 'OSOPS_SECRET_SCAN_DIR'
 SCAN_DIRNAME = 'secret-scan'

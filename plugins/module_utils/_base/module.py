@@ -33,6 +33,10 @@ class OsopsModule:
         self.ansible = AnsibleModule(argument_spec=self.full_argument_spec(), **self.module_kwargs)
         self.params = self.ansible.params
         self.check_mode = self.ansible.check_mode
+        self.setup()
+
+    def setup(self):
+        """Once the options are read, before validate(): e.g. add secrets to hide (``self.ansible.no_log_values``)."""
 
     def full_argument_spec(self):
         """Every option of the module: its own and its bases' (authentication, config files)."""

@@ -76,8 +76,7 @@ class CheckBatchModule(OsopsModule):
     )
     module_kwargs = dict(supports_check_mode=True)
 
-    def __init__(self):
-        super().__init__()
+    def setup(self):
         hide_cloud_secrets(self.ansible, self.params)
 
     def _member(self, index, entry):
