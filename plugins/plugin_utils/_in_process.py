@@ -5,9 +5,10 @@
 """Run a controller-side module of the collection inside ansible-playbook when it would run there anyway.
 
 The upgrade role claims and finishes every batch, starts the upgrade and
-reads its status on the controller, with ansible-playbook's own Python.  As
-a module, each of those runs starts a Python, unpacks the module and imports
-SQLAlchemy: about a second.  An action plugin built on
+reads its status on the controller, with ansible-playbook's own Python; the
+check role runs its API checks there too.  As a module, each of those runs
+starts a Python, unpacks the module and imports its libraries (SQLAlchemy,
+openstacksdk): up to a second or more.  An action plugin built on
 :class:`InProcessAction` runs the module's own class in the worker process
 instead, when that is where the module would run: a local connection, the
 task's interpreter ``ansible_playbook_python`` (the same executable), no task
@@ -114,6 +115,7 @@ class InProcessAction(ActionBase):
     MODULE = None
     MODULE_CLASS = None
     STORE = True
+    module_class = None  # the class, once the subclass is defined (None: the module runs)
     _supports_check_mode = True
     _supports_async = False
 
