@@ -97,11 +97,14 @@ def find_module_class(name, class_name, store=True):
     and says what is missing.
     """
     try:
-        from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import STORE_IMPORT_ERROR
         found = getattr(importlib.import_module('ansible_collections.osops.lifecycle.plugins.modules.' + name), class_name)
+        if store:  # not for the others: importing the store's libraries takes a third of a second
+            from ansible_collections.osops.lifecycle.plugins.module_utils._store.engine import STORE_IMPORT_ERROR
+            if STORE_IMPORT_ERROR is not None:
+                return None
     except ImportError:
         return None
-    return found if STORE_IMPORT_ERROR is None or not store else None
+    return found
 
 
 class InProcessAction(ActionBase):
@@ -144,22 +147,27 @@ class InProcessAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
-        found = self._runs_here(task_vars) and self.module_class
-        if not found:
-            result.update(self._execute_module(module_name='osops.lifecycle.' + self.MODULE, module_args=self._task.args,
-                                               task_vars=task_vars))
-            return result
+        result.update(self._run_module(self._task.args, task_vars))
+        return result
+
+    def _run_module(self, args, task_vars):
+        """The module's result for ``args``: its class run here when it would run here, else the module run."""
+        if self._runs_here(task_vars) and self.module_class:
+            return self._run_here(args)
+        return self._execute_module(module_name='osops.lifecycle.' + self.MODULE, module_args=args, task_vars=task_vars)
+
+    def _run_here(self, args):
+        """The result of the module's class run in this process on ``args`` (validated first), masked."""
+        found = self.module_class
         kwargs = found.module_kwargs
         checked = ArgumentSpecValidator(found.argument_spec, **dict(
-            (key, kwargs[key]) for key in VALIDATOR_KWARGS if key in kwargs)).validate(dict(self._task.args))
+            (key, kwargs[key]) for key in VALIDATOR_KWARGS if key in kwargs)).validate(dict(args))
         hidden = set(checked._no_log_values)
         if checked.error_messages:  # worded as AnsibleModule words them
             msg = checked.errors.msg
             if isinstance(checked.errors[0], UnsupportedError):
                 msg = 'Unsupported parameters for (osops.lifecycle.%s) module: %s' % (self.MODULE, msg)
-            result.update(remove_values(dict(failed=True, msg=msg), hidden))
-            return result
+            return remove_values(dict(failed=True, msg=msg), hidden)
         out = run_module_class(found, checked.validated_parameters, bool(self._task.check_mode), hidden)
         out.setdefault('changed', False)
-        result.update(remove_values(out, hidden))
-        return result
+        return remove_values(out, hidden)

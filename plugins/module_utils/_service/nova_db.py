@@ -9,7 +9,9 @@ own environment (for openstack-ansible ``/openstack/venvs/nova-<version>/bin/pyt
 so SQLAlchemy and the database driver are the ones nova uses, and the
 database URLs come from nova's configuration - as ``nova-status`` does.
 Tables are reflected, never modelled, so the queries work on the schema of
-any release.  Nothing here writes.
+any release; each table once per database and object (the checks of a batch
+share one), without the tables its foreign keys name.  Nothing here writes
+but :meth:`NovaDatabase.lower_service_version`.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class NovaDatabase:
                              % ', '.join(config.config_files))
         self.default_url = config.get('database', 'connection')
         self._engines = {}
+        self._tables = {}
         self._cell_mappings = None
 
     def _engine(self, url):
@@ -77,6 +80,13 @@ class NovaDatabase:
                 raise OsopsError('Cannot use database URL %s: %s' % (mask_url(url), exc))
         return self._engines[url]
 
+    def _reflected(self, url, table_name, bind):
+        """``table_name`` of the database at ``url``, reflected with ``bind`` the first time it is asked for."""
+        key = (url, table_name)
+        if key not in self._tables:
+            self._tables[key] = sa.Table(table_name, sa.MetaData(), autoload_with=bind, resolve_fks=False)
+        return self._tables[key]
+
     def rows(self, url, table_name, build_query):
         """Run ``build_query(table)`` on ``table_name`` of the database at ``url``: its rows.
 
@@ -86,8 +96,7 @@ class NovaDatabase:
         engine = self._engine(url)
         try:
             with engine.connect() as conn:
-                table = sa.Table(table_name, sa.MetaData(), autoload_with=conn)
-                return conn.execute(build_query(table)).all()
+                return conn.execute(build_query(self._reflected(url, table_name, conn))).all()
         except sa.exc.NoSuchTableError:
             raise OsopsError('Database %s has no %s table: is it a nova database, '
                              'migrated with nova-manage db sync?' % (mask_url(url), table_name))
@@ -97,7 +106,7 @@ class NovaDatabase:
 
     def table(self, url, table_name):
         """``table_name`` of the database at ``url``, reflected (for a query's second table)."""
-        return sa.Table(table_name, sa.MetaData(), autoload_with=self._engine(url))
+        return self._reflected(url, table_name, self._engine(url))
 
     def cell_mappings(self):
         """Every cell mapping: dicts of uuid, name, url (templates filled).
@@ -185,7 +194,7 @@ class NovaDatabase:
         engine = self._engine(url)
         try:
             with engine.begin() as conn:
-                table = sa.Table(table_name, sa.MetaData(), autoload_with=conn)
+                table = self._reflected(url, table_name, conn)
                 conn.execute(sa.update(table).where(table.c.id == row_id, table.c.version == before)
                              .values(version=after))
         except sa.exc.SQLAlchemyError as exc:

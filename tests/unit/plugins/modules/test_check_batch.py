@@ -107,6 +107,32 @@ def test_one_config_and_one_database_for_the_whole_batch(cloud, run_module, monk
     assert alone['upgrade_checks'][0]['result'] == 'Success' and len(opened) == 2
 
 
+def test_each_table_is_reflected_once_per_database(cloud, run_module, monkeypatch):
+    reflected = []
+    real = _nova_db.sa.Table
+
+    def counting(name, metadata, *args, **kwargs):
+        if 'autoload_with' in kwargs:
+            reflected.append((str(kwargs['autoload_with'].engine.url), name, kwargs.get('resolve_fks', True)))
+        return real(name, metadata, *args, **kwargs)
+
+    monkeypatch.setattr(_nova_db.sa, 'Table', counting)
+    checks = NOVA_CHECKS + [('check_online_migrations', None, {})]
+    batch = run_module(check_batch.main, {'checks': [
+        {'module': name, 'options': cloud.args(**options)} for name, main, options in checks]})
+    assert batch['code'] == 2 and reflected
+    assert len(reflected) == len(set(reflected)), sorted(reflected)  # services, instances...: once per database
+    assert {resolve for _url, _name, resolve in reflected} == {False}  # not the tables their foreign keys name
+
+
+def test_controller_checks_are_the_action_plugins(cloud, run_module):
+    out = run_module(check_batch.main, {'checks': [{'module': 'check_rpc_pin', 'options': cloud.args()}],
+                                        'controller_checks': [{'module': 'check_placement_api'}]})
+    assert out['failed'] is True and 'upgrade_checks' not in out
+    assert out['msg'].startswith('controller_checks are run from the controller by the action plugin of '
+                                 'osops.lifecycle.check_batch'), out['msg']
+
+
 def test_api_checks_share_one_connection(run_module, monkeypatch):
     made = []
 

@@ -4,6 +4,10 @@ The real runs, in ansible-playbook against the module's own runs, are in
 tests/integration/test_in_process_actions.py.
 """
 
+import os
+import subprocess
+import sys
+
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OptionError
 from ansible_collections.osops.lifecycle.plugins.plugin_utils._in_process import find_module_class, run_module_class
@@ -50,3 +54,17 @@ def test_a_module_that_never_exits_fails():
 def test_the_module_classes_are_found_by_name():
     assert find_module_class('upgrade_info', 'UpgradeInfoModule').__name__ == 'UpgradeInfoModule'
     assert find_module_class('no_such_module', 'Nothing') is None
+
+
+def test_a_module_without_the_store_does_not_import_it():
+    # check_batch's plugin loads before the check role's first API task: the store's libraries (SQLAlchemy and
+    # its migrations, a third of a second) are not among its imports; upgrade_info's are.
+    code = ('import sys\n'
+            'from ansible_collections.osops.lifecycle.plugins.plugin_utils._in_process import find_module_class\n'
+            'assert find_module_class(sys.argv[1], sys.argv[2], sys.argv[3] == "store")\n'
+            'print("_store.engine" in " ".join(sys.modules))\n')
+    for args, imported in ((['check_batch', 'CheckBatchModule', 'none'], 'False'),
+                           (['upgrade_info', 'UpgradeInfoModule', 'store'], 'True')):
+        out = subprocess.run([sys.executable, '-c', code] + args, capture_output=True, text=True, check=True,
+                             env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+        assert out.stdout.strip() == imported, (args, out.stderr)
