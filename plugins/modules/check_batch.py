@@ -125,6 +125,27 @@ options:
         not under the host they ran on.
       - Unset, every result is reported under the host that ran it.
     type: str
+  controller_checks:
+    description:
+      - Checks that read the cloud's APIs (C(check_placement_api),
+        C(check_cinder_api), C(check_services), C(check_instance_states)),
+        with the elements of O(checks), to run from the controller while
+        the host runs O(checks) - in ansible-playbook's own process, with its
+        Python and this task's authentication options, in a thread beside
+        the module's run on the host, so that the host's checks and the
+        cloud's take the time of the longer instead of both.
+      - The action plugin runs them; the module on the host never receives
+        them. Their results and RV(modules) come before the host's, those
+        modules marked C(from_controller), and RV(from_controller) counts
+        them.
+      - When they cannot run there (ansible-playbook's Python lacks their
+        libraries, or they fail as a whole), the task warns and returns the
+        host's results alone, with RV(from_controller) 0, so that a task
+        after it can run them as its own.
+      - The authentication options are not sent to the host when no member
+        of O(checks) reads the cloud's APIs.
+    type: list
+    elements: dict
   tool_timeout:
     description:
       - Seconds a project's tool (a C(*-status) tool, a schema check's
@@ -177,6 +198,19 @@ EXAMPLES = r'''
   delegate_to: localhost
   run_once: true
 
+- name: This host's nova checks, and the cloud's API checks from the controller meanwhile
+  osops.lifecycle.check_batch:
+    cloud: mycloud
+    cluster: mycloud
+    checks:
+      - module: check_cells_v2
+      - module: check_online_migrations
+    controller_checks:
+      - module: check_placement_api
+      - module: check_services
+  vars:
+    ansible_python_interpreter: /openstack/venvs/nova-31.3.1/bin/python
+
 - name: Keystone's config check and the target release's keystone-status, side by side with the schema check
   osops.lifecycle.check_batch:
     checks:
@@ -222,6 +256,16 @@ modules:
       returned: when the member has O(checks[].python)
       type: str
       sample: /openstack/venvs/nova-31.3.1/bin/python
+    from_controller:
+      description: The member was one of O(controller_checks), run from the controller.
+      returned: for the members of O(controller_checks)
+      type: bool
+      sample: true
+from_controller:
+  description: How many members of O(controller_checks) ran from the controller and joined the results (0 when they could not).
+  returned: when O(controller_checks) is given
+  type: int
+  sample: 4
 '''
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._checks.batch import CheckBatchModule

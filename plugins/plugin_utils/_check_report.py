@@ -87,18 +87,36 @@ def add_check(report, host, check, cloud=False):
 
 
 def report_order(data):
-    """``[(host, scope)]`` of the check role's aggregated report when ``data`` (a task result) sets it, else None."""
+    """``[((host, scope), [(project, [check name, ...]), ...])]`` of the check role's aggregated report when
+    ``data`` (a task result) sets it, else None."""
     facts = data.get('ansible_facts') if isinstance(data, dict) else None
     report = facts.get(REPORT_FACT) if isinstance(facts, dict) else None
     if not isinstance(report, dict) or not isinstance(report.get('hosts'), list):
         return None
-    return [(h.get('host'), h.get('scope', 'host')) for h in report['hosts'] if isinstance(h, dict)]
+    return [((h.get('host'), h.get('scope', 'host')),
+             [(p.get('project'), [c.get('name') for c in p.get('checks') or [] if isinstance(c, dict)])
+              for p in h.get('projects') or [] if isinstance(p, dict)])
+            for h in report['hosts'] if isinstance(h, dict)]
+
+
+def _ranked(items, names, name_of):
+    """``items`` in the order of ``names`` (by ``name_of``), the others after, as they came."""
+    return sorted(items, key=lambda item: names.index(name_of(item)) if name_of(item) in names else len(names))
 
 
 def in_report_order(hosts, order):
-    """A report's ``hosts`` entries in ``order`` (:func:`report_order`); the others after, as they came."""
-    rank = dict((key, index) for index, key in enumerate(order or ()))
-    return sorted(hosts, key=lambda h: rank.get((h['host'], h.get('scope', 'host')), len(rank)))
+    """A report's ``hosts`` entries, their projects and checks in ``order`` (:func:`report_order`): the order the
+    check role's report gives, whichever order the results came in; the others after, as they came."""
+    order = order or ()
+    projects = dict(order)
+    ordered = []
+    for host in _ranked(hosts, [key for key, _projects in order], lambda h: (h['host'], h.get('scope', 'host'))):
+        given = projects.get((host['host'], host.get('scope', 'host'))) or []
+        checks = dict(given)
+        ordered.append(dict(host, projects=[
+            dict(project, checks=_ranked(project['checks'], checks.get(project['project']) or [], lambda c: c['name']))
+            for project in _ranked(host['projects'], [name for name, _checks in given], lambda p: p['project'])]))
+    return ordered
 
 
 def in_tool_order(project, checks):

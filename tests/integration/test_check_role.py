@@ -70,6 +70,7 @@ def run(tmp_path, nova, inventory=os.path.join(TARGET, 'inventory.ini'),
         'osops_check_cluster': 'prod',
     }
     variables.update(extra)
+    variables = dict((name, value) for name, value in variables.items() if value is not None)
     report = tmp_path / 'report.json'
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.cache', 'collections'),
                ANSIBLE_CALLBACKS_ENABLED='osops.lifecycle.check_table', ANSIBLE_SHOW_CUSTOM_STATS='1',
@@ -90,9 +91,19 @@ def results(report):
             for h in report['hosts'] for p in h['projects'] for c in p['checks']}
 
 
-def test_every_check_runs_on_its_host_and_api_errors_do_not_stop_the_rest(cloud, tmp_path):
-    proc, report = run(tmp_path, cloud, osops_check_target_release='2026.1')
+def api_task(stdout):
+    """What the role's own task of API checks printed: skipped when the first host's batch ran them."""
+    start = stdout.index('TASK [osops.lifecycle.check : API checks from the controller]')
+    return stdout[start:stdout.index('TASK [', start + 1)]
+
+
+@pytest.mark.parametrize('alongside', [True, False])
+def test_every_check_runs_on_its_host_and_api_errors_do_not_stop_the_rest(cloud, tmp_path, alongside):
+    # The API checks run beside the first host's batch (check_batch's controller_checks), or on their own:
+    # the same report either way.
+    proc, report = run(tmp_path, cloud, osops_check_target_release='2026.1', osops_check_api_alongside=alongside)
     assert proc.returncode == 2, proc.stdout[-3000:]
+    assert ('skipping: [controller]' in api_task(proc.stdout)) is alongside, api_task(proc.stdout)
     found = results(report)
     expected_success = [
         ('controller', 'nova', 'Policy File JSON to YAML Migration'),
@@ -136,6 +147,28 @@ def test_every_check_runs_on_its_host_and_api_errors_do_not_stop_the_rest(cloud,
         "Current release 2025.1: from nova's database: the lowest service version of nova's "
         "control services is 68 (service version 68 is 2025.1's (measured); 2024.2's is not "
         'measured and may be the same number).')
+
+
+def test_the_api_checks_run_on_their_own_when_the_first_hosts_batch_fails(cloud, tmp_path):
+    # The controller carries the API checks (the play's first host); its batch fails (nova's interpreter exits
+    # at once), and the role's own task runs them: each once, under the cloud, beside the controller's Error.
+    broken = tmp_path / 'broken-python'
+    broken.write_text('#!/bin/sh\nexit 3\n')
+    broken.chmod(0o755)
+    inventory = tmp_path / 'inventory.ini'  # the interpreter as an inventory variable: the role's task vars win
+    inventory.write_text(open(os.path.join(TARGET, 'inventory.ini'), encoding='utf-8').read()
+                         + 'ansible_python_interpreter=%s\n' % sys.executable)
+    proc, report = run(tmp_path, cloud, inventory=inventory, ansible_python_interpreter=None,
+                       osops_check_target_release='2026.1', osops_check_nova_python=str(broken))
+    assert proc.returncode == 2, proc.stdout[-3000:]
+    assert 'skipping' not in api_task(proc.stdout) and 'ok: [compute1 -> localhost]' in api_task(proc.stdout)
+    found = results(report)
+    api = {key: value for key, value in found.items() if key[0] == 'prod'}
+    assert set(api.values()) == {'Error'} and len(api) == 6, api  # nova's database checks ran on the controller
+    rows = [(h['host'], p['project'], c['name']) for h in report['hosts'] for p in h['projects'] for c in p['checks']]
+    assert len(rows) == len(set(rows)), rows
+    assert [key for key in found if key[0] == 'controller'] == [('controller', 'ansible', 'Tasks completed')]
+    assert found[('compute1', 'nova', 'Policy File JSON to YAML Migration')] == 'Success'
 
 
 def test_target_rules_old_computes_and_upgrade_path(cloud, tmp_path):

@@ -26,6 +26,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_upgrade_playbooks import BIN, _lab, module  # noqa: E402  (the stored cluster lab)
 
 WRAPPER = '#!%s\nimport runpy, sys\nsys.argv = sys.argv[1:]\nrunpy.run_path(sys.argv[0], run_name="__main__")\n'
+KEEPER = ('#!%s\nimport os, runpy, shutil, sys\nsys.argv = sys.argv[1:]\nkept = %r\n'
+          'shutil.copy(sys.argv[0], os.path.join(kept, "%%d.py" %% len(os.listdir(kept))))\n'
+          'runpy.run_path(sys.argv[0], run_name="__main__")\n')
 
 
 @pytest.fixture
@@ -234,3 +237,50 @@ def test_a_batch_of_api_checks_runs_in_process_and_reports_as_the_module(stores)
     output, (result,) = play(stores, [mixed], sys.executable, 'mixed', module='check_batch')
     assert 'AnsiballZ_check_batch' in output and secret not in output
     assert [row['result'] for row in result['upgrade_checks']][-1] == 'Success'
+
+
+def test_controller_checks_run_from_here_while_the_host_runs_its_batch(stores):
+    """check_batch's controller_checks: API checks in-process beside the host's batch (run as the module, through
+    the wrapper interpreter), their rows first and marked, the cloud's password never sent to the host nor shown;
+    with no checks for the host, no module run; checks that may not run from here leave the host's results alone."""
+    secret = STORE_URL_PASSWORD
+    cloud = {'auth': {'auth_url': 'http://127.0.0.1:9/v3', 'username': 'admin', 'password': secret,
+                      'project_name': 'admin', 'user_domain_name': 'Default', 'project_domain_name': 'Default'},
+             'region_name': 'RegionOne', 'api_timeout': 5}
+    policy = stores['tmp'] / 'policy.conf'
+    policy.write_text('[oslo_policy]\npolicy_file = policy.yaml\n')
+    host_check = {'module': 'check_policy_json', 'options': {'project': 'nova', 'config_files': [str(policy)]}}
+    api = [{'module': 'check_placement_api'}, {'module': 'check_services'}]
+    common = {'cluster': 'prod', 'cloud': cloud, 'api_retries': 0}
+    tasks = [dict(common, checks=[host_check], controller_checks=api), dict(common, checks=[], controller_checks=api),
+             dict(common, checks=[host_check], controller_checks=[host_check])]
+    kept = stores['tmp'] / 'modules'
+    kept.mkdir()
+    keeper = stores['tmp'] / 'python-keeper'  # the wrapper, keeping a copy of each module it runs
+    keeper.write_text(KEEPER % (sys.executable, str(kept)))
+    keeper.chmod(0o755)
+    output, (both_ways, controller_only, refused) = play(stores, tasks, str(keeper), 'controller', module='check_batch')
+    assert secret not in output + json.dumps([both_ways, controller_only, refused])
+    # the host's batch ran as the module for tasks 1 and 3 only, without the authentication options
+    sent = []
+    for copy in sorted(kept.iterdir(), key=lambda path: int(path.stem)):
+        subprocess.run([sys.executable, str(copy), 'explode'], cwd=kept, check=True, capture_output=True)
+        sent.append(json.loads((kept / 'debug_dir' / 'args').read_text())['ANSIBLE_MODULE_ARGS'])
+        shutil.rmtree(kept / 'debug_dir')
+    assert [sorted(key for key in args if not key.startswith('_ansible')) for args in sent] == [
+        ['checks', 'cluster']] * 2
+    assert secret not in json.dumps(sent)
+    rows = [(row['project'], row['name'], row['result'], row.get('scope')) for row in both_ways['upgrade_checks']]
+    assert rows[-1] == ('nova', 'Policy File JSON to YAML Migration', 'Success', None)
+    assert {row[2] for row in rows[:-1]} == {'Error'} and {row[3] for row in rows[:-1]} == {'prod'}
+    assert [module['module'] for module in both_ways['modules']] == ['check_placement_api', 'check_services',
+                                                                     'check_policy_json']
+    assert [module.get('from_controller', False) for module in both_ways['modules']] == [True, True, False]
+    assert (both_ways['from_controller'], both_ways['code']) == (2, 255) and not both_ways.get('failed')
+    assert controller_only['from_controller'] == 2 and 'invocation' not in controller_only
+    assert [row[:3] for row in rows[:-1]] == [(row['project'], row['name'], row['result'])
+                                               for row in controller_only['upgrade_checks']]
+    assert refused['from_controller'] == 0 and not refused.get('failed')
+    assert [row['name'] for row in refused['upgrade_checks']] == ['Policy File JSON to YAML Migration']
+    assert refused['warnings'][-1].startswith("The controller_checks could not run from the controller "
+                                              "(controller_checks may only name checks that read the cloud's APIs")

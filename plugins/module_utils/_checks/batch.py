@@ -73,6 +73,8 @@ class CheckBatchModule(OsopsModule):
         )),
         cluster=dict(type='str'),
         tool_timeout=dict(type='int', default=600),
+        # run by the action plugin, from the controller (plugins/action/check_batch.py); never the module's
+        controller_checks=dict(type='list', elements='dict'),
     )
     module_kwargs = dict(supports_check_mode=True)
 
@@ -160,6 +162,10 @@ class CheckBatchModule(OsopsModule):
         return dict(_found or {}, upgrade_checks=[row], code=Code.ERROR, module=name)
 
     def run(self):
+        if self.params['controller_checks']:
+            raise OsopsError('controller_checks are run from the controller by the action plugin of '
+                             'osops.lifecycle.check_batch, which this run did not go through: run the task with '
+                             'that name, or give those checks in checks.')
         # Every check is validated before the first one runs.
         members = [self._member(index, entry) for index, entry in enumerate(self.params['checks'])]
         shared = {}
