@@ -20,7 +20,9 @@ In one run, interleaved so that they share the machine's load, ``--repeat`` time
   and each project's target ``*-status`` tool where its venv is installed.
 
 With ``--variant 'NAME=JSON'`` (repeatable), the full play also runs with those extra variables,
-interleaved with the others (for example ``'no backends={"osops_check_backends": false}'``).
+interleaved with the others (for example ``'no backends={"osops_check_backends": false}'``); with
+``--nova-variant 'NAME=JSON'``, nova's play. The plays run in turn after the tools, in the opposite
+order every other run.
 
 Prints the median of each, the ratio of the full play to the five tools' sum and of nova's checks to
 nova-status (goal <= 1.0 for both: issue 11's "Figures"), and the machine's busy CPU time during each
@@ -139,6 +141,9 @@ def main() -> None:
     parser.add_argument("--variant", action="append", default=[], metavar="NAME=JSON",
                         help="also run the full play with these extra variables, interleaved with the others "
                              "(for example 'no backends={\"osops_check_backends\": false}')")
+    parser.add_argument("--nova-variant", action="append", default=[], metavar="NAME=JSON",
+                        help="also run nova's play with these extra variables, likewise "
+                             "(for example 'api on its own={\"osops_check_api_alongside\": false}')")
     parser.add_argument("--per-process", action="store_true",
                         help="then run the full play once more, sampling /proc: the CPU time of each command line")
     args = parser.parse_args()
@@ -151,10 +156,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="osops-bench-check-"))
     figures: dict[str, list[float]] = {"nova-status": [], "five tools": [], "check.yml nova": [], "check.yml full": []}
     variants = [("check.yml nova", True, None), ("check.yml full", False, None)]
-    for given in args.variant:
-        label, _sep, extra = given.partition("=")
-        variants.append((f"check.yml full, {label}", False, json.loads(extra)))
-        figures[variants[-1][0]] = []
+    for play, nova_only, given_variants in (("nova", True, args.nova_variant), ("full", False, args.variant)):
+        for given in given_variants:
+            label, _sep, extra = given.partition("=")
+            variants.append((f"check.yml {play}, {label}", nova_only, json.loads(extra)))
+            figures[variants[-1][0]] = []
     for i in range(args.repeat):
         total, busy = 0.0, cpu_seconds()
         for project, command in tools.items():  # one after the other, one ssh each, as an operator would
@@ -166,7 +172,8 @@ def main() -> None:
                 figures["nova-status"].append(took)
         figures["five tools"].append(total)
         CPU.setdefault("five tools", []).append(cpu_seconds() - busy)
-        for number, (name, nova_only, extra) in enumerate(variants):
+        # the plays in turn, the order reversed every other run: none always gets the quieter slot after the tools
+        for number, (name, nova_only, extra) in list(enumerate(variants))[::1 if i % 2 == 0 else -1]:
             report = work / f"report-{i}-{number}.json"
             command = playbook_command(status, args.target, nova_only, extra)
             if i == 0:
@@ -193,7 +200,7 @@ def main() -> None:
         print("run %d: %s" % (i + 1, ", ".join(f"{k} {v[-1]:.2f} s" for k, v in figures.items())), flush=True)
     medians = {k: statistics.median(v) for k, v in figures.items()}
     print("medians over %d runs: %s" % (args.repeat, ", ".join(f"{k} {v:.2f} s" for k, v in medians.items())))
-    for name, theirs in [("check.yml nova", "nova-status")] + [(v[0], "five tools") for v in variants[1:]]:
+    for name, theirs in [(v[0], "nova-status" if v[1] else "five tools") for v in variants]:
         ratio = medians[name] / medians[theirs]
         print(f"ratio {name} / {theirs}: {ratio:.2f} (goal <= {GOAL_RATIO}: {'met' if ratio <= GOAL_RATIO else 'MISSED'})",
               flush=True)
