@@ -33,7 +33,7 @@ except ImportError:  # the module's own run says what is missing
 
 #: The authentication options (and their aliases): the host is sent them only when one of its checks reads the APIs.
 AUTH_OPTIONS = frozenset(
-    [name for name in openstack_argument_spec()]
+    list(openstack_argument_spec())
     + [alias for spec in openstack_argument_spec().values() for alias in spec.get('aliases', [])]) if lookup else frozenset()
 
 
