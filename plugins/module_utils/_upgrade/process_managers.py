@@ -164,9 +164,17 @@ class Supervisord(ProcessManager):
         self._call(self._ctl('reread'))
 
     def status(self):
+        """The program's state; ``ABSENT`` when its section is in the config but supervisord has no such group.
+
+        ``supervisorctl update`` of a changed program removes its group and adds it again, in two calls: one
+        cut short between them (its run killed) leaves the group out until the next ``update`` adds it.
+        """
         args = self._ctl('status', self.name)
         rc, out, err = self.run(args)
         fields = out.split()
+        if rc == 4 and out.strip() == '%s: ERROR (no such process)' % self.name:
+            self.files()  # the section must be there: else the LayoutError that names the config
+            return {'state': 'ABSENT', 'running': False, 'pid': None, 'pending_reload': True}
         if rc not in (0, 3) or len(fields) < 2 or fields[0] != self.name:
             raise ManagerError('%s failed on %s (rc %s): %s' % (shlex.join(args), host_name(), rc, (out + err).strip()),
                                cmd=args, stdout=out, stderr=err)

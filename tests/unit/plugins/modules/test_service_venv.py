@@ -175,6 +175,34 @@ def test_supervisord_check_apply_check_apply(host, compute, run_module):
     assert back['changed'] and compute['conf'].read_text() == before
 
 
+def test_an_update_cut_short_is_completed(host, compute, run_module):
+    # The upgrade's run was killed in supervisorctl's update of nova-compute, after it removed the program's
+    # group and before it added it back (the config already names the new venv): supervisord has no such
+    # process. The step run again (service_code's switch, restart and wait) predicts, then completes it.
+    run_module(service_venv.main, dict(compute['args'], venv=compute['new']))
+    state = host.state()
+    os.killpg(state['pid'].pop('nova-compute'), signal.SIGKILL)
+    state['loaded'].pop('nova-compute')
+    state['removed'] = ['nova-compute']
+    (host.bin / 'state.json').write_text(json.dumps(state))
+
+    info = run_module(service_venv_info.main, compute['args'])
+    assert (info['process']['state'], info['process']['running'], info['restart_required']) == ('ABSENT', False, True)
+    args = dict(compute['args'], version='33.0.2', timeout=10)
+    predicted = run_module(service_code.main, args, check_mode=True)
+    assert predicted['changed'] and predicted['restarted'] and 'nova-compute' in host.state()['removed']
+    before = len(host.verbs())
+    done = run_module(service_code.main, args)
+    assert done['changed'] and done['restarted'] and done['venv'] == compute['new'], done
+    assert done['pid'] == host.state()['pid']['nova-compute'] and host.state()['removed'] == []
+    assert 'update' in host.verbs()[before:] and 'start' not in host.verbs()[before:]  # update added and started it
+    assert run_module(service_venv_info.main, compute['args'])['process']['venvs'] == [compute['new']]
+
+    # a program the config does not name is still the layout error it was, not a process to add
+    bad = run_module(service_venv_info.main, dict(compute['args'], name='nova-api'))
+    assert bad['failed'] and 'has no [program:nova-api]' in bad['msg'], bad
+
+
 def test_a_missing_target_venv_changes_nothing(host, compute, run_module):
     before = compute['conf'].read_text()
     for check_mode in (True, False):
