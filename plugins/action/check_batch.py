@@ -13,7 +13,9 @@ batch runs as the module, on its host.
 ``controller_checks`` (API checks) run in ansible-playbook, in a thread of
 this task's worker, while the module runs the host's ``checks``: the role's
 first host carries the cloud's API checks that way, and they cost no time of
-their own.  Their results join the host's; when they cannot run here, the
+their own.  The thread starts once the host's module is built (building it
+takes this process's CPU for a quarter of a second: the thread would only
+take turns with it).  Their results join the host's; when they cannot run here, the
 task warns and returns the host's alone (``from_controller`` 0), and the role
 runs them as a task of their own.
 """
@@ -89,7 +91,11 @@ class ActionModule(InProcessAction):
         params['checks'] = controller
         ran = {}
         thread = threading.Thread(target=lambda: ran.update(result=self._from_controller(params)), daemon=True)
-        thread.start()
+        # Started once the host's module is built (_configure_module): both
+        # need this process's CPU, and only one thread at a time holds it.
+        self._start_controller = thread.start
+        if not args.get('checks') or self._runs_here(task_vars) and self.module_class:
+            self._controller_started()  # no module to build
         try:
             result = super(InProcessAction, self).run(tmp, task_vars)
             if args.get('checks'):
@@ -97,7 +103,9 @@ class ActionModule(InProcessAction):
             else:  # nothing for the host: no module run there
                 result.update(changed=False, upgrade_checks=[], modules=[], code=0)
         finally:
-            thread.join()
+            self._start_controller = None  # not started: no module was built (the host's batch failed first)
+            if thread.ident is not None:
+                thread.join()
         theirs = ran.get('result') or dict(failed=True, msg='the controller checks ended without a result')
         result['from_controller'] = 0
         if result.get('failed') or result.get('unreachable'):
@@ -116,6 +124,19 @@ class ActionModule(InProcessAction):
         if theirs.get('warnings'):
             result['warnings'] = list(result.get('warnings', [])) + list(theirs['warnings'])
         return result
+
+    _start_controller = None
+
+    def _controller_started(self):
+        """Start the controller checks' thread, unless it was."""
+        start, self._start_controller = self._start_controller, None
+        if start is not None:
+            start()
+
+    def _configure_module(self, module_name, module_args, task_vars):
+        built = super()._configure_module(module_name, module_args, task_vars)
+        self._controller_started()
+        return built
 
     def _from_controller(self, params):
         """check_batch's result for ``params`` (API checks) run in this process; failed when they cannot run here."""
