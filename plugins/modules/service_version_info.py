@@ -38,6 +38,13 @@ description:
     (C(32.2.1), C(32.0.0.0rc1), C(33.1.0.dev4)); a venv whose name does not end in a
     version is ignored.
   - Only reads. Run it on each host, with any Python 3 of the host.
+  - Its action plugin saves the module's build and start where it can. Where
+    the module would be pipelined (pipelining on, the interpreter set or
+    already discovered, no delegation, no async), the host's Python is given
+    the read's own code, which is standard library alone, instead of the
+    module; with ansible-playbook's own Python on the controller, the
+    module's code runs in ansible-playbook. The options, result, warnings and
+    messages are the module's either way.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 options:
@@ -176,7 +183,7 @@ unreadable:
 
 from ansible_collections.osops.lifecycle.plugins.module_utils._errors import OsopsError
 from ansible_collections.osops.lifecycle.plugins.module_utils._base.module import OsopsModule
-from ansible_collections.osops.lifecycle.plugins.module_utils._service.processes import installed, scan, summarise
+from ansible_collections.osops.lifecycle.plugins.module_utils._service.processes import ReadError, read_host
 
 
 class ServiceVersionInfoModule(OsopsModule):
@@ -189,21 +196,12 @@ class ServiceVersionInfoModule(OsopsModule):
 
     def run(self):
         try:
-            processes, unreadable = scan(self.params['proc_path'], self.params['venvs_dir'],
-                                         self.params['same_mount_namespace'])
-        except OSError as exc:
-            raise OsopsError('Cannot list the processes in %s: %s.' % (
-                self.params['proc_path'], exc.strerror or exc)) from None
-        try:
-            venvs = installed(self.params['venvs_dir'])
-        except OSError as exc:
-            raise OsopsError('Cannot list the venvs in %s: %s. Give venvs_dir a directory this user can read.' % (
-                self.params['venvs_dir'], exc.strerror or exc)) from None
-        projects, entry, notes = summarise(processes)
-        for note in notes:
+            found = read_host(self.params['proc_path'], self.params['venvs_dir'], self.params['same_mount_namespace'])
+        except ReadError as exc:
+            raise OsopsError(str(exc)) from None
+        for note in found['notes']:
             self.ansible.warn(note)
-        self.exit_json(projects=projects, processes=processes, host_versions_entry=entry,
-                       notes=notes, unreadable=unreadable, installed=venvs)
+        self.exit_json(**found)
 
 
 def main():

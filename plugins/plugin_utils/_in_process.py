@@ -156,18 +156,28 @@ class InProcessAction(ActionBase):
             return self._run_here(args)
         return self._execute_module(module_name='osops.lifecycle.' + self.MODULE, module_args=args, task_vars=task_vars)
 
-    def _run_here(self, args):
-        """The result of the module's class run in this process on ``args`` (validated first), masked."""
-        found = self.module_class
-        kwargs = found.module_kwargs
-        checked = ArgumentSpecValidator(found.argument_spec, **dict(
+    def _validated(self, args):
+        """``(params, hidden, failure)``: ``args`` checked with the module's argument spec, as AnsibleModule would.
+
+        ``hidden`` holds the values of no_log options; ``failure`` is the
+        module's result for bad options (masked), else None.
+        """
+        kwargs = self.module_class.module_kwargs
+        checked = ArgumentSpecValidator(self.module_class.argument_spec, **dict(
             (key, kwargs[key]) for key in VALIDATOR_KWARGS if key in kwargs)).validate(dict(args))
         hidden = set(checked._no_log_values)
         if checked.error_messages:  # worded as AnsibleModule words them
             msg = checked.errors.msg
             if isinstance(checked.errors[0], UnsupportedError):
                 msg = 'Unsupported parameters for (osops.lifecycle.%s) module: %s' % (self.MODULE, msg)
-            return remove_values(dict(failed=True, msg=msg), hidden)
-        out = run_module_class(found, checked.validated_parameters, bool(self._task.check_mode), hidden)
+            return None, hidden, remove_values(dict(failed=True, msg=msg), hidden)
+        return checked.validated_parameters, hidden, None
+
+    def _run_here(self, args):
+        """The result of the module's class run in this process on ``args`` (validated first), masked."""
+        params, hidden, failure = self._validated(args)
+        if failure:
+            return failure
+        out = run_module_class(self.module_class, params, bool(self._task.check_mode), hidden)
         out.setdefault('changed', False)
         return remove_values(out, hidden)

@@ -215,3 +215,28 @@ def summarise(processes):
                              project, len(versions),
                              '; '.join('%s: %s' % (v, ', '.join(binaries[v])) for v in versions), versions[0]))
     return projects, entry, notes
+
+
+class ReadError(Exception):
+    """A directory ``read_host`` needs cannot be read; the message says which and why."""
+
+
+def read_host(proc_path, venvs_dir, same_mount_namespace=True):
+    """service_version_info's result for this host (without ``changed``): what runs, and what is installed.
+
+    The module runs it, and so does its action plugin's lean run (the host's
+    Python given this file and a call, no module around it). Raises
+    ``ReadError`` when ``proc_path`` or ``venvs_dir`` cannot be listed.
+    """
+    try:
+        processes, unreadable = scan(proc_path, venvs_dir, same_mount_namespace)
+    except OSError as exc:
+        raise ReadError('Cannot list the processes in %s: %s.' % (proc_path, exc.strerror or exc)) from None
+    try:
+        venvs = installed(venvs_dir)
+    except OSError as exc:
+        raise ReadError('Cannot list the venvs in %s: %s. Give venvs_dir a directory this user can read.' % (
+            venvs_dir, exc.strerror or exc)) from None
+    projects, entry, notes = summarise(processes)
+    return dict(projects=projects, processes=processes, host_versions_entry=entry, notes=notes,
+                unreadable=unreadable, installed=venvs)

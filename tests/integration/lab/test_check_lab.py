@@ -270,6 +270,43 @@ def test_instances_without_machine_type(lab, cloud, tmp_path):
     assert proc.returncode == 0  # a Warning does not fail the play by default
 
 
+def test_service_version_info_reads_the_same_without_the_module(lab, cloud, tmp_path):
+    """The check and discover roles' first task on every host: its lean read (the host's Python given the
+    reading code alone, where the module would be pipelined) and the module (pipelining off) agree over SSH on
+    the lab's real processes and venvs, and on a directory that cannot be listed; no module is built for it."""
+    results = tmp_path / "versions.json"
+    names = ["lean", "module", "lean_bad", "module_bad"]
+    tasks = [{"name": name, "osops.lifecycle.service_version_info": ({"proc_path": "/no/such/proc"} if "bad" in name else {}),
+              "vars": {} if name.startswith("lean") else {"ansible_ssh_pipelining": False}, "register": name, "ignore_errors": "bad" in name}
+             for name in names]
+    hosts = ["controller", "compute1", "compute2"]
+    play = [{"hosts": ":".join(hosts), "gather_facts": False, "tasks": tasks},
+            {"hosts": "localhost", "gather_facts": False, "vars": {"lab_hosts": hosts, "lab_names": names},
+             "tasks": [{"ansible.builtin.copy": {"dest": str(results), "content": (
+                 "{{ dict(lab_hosts | zip(lab_hosts | map('extract', hostvars) | map('dict2items')"
+                 " | map('selectattr', 'key', 'in', lab_names) | map('items2dict'))) | to_json }}")}}]}]
+    path = tmp_path / "versions.yml"
+    path.write_text(yaml.safe_dump(play, sort_keys=False))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="True")
+    proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-vvv", "-i", cloud["status"]["inventory"],
+                           str(path)], env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    built = re.findall(r"Using module file \S*/service_version_info\.py", proc.stdout)
+    assert len(built) == 6, built  # the module tasks only, on three hosts each
+    got = json.loads(results.read_text())
+    for host, runs in got.items():
+        lean, module = ({k: v for k, v in runs[name].items() if k not in ("invocation", "unreadable")}
+                        for name in ("lean", "module"))
+        assert lean == module, host
+        assert isinstance(runs["lean"]["unreadable"], int)
+        assert {venv["project"] for venv in lean["installed"]} >= {"nova", "keystone", "placement"}, host
+        assert runs["lean_bad"]["failed"] and runs["module_bad"]["failed"]
+        assert runs["lean_bad"]["msg"] == runs["module_bad"]["msg"] == (
+            "Cannot list the processes in /no/such/proc: No such file or directory.")
+    assert set(got["controller"]["lean"]["projects"]) >= {"nova", "keystone", "placement", "glance", "neutron"}
+    assert got["compute1"]["lean"]["projects"]["nova"] == got["controller"]["lean"]["projects"]["nova"]
+
+
 CELL0 = "00000000-0000-0000-0000-000000000000"
 
 
