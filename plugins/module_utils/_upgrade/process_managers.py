@@ -28,6 +28,7 @@ from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.venv_driv
     program_section,
     sections,
     supervisord_command,
+    supervisord_value,
     unit_exec_start,
 )
 from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade.venv_host import host_name, mount_namespace
@@ -119,7 +120,11 @@ class Supervisord(ProcessManager):
 
     start_attempts = 3
     start_delay = 2.0
+    #: how often a stop in progress is looked at, and how long past the program's stopwaitsecs it may last
+    stop_poll = 0.5
+    stop_margin = 5.0
     sleep = staticmethod(time.sleep)
+    clock = staticmethod(time.monotonic)
 
     def __init__(self, run, name, config, supervisorctl):
         super().__init__(run, name)
@@ -191,6 +196,8 @@ class Supervisord(ProcessManager):
         ``update`` left the old process running.
         """
         before = self.status()
+        if before['state'] == 'STOPPING':
+            before = self._stopped()
         self._call(self._ctl('update', self.name))
         after = self.status()
         if after['running'] and after['pid'] != before['pid']:
@@ -210,6 +217,36 @@ class Supervisord(ProcessManager):
         tail = self.run(self._ctl('tail', self.name))[1]
         raise ManagerError('supervisord on %s did not start %s (%s) in %d attempts: %s; its output ends with: %s' % (
             host_name(), self.name, after['state'], self.start_attempts, ' / '.join(outputs), tail.strip()[-1500:]))
+
+    def _stop_wait(self):
+        """The program's ``stopwaitsecs`` (supervisord's default 10): how long a stop lasts at most before the kill."""
+        _path, text, _first, _end = self.files()[0]
+        value = supervisord_value(text, self.name, 'stopwaitsecs')
+        try:
+            return max(0, int(value)) if value is not None else 10
+        except ValueError:
+            return 10
+
+    def _stopped(self):
+        """The program's status once the stop in progress is over.
+
+        A stop asked before (a run killed in ``supervisorctl update`` or
+        ``stop``: supervisord goes on stopping the program) leaves it
+        ``STOPPING`` for up to ``stopwaitsecs``; ``update`` would then stop
+        nothing and fail to remove the group (``STILL_RUNNING``).
+        """
+        limit = self._stop_wait() + self.stop_margin
+        began = self.clock()
+        while True:
+            status = self.status()
+            if status['state'] != 'STOPPING':
+                return status
+            if self.clock() - began >= limit:
+                raise ManagerError('supervisord on %s is still stopping %s after %.0f s (its stopwaitsecs is %d); '
+                                   'see supervisorctl -c %s status %s, and continue once it has stopped.' % (
+                                       host_name(), self.name, self.clock() - began, self._stop_wait(),
+                                       self.config, self.name))
+            self.sleep(self.stop_poll)
 
 
 def running_supervisord(proc_path='/proc'):

@@ -90,14 +90,19 @@ def _values(lines, key, continuation):
     return [value for _key, value in values]
 
 
-def supervisord_command(text, program):
-    """The ``command`` of ``[program:<program>]`` (ConfigParser continuation lines joined)."""
+def supervisord_value(text, program, key):
+    """``key``'s value in ``[program:<program>]`` (ConfigParser continuation lines joined), or None."""
     found = program_section(text, program)
     if found is None:
         return None
-    values = _values(_lines(text)[found[0] + 1:found[1]], 'command',
+    values = _values(_lines(text)[found[0] + 1:found[1]], key,
                      lambda _current, line: line[:1] in (' ', '\t') and line.strip() != '')
     return values[-1] if values else None
+
+
+def supervisord_command(text, program):
+    """The ``command`` of ``[program:<program>]``."""
+    return supervisord_value(text, program, 'command')
 
 
 def unit_exec_start(texts):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from labcommand import KEYSTONE, NOVA, SERVICE_VERSION, SOURCE, TARGET, VENVS
+from labcommand import KEYSTONE, NOVA, SERVICE_VERSION, SOURCE, TARGET, VENVS, supervisor
 from labcompute import check_disable_drain_enable_compute1
 from labupgrade import issue_token, main_pids, nova_versions, venvs_running
 
@@ -38,6 +39,83 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[3]
+
+
+#: A service that takes 4 s to stop on SIGTERM, as nova's do when they finish their work first.
+SLOW_STOP = ("#!%s\nimport signal, sys, time\n"
+             "signal.signal(signal.SIGTERM, lambda *_: (time.sleep(4), sys.exit(0)))\n"
+             "while True:\n    time.sleep(0.2)\n" % os.path.realpath(sys.executable))
+
+
+def test_a_restart_waits_for_a_stop_still_in_progress(lab_status, tmp_path):
+    """The lab's own supervisord (supervisor 4.3.0, its tools venv), in a temp dir with a unix socket: a
+    `supervisorctl update` killed while supervisord stops the old process leaves the program STOPPING, as seed
+    369758533 of the upgrade scenario's kills left nova-conductor. service_code's restart (ansible-playbook, the
+    module) waits for that stop to end, then updates: the program runs the new venv."""
+    _conf, ctl = supervisor(lab_status, "controller")
+    venvs = {}
+    for version in (NOVA[SOURCE], NOVA[TARGET]):
+        program = tmp_path / "venvs" / f"nova-{version}" / "bin" / "nova-conductor"
+        program.parent.mkdir(parents=True)
+        program.write_text(SLOW_STOP)
+        program.chmod(0o755)
+        venvs[version] = program.parent.parent
+        (venvs[version] / "pyvenv.cfg").write_text("home = /usr/bin\n")  # a venv, as the driver requires
+        (venvs[version] / "lib" / "python3.11" / "site-packages" / f"nova-{version}.dist-info").mkdir(parents=True)
+    conf = tmp_path / "supervisord.conf"
+    conf.write_text(f"[unix_http_server]\nfile = {tmp_path}/sv.sock\n\n[supervisord]\nlogfile = {tmp_path}/sv.log\n"
+                    f"pidfile = {tmp_path}/sv.pid\n\n[rpcinterface:supervisor]\n"
+                    "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n"
+                    f"[supervisorctl]\nserverurl = unix://{tmp_path}/sv.sock\n\n[program:nova-conductor]\n"
+                    f"command = {venvs[NOVA[SOURCE]]}/bin/nova-conductor\nstopwaitsecs = 20\n")
+    status = [ctl, "-c", str(conf), "status", "nova-conductor"]
+    started = subprocess.run([str(Path(ctl).with_name("supervisord")), "-c", str(conf)], capture_output=True,
+                             text=True, timeout=30, check=False)
+    assert started.returncode == 0, started.stdout + started.stderr
+    pid = int(wait_until(lambda: (tmp_path / "sv.pid").exists() and (tmp_path / "sv.pid").read_text().strip()))
+    try:
+        wait_until(lambda: "RUNNING" in subprocess.run(status, capture_output=True, text=True, check=False).stdout)
+        conf.write_text(conf.read_text().replace(str(venvs[NOVA[SOURCE]]), str(venvs[NOVA[TARGET]])))
+        cut = subprocess.Popen([ctl, "-c", str(conf), "update", "nova-conductor"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+        time.sleep(1)
+        cut.kill()  # while supervisord stops the old process (4 s)
+        assert cut.wait() == -signal.SIGKILL
+        assert subprocess.run(status, capture_output=True, text=True, check=False).stdout.split()[1] == "STOPPING"
+
+        results = tmp_path / "restart.json"
+        play = [{"hosts": "localhost", "gather_facts": False, "tasks": [
+            {"osops.lifecycle.service_code": {"name": "nova-conductor", "supervisord_config": str(conf),
+                                              "supervisorctl": ctl, "version": NOVA[TARGET], "timeout": 60},
+             "register": "code"},
+            {"ansible.builtin.copy": {"dest": str(results), "content": "{{ code | to_json }}"}}]}]
+        (tmp_path / "restart.yml").write_text(yaml.safe_dump(play))
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"), ANSIBLE_NOCOLOR="1")
+        proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                               "-e", f"ansible_python_interpreter={sys.executable}", str(tmp_path / "restart.yml")],
+                              env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+        code = json.loads(results.read_text())
+        assert code["changed"] and code["restarted"] and code["venv"] == str(venvs[NOVA[TARGET]]), code
+        assert code["actions"]["restart"]["duration"] >= 1.5  # it waited for the old process's stop
+        now = subprocess.run(status, capture_output=True, text=True, check=False).stdout.split()
+        assert now[1] == "RUNNING" and int(now[3].rstrip(",")) == code["pid"]
+        running = Path(f"/proc/{code['pid']}/cmdline").read_bytes().decode().split("\0")
+        assert running[1] == f"{venvs[NOVA[TARGET]]}/bin/nova-conductor"
+    finally:
+        os.kill(pid, signal.SIGTERM)  # supervisord stops its program, then itself
+        wait_until(lambda: not Path(f"/proc/{pid}").exists(), timeout=30)
+
+
+def wait_until(probe, timeout: float = 15):
+    """``probe()``'s first true value, asked every 0.2 s (the test fails after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {timeout:.0f} s")
 
 
 @pytest.mark.skipif(os.environ.get("OSOPS_LAB_EXTRA") != "1",

@@ -5,9 +5,11 @@ fake venv that sleeps), so the modules read real processes under /proc.
 """
 
 import http.server
+import itertools
 import json
 import os
 import signal
+import subprocess
 import sys
 import textwrap
 import threading
@@ -15,6 +17,7 @@ import time
 
 import pytest
 
+from ansible_collections.osops.lifecycle.plugins.module_utils._upgrade import process_managers
 from ansible_collections.osops.lifecycle.plugins.modules import (
     service_code,
     service_restart,
@@ -201,6 +204,56 @@ def test_an_update_cut_short_is_completed(host, compute, run_module):
     # a program the config does not name is still the layout error it was, not a process to add
     bad = run_module(service_venv_info.main, dict(compute['args'], name='nova-api'))
     assert bad['failed'] and 'has no [program:nova-api]' in bad['msg'], bad
+
+
+def stop_in_progress(host, compute, run_module, seconds):
+    """As a run killed in supervisorctl's update leaves nova-compute: the config already naming the new venv,
+    supervisord still stopping its process (a stand-in that exits after ``seconds``)."""
+    run_module(service_venv.main, dict(compute['args'], venv=compute['new']))
+    state = host.state()
+    os.killpg(state['pid'].pop('nova-compute'), signal.SIGKILL)
+    exiting = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(%s)' % seconds], start_new_session=True)
+    state['stopping'] = {'nova-compute': exiting.pid}
+    (host.bin / 'state.json').write_text(json.dumps(state))
+    return exiting
+
+
+def test_a_stop_still_in_progress_is_waited_for(host, compute, run_module):
+    # The upgrade's run was killed in supervisorctl's update of nova-compute while supervisord was stopping it
+    # (seed 369758533 of the lab's chaos draws): supervisord goes on stopping it, and an update then would stop
+    # nothing and fail to remove the group (STILL_RUNNING). The restart waits for the stop to end first.
+    exiting = stop_in_progress(host, compute, run_module, 1.5)
+    info = run_module(service_venv_info.main, compute['args'])
+    assert (info['process']['state'], info['process']['running'], info['restart_required']) == (
+        'STOPPING', False, True)
+    before = len(host.verbs())
+    done = run_module(service_code.main, dict(compute['args'], version='33.0.2', timeout=10))
+    assert exiting.poll() is not None
+    exiting.wait()
+    assert done['changed'] and done['restarted'] and done['venv'] == compute['new'], done
+    assert done['pid'] == host.state()['pid']['nova-compute']
+    calls = host.verbs()[before:]
+    assert calls.count('update') == 1 and calls.index('update') > 1  # after two looks, at least: it waited
+    assert run_module(service_venv_info.main, compute['args'])['process']['venvs'] == [compute['new']]
+
+
+def test_a_stop_that_never_ends_fails_clearly(host, compute, run_module, monkeypatch):
+    # past the program's stopwaitsecs (the fixture's: supervisord's default, 10 s) and the margin, the restart
+    # fails naming the program and what to look at; it has run no update
+    monkeypatch.setattr(process_managers.Supervisord, 'stop_margin', 0.5)
+    ticks = itertools.count(0, 3.0)  # each look at the clock: three seconds later
+    monkeypatch.setattr(process_managers.Supervisord, 'clock', staticmethod(lambda: next(ticks)))
+    monkeypatch.setattr(process_managers.Supervisord, 'sleep', staticmethod(lambda seconds: None))
+    exiting = stop_in_progress(host, compute, run_module, 30)
+    try:
+        failed = run_module(service_code.main, dict(compute['args'], version='33.0.2', timeout=10))
+    finally:
+        exiting.kill()
+        exiting.wait()
+    assert failed['failed'] and failed['failed_action'] == 'restart', failed
+    assert 'is still stopping nova-compute after' in failed['msg'] and '(its stopwaitsecs is 10)' in failed['msg']
+    assert 'supervisorctl -c %s status nova-compute' % compute['conf'] in failed['msg']
+    assert 'update' not in host.verbs()
 
 
 def test_a_missing_target_venv_changes_nothing(host, compute, run_module):
