@@ -17,6 +17,7 @@ controller with ansible-playbook's Python, its class runs in this process.
 
 from __future__ import annotations
 
+import functools
 import sys
 
 from ansible.module_utils.common.parameters import remove_values
@@ -30,8 +31,9 @@ except ImportError:  # the module's own run says what is missing
     processes = None
 
 
+@functools.lru_cache(maxsize=1)
 def _source():
-    """The read's code, as the host's Python is given it."""
+    """The read's code, as the host's Python is given it (read once per worker)."""
     with open(sys.modules[processes.__name__].__file__, encoding='utf-8') as handle:
         return handle.read()
 

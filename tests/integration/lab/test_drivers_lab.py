@@ -30,6 +30,7 @@ import pytest
 import yaml
 from labcommand import KEYSTONE, NOVA, SERVICE_VERSION, SOURCE, TARGET, VENVS, supervisor
 from labcompute import check_disable_drain_enable_compute1
+from labdriver import LabDriver
 from labupgrade import issue_token, main_pids, nova_versions, venvs_running
 
 pytestmark = [
@@ -72,9 +73,11 @@ def test_a_restart_waits_for_a_stop_still_in_progress(lab_status, tmp_path):
     started = subprocess.run([str(Path(ctl).with_name("supervisord")), "-c", str(conf)], capture_output=True,
                              text=True, timeout=30, check=False)
     assert started.returncode == 0, started.stdout + started.stderr
-    pid = int(wait_until(lambda: (tmp_path / "sv.pid").exists() and (tmp_path / "sv.pid").read_text().strip()))
+    pid = int(LabDriver.wait_for("supervisord's pid file", lambda: (tmp_path / "sv.pid").exists()
+                                 and (tmp_path / "sv.pid").read_text().strip(), 15, interval=0.2))
     try:
-        wait_until(lambda: "RUNNING" in subprocess.run(status, capture_output=True, text=True, check=False).stdout)
+        LabDriver.wait_for("nova-conductor running", lambda: "RUNNING" in subprocess.run(
+            status, capture_output=True, text=True, check=False).stdout, 15, interval=0.2)
         conf.write_text(conf.read_text().replace(str(venvs[NOVA[SOURCE]]), str(venvs[NOVA[TARGET]])))
         cut = subprocess.Popen([ctl, "-c", str(conf), "update", "nova-conductor"], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -104,18 +107,7 @@ def test_a_restart_waits_for_a_stop_still_in_progress(lab_status, tmp_path):
         assert running[1] == f"{venvs[NOVA[TARGET]]}/bin/nova-conductor"
     finally:
         os.kill(pid, signal.SIGTERM)  # supervisord stops its program, then itself
-        wait_until(lambda: not Path(f"/proc/{pid}").exists(), timeout=30)
-
-
-def wait_until(probe, timeout: float = 15):
-    """``probe()``'s first true value, asked every 0.2 s (the test fails after ``timeout``)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout:.0f} s")
+        LabDriver.wait_for("supervisord's exit", lambda: not Path(f"/proc/{pid}").exists(), 30, interval=0.2)
 
 
 @pytest.mark.skipif(os.environ.get("OSOPS_LAB_EXTRA") != "1",
