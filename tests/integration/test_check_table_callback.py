@@ -1,5 +1,6 @@
 """The check_table callback in a real ansible-playbook run, full output compared."""
 
+import fcntl
 import json
 import os
 import re
@@ -66,9 +67,13 @@ def run_playbook(tmp_path, stdout_callback, report=None, playbook='playbook.yml'
 
 @pytest.fixture(scope='module')
 def fixture_root():
-    make_fixture()
-    yield FIXTURE_ROOT
-    shutil.rmtree(FIXTURE_ROOT, ignore_errors=True)
+    # The path is one for every pytest-xdist worker that runs tests of this module: each holds it, under a lock,
+    # from making it to removing it; another worker waits (else it would remove the files under a running play).
+    with open(FIXTURE_ROOT + '.lock', 'w', encoding='utf-8') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        make_fixture()
+        yield FIXTURE_ROOT
+        shutil.rmtree(FIXTURE_ROOT, ignore_errors=True)
 
 
 def test_full_output_with_the_default_stdout_callback(fixture_root, tmp_path):
