@@ -235,17 +235,17 @@ class Supervisord(ProcessManager):
         ``STOPPING`` for up to ``stopwaitsecs``; ``update`` would then stop
         nothing and fail to remove the group (``STILL_RUNNING``).
         """
-        limit = self._stop_wait() + self.stop_margin
+        stop_wait = self._stop_wait()
         began = self.clock()
         while True:
             status = self.status()
             if status['state'] != 'STOPPING':
                 return status
-            if self.clock() - began >= limit:
+            waited = self.clock() - began
+            if waited >= stop_wait + self.stop_margin:
                 raise ManagerError('supervisord on %s is still stopping %s after %.0f s (its stopwaitsecs is %d); '
                                    'see supervisorctl -c %s status %s, and continue once it has stopped.' % (
-                                       host_name(), self.name, self.clock() - began, self._stop_wait(),
-                                       self.config, self.name))
+                                       host_name(), self.name, waited, stop_wait, self.config, self.name))
             self.sleep(self.stop_poll)
 
 
